@@ -1,0 +1,113 @@
+"""mentorflow: city-to-city mentoring programmes as state machines.
+
+Model a programme's pairs of mentor and mentee cities, drive each pair through its lifecycle
+with typed commands, and subscribe to the events every change emits.
+
+Example:
+    >>> import pendulum
+    >>> from mentorflow import (
+    ...     Association, City, ManualClock, Partner, Phase, Programme, Theme)
+    >>> clock = ManualClock(pendulum.datetime(2020, 6, 17, 10, tz="Europe/Brussels"))
+    >>> programme = Programme("IncluCities", starts_on=pendulum.date(2020, 6, 17),
+    ...     ends_on=pendulum.date(2022, 12, 31), timezone="Europe/Brussels", clock=clock)
+    >>> pair = programme.add_pair("mechelen-capaci",
+    ...     mentor=Partner(city=City(name="Mechelen", country="BE"),
+    ...                    association=Association(name="VVSG", country="BE")),
+    ...     mentee=Partner(city=City(name="Capaci", country="IT", subdivision="PA"),
+    ...                    association=Association(name="AICCRE", country="IT")),
+    ...     theme=Theme.PARTICIPATION_AND_SOCIAL_INCLUSION)
+    >>> _ = pair.complete(Phase.NEEDS_ASSESSMENT, at=clock.advance(weeks=8))
+    >>> pair.phase
+    <Phase.MATCHING: 'matching'>
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import exceptions as exceptions
+from ._clock import Clock as Clock
+from ._clock import ManualClock as ManualClock
+from ._clock import SystemClock as SystemClock
+from ._events import DeliverableRegistered as DeliverableRegistered
+from ._events import Event as Event
+from ._events import PairCompleted as PairCompleted
+from ._events import PairEnrolled as PairEnrolled
+from ._events import PairResumed as PairResumed
+from ._events import PairSuspended as PairSuspended
+from ._events import PairWithdrawn as PairWithdrawn
+from ._events import PartnerReplaced as PartnerReplaced
+from ._events import PhaseCompleted as PhaseCompleted
+from ._events import PhaseStarted as PhaseStarted
+from ._events import VisitRecorded as VisitRecorded
+from ._hooks import Subscription as Subscription
+from ._lifecycle import Lifecycle as Lifecycle
+from ._lifecycle import PairStatus as PairStatus
+from ._lifecycle import Phase as Phase
+from ._lifecycle import Step as Step
+from ._model import Association as Association
+from ._model import Benchmark as Benchmark
+from ._model import City as City
+from ._model import Deliverable as Deliverable
+from ._model import Partner as Partner
+from ._model import Role as Role
+from ._model import StudyVisit as StudyVisit
+from ._model import Theme as Theme
+from ._model import VisitMode as VisitMode
+from ._pair import Pair as Pair
+from ._programme import History as History
+from ._programme import Programme as Programme
+from .exceptions import AfterHookError as AfterHookError
+from .exceptions import CommandRefused as CommandRefused
+from .exceptions import DefinitionError as DefinitionError
+from .exceptions import MentorflowError as MentorflowError
+from .exceptions import UnknownPairError as UnknownPairError
+from .exceptions import ValidationError as ValidationError
+from .exceptions import Veto as Veto
+from .exceptions import Vetoed as Vetoed
+
+try:
+    __version__ = version("mentorflow")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "AfterHookError",
+    "Association",
+    "Benchmark",
+    "City",
+    "Clock",
+    "CommandRefused",
+    "DefinitionError",
+    "Deliverable",
+    "DeliverableRegistered",
+    "Event",
+    "History",
+    "Lifecycle",
+    "ManualClock",
+    "MentorflowError",
+    "Pair",
+    "PairCompleted",
+    "PairEnrolled",
+    "PairResumed",
+    "PairStatus",
+    "PairSuspended",
+    "PairWithdrawn",
+    "Partner",
+    "PartnerReplaced",
+    "Phase",
+    "PhaseCompleted",
+    "PhaseStarted",
+    "Programme",
+    "Role",
+    "Step",
+    "StudyVisit",
+    "Subscription",
+    "SystemClock",
+    "Theme",
+    "UnknownPairError",
+    "ValidationError",
+    "Veto",
+    "Vetoed",
+    "VisitMode",
+    "__version__",
+    "exceptions",
+]

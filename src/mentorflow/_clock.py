@@ -1,0 +1,100 @@
+"""Clocks. Nothing in mentorflow reads the wall clock except :class:`SystemClock`, and only
+when a programme is given one; tests and simulations use :class:`ManualClock`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol, runtime_checkable
+
+import pendulum
+
+from .exceptions import ValidationError
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Anything with a ``now()`` that returns a timezone-aware pendulum ``DateTime``."""
+
+    def now(self) -> pendulum.DateTime:
+        """The current instant."""
+        ...
+
+
+class SystemClock:
+    """The real clock, in UTC. The default clock of a :class:`~mentorflow.Programme`."""
+
+    def now(self) -> pendulum.DateTime:
+        """The wall-clock time now, in UTC."""
+        return pendulum.now("UTC")
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+class ManualClock:
+    """A clock that only moves when told to: for tests and simulations.
+
+    Args:
+        start: The first instant; timezone-aware.
+
+    Example:
+        >>> import pendulum
+        >>> from mentorflow import ManualClock
+        >>> clock = ManualClock(pendulum.datetime(2020, 6, 17, 10, tz="Europe/Brussels"))
+        >>> clock.advance(days=2).to_date_string()
+        '2020-06-19'
+    """
+
+    def __init__(self, start: dt.datetime) -> None:
+        self._now = to_instant(start, "start")
+
+    def now(self) -> pendulum.DateTime:
+        """The clock's current instant."""
+        return self._now
+
+    def advance(
+        self, *, days: int = 0, hours: int = 0, minutes: int = 0, seconds: int = 0, weeks: int = 0
+    ) -> pendulum.DateTime:
+        """Move forward by a duration and return the new instant.
+
+        Raises:
+            ValidationError: if the duration is negative.
+        """
+        delta = dt.timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+        if delta < dt.timedelta(0):
+            raise ValidationError("advance", f"a clock can't move backwards ({delta})")
+        self._now = self._now + delta
+        return self._now
+
+    def set(self, instant: dt.datetime) -> pendulum.DateTime:
+        """Move to ``instant`` (not earlier than now) and return it.
+
+        Raises:
+            ValidationError: if ``instant`` is naive or before the current instant.
+        """
+        new = to_instant(instant, "instant")
+        if new < self._now:
+            raise ValidationError(
+                "instant", f"{new.isoformat()} is before the clock's {self._now.isoformat()}"
+            )
+        self._now = new
+        return new
+
+    def __repr__(self) -> str:
+        return f"ManualClock({self._now.isoformat()})"
+
+
+def to_instant(value: object, field: str, tz: pendulum.Timezone | None = None) -> pendulum.DateTime:
+    """A timezone-aware datetime as a pendulum ``DateTime`` (in ``tz`` when given).
+
+    Raises:
+        ValidationError: naming ``field``, if ``value`` is not a datetime or is naive.
+    """
+    if type(value) is pendulum.DateTime and (tz is None or value.tzinfo is tz):
+        return value  # the hot path: already right
+    if not isinstance(value, dt.datetime):
+        raise ValidationError(field, f"must be a datetime, not {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(field, f"{value.isoformat()} is naive; give it a timezone")
+    instant = pendulum.instance(value)
+    return instant.in_timezone(tz) if tz is not None else instant

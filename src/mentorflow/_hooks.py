@@ -1,0 +1,114 @@
+"""Event hooks: who is told of which event, and in which order.
+
+The contract (also in the docs):
+
+* Handlers run in registration order, whatever event type they subscribed to.
+* *Before* hooks see the events a command is about to emit, before anything changes. Raising
+  :class:`~mentorflow.exceptions.Veto` refuses the command (the caller gets
+  :class:`~mentorflow.exceptions.Vetoed`); any other exception propagates as it is. Either way
+  the pair is left exactly as it was and no later hook runs.
+* *After* hooks are told of events that have happened. If one raises, the others still run and
+  the change stands; the exceptions are raised together afterwards as one
+  :class:`~mentorflow.exceptions.AfterHookError`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ._events import Event
+
+Handler = Callable[[Any], object]
+
+_ids = itertools.count()
+
+
+class Subscription:
+    """A registered hook; :meth:`cancel` removes it."""
+
+    __slots__ = ("_hooks", "before", "event_type", "handler", "order", "phase")
+
+    def __init__(
+        self,
+        hooks: Hooks,
+        event_type: type[Event],
+        handler: Handler,
+        phase: str | None,
+        before: bool,
+    ) -> None:
+        self._hooks = hooks
+        self.event_type = event_type
+        self.handler = handler
+        self.phase = phase
+        self.before = before
+        self.order = next(_ids)
+
+    def matches(self, event: Event) -> bool:
+        """Whether this subscription wants ``event``."""
+        return isinstance(event, self.event_type) and (
+            self.phase is None or getattr(event, "phase", None) == self.phase
+        )
+
+    def cancel(self) -> None:
+        """Stop calling the handler. Cancelling twice is harmless."""
+        self._hooks.remove(self)
+
+    def __repr__(self) -> str:
+        when = "before" if self.before else "after"
+        phase = f", phase={self.phase!r}" if self.phase else ""
+        return f"<Subscription {when} {self.event_type.__name__}{phase}: {self.handler!r}>"
+
+
+class Hooks:
+    """The subscriptions of one programme, with a per-(type, phase) cache of who to call."""
+
+    __slots__ = ("_cache", "_subs")
+
+    def __init__(self) -> None:
+        self._subs: list[Subscription] = []
+        self._cache: dict[tuple[type[Event], object, bool], tuple[Handler, ...]] = {}
+
+    def add(
+        self, event_type: type[Event], handler: Handler, *, phase: str | None, before: bool
+    ) -> Subscription:
+        """Register ``handler``; it runs after every handler registered before it."""
+        sub = Subscription(self, event_type, handler, phase, before)
+        self._subs.append(sub)
+        self._cache.clear()
+        return sub
+
+    def remove(self, sub: Subscription) -> None:
+        """Unregister ``sub`` if it is registered."""
+        if sub in self._subs:
+            self._subs.remove(sub)
+            self._cache.clear()
+
+    def __bool__(self) -> bool:
+        return bool(self._subs)
+
+    def _handlers(self, event: Event, before: bool) -> tuple[Handler, ...]:
+        key = (type(event), getattr(event, "phase", None), before)
+        found = self._cache.get(key)
+        if found is None:
+            found = tuple(s.handler for s in self._subs if s.before is before and s.matches(event))
+            self._cache[key] = found
+        return found
+
+    def run_before(self, events: Sequence[Event]) -> None:
+        """Call the before hooks of each event; the first exception stops everything."""
+        for event in events:
+            for handler in self._handlers(event, True):
+                handler(event)
+
+    def run_after(self, events: Sequence[Event]) -> list[Exception]:
+        """Call every after hook of each event; return what they raised, in order."""
+        errors: list[Exception] = []
+        for event in events:
+            for handler in self._handlers(event, False):
+                try:
+                    handler(event)
+                except Exception as err:
+                    errors.append(err)
+        return errors

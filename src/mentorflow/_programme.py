@@ -1,0 +1,376 @@
+"""A programme: its definition, its pairs, its merged history and its hooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
+from typing import TypeVar, overload
+
+import pendulum
+
+from . import _validate as v
+from ._clock import Clock, SystemClock, to_instant
+from ._engine import Engine, engine_for
+from ._events import Event, PairEnrolled, PhaseCompleted, PhaseStarted
+from ._hooks import Hooks, Subscription
+from ._lifecycle import Lifecycle
+from ._model import Benchmark, Partner, Theme
+from ._pair import Pair
+from .exceptions import (
+    AfterHookError,
+    DefinitionError,
+    UnknownPairError,
+    ValidationError,
+    Veto,
+    Vetoed,
+)
+
+E = TypeVar("E", bound=Event)
+
+
+class History(Sequence[Event]):
+    """A read-only, live view of the programme's events, in the order they happened."""
+
+    __slots__ = ("_events",)
+
+    def __init__(self, events: list[Event]) -> None:
+        self._events = events
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Event]: ...
+    def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
+        if isinstance(index, slice):
+            return tuple(self._events[index])
+        return self._events[index]
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._events)
+
+    def __repr__(self) -> str:
+        return f"<History of {len(self._events)} events>"
+
+
+class Programme:
+    """A funded mentoring programme: pairs of cities going through one lifecycle.
+
+    Args:
+        name: The programme's name, e.g. ``"IncluCities"``.
+        starts_on: First day of the programme.
+        ends_on: Last day of the programme (extensions move it).
+        timezone: IANA name; every timestamp is converted to it. Default ``"UTC"``.
+        lifecycle: The pairs' lifecycle; default :meth:`Lifecycle.default`.
+        clock: Where "now" comes from when a command has no ``at``; default the system clock.
+        coordinator: Who leads the programme, e.g. ``"CEMR"``.
+        funding_reference: The grant, e.g. ``"AMIF-2018-AG-INTE no. 863770"``.
+
+    Raises:
+        DefinitionError: naming the field, for a bad name, dates, timezone, lifecycle or clock.
+
+    A programme is not thread-safe: drive it from one thread, or guard it with a lock.
+    """
+
+    __slots__ = (
+        "_clock",
+        "_coordinator",
+        "_ends_on",
+        "_engine",
+        "_funding_reference",
+        "_history",
+        "_hooks",
+        "_name",
+        "_pairs",
+        "_seq",
+        "_starts_on",
+        "_tz",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        starts_on: dt.date,
+        ends_on: dt.date,
+        timezone: str = "UTC",
+        lifecycle: Lifecycle | None = None,
+        clock: Clock | None = None,
+        coordinator: str | None = None,
+        funding_reference: str | None = None,
+    ) -> None:
+        _define(v.text("name"), name)
+        _define(v.optional_text("coordinator"), coordinator)
+        _define(v.optional_text("funding_reference"), funding_reference)
+        self._name = name
+        self._coordinator = coordinator
+        self._funding_reference = funding_reference
+        self._starts_on = _define_date("starts_on", starts_on)
+        self._ends_on = _define_date("ends_on", ends_on)
+        if self._ends_on < self._starts_on:
+            raise DefinitionError("ends_on", f"{ends_on} is before starts_on {starts_on}")
+        try:
+            self._tz = pendulum.timezone(timezone)
+        except Exception:  # pendulum raises several kinds for unknown names
+            raise DefinitionError("timezone", f"{timezone!r} is not an IANA timezone") from None
+        lifecycle = Lifecycle.default() if lifecycle is None else lifecycle
+        if not isinstance(lifecycle, Lifecycle):
+            raise DefinitionError(
+                "lifecycle", f"must be a Lifecycle, not {type(lifecycle).__name__}"
+            )
+        clock = SystemClock() if clock is None else clock
+        if not isinstance(clock, Clock):
+            raise DefinitionError("clock", "must have a now() method returning a DateTime")
+        self._clock = clock
+        self._engine: Engine = engine_for(lifecycle)
+        self._pairs: dict[str, Pair] = {}
+        self._history: list[Event] = []
+        self._hooks = Hooks()
+        self._seq = 0
+
+    # -- definition --------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The programme's name."""
+        return self._name
+
+    @property
+    def coordinator(self) -> str | None:
+        """Who leads the programme."""
+        return self._coordinator
+
+    @property
+    def funding_reference(self) -> str | None:
+        """The grant reference."""
+        return self._funding_reference
+
+    @property
+    def starts_on(self) -> pendulum.Date:
+        """First day of the programme."""
+        return self._starts_on
+
+    @property
+    def ends_on(self) -> pendulum.Date:
+        """Last day of the programme."""
+        return self._ends_on
+
+    @property
+    def timezone(self) -> pendulum.Timezone:
+        """The programme's timezone; every event time is in it."""
+        return self._tz
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        """The lifecycle every pair follows."""
+        return self._engine.lifecycle
+
+    @property
+    def clock(self) -> Clock:
+        """The programme's clock."""
+        return self._clock
+
+    def now(self) -> pendulum.DateTime:
+        """The clock's current instant, in the programme's timezone."""
+        return to_instant(self._clock.now(), "clock.now()", self._tz)
+
+    # -- pairs -------------------------------------------------------------------------
+
+    @property
+    def pairs(self) -> Mapping[str, Pair]:
+        """The pairs by key, in the order they were added (a live, read-only view)."""
+        return MappingProxyType(self._pairs)
+
+    def pair(self, key: str) -> Pair:
+        """The pair with this key.
+
+        Raises:
+            UnknownPairError: if there is none.
+        """
+        try:
+            return self._pairs[key]
+        except KeyError:
+            raise UnknownPairError(key) from None
+
+    def add_pair(
+        self,
+        key: str,
+        *,
+        mentor: Partner,
+        mentee: Partner,
+        theme: Theme,
+        topic: str | None = None,
+        benchmarks: Iterable[Benchmark] = (),
+        support_network: Iterable[str] = (),
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> Pair:
+        """Enrol a pair; it starts in the lifecycle's first phase.
+
+        Emits :class:`PairEnrolled` then :class:`PhaseStarted`.
+
+        Raises:
+            ValidationError: naming the field: a bad or duplicate key, a partner that is not
+                a :class:`Partner`, the same city on both sides, an unknown theme.
+            Vetoed: a before hook vetoed the enrolment; nothing was added.
+        """
+        if not isinstance(key, str) or not key.strip() or key != key.strip():
+            raise ValidationError("key", f"{key!r} is not a non-empty key without outer spaces")
+        if key in self._pairs:
+            raise ValidationError("key", f"a pair with key {key!r} already exists")
+        for field, partner in (("mentor", mentor), ("mentee", mentee)):
+            if not isinstance(partner, Partner):
+                raise ValidationError(field, f"must be a Partner, not {type(partner).__name__}")
+        if mentor.city == mentee.city:
+            raise ValidationError("mentee", f"{mentee.city.name} is also the mentor")
+        theme = v.enum_value("theme", Theme, theme)
+        v.optional_text("topic")(None, None, topic)
+        v.optional_text("note")(None, None, note)
+        instant = self._instant(at)
+        first = self.lifecycle.first
+        enrolled = PairEnrolled(
+            seq=self._seq + 1,
+            pair=key,
+            at=instant,
+            note=note,
+            mentor=mentor,
+            mentee=mentee,
+            theme=theme,
+            topic=topic,
+            benchmarks=v.tuple_of("benchmarks", Benchmark, benchmarks),
+            support_network=v.text_tuple("support_network", support_network),
+        )
+        events = (
+            enrolled,
+            PhaseStarted(seq=self._seq + 2, pair=key, at=instant, note=note, phase=first),
+        )
+        if self._hooks:
+            try:
+                self._hooks.run_before(events)
+            except Veto as veto:
+                raise Vetoed(
+                    pair=key,
+                    command="enrol",
+                    phase=first,
+                    status="new",
+                    rule="vetoed",
+                    reason=veto.reason,
+                ) from None
+        pair = Pair(
+            self,
+            key,
+            mentor=mentor,
+            mentee=mentee,
+            theme=theme,
+            topic=topic,
+            benchmarks=enrolled.benchmarks,
+            support_network=enrolled.support_network,
+            state=self._engine.initial_state,
+            at=instant,
+        )
+        self._pairs[key] = pair
+        self._record(pair, events, instant)
+        return pair
+
+    # -- history -----------------------------------------------------------------------
+
+    @property
+    def history(self) -> History:
+        """Every event of every pair, in the order they happened (``seq`` 1, 2, 3, ...)."""
+        return History(self._history)
+
+    # -- hooks -------------------------------------------------------------------------
+
+    def subscribe(
+        self,
+        event_type: type[E],
+        handler: Callable[[E], object],
+        *,
+        phase: str | None = None,
+        before: bool = False,
+    ) -> Subscription:
+        """Call ``handler`` with every event of ``event_type`` (subclasses included).
+
+        Args:
+            event_type: An event class; :class:`Event` means every event.
+            handler: Called with the event. Handlers run in registration order.
+            phase: Only events about this phase (events with a ``phase`` field).
+            before: Call the handler *before* the change, with the event about to happen; it
+                may raise :class:`Veto` to refuse the command. Otherwise it is called after.
+
+        Returns:
+            A :class:`Subscription`; ``cancel()`` it to stop.
+
+        Raises:
+            ValidationError: for something that is not an event class, or an unknown phase.
+        """
+        if not (isinstance(event_type, type) and issubclass(event_type, Event)):
+            raise ValidationError("event_type", f"{event_type!r} is not an Event class")
+        if not callable(handler):
+            raise ValidationError("handler", f"{handler!r} is not callable")
+        if phase is not None:
+            self.lifecycle.step(phase)
+        return self._hooks.add(event_type, handler, phase=phase, before=before)
+
+    def on_enter(
+        self, phase: str, handler: Callable[[PhaseStarted], object], *, before: bool = False
+    ) -> Subscription:
+        """Call ``handler`` when a pair enters ``phase`` (its :class:`PhaseStarted`)."""
+        return self.subscribe(PhaseStarted, handler, phase=phase, before=before)
+
+    def on_leave(
+        self, phase: str, handler: Callable[[PhaseCompleted], object], *, before: bool = False
+    ) -> Subscription:
+        """Call ``handler`` when a pair completes ``phase`` (its :class:`PhaseCompleted`)."""
+        return self.subscribe(PhaseCompleted, handler, phase=phase, before=before)
+
+    # -- internals used by Pair --------------------------------------------------------
+
+    def _instant(self, at: dt.datetime | None) -> pendulum.DateTime:
+        if at is None:
+            return self.now()
+        return to_instant(at, "at", self._tz)
+
+    def _record(
+        self, pair: Pair, events: Sequence[Event], at: pendulum.DateTime
+    ) -> tuple[Event, ...]:
+        """Apply what the engine decided: data, histories, then the after hooks."""
+        for event in events:
+            pair._apply(event)
+        pair._last_at = at
+        pair._history.extend(events)
+        self._history.extend(events)
+        self._seq += len(events)
+        done = tuple(events)
+        if self._hooks:
+            errors = self._hooks.run_after(done)
+            if errors:
+                error = AfterHookError(
+                    f"{len(errors)} after hook(s) raised; the change stands", errors
+                )
+                error.events = done
+                raise error
+        return done
+
+    def __repr__(self) -> str:
+        return (
+            f"<Programme {self._name!r} {self._starts_on.isoformat()}.."
+            f"{self._ends_on.isoformat()}, {len(self._pairs)} pairs>"
+        )
+
+
+def _define(check: Callable[[object, object, object], None], value: object) -> None:
+    try:
+        check(None, None, value)
+    except ValidationError as err:
+        raise DefinitionError(err.field, err.problem) from None
+
+
+def _define_date(field: str, value: object) -> pendulum.Date:
+    try:
+        return v.date_value(field, value)
+    except ValidationError as err:
+        raise DefinitionError(err.field, err.problem) from None

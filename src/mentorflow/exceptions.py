@@ -1,0 +1,142 @@
+"""Every error mentorflow raises, under one root.
+
+The tree::
+
+    MentorflowError
+    ├── ValidationError (ValueError)        a value is wrong: names the field and the problem
+    │   └── DefinitionError                 a lifecycle or programme definition is invalid
+    ├── UnknownPairError (KeyError)         no pair with that key in the programme
+    ├── CommandRefused                      a rule refused a command; the pair is unchanged
+    │   └── Vetoed                          a *before* hook vetoed the command
+    ├── Veto                                raised by a before hook to veto a command
+    └── AfterHookError (ExceptionGroup)     after hooks raised; the change itself stands
+
+``except mentorflow.exceptions.MentorflowError`` catches everything the library raises on
+purpose. Errors raised by your own *before* hooks (other than :class:`Veto`) propagate
+unchanged and leave the pair as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Self
+
+if TYPE_CHECKING:
+    from ._events import Event
+
+__all__ = [
+    "AfterHookError",
+    "CommandRefused",
+    "DefinitionError",
+    "MentorflowError",
+    "UnknownPairError",
+    "ValidationError",
+    "Veto",
+    "Vetoed",
+]
+
+
+class MentorflowError(Exception):
+    """Root of every error mentorflow raises."""
+
+
+class ValidationError(MentorflowError, ValueError):
+    """A value is invalid.
+
+    Attributes:
+        field: Where the bad value is, e.g. ``"steps[2].phase"`` or ``"at"``.
+        problem: What is wrong with it, in words.
+    """
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.problem))
+
+
+class DefinitionError(ValidationError):
+    """A lifecycle or programme definition is invalid; raised when the definition is made."""
+
+
+class UnknownPairError(MentorflowError, KeyError):
+    """The programme has no pair with this key."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(key)
+
+    def __str__(self) -> str:
+        return f"No pair with key {self.key!r} in this programme."
+
+
+class CommandRefused(MentorflowError):
+    """A business rule refused a command. The pair is exactly as it was before the command.
+
+    Attributes:
+        pair: The key of the pair the command was for.
+        command: The command's name, e.g. ``"complete"`` or ``"record_visit"``.
+        phase: The pair's phase when the command was refused.
+        status: The pair's status (``"active"``, ``"suspended"``, ...) at that moment.
+        rule: A stable, machine-readable name of the rule that refused, e.g. ``"visit-required"``.
+        reason: What is wrong, and what to do about it, in words.
+    """
+
+    def __init__(
+        self, *, pair: str, command: str, phase: str, status: str, rule: str, reason: str
+    ) -> None:
+        self.pair = pair
+        self.command = command
+        self.phase = phase
+        self.status = status
+        self.rule = rule
+        self.reason = reason
+        super().__init__(
+            f"Can't {command} pair {pair!r} in phase {phase!r} ({status}): {reason} [{rule}]"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_refusal, (type(self), self.__dict__.copy()))
+
+
+def _rebuild_refusal(cls: type[CommandRefused], state: dict[str, Any]) -> CommandRefused:
+    return cls(**{k: state[k] for k in ("pair", "command", "phase", "status", "rule", "reason")})
+
+
+class Vetoed(CommandRefused):
+    """A *before* hook vetoed the command (its rule is ``"vetoed"``)."""
+
+
+class Veto(MentorflowError):
+    """Raise this from a *before* hook to veto a command; the caller gets :class:`Vetoed`.
+
+    Args:
+        reason: Why the change is not allowed; becomes the refusal's ``reason``.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class AfterHookError(MentorflowError, ExceptionGroup[Exception]):
+    """One or more *after* hooks raised.
+
+    The change they were notified of has happened and stands; every other after hook still ran.
+    The hooks' exceptions are in ``exceptions`` (this is an :class:`ExceptionGroup`, so
+    ``except*`` works) and the events of the change in ``events``.
+    """
+
+    events: tuple[Event, ...]
+
+    def __new__(cls, message: str, exceptions: Sequence[Exception]) -> Self:
+        self = super().__new__(cls, message, exceptions)
+        self.events = ()
+        return self
+
+    def derive(self, excs: Sequence[Exception]) -> AfterHookError:  # type: ignore[override]
+        derived = AfterHookError(self.message, excs)
+        derived.events = self.events
+        return derived
