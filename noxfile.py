@@ -1,0 +1,58 @@
+"""Development sessions. ``nox`` runs tests, lint, typing and docs; ``nox -s bench`` the benchmarks."""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typing", "docs"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def _install(session: nox.Session, *groups: str, project: bool = True) -> None:
+    deps = [dep for group in groups for dep in nox.project.dependency_groups(PYPROJECT, group)]
+    if project:
+        session.install("-e", ".", *deps)
+    elif deps:
+        session.install(*deps)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit, property and end-to-end tests, and every example in the docs and docstrings."""
+    _install(session, "tests")
+    profile = "ci" if os.environ.get("CI") else "dev"
+    session.run("pytest", f"--hypothesis-profile={profile}", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    _install(session, "lint", project=False)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typing(session: nox.Session) -> None:
+    """mypy --strict on the package and on tests/typing (the documented API in use)."""
+    _install(session, "typing")
+    session.run("mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the docs with warnings as errors (their examples run in the tests session)."""
+    _install(session, "docs")
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(session.create_tmp()) + "/site")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Speed and memory benchmarks, each figure beside a baseline measured in the same run."""
+    _install(session, "bench")
+    session.run("python", "benchmarks/run.py", *session.posargs)
