@@ -288,8 +288,8 @@ def _not_allowed(engine: Engine, pair: Pair, cmd: Command) -> Refusal:
     if cmd.name == RESUME:
         return Refusal("not-suspended", "the pair is not suspended")
     if cmd.name == RECORD_VISIT:
-        return Refusal("not-a-visit-phase", f"{phase!r} is not a study visit phase")
-    return Refusal("not-allowed", f"{cmd.name} is not possible in {phase!r}")  # pragma: no cover
+        return Refusal("not-a-visit-phase", f"'{phase}' is not a study visit phase")
+    return Refusal("not-allowed", f"{cmd.name} is not possible in '{phase}'")  # pragma: no cover
 
 
 def _check_time(pair: Pair, cmd: Command) -> Refusal | None:
@@ -309,17 +309,17 @@ def _ok(pair: Pair, cmd: Command, step: Step) -> Refusal | None:
 def _guard_complete(pair: Pair, cmd: Command, step: Step) -> Refusal | None:
     if cmd.arg != step.phase:
         return Refusal(
-            "wrong-phase", f"the pair is in {step.phase!r}, not {cmd.arg!r}; complete that first"
+            "wrong-phase", f"the pair is in '{step.phase}', not '{cmd.arg}'; complete that first"
         )
     if step.visit is not None and step.visit not in pair._visits:
         return Refusal(
-            "visit-required", f"record study visit {step.visit} before completing {step.phase!r}"
+            "visit-required", f"record study visit {step.visit} before completing '{step.phase}'"
         )
     missing = step.requires.difference(pair._deliverables)
     if missing:
         names = ", ".join(sorted(d.value for d in missing))
         return Refusal(
-            "deliverables-required", f"register {names} before completing {step.phase!r}"
+            "deliverables-required", f"register {names} before completing '{step.phase}'"
         )
     return None
 
@@ -328,7 +328,7 @@ def _guard_visit(pair: Pair, cmd: Command, step: Step) -> Refusal | None:
     visit = cmd.arg
     if visit.number != step.visit:
         return Refusal(
-            "wrong-visit", f"{step.phase!r} holds visit {step.visit}, not visit {visit.number}"
+            "wrong-visit", f"'{step.phase}' holds visit {step.visit}, not visit {visit.number}"
         )
     if visit.number in pair._visits:
         return Refusal("visit-already-recorded", f"visit {visit.number} is already recorded")

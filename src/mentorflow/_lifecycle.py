@@ -96,7 +96,7 @@ def _steps(value: Iterable[Step]) -> tuple[Step, ...]:
     return tuple(value)
 
 
-DEFAULT_VISIT_HOSTS: Mapping[Role, int] = {Role.MENTEE: 2, Role.MENTOR: 1}
+DEFAULT_VISIT_HOSTS: Mapping[Role, int] = MappingProxyType({Role.MENTEE: 2, Role.MENTOR: 1})
 
 
 def _hosts(value: Mapping[Role, int] | Mapping[str, int] | None) -> Mapping[Role, int] | None:
@@ -138,7 +138,7 @@ class Lifecycle:
 
     steps: tuple[Step, ...] = attrs.field(converter=_steps)
     visit_hosts: Mapping[Role, int] | None = attrs.field(
-        factory=lambda: dict(DEFAULT_VISIT_HOSTS), converter=_hosts, hash=False
+        default=DEFAULT_VISIT_HOSTS, converter=_hosts, hash=False
     )
     _successor: Mapping[str, str] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _by_phase: Mapping[str, Step] = attrs.field(init=False, eq=False, repr=False, hash=False)
@@ -156,7 +156,9 @@ class Lifecycle:
         return _default()
 
     @classmethod
-    def linear(cls, *phases: str, visit_hosts: Mapping[Role, int] | None = None) -> Lifecycle:
+    def linear(
+        cls, *phases: str, visit_hosts: Mapping[Role, int] | None = DEFAULT_VISIT_HOSTS
+    ) -> Lifecycle:
         """A lifecycle of these phases in this order, with the standard rules for the
         standard phases (study visits need a visit; the final review needs the deliverables).
 
@@ -169,8 +171,7 @@ class Lifecycle:
             >>> inclucities.order.index(Phase.TRANSFER_WORKSHOP)
             4
         """
-        hosts = dict(DEFAULT_VISIT_HOSTS) if visit_hosts is None else visit_hosts
-        return cls(steps=[_standard_step(p) for p in phases], visit_hosts=hosts)
+        return cls(steps=[_standard_step(p) for p in phases], visit_hosts=visit_hosts)
 
     @property
     def first(self) -> str:
@@ -195,7 +196,9 @@ class Lifecycle:
         try:
             return self._by_phase[phase]
         except KeyError:
-            raise ValidationError("phase", f"{phase!r} is not a phase of this lifecycle") from None
+            raise ValidationError(
+                "phase", f"{str(phase)!r} is not a phase of this lifecycle"
+            ) from None
 
     def next_phase(self, phase: str) -> str:
         """The phase completing ``phase`` leads to (:attr:`Phase.COMPLETED` after the last)."""
@@ -231,13 +234,15 @@ def _validate(
         name = step.phase
         if not isinstance(name, str) or not _PHASE_NAME.fullmatch(name):
             raise DefinitionError(
-                f"steps[{i}].phase", f"{name!r} is not a lower_snake_case phase name"
+                f"steps[{i}].phase", f"{str(name)!r} is not a lower_snake_case phase name"
             )
         if name in _RESERVED:
-            raise DefinitionError(f"steps[{i}].phase", f"{name!r} is reserved for a pair status")
+            raise DefinitionError(
+                f"steps[{i}].phase", f"{str(name)!r} is reserved for a pair status"
+            )
         if name in by_phase:
             raise DefinitionError(
-                f"steps[{i}].phase", f"{name!r} is a duplicate of steps[{where[name]}]"
+                f"steps[{i}].phase", f"{str(name)!r} is a duplicate of steps[{where[name]}]"
             )
         by_phase[name], where[name] = step, i
 
@@ -247,7 +252,9 @@ def _validate(
         if then is None:
             then = steps[i + 1].phase if i + 1 < len(steps) else Phase.COMPLETED
         elif then != Phase.COMPLETED and then not in by_phase:
-            raise DefinitionError(f"steps[{i}].then", f"{then!r} is not a phase of this lifecycle")
+            raise DefinitionError(
+                f"steps[{i}].then", f"{str(then)!r} is not a phase of this lifecycle"
+            )
         successor[step.phase] = then
 
     seen: list[str] = []
@@ -262,7 +269,7 @@ def _validate(
         if step.phase not in seen:
             raise DefinitionError(
                 f"steps[{i}].phase",
-                f"{step.phase!r} is unreachable from the first phase {steps[0].phase!r}",
+                f"{str(step.phase)!r} is unreachable from the first phase {str(steps[0].phase)!r}",
             )
 
     visits: dict[int, int] = {}

@@ -87,10 +87,10 @@ def instance_of(field: str, kind: type | tuple[type, ...]) -> Any:
 
 def date_value(field: str, value: object) -> pendulum.Date:
     """A :class:`datetime.date` (not a datetime) as a ``pendulum.Date``."""
-    if isinstance(value, pendulum.Date):
-        return value
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         raise ValidationError(field, f"must be a date, not {type(value).__name__}")
+    if type(value) is pendulum.Date:
+        return value
     return pendulum.Date(value.year, value.month, value.day)
 
 

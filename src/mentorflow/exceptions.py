@@ -94,7 +94,7 @@ class CommandRefused(MentorflowError):
         self.rule = rule
         self.reason = reason
         super().__init__(
-            f"Can't {command} pair {pair!r} in phase {phase!r} ({status}): {reason} [{rule}]"
+            f"Can't {command} pair {pair!r} in phase {str(phase)!r} ({status}): {reason} [{rule}]"
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
