@@ -227,8 +227,8 @@ class Engine:
 
     def execute_via_machine(self, pair: Pair, cmd: Command) -> Sequence[Event]:
         """:meth:`execute`, through ``transitions``' own ``Event.trigger`` (the reference)."""
-        event = self._events[cmd.name]
-        if pair._state not in event.transitions:
+        event = self._events.get(cmd.name)
+        if event is None or pair._state not in event.transitions:
             self._refuse(pair, cmd, _not_allowed(self, pair, cmd))
         try:
             done = event.trigger(pair, command=cmd)
