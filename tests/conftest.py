@@ -6,9 +6,9 @@ import pendulum
 import pytest
 from hypothesis import HealthCheck, settings
 
-from helpers import START, TZ
-
 from mentorflow import ManualClock, Programme
+
+from helpers import START, TZ
 
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(

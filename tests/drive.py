@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pendulum
-from helpers import partner
-from strategies import CURRENT, Cmd
 
 from mentorflow import CommandRefused, Event, Pair, Partner, Role, StudyVisit
 from mentorflow import _engine as engine
+
+from helpers import partner
+from strategies import CURRENT, Cmd
 
 REPLACEMENTS = [
     partner("Partinico", "IT", "AICCRE", "PA"),
@@ -30,7 +31,9 @@ def arguments(pair: Pair, cmd: Cmd, at: pendulum.DateTime) -> tuple[object, obje
             held = lifecycle.step(pair.phase).visit if pair.phase in lifecycle.order else None
             number = held or 1
         ends = at.date().add(days=ends_in)
-        visit = StudyVisit(number=number, host=host, mode=mode, starts_on=ends.subtract(days=1), ends_on=ends)
+        visit = StudyVisit(
+            number=number, host=host, mode=mode, starts_on=ends.subtract(days=1), ends_on=ends
+        )
         return visit, None
     if cmd.name == "register_deliverable":
         return (cmd.args[0], None), None
@@ -41,7 +44,9 @@ def arguments(pair: Pair, cmd: Cmd, at: pendulum.DateTime) -> tuple[object, obje
     return None, None
 
 
-def run(pair: Pair, cmd: Cmd, at: pendulum.DateTime, *, via_machine: bool = False) -> Sequence[Event] | CommandRefused:
+def run(
+    pair: Pair, cmd: Cmd, at: pendulum.DateTime, *, via_machine: bool = False
+) -> Sequence[Event] | CommandRefused:
     """Run ``cmd``; return its events, or the refusal it raised."""
     arg, role = arguments(pair, cmd, at)
     try:

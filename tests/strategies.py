@@ -1,4 +1,4 @@
-"""Hypothesis strategies for mentorflow's own tests (composable; ``None`` = let hypothesis choose)."""
+"""Hypothesis strategies for mentorflow's own tests; ``None`` means "let hypothesis choose"."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ OWN = ["local_pilot", "peer_review", "policy_lab"]
 def lifecycles(draw: st.DrawFn, *, hosts_rule: bool | None = None) -> Lifecycle:
     """Valid lifecycles: some standard and own phases in any order, hosting rule on or off."""
     phases = draw(st.lists(st.sampled_from(STANDARD + OWN), min_size=1, max_size=9, unique=True))
-    visits = sum(p in (Phase.STUDY_VISIT_1, Phase.STUDY_VISIT_2, Phase.STUDY_VISIT_3) for p in phases)
+    visits = sum(
+        p in (Phase.STUDY_VISIT_1, Phase.STUDY_VISIT_2, Phase.STUDY_VISIT_3) for p in phases
+    )
     use_rule = draw(st.booleans()) if hosts_rule is None else hosts_rule
     hosts = None
     if use_rule:

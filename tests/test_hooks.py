@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from helpers import CAPACI, MECHELEN, START, snapshot
 
 from mentorflow import (
     AfterHookError,
@@ -21,6 +20,8 @@ from mentorflow import (
     Vetoed,
 )
 
+from helpers import CAPACI, MECHELEN, START, snapshot
+
 
 @pytest.fixture
 def pair(programme: Programme) -> Pair:
@@ -37,7 +38,7 @@ class TestSubscribe:
         programme.subscribe(PhaseStarted, seen.append)
         pair.complete(Phase.NEEDS_ASSESSMENT, at=START)
         assert [PhaseStarted] == [type(e) for e in seen]
-        assert Phase.MATCHING == seen[0].phase  # type: ignore[attr-defined]
+        assert seen[0].phase == Phase.MATCHING  # type: ignore[attr-defined]
 
     def test_base_class_receives_everything(self, programme: Programme) -> None:
         """Subscribing to Event gets every event, enrolment included."""
@@ -54,12 +55,12 @@ class TestSubscribe:
         programme.subscribe(Event, lambda e: calls.append(f"any {type(e).__name__}"))
         programme.subscribe(PhaseCompleted, lambda e: calls.append("completed again"))
         pair.complete(Phase.NEEDS_ASSESSMENT, at=START)
-        assert [
+        assert calls == [
             "completed",
             "any PhaseCompleted",
             "completed again",
             "any PhaseStarted",
-        ] == calls
+        ]
 
     def test_phase_filter(self, programme: Programme, pair: Pair) -> None:
         """``phase=`` keeps only events about that phase."""
@@ -76,10 +77,10 @@ class TestSubscribe:
         programme.on_enter(Phase.MATCHING, entered.append)
         programme.on_leave(Phase.MATCHING, left.append)
         pair.complete(Phase.NEEDS_ASSESSMENT, at=START)
-        assert ([Phase.MATCHING], []) == ([e.phase for e in entered], left)  # type: ignore[attr-defined]
+        assert ([e.phase for e in entered], left) == ([Phase.MATCHING], [])  # type: ignore[attr-defined]
         pair.complete(Phase.MATCHING, at=START)
-        assert [Phase.MATCHING] == [e.phase for e in left]  # type: ignore[attr-defined]
-        assert 1 == len(entered)
+        assert [e.phase for e in left] == [Phase.MATCHING]  # type: ignore[attr-defined]
+        assert len(entered) == 1
 
     def test_cancel(self, programme: Programme, pair: Pair) -> None:
         """A cancelled subscription is not called again; cancelling twice is harmless."""
@@ -88,7 +89,7 @@ class TestSubscribe:
         sub.cancel()
         sub.cancel()
         pair.complete(Phase.NEEDS_ASSESSMENT, at=START)
-        assert [] == seen
+        assert seen == []
 
     @pytest.mark.parametrize(
         ("args", "kwargs", "field"),
@@ -110,14 +111,12 @@ class TestSubscribe:
 class TestBefore:
     """Before hooks: they see the change first and can veto it."""
 
-    def test_sees_proposed_events_before_the_change(
-        self, programme: Programme, pair: Pair
-    ) -> None:
+    def test_sees_proposed_events_before_the_change(self, programme: Programme, pair: Pair) -> None:
         """A before hook gets the proposed event while the pair is still unchanged."""
         phases: list[str] = []
         programme.subscribe(PhaseCompleted, lambda e: phases.append(pair.phase), before=True)
         pair.complete(Phase.NEEDS_ASSESSMENT, at=START)
-        assert [Phase.NEEDS_ASSESSMENT] == phases
+        assert phases == [Phase.NEEDS_ASSESSMENT]
 
     def test_veto_refuses_and_changes_nothing(self, programme: Programme, pair: Pair) -> None:
         """A Veto becomes Vetoed (a CommandRefused) and the pair stays as it was."""
@@ -132,11 +131,11 @@ class TestBefore:
         before = snapshot(programme)
         with pytest.raises(Vetoed) as info:
             pair.complete(Phase.NEEDS_ASSESSMENT, at=START)
-        assert ("vetoed", "matching starts in October") == (info.value.rule, info.value.reason)
+        assert (info.value.rule, info.value.reason) == ("vetoed", "matching starts in October")
         assert before == snapshot(programme)
-        assert [] == after
+        assert after == []
         pair.complete(Phase.NEEDS_ASSESSMENT, at=START.set(month=10))
-        assert Phase.MATCHING == pair.phase
+        assert pair.phase == Phase.MATCHING
 
     def test_veto_enrolment(self, programme: Programme) -> None:
         """A before hook can veto an enrolment; nothing is added."""
@@ -147,11 +146,9 @@ class TestBefore:
         programme.subscribe(PairEnrolled, full, before=True)
         with pytest.raises(Vetoed, match="the programme is full"):
             programme.add_pair("p", mentor=MECHELEN, mentee=CAPACI, theme=Theme.HOUSING)
-        assert ({}, 0) == (dict(programme.pairs), len(programme.history))
+        assert (dict(programme.pairs), len(programme.history)) == ({}, 0)
 
-    def test_other_exception_propagates_unchanged(
-        self, programme: Programme, pair: Pair
-    ) -> None:
+    def test_other_exception_propagates_unchanged(self, programme: Programme, pair: Pair) -> None:
         """A before hook's own error propagates as it is; the pair is unchanged."""
 
         def broken(event: Event) -> None:
@@ -164,7 +161,7 @@ class TestBefore:
         with pytest.raises(RuntimeError, match="bug in a hook"):
             pair.complete(Phase.NEEDS_ASSESSMENT, at=START)
         assert before == snapshot(programme)
-        assert [] == later
+        assert later == []
 
 
 class TestAfter:
@@ -182,16 +179,16 @@ class TestAfter:
         programme.subscribe(Event, lambda e: calls.append(f"ok {type(e).__name__}"))
         with pytest.raises(AfterHookError) as info:
             pair.complete(Phase.NEEDS_ASSESSMENT, at=START)
-        assert [
+        assert calls == [
             "fails PhaseCompleted",
             "ok PhaseCompleted",
             "fails PhaseStarted",
             "ok PhaseStarted",
-        ] == calls
-        assert ["PhaseCompleted", "PhaseStarted"] == [str(e) for e in info.value.exceptions]
-        assert Phase.MATCHING == pair.phase
+        ]
+        assert [str(e) for e in info.value.exceptions] == ["PhaseCompleted", "PhaseStarted"]
+        assert pair.phase == Phase.MATCHING
         assert pair.history[-2:] == info.value.events
-        assert 4 == len(programme.history)
+        assert len(programme.history) == 4
 
     def test_is_an_exception_group(self, programme: Programme, pair: Pair) -> None:
         """``except*`` can pick the hook errors apart."""
@@ -210,4 +207,4 @@ class TestAfter:
             pair.complete(Phase.NEEDS_ASSESSMENT, at=START)
         sub.cancel()
         pair.complete(Phase.MATCHING, at=START)
-        assert Phase.STUDY_VISIT_1 == pair.phase
+        assert pair.phase == Phase.STUDY_VISIT_1

@@ -12,7 +12,7 @@ class TestDefault:
 
     def test_order(self) -> None:
         """The default order is the one of the domain brief."""
-        assert (
+        assert Lifecycle.default().order == (
             Phase.NEEDS_ASSESSMENT,
             Phase.MATCHING,
             Phase.STUDY_VISIT_1,
@@ -21,23 +21,23 @@ class TestDefault:
             Phase.TRANSFER_WORKSHOP,
             Phase.TRAINING_ACADEMY,
             Phase.FINAL_REVIEW,
-        ) == Lifecycle.default().order
+        )
 
     def test_rules(self) -> None:
         """Study visits need their visit; the final review needs both deliverables."""
         default = Lifecycle.default()
-        assert [1, 2, 3] == [default.step(p).visit for p in default.order if default.step(p).visit]
+        assert [default.step(p).visit for p in default.order if default.step(p).visit] == [1, 2, 3]
         assert (
             frozenset({Deliverable.ACTION_PLAN, Deliverable.ONE_STOP_SHOP})
             == default.step(Phase.FINAL_REVIEW).requires
         )
-        assert {Role.MENTEE: 2, Role.MENTOR: 1} == dict(default.visit_hosts or {})
+        assert dict(default.visit_hosts or {}) == {Role.MENTEE: 2, Role.MENTOR: 1}
 
     def test_next_phase(self) -> None:
         """The last phase leads to completion."""
         default = Lifecycle.default()
-        assert Phase.MATCHING == default.next_phase(Phase.NEEDS_ASSESSMENT)
-        assert Phase.COMPLETED == default.next_phase(Phase.FINAL_REVIEW)
+        assert default.next_phase(Phase.NEEDS_ASSESSMENT) == Phase.MATCHING
+        assert default.next_phase(Phase.FINAL_REVIEW) == Phase.COMPLETED
 
     def test_equal_definitions_are_equal_and_hashable(self) -> None:
         """Two equal definitions compare and hash equal."""
@@ -53,12 +53,12 @@ class TestCustom:
         lifecycle = Lifecycle.linear(
             Phase.STUDY_VISIT_1, Phase.STUDY_VISIT_2, Phase.TRANSFER_WORKSHOP, Phase.STUDY_VISIT_3
         )
-        assert Phase.STUDY_VISIT_3 == lifecycle.next_phase(Phase.TRANSFER_WORKSHOP)
+        assert lifecycle.next_phase(Phase.TRANSFER_WORKSHOP) == Phase.STUDY_VISIT_3
 
     def test_own_phase_names(self) -> None:
         """Any lower_snake_case name is a phase; known names become Phase members."""
         lifecycle = Lifecycle(steps=[Step(phase="matching"), Step(phase="local_pilot")])
-        assert (Phase.MATCHING, "local_pilot") == lifecycle.order
+        assert lifecycle.order == (Phase.MATCHING, "local_pilot")
         assert lifecycle.order[0] is Phase.MATCHING
 
     def test_then_skips_ahead_when_every_phase_is_reachable(self) -> None:
@@ -70,7 +70,7 @@ class TestCustom:
                 Step(phase="c", then="b"),
             ]
         )
-        assert ("a", "c", "b") == lifecycle.order
+        assert lifecycle.order == ("a", "c", "b")
 
     def test_unknown_phase_lookup(self) -> None:
         """Asking for a phase the lifecycle lacks names the phase."""
@@ -120,7 +120,7 @@ class TestValidation:
 
     def test_hosts_too_few(self) -> None:
         """Hosting limits that can't cover every visit are refused."""
-        with pytest.raises(DefinitionError, match="allows 2 hosted visits but .* 3"):
+        with pytest.raises(DefinitionError, match=r"allows 2 hosted visits but .* 3"):
             Lifecycle.linear(
                 Phase.STUDY_VISIT_1,
                 Phase.STUDY_VISIT_2,

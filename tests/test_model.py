@@ -25,11 +25,11 @@ class TestCity:
 
     def test_region_with_subdivision(self) -> None:
         """A subdivision makes an ISO 3166-2 style region code."""
-        assert "ES-MD" == City(name="Fuenlabrada", country="ES", subdivision="MD").region
+        assert City(name="Fuenlabrada", country="ES", subdivision="MD").region == "ES-MD"
 
     def test_region_without_subdivision(self) -> None:
         """Without a subdivision the region is the country."""
-        assert "LV" == City(name="Jelgava", country="LV").region
+        assert City(name="Jelgava", country="LV").region == "LV"
 
     @pytest.mark.parametrize(
         ("kwargs", "field"),
@@ -81,7 +81,7 @@ class TestBenchmark:
             title="migrant children's access to education",
             key_factors=["enough financial resources from families", "willingness"],
         )
-        assert ("enough financial resources from families", "willingness") == benchmark.key_factors
+        assert benchmark.key_factors == ("enough financial resources from families", "willingness")
 
     def test_single_string_is_refused(self) -> None:
         """A single string is not silently split into characters."""
@@ -92,7 +92,7 @@ class TestBenchmark:
         """Each key factor must be non-empty; the error gives its index."""
         with pytest.raises(ValidationError) as info:
             Benchmark(title="t", key_factors=["ok", " "])
-        assert "key_factors[1]" == info.value.field
+        assert info.value.field == "key_factors[1]"
 
 
 class TestStudyVisit:
@@ -107,7 +107,7 @@ class TestStudyVisit:
             starts_on=dt.date(2021, 5, 11),  # type: ignore[arg-type]
             ends_on=dt.date(2021, 5, 12),
         )
-        assert (Role.MENTEE, VisitMode.ONLINE) == (v.host, v.mode)
+        assert (v.host, v.mode) == (Role.MENTEE, VisitMode.ONLINE)
         assert isinstance(v.starts_on, pendulum.Date)
 
     @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ class TestEnums:
 
     def test_role_other(self) -> None:
         """Each role's other is the opposite role."""
-        assert (Role.MENTEE, Role.MENTOR) == (Role.MENTOR.other, Role.MENTEE.other)
+        assert (Role.MENTOR.other, Role.MENTEE.other) == (Role.MENTEE, Role.MENTOR)
 
     def test_deliverable_owners(self) -> None:
         """The Action Plan is the mentee's, the one-stop-shop the mentor's, the rest shared."""

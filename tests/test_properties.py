@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pendulum
-from drive import run
-from helpers import CAPACI, MECHELEN, START, snapshot
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import Cmd, commands, lifecycles
 
 from mentorflow import (
     CommandRefused,
@@ -25,6 +24,10 @@ from mentorflow import (
     Programme,
     Theme,
 )
+
+from drive import run
+from helpers import CAPACI, MECHELEN, START, snapshot
+from strategies import Cmd, commands, lifecycles
 
 
 @st.composite
@@ -56,8 +59,8 @@ def check_invariants(pair: Pair) -> None:
     assert (pair.phase == Phase.COMPLETED) == (pair.status is PairStatus.COMPLETED)
     history = pair.history
     # timestamps never decrease; sequence numbers increase
-    assert all(a.at <= b.at for a, b in zip(history, history[1:], strict=False))
-    assert all(a.seq < b.seq for a, b in zip(history, history[1:], strict=False))
+    assert all(a.at <= b.at for a, b in itertools.pairwise(history))
+    assert all(a.seq < b.seq for a, b in itertools.pairwise(history))
     # phases are started and completed in lifecycle order, each once, alternately
     started = [e.phase for e in history if isinstance(e, PhaseStarted)]
     completed = [e.phase for e in history if isinstance(e, PhaseCompleted)]

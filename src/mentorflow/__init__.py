@@ -21,7 +21,8 @@ Example:
     <Phase.MATCHING: 'matching'>
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from . import exceptions as exceptions
 from ._clock import Clock as Clock
@@ -65,8 +66,8 @@ from .exceptions import Veto as Veto
 from .exceptions import Vetoed as Vetoed
 
 try:
-    __version__ = version("mentorflow")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = _version("mentorflow")
+except _PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
 __all__ = [
@@ -108,6 +109,7 @@ __all__ = [
     "Veto",
     "Vetoed",
     "VisitMode",
+    "VisitRecorded",
     "__version__",
     "exceptions",
 ]

@@ -1,0 +1,259 @@
+"""End-to-end tests, one per user story of the core: embed, script, property-check a rule."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import defaultdict
+
+import pendulum
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import mentorflow
+from mentorflow import (
+    Association,
+    City,
+    CommandRefused,
+    Deliverable,
+    Event,
+    ManualClock,
+    PairStatus,
+    Partner,
+    Phase,
+    PhaseStarted,
+    Programme,
+    Role,
+    StudyVisit,
+    Theme,
+    Veto,
+    Vetoed,
+    VisitMode,
+    VisitRecorded,
+)
+
+TZ = "Europe/Brussels"
+
+
+def build(clock: ManualClock) -> Programme:
+    """A two-pair programme built only with the public API."""
+    programme = Programme(
+        "Embedded",
+        starts_on=pendulum.date(2020, 6, 17),
+        ends_on=pendulum.date(2022, 12, 31),
+        timezone=TZ,
+        clock=clock,
+    )
+    for key, (mentor, mentee) in {
+        "fuenlabrada-livadia": (
+            ("Fuenlabrada", "ES", "MD", "FEMP"),
+            ("Livadia", "GR", None, "KEDE"),
+        ),
+        "schaerbeek-jelgava": (
+            ("Schaerbeek", "BE", None, "Brulocalis"),
+            ("Jelgava", "LV", None, "LALRG"),
+        ),
+    }.items():
+        programme.add_pair(
+            key,
+            mentor=Partner(
+                city=City(name=mentor[0], country=mentor[1], subdivision=mentor[2]),
+                association=Association(name=mentor[3], country=mentor[1]),
+            ),
+            mentee=Partner(
+                city=City(name=mentee[0], country=mentee[1], subdivision=mentee[2]),
+                association=Association(name=mentee[3], country=mentee[1]),
+            ),
+            theme=Theme.EDUCATION_AND_TRAINING,
+        )
+    return programme
+
+
+def test_embed_an_application_read_model() -> None:
+    """Embed: an app keeps its own dashboard from hooks, vetoes what its policy forbids,
+    reports refusals to its users, and its view always matches the programme's."""
+    clock = ManualClock(pendulum.datetime(2020, 6, 17, 9, tz=TZ))
+    programme = build(clock)
+    dashboard: dict[str, str] = {key: p.phase for key, p in programme.pairs.items()}
+    feed: list[str] = []
+
+    def on_started(event: PhaseStarted) -> None:
+        dashboard[event.pair] = event.phase
+
+    def no_visits_in_august(event: VisitRecorded) -> None:
+        if event.visit.starts_on.month == 8:
+            raise Veto("no study visits in August")
+
+    programme.subscribe(PhaseStarted, on_started)
+    programme.subscribe(Event, lambda e: feed.append(f"{e.seq} {type(e).__name__} {e.pair}"))
+    programme.subscribe(VisitRecorded, no_visits_in_august, before=True)
+
+    messages: list[str] = []
+
+    def act(command: object, *args: object, **kwargs: object) -> None:
+        try:
+            command(*args, **kwargs)  # type: ignore[operator]
+        except CommandRefused as refusal:
+            messages.append(f"{refusal.rule}: {refusal.reason}")
+
+    pair = programme.pair("fuenlabrada-livadia")
+    clock.advance(weeks=10)
+    act(pair.complete, Phase.NEEDS_ASSESSMENT)
+    act(pair.complete, Phase.MATCHING)
+    clock.set(pendulum.datetime(2021, 8, 20, 18, tz=TZ))
+    august = StudyVisit(
+        number=1,
+        host=Role.MENTEE,
+        mode=VisitMode.ONLINE,
+        starts_on=pendulum.date(2021, 8, 18),
+        ends_on=pendulum.date(2021, 8, 19),
+    )
+    act(pair.record_visit, august)
+    act(pair.complete, Phase.STUDY_VISIT_1)
+    clock.set(pendulum.datetime(2021, 9, 20, 18, tz=TZ))
+    act(
+        pair.record_visit,
+        StudyVisit(
+            number=1,
+            host=Role.MENTEE,
+            mode=VisitMode.ONLINE,
+            starts_on=pendulum.date(2021, 9, 14),
+            ends_on=pendulum.date(2021, 9, 15),
+        ),
+    )
+    act(pair.complete, Phase.STUDY_VISIT_1)
+
+    assert messages == [
+        "vetoed: no study visits in August",
+        "visit-required: record study visit 1 before completing 'study_visit_1'",
+    ]
+    assert {key: p.phase for key, p in programme.pairs.items()} == dashboard
+    assert dashboard["fuenlabrada-livadia"] == Phase.STUDY_VISIT_2
+    # the feed was subscribed after the two enrolments (4 events)
+    assert [f"{e.seq} {type(e).__name__} {e.pair}" for e in programme.history[4:]] == feed
+    assert [e.at for e in programme.history[-2:]] == [clock.now(), clock.now()]
+
+
+def test_script_the_inclucities_demo() -> None:
+    """Script a scenario: the demo command walks IncluCities and prints every pair's history."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mentorflow", "demo"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    out = result.stdout
+    assert "IncluCities (CEMR, AMIF-2018-AG-INTE no. 863770)" in out
+    for key in (
+        "brussels-saint-jean",
+        "mechelen-capaci",
+        "fuenlabrada-livadia",
+        "schaerbeek-jelgava",
+    ):
+        assert f"\n{key}: " in out
+    assert "mentee Partinico replaced by Capaci" in out
+    assert out.count("study visit 1 hosted by the mentee, online") == 4
+    assert out.count("study visit 2 hosted by the mentor, in person") == 4
+    assert out.count("completed the programme") == 4
+    assert result.stderr == ""
+
+
+def test_cli_version_and_help() -> None:
+    """``--version`` prints the version; a missing command is a usage error, not a traceback."""
+    version = subprocess.run(
+        [sys.executable, "-m", "mentorflow", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"mentorflow {mentorflow.__version__}" == version.stdout.strip()
+    bare = subprocess.run([sys.executable, "-m", "mentorflow"], capture_output=True, text=True)
+    assert bare.returncode == 2
+    assert "Traceback" not in bare.stderr
+
+
+def test_demo_in_process() -> None:
+    """The demo's entry point returns 0 and writes the same text in-process."""
+    import io
+
+    from mentorflow.__main__ import main
+
+    out = io.StringIO()
+    assert main(["demo"], out=out) == 0
+    assert out.getvalue().count("\n  ") == 93
+
+
+# -- property-check a rule of one's own -------------------------------------------------
+
+
+def pre_summer(programme: Programme) -> None:
+    """A programme rule: the action plan must be registered before study visit 3 starts."""
+
+    def check(event: PhaseStarted) -> None:
+        pair = programme.pair(event.pair)
+        if Deliverable.ACTION_PLAN not in pair.deliverables:
+            raise Veto("register the Action Plan draft before the review visit")
+
+    programme.on_enter(Phase.STUDY_VISIT_3, check, before=True)
+
+
+@given(
+    register_at=st.sampled_from([None, *list(Phase)[:5]]),
+    gaps=st.lists(st.integers(0, 60), min_size=8, max_size=8),
+)
+def test_property_check_an_own_rule(register_at: str | None, gaps: list[int]) -> None:
+    """Property-check a rule: whatever the dates, no pair ever enters study visit 3 without
+    an Action Plan registered; every other pair completes."""
+    clock = ManualClock(pendulum.datetime(2020, 6, 17, 9, tz=TZ))
+    programme = build(clock)
+    pre_summer(programme)
+    pair = programme.pair("schaerbeek-jelgava")
+    hosts = {1: Role.MENTEE, 2: Role.MENTOR, 3: Role.MENTEE}
+    with pytest.raises(Vetoed) if register_at in (None, Phase.STUDY_VISIT_3) else _nothing():
+        for gap in gaps:
+            at = clock.advance(days=gap)
+            if pair.phase == register_at:
+                pair.register_deliverable(Deliverable.ACTION_PLAN, at=at)
+            step = programme.lifecycle.step(pair.phase)
+            if step.visit:
+                pair.record_visit(
+                    StudyVisit(
+                        number=step.visit,
+                        host=hosts[step.visit],
+                        mode=VisitMode.IN_PERSON,
+                        starts_on=at.date(),
+                        ends_on=at.date(),
+                    ),
+                    at=at,
+                )
+            for deliverable in sorted(step.requires - set(pair.deliverables)):
+                pair.register_deliverable(deliverable, at=at)
+            pair.complete(pair.phase, at=at)
+    entered_3 = [
+        e for e in pair.history if isinstance(e, PhaseStarted) and e.phase == Phase.STUDY_VISIT_3
+    ]
+    if entered_3:
+        plan = pair.deliverables[Deliverable.ACTION_PLAN]
+        assert plan.at <= entered_3[0].at
+        assert PairStatus.COMPLETED is pair.status
+    else:
+        assert pair.phase == Phase.STUDY_VISIT_2 or pair.phase == Phase.TRANSFER_WORKSHOP
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def test_history_counts_per_pair() -> None:
+    """Each pair's history is its share of the merged history."""
+    programme = build(ManualClock(pendulum.datetime(2020, 6, 17, 9, tz=TZ)))
+    per_pair: dict[str, int] = defaultdict(int)
+    for event in programme.history:
+        per_pair[event.pair] += 1
+    assert {k: len(p.history) for k, p in programme.pairs.items()} == dict(per_pair)
