@@ -34,3 +34,6 @@ def programme(clock: ManualClock) -> Programme:
         timezone=TZ,
         clock=clock,
     )
+
+# tests/typing is only type-checked (by mypy in the typing session), never run.
+collect_ignore = ["typing"]

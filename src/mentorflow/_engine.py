@@ -216,7 +216,7 @@ class Engine:
             self._refuse(pair, cmd, refusal)  # type: ignore[arg-type]
         events = _BUILDERS[cmd.name](pair, cmd, step.phase, dest and self.phase_of[dest])
         hooks = pair._programme._hooks
-        if hooks:
+        if hooks.before_count:
             try:
                 hooks.run_before(events)
             except Veto as veto:
@@ -249,7 +249,7 @@ class Engine:
         dest = event_data.transition.dest
         cmd.events = _BUILDERS[cmd.name](pair, cmd, step.phase, dest and self.phase_of[dest])
         hooks = pair._programme._hooks
-        if hooks:
+        if hooks.before_count:
             try:
                 hooks.run_before(cmd.events)
             except Veto as veto:

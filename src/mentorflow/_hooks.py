@@ -64,10 +64,14 @@ class Subscription:
 class Hooks:
     """The subscriptions of one programme, with a per-(type, phase) cache of who to call."""
 
-    __slots__ = ("_cache", "_subs")
+    __slots__ = ("_cache", "_subs", "after_count", "before_count")
 
     def __init__(self) -> None:
         self._subs: list[Subscription] = []
+        self.before_count = 0
+        """How many before hooks are registered (the engine skips the dispatch when 0)."""
+        self.after_count = 0
+        """How many after hooks are registered."""
         self._cache: dict[tuple[type[Event], object, bool], tuple[Handler, ...]] = {}
 
     def add(
@@ -76,17 +80,19 @@ class Hooks:
         """Register ``handler``; it runs after every handler registered before it."""
         sub = Subscription(self, event_type, handler, phase, before)
         self._subs.append(sub)
-        self._cache.clear()
+        self._recount()
         return sub
 
     def remove(self, sub: Subscription) -> None:
         """Unregister ``sub`` if it is registered."""
         if sub in self._subs:
             self._subs.remove(sub)
-            self._cache.clear()
+            self._recount()
 
-    def __bool__(self) -> bool:
-        return bool(self._subs)
+    def _recount(self) -> None:
+        self._cache.clear()
+        self.before_count = sum(1 for s in self._subs if s.before)
+        self.after_count = len(self._subs) - self.before_count
 
     def _handlers(self, event: Event, before: bool) -> tuple[Handler, ...]:
         key = (type(event), getattr(event, "phase", None), before)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 
@@ -22,6 +22,9 @@ from .exceptions import ValidationError
 
 if TYPE_CHECKING:
     from ._programme import Programme
+
+
+_NONE: Mapping[Any, Any] = MappingProxyType({})
 
 
 class Pair:
@@ -75,8 +78,9 @@ class Pair:
         self._state = state
         self._last_at = at
         self._history: list[Event] = []
-        self._visits: dict[int, StudyVisit] = {}
-        self._deliverables: dict[Deliverable, DeliverableRegistered] = {}
+        # most pairs never get here: share one read-only empty mapping until the first write
+        self._visits: Mapping[int, StudyVisit] = _NONE
+        self._deliverables: Mapping[Deliverable, DeliverableRegistered] = _NONE
 
     # -- what the pair is --------------------------------------------------------------
 
@@ -264,9 +268,9 @@ class Pair:
     def _apply(self, event: Event) -> None:
         """Fold the data part of ``event`` into the pair (the engine has set the state)."""
         if isinstance(event, VisitRecorded):
-            self._visits[event.visit.number] = event.visit
+            self._visits = {**self._visits, event.visit.number: event.visit}
         elif isinstance(event, DeliverableRegistered):
-            self._deliverables[event.deliverable] = event
+            self._deliverables = {**self._deliverables, event.deliverable: event}
         elif isinstance(event, PartnerReplaced):
             if event.role is Role.MENTOR:
                 self._mentor = event.replacement

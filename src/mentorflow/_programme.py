@@ -28,6 +28,9 @@ from .exceptions import (
 
 E = TypeVar("E", bound=Event)
 
+_check_topic = v.optional_text("topic")
+_check_note = v.optional_text("note")
+
 
 class History(Sequence[Event]):
     """A read-only, live view of the programme's events, in the order they happened."""
@@ -227,8 +230,8 @@ class Programme:
         if mentor.city == mentee.city:
             raise ValidationError("mentee", f"{mentee.city.name} is also the mentor")
         theme = v.enum_value("theme", Theme, theme)
-        v.optional_text("topic")(None, None, topic)
-        v.optional_text("note")(None, None, note)
+        _check_topic(None, None, topic)
+        _check_note(None, None, note)
         instant = self._instant(at)
         first = self.lifecycle.first
         enrolled = PairEnrolled(
@@ -247,7 +250,7 @@ class Programme:
             enrolled,
             PhaseStarted(seq=self._seq + 2, pair=key, at=instant, note=note, phase=first),
         )
-        if self._hooks:
+        if self._hooks.before_count:
             try:
                 self._hooks.run_before(events)
             except Veto as veto:
@@ -345,7 +348,7 @@ class Programme:
         self._history.extend(events)
         self._seq += len(events)
         done = tuple(events)
-        if self._hooks:
+        if self._hooks.after_count:
             errors = self._hooks.run_after(done)
             if errors:
                 error = AfterHookError(

@@ -1,0 +1,99 @@
+"""Type-checked only (mypy --strict): the documented API in use, as a user would write it."""
+
+from __future__ import annotations
+
+import pendulum
+
+from mentorflow import (
+    AfterHookError,
+    Association,
+    City,
+    CommandRefused,
+    Deliverable,
+    Event,
+    Lifecycle,
+    ManualClock,
+    Pair,
+    PairStatus,
+    Partner,
+    Phase,
+    PhaseCompleted,
+    PhaseStarted,
+    Programme,
+    Role,
+    Step,
+    StudyVisit,
+    Subscription,
+    Theme,
+    Veto,
+    VisitMode,
+    VisitRecorded,
+)
+
+clock = ManualClock(pendulum.datetime(2020, 6, 17, 10, tz="Europe/Brussels"))
+programme = Programme(
+    "IncluCities",
+    starts_on=pendulum.date(2020, 6, 17),
+    ends_on=pendulum.date(2022, 12, 31),
+    timezone="Europe/Brussels",
+    lifecycle=Lifecycle.linear(Phase.NEEDS_ASSESSMENT, Phase.MATCHING, Phase.STUDY_VISIT_1),
+    clock=clock,
+)
+custom: Lifecycle = Lifecycle(steps=[Step(phase="pilot", visit=1), Step(phase=Phase.FINAL_REVIEW)])
+mechelen = Partner(
+    city=City(name="Mechelen", country="BE"), association=Association(name="VVSG", country="BE")
+)
+capaci = Partner(
+    city=City(name="Capaci", country="IT", subdivision="PA"),
+    association=Association(name="AICCRE", country="IT"),
+)
+pair: Pair = programme.add_pair(
+    "mechelen-capaci", mentor=mechelen, mentee=capaci, theme=Theme.HOUSING
+)
+
+
+def on_started(event: PhaseStarted) -> None:
+    phase: str = event.phase
+    print(phase)
+
+
+def on_visit(event: VisitRecorded) -> None:
+    if event.visit.mode is VisitMode.ONLINE:
+        raise Veto("in person only")
+
+
+def on_any(event: Event) -> None:
+    seq: int = event.seq
+    at: pendulum.DateTime = event.at
+    print(seq, at)
+
+
+subs: list[Subscription] = [
+    programme.subscribe(PhaseStarted, on_started),
+    programme.subscribe(VisitRecorded, on_visit, before=True),
+    programme.subscribe(Event, on_any),
+    programme.on_enter(Phase.MATCHING, on_started),
+    programme.on_leave(Phase.MATCHING, lambda e: print(e.phase)),
+]
+subs[0].cancel()
+
+events: tuple[Event, ...] = pair.complete(Phase.NEEDS_ASSESSMENT, at=clock.advance(days=30))
+completed = events[0]
+assert isinstance(completed, PhaseCompleted)
+try:
+    pair.record_visit(
+        StudyVisit(
+            number=1,
+            host=Role.MENTEE,
+            mode=VisitMode.ONLINE,
+            starts_on=pendulum.date(2021, 5, 11),
+            ends_on=pendulum.date(2021, 5, 12),
+        )
+    )
+except CommandRefused as refusal:
+    rule: str = refusal.rule
+except AfterHookError as errors:
+    raised: tuple[Event, ...] = errors.events
+pair.register_deliverable(Deliverable.ACTION_PLAN, reference="https://example.org/plan")
+status: PairStatus = pair.status
+now: pendulum.DateTime = programme.now()
