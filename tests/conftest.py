@@ -35,5 +35,6 @@ def programme(clock: ManualClock) -> Programme:
         clock=clock,
     )
 
+
 # tests/typing is only type-checked (by mypy in the typing session), never run.
 collect_ignore = ["typing"]

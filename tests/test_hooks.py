@@ -6,6 +6,7 @@ import pytest
 
 from mentorflow import (
     AfterHookError,
+    CommandRefused,
     Event,
     Pair,
     PairEnrolled,
@@ -208,3 +209,39 @@ class TestAfter:
         sub.cancel()
         pair.complete(Phase.MATCHING, at=START)
         assert pair.phase == Phase.STUDY_VISIT_1
+
+
+class TestReentry:
+    """Commands issued from hooks."""
+
+    def test_before_hook_commands_are_refused(self, programme: Programme, pair: Pair) -> None:
+        """A command from a before hook is refused; the original command still happens once."""
+        refusals: list[str] = []
+
+        def meddle(event: PhaseCompleted) -> None:
+            try:
+                pair.suspend(at=START)
+            except CommandRefused as refusal:
+                refusals.append(refusal.rule)
+            try:
+                programme.add_pair("q", mentor=CAPACI, mentee=MECHELEN, theme=Theme.HOUSING)
+            except CommandRefused as refusal:
+                refusals.append(refusal.rule)
+
+        programme.subscribe(PhaseCompleted, meddle, before=True)
+        pair.complete(Phase.NEEDS_ASSESSMENT, at=START)
+        assert refusals == ["reentrant-command", "reentrant-command"]
+        assert [e.seq for e in programme.history] == [1, 2, 3, 4]
+        assert (pair.phase, pair.status.value) == (Phase.MATCHING, "active")
+
+    def test_after_hook_commands_work(self, programme: Programme, pair: Pair) -> None:
+        """An after hook may issue commands; they follow the change in the history."""
+
+        def suspend_on_matching(event: PhaseStarted) -> None:
+            pair.suspend(at=event.at, note="waiting for the benchmarks")
+
+        programme.on_enter(Phase.MATCHING, suspend_on_matching)
+        pair.complete(Phase.NEEDS_ASSESSMENT, at=START)
+        assert [e.seq for e in programme.history] == [1, 2, 3, 4, 5]
+        assert isinstance(programme.history[-1], PairSuspended)
+        assert pair.status.value == "suspended"

@@ -59,7 +59,7 @@ def check_invariants(pair: Pair) -> None:
     assert (pair.phase == Phase.COMPLETED) == (pair.status is PairStatus.COMPLETED)
     history = pair.history
     # timestamps never decrease; sequence numbers increase
-    assert all(a.at <= b.at for a, b in itertools.pairwise(history))
+    assert all(a.at.timestamp() <= b.at.timestamp() for a, b in itertools.pairwise(history))
     assert all(a.seq < b.seq for a, b in itertools.pairwise(history))
     # phases are started and completed in lifecycle order, each once, alternately
     started = [e.phase for e in history if isinstance(e, PhaseStarted)]

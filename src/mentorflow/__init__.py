@@ -3,7 +3,7 @@
 Model a programme's pairs of mentor and mentee cities, drive each pair through its lifecycle
 with typed commands, and subscribe to the events every change emits.
 
-Example:
+Examples:
     >>> import pendulum
     >>> from mentorflow import (
     ...     Association, City, ManualClock, Partner, Phase, Programme, Theme)

@@ -77,7 +77,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.command == "demo":
-        return _demo(out or sys.stdout)
+        try:
+            return _demo(out or sys.stdout)
+        except BrokenPipeError:  # e.g. `mentorflow demo | head`: the reader has gone
+            sys.stderr.close()
+            return 0
     return 2  # pragma: no cover - argparse refuses unknown commands
 
 

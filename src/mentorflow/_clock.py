@@ -1,5 +1,5 @@
-"""Clocks. Nothing in mentorflow reads the wall clock except :class:`SystemClock`, and only
-when a programme is given one; tests and simulations use :class:`ManualClock`."""
+"""Clocks. Nothing in mentorflow reads the wall clock except `SystemClock`, and only
+when a programme is given one; tests and simulations use `ManualClock`."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """The real clock, in UTC. The default clock of a :class:`~mentorflow.Programme`."""
+    """The real clock, in UTC. The default clock of a `Programme`."""
 
     def now(self) -> pendulum.DateTime:
         """The wall-clock time now, in UTC."""
@@ -37,7 +37,7 @@ class ManualClock:
     Args:
         start: The first instant; timezone-aware.
 
-    Example:
+    Examples:
         >>> import pendulum
         >>> from mentorflow import ManualClock
         >>> clock = ManualClock(pendulum.datetime(2020, 6, 17, 10, tz="Europe/Brussels"))
@@ -55,7 +55,10 @@ class ManualClock:
     def advance(
         self, *, days: int = 0, hours: int = 0, minutes: int = 0, seconds: int = 0, weeks: int = 0
     ) -> pendulum.DateTime:
-        """Move forward by a duration and return the new instant.
+        """Move forward by an elapsed duration and return the new instant.
+
+        This is absolute time: ``advance(days=1)`` across a DST change lands an hour off the
+        same wall time. Use ``set`` to move to a given wall time.
 
         Raises:
             ValidationError: if the duration is negative.
@@ -73,7 +76,7 @@ class ManualClock:
             ValidationError: if ``instant`` is naive or before the current instant.
         """
         new = to_instant(instant, "instant")
-        if new < self._now:
+        if earlier(new, self._now):
             raise ValidationError(
                 "instant", f"{new.isoformat()} is before the clock's {self._now.isoformat()}"
             )
@@ -82,6 +85,18 @@ class ManualClock:
 
     def __repr__(self) -> str:
         return f"ManualClock({self._now.isoformat()})"
+
+
+def earlier(a: dt.datetime, b: dt.datetime) -> bool:
+    """Whether instant ``a`` is strictly before instant ``b``.
+
+    Python compares two datetimes of the same zone by wall time and ignores ``fold``, so in the
+    hour repeated when DST ends, 02:15+01:00 "is before" 02:45+02:00 although it is half an
+    hour later. Wall times are compared only when that is exact (same zone, same fold).
+    """
+    if a.tzinfo is b.tzinfo and a.fold == b.fold:
+        return a < b
+    return a.timestamp() < b.timestamp()
 
 
 def to_instant(value: object, field: str, tz: pendulum.Timezone | None = None) -> pendulum.DateTime:

@@ -2,20 +2,20 @@
 
 Design (docs/explanation/design.md has the figures):
 
-* A :class:`~mentorflow.Lifecycle` is compiled once into one ``transitions.Machine`` built with
+* A `Lifecycle` is compiled once into one ``transitions.Machine`` built with
   ``model=None``, and the engine is shared by every pair of every programme that uses that
   lifecycle. Pairs are never added to the machine: ``add_model`` costs ~260 µs and ~10 KB per
   model and slows down as the machine grows. A pair is a small slotted object holding the
   name of its state, so 100,000 pairs cost no more machine than one.
 * States are ``<phase>`` (active), ``suspended:<phase>``, ``withdrawn:<phase>`` and
   ``completed``. Every transition has one condition: the command's business rule (a *guard*)
-  then the before hooks. A guard returns a :class:`Refusal` and the engine raises
-  :class:`~mentorflow.exceptions.CommandRefused`; nothing changes before every guard and hook
+  then the before hooks. A guard returns a `Refusal` and the engine raises
+  `CommandRefused`; nothing changes before every guard and hook
   has passed, so a refusal leaves the pair exactly as it was.
 * Commands run on a dispatch table built beside the machine from the same specification
   (trigger, source, destination, guard). A command through ``Event.trigger`` costs ~1.9x a bare
   trigger once events and hooks are added (transitions' own per-event work is most of it); the
-  table leaves room for events and hooks within the budget. :meth:`Engine.execute_via_machine`
+  table leaves room for events and hooks within the budget. `Engine.execute_via_machine`
   runs the same command through the machine itself, and a differential property test checks
   that both give the same states, events and refusals for random command sequences.
 """
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from transitions import Machine, MachineError
 
+from ._clock import earlier
 from ._events import (
     DeliverableRegistered,
     Event,
@@ -93,8 +94,8 @@ Guard = Callable[["Pair", Command, Step], "Refusal | None"]
 class Engine:
     """A lifecycle compiled once, shared by every pair that follows it.
 
-    :meth:`execute` runs a command on the dispatch table built beside the ``transitions``
-    machine (the same guards, the same destinations); :meth:`execute_via_machine` runs it
+    `execute` runs a command on the dispatch table built beside the ``transitions``
+    machine (the same guards, the same destinations); `execute_via_machine` runs it
     through the machine's own ``Event.trigger``. The two must agree on every command; a
     differential property test holds them to it (``tests/test_engine.py``).
     """
@@ -215,10 +216,10 @@ class Engine:
         else:
             self._refuse(pair, cmd, refusal)  # type: ignore[arg-type]
         events = _BUILDERS[cmd.name](pair, cmd, step.phase, dest and self.phase_of[dest])
-        hooks = pair._programme._hooks
-        if hooks.before_count:
+        programme = pair._programme
+        if programme._hooks.before_count:
             try:
-                hooks.run_before(events)
+                programme._run_before(events)
             except Veto as veto:
                 self._refuse(pair, cmd, Refusal("vetoed", veto.reason))
         if dest is not None:
@@ -226,7 +227,7 @@ class Engine:
         return events
 
     def execute_via_machine(self, pair: Pair, cmd: Command) -> Sequence[Event]:
-        """:meth:`execute`, through ``transitions``' own ``Event.trigger`` (the reference)."""
+        """`execute`, through ``transitions``' own ``Event.trigger`` (the reference)."""
         event = self._events.get(cmd.name)
         if event is None or pair._state not in event.transitions:
             self._refuse(pair, cmd, _not_allowed(self, pair, cmd))
@@ -248,10 +249,10 @@ class Engine:
             return False
         dest = event_data.transition.dest
         cmd.events = _BUILDERS[cmd.name](pair, cmd, step.phase, dest and self.phase_of[dest])
-        hooks = pair._programme._hooks
-        if hooks.before_count:
+        programme = pair._programme
+        if programme._hooks.before_count:
             try:
-                hooks.run_before(cmd.events)
+                programme._run_before(cmd.events)
             except Veto as veto:
                 cmd.refusal = Refusal("vetoed", veto.reason)
                 return False
@@ -293,7 +294,7 @@ def _not_allowed(engine: Engine, pair: Pair, cmd: Command) -> Refusal:
 
 
 def _check_time(pair: Pair, cmd: Command) -> Refusal | None:
-    if cmd.at < pair._last_at:
+    if earlier(cmd.at, pair._last_at):
         return Refusal(
             "timestamp-backwards",
             f"{cmd.at.isoformat()} is before the pair's last change at "

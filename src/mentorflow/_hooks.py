@@ -2,14 +2,18 @@
 
 The contract (also in the docs):
 
-* Handlers run in registration order, whatever event type they subscribed to.
+* A command's events are dispatched one after the other; for each event, the handlers that
+  want it run in registration order, whatever event type they subscribed to.
+* A before hook must not issue commands on the programme (the change it is asked about has not
+  happened yet): such a command is refused with the rule ``reentrant-command``. After hooks may
+  issue commands.
 * *Before* hooks see the events a command is about to emit, before anything changes. Raising
-  :class:`~mentorflow.exceptions.Veto` refuses the command (the caller gets
-  :class:`~mentorflow.exceptions.Vetoed`); any other exception propagates as it is. Either way
+  `Veto` refuses the command (the caller gets
+  `Vetoed`); any other exception propagates as it is. Either way
   the pair is left exactly as it was and no later hook runs.
 * *After* hooks are told of events that have happened. If one raises, the others still run and
   the change stands; the exceptions are raised together afterwards as one
-  :class:`~mentorflow.exceptions.AfterHookError`.
+  `AfterHookError`.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ _ids = itertools.count()
 
 
 class Subscription:
-    """A registered hook; :meth:`cancel` removes it."""
+    """A registered hook; `cancel` removes it."""
 
     __slots__ = ("_hooks", "before", "event_type", "handler", "order", "phase")
 
@@ -57,7 +61,7 @@ class Subscription:
 
     def __repr__(self) -> str:
         when = "before" if self.before else "after"
-        phase = f", phase={self.phase!r}" if self.phase else ""
+        phase = f", phase={str(self.phase)!r}" if self.phase else ""
         return f"<Subscription {when} {self.event_type.__name__}{phase}: {self.handler!r}>"
 
 

@@ -1,6 +1,6 @@
 """Lifecycle definitions: which phases a pair goes through, in which order, under which rules.
 
-A :class:`Lifecycle` is plain, frozen, validated data. It says nothing about how it is run:
+A `Lifecycle` is plain, frozen, validated data. It says nothing about how it is run:
 the engine (``_engine.py``) compiles it once and every pair of every programme that uses it
 shares the compiled machine.
 """
@@ -57,7 +57,7 @@ _RESERVED = frozenset({"completed", "withdrawn", "suspended"})
 
 
 def _phase(value: object) -> str:
-    """Known names become :class:`Phase` members; other strings stay as they are."""
+    """Known names become `Phase` members; other strings stay as they are."""
     if isinstance(value, str) and not isinstance(value, Phase):
         try:
             return Phase(value)
@@ -78,12 +78,14 @@ class Step:
     """One phase of a lifecycle and its rules.
 
     Args:
-        phase: The phase's name (a :class:`Phase` or any ``lower_snake_case`` name).
+        phase: The phase's name (a `Phase` or any ``lower_snake_case`` name).
         then: The phase that completing this one leads to. ``None`` means the next step of
-            the lifecycle, or :attr:`Phase.COMPLETED` after the last step.
+            the lifecycle, or `Phase.COMPLETED` after the last step.
         visit: For a study visit phase, the visit's number; the phase can't be completed until
-            that visit is recorded.
-        requires: Deliverables that must be registered before the phase can be completed.
+            that visit is recorded. Not inferred from the phase's name: ``Lifecycle.linear``
+            sets it for the standard study visit phases, a hand-made ``Step`` must say it.
+        requires: Deliverables that must be registered before the phase can be completed
+            (``Lifecycle.linear`` sets the Action Plan and the one-stop-shop for the final review).
     """
 
     phase: str = attrs.field(converter=_phase)
@@ -129,7 +131,7 @@ class Lifecycle:
             reserved phase name, a duplicate phase, a ``then`` to an unknown phase, an
             unreachable phase, no way to complete, or visits the hosts can't cover.
 
-    Example:
+    Examples:
         >>> from mentorflow import Lifecycle, Phase, Step
         >>> custom = Lifecycle(steps=[Step(phase=Phase.MATCHING), Step(phase="pilot")])
         >>> custom.order
@@ -162,7 +164,7 @@ class Lifecycle:
         """A lifecycle of these phases in this order, with the standard rules for the
         standard phases (study visits need a visit; the final review needs the deliverables).
 
-        Example:
+        Examples:
             >>> from mentorflow import Lifecycle, Phase
             >>> inclucities = Lifecycle.linear(
             ...     Phase.NEEDS_ASSESSMENT, Phase.MATCHING, Phase.STUDY_VISIT_1,
@@ -201,7 +203,7 @@ class Lifecycle:
             ) from None
 
     def next_phase(self, phase: str) -> str:
-        """The phase completing ``phase`` leads to (:attr:`Phase.COMPLETED` after the last)."""
+        """The phase completing ``phase`` leads to (`Phase.COMPLETED` after the last)."""
         self.step(phase)
         return self._successor[phase]
 

@@ -1,8 +1,8 @@
 """A pair: one mentor and one mentee city going through a lifecycle.
 
-A :class:`Pair` is a small slotted object holding its own data and the name of its state; the
+A `Pair` is a small slotted object holding its own data and the name of its state; the
 rules live in the engine, shared by every pair (see ``_engine.py``). Pairs are made by
-:meth:`Programme.add_pair <mentorflow.Programme.add_pair>`, never directly.
+`Programme.add_pair`, never directly.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ class Pair:
 
     Every command takes ``at`` (a timezone-aware datetime; default: the programme's clock)
     and an optional ``note``, returns the events it emitted, and either happens whole or
-    raises :class:`~mentorflow.exceptions.CommandRefused` leaving the pair exactly as it was.
+    raises `CommandRefused` leaving the pair exactly as it was.
     A completed or withdrawn pair accepts no command; a suspended pair accepts only
-    :meth:`resume`, :meth:`withdraw` and :meth:`replace_partner`.
+    `resume`, `withdraw` and `replace_partner`.
     """
 
     __slots__ = (
@@ -161,7 +161,7 @@ class Pair:
         return MappingProxyType(self._deliverables)
 
     def can_complete(self, *, at: dt.datetime | None = None) -> bool:
-        """Whether :meth:`complete` of the current phase would pass the rules now (hooks aside)."""
+        """Whether `complete` of the current phase would pass the rules now (hooks aside)."""
         cmd = e.Command(e.COMPLETE, self._programme._instant(at), None, self.phase)
         return self._programme._engine.check(self, cmd) is None
 
@@ -262,6 +262,8 @@ class Pair:
         if note is not None and not isinstance(note, str):
             raise ValidationError("note", f"must be a string, not {type(note).__name__}")
         programme = self._programme
+        if programme._in_before_hook:
+            programme._refuse_reentry(self._key, name, self.phase, self.status.value)
         cmd = e.Command(name, programme._instant(at), note, arg, role)
         return programme._record(self, programme._engine.execute(self, cmd), cmd.at)
 

@@ -19,6 +19,7 @@ from ._model import Benchmark, Partner, Theme
 from ._pair import Pair
 from .exceptions import (
     AfterHookError,
+    CommandRefused,
     DefinitionError,
     UnknownPairError,
     ValidationError,
@@ -67,7 +68,7 @@ class Programme:
         starts_on: First day of the programme.
         ends_on: Last day of the programme (extensions move it).
         timezone: IANA name; every timestamp is converted to it. Default ``"UTC"``.
-        lifecycle: The pairs' lifecycle; default :meth:`Lifecycle.default`.
+        lifecycle: The pairs' lifecycle; default `Lifecycle.default`.
         clock: Where "now" comes from when a command has no ``at``; default the system clock.
         coordinator: Who leads the programme, e.g. ``"CEMR"``.
         funding_reference: The grant, e.g. ``"AMIF-2018-AG-INTE no. 863770"``.
@@ -86,6 +87,7 @@ class Programme:
         "_funding_reference",
         "_history",
         "_hooks",
+        "_in_before_hook",
         "_name",
         "_pairs",
         "_seq",
@@ -132,6 +134,7 @@ class Programme:
         self._pairs: dict[str, Pair] = {}
         self._history: list[Event] = []
         self._hooks = Hooks()
+        self._in_before_hook = False
         self._seq = 0
 
     # -- definition --------------------------------------------------------------------
@@ -213,13 +216,14 @@ class Programme:
     ) -> Pair:
         """Enrol a pair; it starts in the lifecycle's first phase.
 
-        Emits :class:`PairEnrolled` then :class:`PhaseStarted`.
+        Emits `PairEnrolled` then `PhaseStarted`.
 
         Raises:
             ValidationError: naming the field: a bad or duplicate key, a partner that is not
-                a :class:`Partner`, the same city on both sides, an unknown theme.
+                a `Partner`, the same city on both sides, an unknown theme.
             Vetoed: a before hook vetoed the enrolment; nothing was added.
         """
+        self._refuse_reentry(str(key), "enrol", self.lifecycle.first, "new")
         if not isinstance(key, str) or not key.strip() or key != key.strip():
             raise ValidationError("key", f"{key!r} is not a non-empty key without outer spaces")
         if key in self._pairs:
@@ -252,7 +256,7 @@ class Programme:
         )
         if self._hooks.before_count:
             try:
-                self._hooks.run_before(events)
+                self._run_before(events)
             except Veto as veto:
                 raise Vetoed(
                     pair=key,
@@ -298,14 +302,15 @@ class Programme:
         """Call ``handler`` with every event of ``event_type`` (subclasses included).
 
         Args:
-            event_type: An event class; :class:`Event` means every event.
-            handler: Called with the event. Handlers run in registration order.
+            event_type: An event class; `Event` means every event.
+            handler: Called with the event. For each event, handlers run in registration
+                order. A before hook must not issue commands (they are refused).
             phase: Only events about this phase (events with a ``phase`` field).
             before: Call the handler *before* the change, with the event about to happen; it
-                may raise :class:`Veto` to refuse the command. Otherwise it is called after.
+                may raise `Veto` to refuse the command. Otherwise it is called after.
 
         Returns:
-            A :class:`Subscription`; ``cancel()`` it to stop.
+            The subscription; call its ``cancel()`` to stop.
 
         Raises:
             ValidationError: for something that is not an event class, or an unknown phase.
@@ -321,16 +326,36 @@ class Programme:
     def on_enter(
         self, phase: str, handler: Callable[[PhaseStarted], object], *, before: bool = False
     ) -> Subscription:
-        """Call ``handler`` when a pair enters ``phase`` (its :class:`PhaseStarted`)."""
+        """Call ``handler`` when a pair enters ``phase`` (its `PhaseStarted`)."""
         return self.subscribe(PhaseStarted, handler, phase=phase, before=before)
 
     def on_leave(
         self, phase: str, handler: Callable[[PhaseCompleted], object], *, before: bool = False
     ) -> Subscription:
-        """Call ``handler`` when a pair completes ``phase`` (its :class:`PhaseCompleted`)."""
+        """Call ``handler`` when a pair completes ``phase`` (its `PhaseCompleted`)."""
         return self.subscribe(PhaseCompleted, handler, phase=phase, before=before)
 
     # -- internals used by Pair --------------------------------------------------------
+
+    def _run_before(self, events: Sequence[Event]) -> None:
+        """Run the before hooks of ``events``; commands they issue are refused meanwhile."""
+        self._in_before_hook = True
+        try:
+            self._hooks.run_before(events)
+        finally:
+            self._in_before_hook = False
+
+    def _refuse_reentry(self, key: str, command: str, phase: str, status: str) -> None:
+        if self._in_before_hook:
+            raise CommandRefused(
+                pair=key,
+                command=command,
+                phase=phase,
+                status=status,
+                rule="reentrant-command",
+                reason="a before hook can't issue commands (the change it sees has not "
+                "happened yet); issue it from an after hook",
+            )
 
     def _instant(self, at: dt.datetime | None) -> pendulum.DateTime:
         if at is None:

@@ -1,6 +1,6 @@
 """Small checks and converters shared by the value classes.
 
-Every failure raises :class:`~mentorflow.exceptions.ValidationError` naming the field.
+Every failure raises `ValidationError` naming the field.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def text(field: str) -> Any:
 
 
 def optional_text(field: str) -> Any:
-    """An attrs validator: ``None`` or what :func:`text` accepts."""
+    """An attrs validator: ``None`` or what `text` accepts."""
     inner = text(field)
 
     def check(inst: object, attr: object, value: object) -> None:
@@ -86,7 +86,7 @@ def instance_of(field: str, kind: type | tuple[type, ...]) -> Any:
 
 
 def date_value(field: str, value: object) -> pendulum.Date:
-    """A :class:`datetime.date` (not a datetime) as a ``pendulum.Date``."""
+    """A `datetime.date` (not a datetime) as a ``pendulum.Date``."""
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         raise ValidationError(field, f"must be a date, not {type(value).__name__}")
     if type(value) is pendulum.Date:

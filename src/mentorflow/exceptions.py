@@ -1,18 +1,20 @@
 """Every error mentorflow raises, under one root.
 
-The tree::
+The tree:
 
-    MentorflowError
-    ├── ValidationError (ValueError)        a value is wrong: names the field and the problem
-    │   └── DefinitionError                 a lifecycle or programme definition is invalid
-    ├── UnknownPairError (KeyError)         no pair with that key in the programme
-    ├── CommandRefused                      a rule refused a command; the pair is unchanged
-    │   └── Vetoed                          a *before* hook vetoed the command
-    ├── Veto                                raised by a before hook to veto a command
-    └── AfterHookError (ExceptionGroup)     after hooks raised; the change itself stands
+```text
+MentorflowError
+├── ValidationError (ValueError)        a value is wrong: names the field and the problem
+│   └── DefinitionError                 a lifecycle or programme definition is invalid
+├── UnknownPairError (KeyError)         no pair with that key in the programme
+├── CommandRefused                      a rule refused a command; the pair is unchanged
+│   └── Vetoed                          a *before* hook vetoed the command
+├── Veto                                raised by a before hook to veto a command
+└── AfterHookError (ExceptionGroup)     after hooks raised; the change itself stands
+```
 
 ``except mentorflow.exceptions.MentorflowError`` catches everything the library raises on
-purpose. Errors raised by your own *before* hooks (other than :class:`Veto`) propagate
+purpose. Errors raised by your own *before* hooks (other than `Veto`) propagate
 unchanged and leave the pair as it was.
 """
 
@@ -110,7 +112,7 @@ class Vetoed(CommandRefused):
 
 
 class Veto(MentorflowError):
-    """Raise this from a *before* hook to veto a command; the caller gets :class:`Vetoed`.
+    """Raise this from a *before* hook to veto a command; the caller gets `Vetoed`.
 
     Args:
         reason: Why the change is not allowed; becomes the refusal's ``reason``.
@@ -125,7 +127,7 @@ class AfterHookError(MentorflowError, ExceptionGroup[Exception]):
     """One or more *after* hooks raised.
 
     The change they were notified of has happened and stands; every other after hook still ran.
-    The hooks' exceptions are in ``exceptions`` (this is an :class:`ExceptionGroup`, so
+    The hooks' exceptions are in ``exceptions`` (this is an `ExceptionGroup`, so
     ``except*`` works) and the events of the change in ``events``.
     """
 
