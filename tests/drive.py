@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pendulum
 
-from mentorflow import CommandRefused, Event, Pair, Partner, Role, StudyVisit
+from mentorflow import Benchmark, CommandRefused, Event, Pair, Partner, Role, StudyVisit
 from mentorflow import _engine as engine
 
 from helpers import partner
@@ -17,6 +17,12 @@ REPLACEMENTS = [
     partner("Capaci", "IT", "AICCRE", "PA"),
     partner("Jelgava", "LV", "LALRG"),
 ]
+
+
+BENCHMARKS = (
+    Benchmark(title="access to education", key_factors=["resources", "willingness"]),
+    Benchmark(title="language courses for adults"),
+)
 
 
 def arguments(pair: Pair, cmd: Cmd, at: pendulum.DateTime) -> tuple[object, object]:
@@ -37,6 +43,8 @@ def arguments(pair: Pair, cmd: Cmd, at: pendulum.DateTime) -> tuple[object, obje
         return visit, None
     if cmd.name == "register_deliverable":
         return (cmd.args[0], None), None
+    if cmd.name == "define_benchmarks":
+        return BENCHMARKS[: cmd.args[0]], None
     if cmd.name == "replace_partner":
         role, which = cmd.args
         replacement: Partner = REPLACEMENTS[which]
@@ -61,6 +69,8 @@ def run(
             return pair.record_visit(arg, at=at)  # type: ignore[arg-type]
         if cmd.name == "register_deliverable":
             return pair.register_deliverable(arg[0], at=at)  # type: ignore[index]
+        if cmd.name == "define_benchmarks":
+            return pair.define_benchmarks(arg, at=at)  # type: ignore[arg-type]
         if cmd.name == "replace_partner":
             return pair.replace_partner(role, arg, at=at)  # type: ignore[arg-type]
         return getattr(pair, cmd.name)(at=at)  # type: ignore[no-any-return]

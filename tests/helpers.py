@@ -78,6 +78,7 @@ def pair_snapshot(pair: Pair) -> dict[str, Any]:
         "deliverables": dict(pair.deliverables),
         "mentor": pair.mentor,
         "mentee": pair.mentee,
+        "benchmarks": pair.benchmarks,
         "last_changed_at": pair.last_changed_at,
         "can_complete": pair.can_complete(at=pair.last_changed_at),
     }

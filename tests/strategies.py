@@ -57,7 +57,7 @@ _KINDS = (
     + ["record_visit"] * 4
     + ["register_deliverable"] * 2
     + ["resume"] * 2
-    + ["complete_any", "suspend", "replace_partner", "withdraw"]
+    + ["complete_any", "suspend", "replace_partner", "define_benchmarks", "withdraw"]
 )
 
 
@@ -83,6 +83,8 @@ def commands(draw: st.DrawFn, lifecycle: Lifecycle) -> Cmd:
         return Cmd("record_visit", hours, (number, host, mode, ends_in))
     if kind == "register_deliverable":
         return Cmd(kind, hours, (draw(st.sampled_from(Deliverable)),))
+    if kind == "define_benchmarks":
+        return Cmd(kind, hours, (draw(st.integers(0, 2)),))
     if kind == "replace_partner":
         return Cmd(kind, hours, (draw(st.sampled_from(Role)), draw(st.integers(0, 2))))
     return Cmd(kind, hours)

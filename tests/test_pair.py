@@ -446,3 +446,37 @@ class TestRefusal:
 def test_repr(pair: Pair) -> None:
     """The repr says who, where and how."""
     assert repr(pair) == "<Pair 'mechelen-capaci': Mechelen -> Capaci, needs_assessment (active)>"
+
+
+class TestDefineBenchmarks:
+    """Tests for Pair.define_benchmarks."""
+
+    def test_defines_and_replaces(self, pair: Pair) -> None:
+        """Benchmarks defined during matching replace those given at enrolment."""
+        from mentorflow import Benchmark, BenchmarksDefined
+
+        education = Benchmark(
+            title="migrant children's access to education",
+            key_factors=[
+                "enough financial resources from families",
+                "willingness to bring them to school",
+            ],
+        )
+        pair.complete(Phase.NEEDS_ASSESSMENT, at=LATER)
+        (event,) = pair.define_benchmarks([education], at=LATER, note="benchmarks, Oct 2020")
+        assert isinstance(event, BenchmarksDefined)
+        assert ((education,), Phase.MATCHING) == (event.benchmarks, event.phase)
+        assert (education,) == pair.benchmarks
+        pair.define_benchmarks([], at=LATER)
+        assert pair.benchmarks == ()
+
+    def test_bad_input(self, pair: Pair) -> None:
+        """Something that is not a Benchmark names its index."""
+        with pytest.raises(ValidationError) as info:
+            pair.define_benchmarks(["access to education"], at=LATER)  # type: ignore[list-item]
+        assert info.value.field == "benchmarks[0]"
+
+    def test_refused_when_suspended(self, pair: Pair) -> None:
+        """A suspended pair can't define benchmarks."""
+        pair.suspend(at=START)
+        refused(pair, "pair-suspended", pair.define_benchmarks, [], at=LATER)

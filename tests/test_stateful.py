@@ -27,7 +27,7 @@ from mentorflow import (
     VisitMode,
 )
 
-from drive import REPLACEMENTS
+from drive import BENCHMARKS, REPLACEMENTS
 from helpers import CAPACI, MECHELEN, START
 
 hours = st.one_of(st.integers(0, 24 * 20), st.integers(0, 24 * 20), st.integers(-48, -1))
@@ -58,6 +58,7 @@ class LifecycleModel(RuleBasedStateMachine):
             "deliverables": set(),
             "last": START,
             "partners": {Role.MENTOR: MECHELEN, Role.MENTEE: CAPACI},
+            "benchmarks": (),
         }
 
     # -- the model's view --------------------------------------------------------------
@@ -156,6 +157,16 @@ class LifecycleModel(RuleBasedStateMachine):
             self.model["deliverables"].add(deliverable)
             self.model["last"] = at
 
+    @rule(dh=hours, count=st.integers(0, len(BENCHMARKS)))
+    def define_benchmarks(self, dh: int, count: int) -> None:
+        at = self.model["last"].add(hours=dh)
+        expected = self.closed_or_suspended(False)
+        if expected is None and at < self.model["last"]:
+            expected = "timestamp-backwards"
+        if self.run(expected, self.pair.define_benchmarks, BENCHMARKS[:count], at=at):
+            self.model["benchmarks"] = BENCHMARKS[:count]
+            self.model["last"] = at
+
     @rule(dh=hours)
     def suspend(self, dh: int) -> None:
         at = self.model["last"].add(hours=dh)
@@ -215,6 +226,7 @@ class LifecycleModel(RuleBasedStateMachine):
         assert model["visits"] == {v.number: v.host for v in pair.visits}
         assert model["deliverables"] == set(pair.deliverables)
         assert model["last"] == pair.last_changed_at
+        assert model["benchmarks"] == pair.benchmarks
         assert (model["partners"][Role.MENTOR], model["partners"][Role.MENTEE]) == (
             pair.mentor,
             pair.mentee,

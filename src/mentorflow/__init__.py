@@ -28,6 +28,7 @@ from . import exceptions as exceptions
 from ._clock import Clock as Clock
 from ._clock import ManualClock as ManualClock
 from ._clock import SystemClock as SystemClock
+from ._events import BenchmarksDefined as BenchmarksDefined
 from ._events import DeliverableRegistered as DeliverableRegistered
 from ._events import Event as Event
 from ._events import PairCompleted as PairCompleted
@@ -74,6 +75,7 @@ __all__ = [
     "AfterHookError",
     "Association",
     "Benchmark",
+    "BenchmarksDefined",
     "City",
     "Clock",
     "CommandRefused",

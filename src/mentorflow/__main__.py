@@ -49,6 +49,10 @@ def _describe(event: object) -> str:
                 f"{visit.mode.value.replace('_', ' ')}, {visit.starts_on.to_date_string()} "
                 f"to {visit.ends_on.to_date_string()}"
             )
+        case ev.BenchmarksDefined(benchmarks=benchmarks):
+            return "benchmarks: " + "; ".join(
+                f"{b.title} (key factors: {', '.join(b.key_factors)})" for b in benchmarks
+            )
         case ev.DeliverableRegistered(deliverable=deliverable):
             return f"registered {deliverable.value.replace('_', ' ')}"
         case ev.PartnerReplaced(role=role, previous=old, replacement=new):

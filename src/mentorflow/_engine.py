@@ -30,6 +30,7 @@ from transitions import Machine, MachineError
 
 from ._clock import earlier
 from ._events import (
+    BenchmarksDefined,
     DeliverableRegistered,
     Event,
     PairCompleted,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 COMPLETE: Final = "complete"
 RECORD_VISIT: Final = "record_visit"
 REGISTER_DELIVERABLE: Final = "register_deliverable"
+DEFINE_BENCHMARKS: Final = "define_benchmarks"
 SUSPEND: Final = "suspend"
 RESUME: Final = "resume"
 WITHDRAW: Final = "withdraw"
@@ -149,6 +151,7 @@ class Engine:
             if step.visit is not None:
                 add(RECORD_VISIT, active, None, step)
             add(REGISTER_DELIVERABLE, active, None, step)
+            add(DEFINE_BENCHMARKS, active, None, step)
             add(SUSPEND, active, suspended, step)
             add(RESUME, suspended, active, step)
             for source in (active, suspended):
@@ -366,6 +369,7 @@ _GUARDS: dict[str, Guard] = {
     COMPLETE: _guard_complete,
     RECORD_VISIT: _guard_visit,
     REGISTER_DELIVERABLE: _ok,
+    DEFINE_BENCHMARKS: _ok,
     SUSPEND: _ok,
     RESUME: _ok,
     WITHDRAW: _ok,
@@ -431,6 +435,7 @@ _BUILDERS: dict[str, Builder] = {
     COMPLETE: _build_complete,
     RECORD_VISIT: _simple(VisitRecorded, visit="arg"),
     REGISTER_DELIVERABLE: _build_deliverable,
+    DEFINE_BENCHMARKS: _simple(BenchmarksDefined, benchmarks="arg"),
     SUSPEND: _simple(PairSuspended),
     RESUME: _simple(PairResumed),
     WITHDRAW: _simple(PairWithdrawn),

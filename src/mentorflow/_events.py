@@ -80,6 +80,14 @@ class DeliverableRegistered(Event):
 
 
 @attrs.frozen(kw_only=True)
+class BenchmarksDefined(Event):
+    """A pair's benchmarks (with their key factors) were defined, replacing any before."""
+
+    phase: str
+    benchmarks: tuple[Benchmark, ...]
+
+
+@attrs.frozen(kw_only=True)
 class PairSuspended(Event):
     """A pair was paused in ``phase``."""
 
@@ -117,6 +125,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     PairCompleted,
     VisitRecorded,
     DeliverableRegistered,
+    BenchmarksDefined,
     PairSuspended,
     PairResumed,
     PairWithdrawn,

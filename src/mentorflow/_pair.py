@@ -8,16 +8,23 @@ rules live in the engine, shared by every pair (see ``_engine.py``). Pairs are m
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import pendulum
 
 from . import _engine as e
-from ._events import DeliverableRegistered, Event, PartnerReplaced, VisitRecorded
+from ._events import (
+    BenchmarksDefined,
+    DeliverableRegistered,
+    Event,
+    PartnerReplaced,
+    VisitRecorded,
+)
 from ._lifecycle import PairStatus
 from ._model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+from ._validate import tuple_of
 from .exceptions import ValidationError
 
 if TYPE_CHECKING:
@@ -212,6 +219,22 @@ class Pair:
             raise ValidationError("reference", f"must be a string, not {type(reference).__name__}")
         return self._run(e.REGISTER_DELIVERABLE, at, note, (kind, reference))
 
+    def define_benchmarks(
+        self,
+        benchmarks: Iterable[Benchmark],
+        *,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> tuple[Event, ...]:
+        """Define the pair's benchmarks and their key factors (usually while matching),
+        replacing any defined before.
+
+        Raises:
+            ValidationError: naming ``benchmarks[i]`` for an item that is not a `Benchmark`.
+        """
+        defined = tuple_of("benchmarks", Benchmark, benchmarks)
+        return self._run(e.DEFINE_BENCHMARKS, at, note, defined)
+
     def suspend(
         self, *, at: dt.datetime | None = None, note: str | None = None
     ) -> tuple[Event, ...]:
@@ -273,6 +296,8 @@ class Pair:
             self._visits = {**self._visits, event.visit.number: event.visit}
         elif isinstance(event, DeliverableRegistered):
             self._deliverables = {**self._deliverables, event.deliverable: event}
+        elif isinstance(event, BenchmarksDefined):
+            self._benchmarks = event.benchmarks
         elif isinstance(event, PartnerReplaced):
             if event.role is Role.MENTOR:
                 self._mentor = event.replacement
