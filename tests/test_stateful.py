@@ -25,6 +25,7 @@ from mentorflow import (
     StudyVisit,
     Theme,
     VisitMode,
+    _inclucities,
 )
 
 from drive import BENCHMARKS, REPLACEMENTS
@@ -236,16 +237,7 @@ class LifecycleModel(RuleBasedStateMachine):
 class InclucitiesOrderModel(LifecycleModel):
     """The same model with IncluCities' order (transfer workshop between visits 2 and 3)."""
 
-    lifecycle = Lifecycle.linear(
-        Phase.NEEDS_ASSESSMENT,
-        Phase.MATCHING,
-        Phase.STUDY_VISIT_1,
-        Phase.STUDY_VISIT_2,
-        Phase.TRANSFER_WORKSHOP,
-        Phase.STUDY_VISIT_3,
-        Phase.TRAINING_ACADEMY,
-        Phase.FINAL_REVIEW,
-    )
+    lifecycle = _inclucities.LIFECYCLE
 
 
 TestDefaultLifecycle = LifecycleModel.TestCase

@@ -390,54 +390,41 @@ def _build_complete(pair: Pair, cmd: Command, phase: str, dest: str | None) -> S
     return (done, PhaseStarted(seq=seq + 2, pair=key, at=at, note=note, phase=dest or phase))
 
 
-def _simple(kind: type[Event], **fields: str) -> Builder:
+Fields = Callable[["Pair", Command], dict[str, Any]]
+
+
+def _no_fields(pair: Pair, cmd: Command) -> dict[str, Any]:
+    return {}
+
+
+def _one(kind: type[Event], fields: Fields = _no_fields) -> Builder:
+    """A builder of one ``kind`` event about the current phase, with ``fields`` of its own."""
+
     def build(pair: Pair, cmd: Command, phase: str, dest: str | None) -> Sequence[Event]:
-        extra = {name: getattr(cmd, attr) for name, attr in fields.items()}
         seq = pair._programme._seq + 1
-        return (kind(seq=seq, pair=pair.key, at=cmd.at, note=cmd.note, phase=phase, **extra),)  # type: ignore[call-arg]
+        own = fields(pair, cmd)
+        return (kind(seq=seq, pair=pair.key, at=cmd.at, note=cmd.note, phase=phase, **own),)  # type: ignore[call-arg]
 
     return build
 
 
-def _build_replace(pair: Pair, cmd: Command, phase: str, dest: str | None) -> Sequence[Event]:
-    previous = pair.partner(cmd.role)
-    seq = pair._programme._seq + 1
-    return (
-        PartnerReplaced(
-            seq=seq,
-            pair=pair.key,
-            at=cmd.at,
-            note=cmd.note,
-            phase=phase,
-            role=cmd.role,
-            previous=previous,
-            replacement=cmd.arg,
-        ),
-    )
-
-
-def _build_deliverable(pair: Pair, cmd: Command, phase: str, dest: str | None) -> Sequence[Event]:
-    deliverable, reference = cmd.arg
-    return (
-        DeliverableRegistered(
-            seq=pair._programme._seq + 1,
-            pair=pair.key,
-            at=cmd.at,
-            note=cmd.note,
-            phase=phase,
-            deliverable=deliverable,
-            reference=reference,
-        ),
-    )
-
-
 _BUILDERS: dict[str, Builder] = {
     COMPLETE: _build_complete,
-    RECORD_VISIT: _simple(VisitRecorded, visit="arg"),
-    REGISTER_DELIVERABLE: _build_deliverable,
-    DEFINE_BENCHMARKS: _simple(BenchmarksDefined, benchmarks="arg"),
-    SUSPEND: _simple(PairSuspended),
-    RESUME: _simple(PairResumed),
-    WITHDRAW: _simple(PairWithdrawn),
-    REPLACE_PARTNER: _build_replace,
+    RECORD_VISIT: _one(VisitRecorded, lambda pair, cmd: {"visit": cmd.arg}),
+    REGISTER_DELIVERABLE: _one(
+        DeliverableRegistered,
+        lambda pair, cmd: {"deliverable": cmd.arg[0], "reference": cmd.arg[1]},
+    ),
+    DEFINE_BENCHMARKS: _one(BenchmarksDefined, lambda pair, cmd: {"benchmarks": cmd.arg}),
+    SUSPEND: _one(PairSuspended),
+    RESUME: _one(PairResumed),
+    WITHDRAW: _one(PairWithdrawn),
+    REPLACE_PARTNER: _one(
+        PartnerReplaced,
+        lambda pair, cmd: {
+            "role": cmd.role,
+            "previous": pair.partner(cmd.role),
+            "replacement": cmd.arg,
+        },
+    ),
 }
