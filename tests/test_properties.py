@@ -90,22 +90,44 @@ def check_invariants(pair: Pair) -> None:
             assert sum(1 for v in pair.visits if v.host is role) <= limit
 
 
-@given(scripts())
-def test_any_command_sequence_keeps_the_invariants(script: tuple[Lifecycle, list[Cmd]]) -> None:
-    """Random commands leave the pair in an allowed phase, history in order, times monotonic;
-    a refused command changes nothing."""
-    lifecycle, cmds = script
-    pair = enrol(lifecycle)
-    for cmd in cmds:
+@st.composite
+def programme_scripts(draw: st.DrawFn) -> tuple[Lifecycle, list[tuple[int, Cmd]]]:
+    """A lifecycle and commands for three pairs, interleaved."""
+    lifecycle = draw(lifecycles())
+    steps = st.tuples(st.integers(0, 2), commands(lifecycle))
+    return lifecycle, draw(st.lists(steps, min_size=1, max_size=90))
+
+
+@given(programme_scripts())
+def test_any_command_sequence_keeps_the_invariants(
+    script: tuple[Lifecycle, list[tuple[int, Cmd]]],
+) -> None:
+    """Random commands on several pairs leave every pair in an allowed phase, its history in
+    lifecycle order with non-decreasing times, the merged history gapless; a refused command
+    changes nothing."""
+    lifecycle, steps = script
+    first = enrol(lifecycle)
+    programme = first.programme
+    pairs = [first] + [
+        programme.add_pair(key, mentor=CAPACI, mentee=MECHELEN, theme=Theme.HOUSING, at=START)
+        for key in ("q", "r")
+    ]
+    for index, cmd in steps:
+        pair = pairs[index]
         at = pair.last_changed_at.add(hours=cmd.hours)
-        before = snapshot(pair.programme)
+        before = snapshot(programme)
         outcome = run(pair, cmd, at)
         if isinstance(outcome, CommandRefused):
-            assert before == snapshot(pair.programme), outcome
+            assert before == snapshot(programme), outcome
         else:
-            assert len(before["history"]) + len(outcome) == len(pair.programme.history)
+            assert len(before["history"]) + len(outcome) == len(programme.history)
             assert tuple(pair.history[-len(outcome) :]) == tuple(outcome)
-        check_invariants(pair)
+        for each in pairs:
+            check_invariants(each)
+    merged = list(programme.history)
+    assert list(range(1, len(merged) + 1)) == [e.seq for e in merged]
+    for pair in pairs:
+        assert [e for e in merged if e.pair == pair.key] == list(pair.history)
 
 
 @given(scripts())
