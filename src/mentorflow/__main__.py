@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+from ._lifecycle import PairStatus
+
+if TYPE_CHECKING:
+    from ._pair import Pair
 
 
 def _demo(out: TextIO) -> int:
@@ -23,12 +28,19 @@ def _demo(out: TextIO) -> int:
         out.write(
             f"\n{pair.key}: {pair.mentor.city.name} ({pair.mentor.association.name}) mentors "
             f"{pair.mentee.city.name} ({pair.mentee.association.name}), "
-            f"{pair.theme.value.replace('_', ' ')}: {pair.topic}; "
-            f"now {pair.phase} ({pair.status.value})\n"
+            f"{pair.theme.value.replace('_', ' ')}: {pair.topic}; {_standing(pair)}\n"
         )
         for event in pair.history:
             out.write(f"  {event.at.to_date_string()}  {_describe(event)}\n")
     return 0
+
+
+def _standing(pair: Pair) -> str:
+    if pair.status is PairStatus.ACTIVE:
+        return f"now in {pair.phase}"
+    if pair.status is PairStatus.COMPLETED:
+        return "completed"
+    return f"{pair.status.value} in {pair.phase}"
 
 
 def _describe(event: object) -> str:
