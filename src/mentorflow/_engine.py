@@ -99,7 +99,7 @@ class Engine:
     `execute` runs a command on the dispatch table built beside the ``transitions``
     machine (the same guards, the same destinations); `execute_via_machine` runs it
     through the machine's own ``Event.trigger``. The two must agree on every command; a
-    differential property test holds them to it (``tests/test_engine.py``).
+    differential property test holds them to it (``tests/test_properties.py``).
     """
 
     __slots__ = (
