@@ -33,6 +33,7 @@ from ._events import DeliverableRegistered as DeliverableRegistered
 from ._events import Event as Event
 from ._events import PairCompleted as PairCompleted
 from ._events import PairEnrolled as PairEnrolled
+from ._events import PairEvent as PairEvent
 from ._events import PairResumed as PairResumed
 from ._events import PairSuspended as PairSuspended
 from ._events import PairWithdrawn as PairWithdrawn
@@ -90,6 +91,7 @@ __all__ = [
     "Pair",
     "PairCompleted",
     "PairEnrolled",
+    "PairEvent",
     "PairResumed",
     "PairStatus",
     "PairSuspended",

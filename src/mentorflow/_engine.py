@@ -32,8 +32,8 @@ from ._clock import earlier
 from ._events import (
     BenchmarksDefined,
     DeliverableRegistered,
-    Event,
     PairCompleted,
+    PairEvent,
     PairResumed,
     PairSuspended,
     PairWithdrawn,
@@ -86,7 +86,7 @@ class Command:
         self.note = note
         self.arg = arg
         self.role = role
-        self.events: Sequence[Event] = ()
+        self.events: Sequence[PairEvent] = ()
         self.refusal: Refusal | None = None
 
 
@@ -199,7 +199,7 @@ class Engine:
                 return None
         return refusal
 
-    def execute(self, pair: Pair, cmd: Command) -> Sequence[Event]:
+    def execute(self, pair: Pair, cmd: Command) -> Sequence[PairEvent]:
         """Run ``cmd`` on ``pair``; return the events it emitted. The pair's state is changed;
         its data is not (the caller applies the events).
 
@@ -229,7 +229,7 @@ class Engine:
             pair._state = dest
         return events
 
-    def execute_via_machine(self, pair: Pair, cmd: Command) -> Sequence[Event]:
+    def execute_via_machine(self, pair: Pair, cmd: Command) -> Sequence[PairEvent]:
         """`execute`, through ``transitions``' own ``Event.trigger`` (the reference)."""
         event = self._events.get(cmd.name)
         if event is None or pair._state not in event.transitions:
@@ -379,10 +379,10 @@ _GUARDS: dict[str, Guard] = {
 
 # -- events --------------------------------------------------------------------------------
 
-Builder = Callable[["Pair", Command, str, "str | None"], Sequence[Event]]
+Builder = Callable[["Pair", Command, str, "str | None"], Sequence[PairEvent]]
 
 
-def _build_complete(pair: Pair, cmd: Command, phase: str, dest: str | None) -> Sequence[Event]:
+def _build_complete(pair: Pair, cmd: Command, phase: str, dest: str | None) -> Sequence[PairEvent]:
     seq, key, at, note = pair._programme._seq, pair.key, cmd.at, cmd.note
     done = PhaseCompleted(seq=seq + 1, pair=key, at=at, note=note, phase=phase)
     if dest == Phase.COMPLETED:
@@ -397,10 +397,10 @@ def _no_fields(pair: Pair, cmd: Command) -> dict[str, Any]:
     return {}
 
 
-def _one(kind: type[Event], fields: Fields = _no_fields) -> Builder:
+def _one(kind: type[PairEvent], fields: Fields = _no_fields) -> Builder:
     """A builder of one ``kind`` event about the current phase, with ``fields`` of its own."""
 
-    def build(pair: Pair, cmd: Command, phase: str, dest: str | None) -> Sequence[Event]:
+    def build(pair: Pair, cmd: Command, phase: str, dest: str | None) -> Sequence[PairEvent]:
         seq = pair._programme._seq + 1
         own = fields(pair, cmd)
         return (kind(seq=seq, pair=pair.key, at=cmd.at, note=cmd.note, phase=phase, **own),)  # type: ignore[call-arg]

@@ -19,19 +19,28 @@ class Event:
 
     Attributes:
         seq: Position in the programme's merged history, from 1, with no gaps.
-        pair: Key of the pair the event is about.
         at: When it happened, timezone-aware, in the programme's timezone.
         note: The free-text note given with the command, if any.
     """
 
     seq: int
-    pair: str
     at: pendulum.DateTime
     note: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class PairEnrolled(Event):
+class PairEvent(Event):
+    """Base of the events about one pair; they make up the pair's history.
+
+    Attributes:
+        pair: Key of the pair the event is about.
+    """
+
+    pair: str
+
+
+@attrs.frozen(kw_only=True)
+class PairEnrolled(PairEvent):
     """A pair joined the programme (its first phase starts in the same command)."""
 
     mentor: Partner
@@ -43,26 +52,26 @@ class PairEnrolled(Event):
 
 
 @attrs.frozen(kw_only=True)
-class PhaseStarted(Event):
+class PhaseStarted(PairEvent):
     """A pair entered a phase."""
 
     phase: str
 
 
 @attrs.frozen(kw_only=True)
-class PhaseCompleted(Event):
+class PhaseCompleted(PairEvent):
     """A pair completed (left) a phase."""
 
     phase: str
 
 
 @attrs.frozen(kw_only=True)
-class PairCompleted(Event):
+class PairCompleted(PairEvent):
     """A pair completed its last phase; it accepts no more commands."""
 
 
 @attrs.frozen(kw_only=True)
-class VisitRecorded(Event):
+class VisitRecorded(PairEvent):
     """A study visit was held and recorded, in ``phase``."""
 
     phase: str
@@ -70,7 +79,7 @@ class VisitRecorded(Event):
 
 
 @attrs.frozen(kw_only=True)
-class DeliverableRegistered(Event):
+class DeliverableRegistered(PairEvent):
     """A deliverable was registered (a later registration of the same kind supersedes it)."""
 
     phase: str
@@ -80,7 +89,7 @@ class DeliverableRegistered(Event):
 
 
 @attrs.frozen(kw_only=True)
-class BenchmarksDefined(Event):
+class BenchmarksDefined(PairEvent):
     """A pair's benchmarks (with their key factors) were defined, replacing any before."""
 
     phase: str
@@ -88,28 +97,28 @@ class BenchmarksDefined(Event):
 
 
 @attrs.frozen(kw_only=True)
-class PairSuspended(Event):
+class PairSuspended(PairEvent):
     """A pair was paused in ``phase``."""
 
     phase: str
 
 
 @attrs.frozen(kw_only=True)
-class PairResumed(Event):
+class PairResumed(PairEvent):
     """A suspended pair continued in ``phase``, where it was."""
 
     phase: str
 
 
 @attrs.frozen(kw_only=True)
-class PairWithdrawn(Event):
+class PairWithdrawn(PairEvent):
     """A pair left the programme while in ``phase``; it accepts no more commands."""
 
     phase: str
 
 
 @attrs.frozen(kw_only=True)
-class PartnerReplaced(Event):
+class PartnerReplaced(PairEvent):
     """One side of a pair was replaced by another city (and its association)."""
 
     phase: str

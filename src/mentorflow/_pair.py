@@ -18,7 +18,7 @@ from . import _engine as e
 from ._events import (
     BenchmarksDefined,
     DeliverableRegistered,
-    Event,
+    PairEvent,
     PartnerReplaced,
     VisitRecorded,
 )
@@ -84,7 +84,7 @@ class Pair:
         self._support_network = support_network
         self._state = state
         self._last_at = at
-        self._history: list[Event] = []
+        self._history: list[PairEvent] = []
         # most pairs never get here: share one read-only empty mapping until the first write
         self._visits: Mapping[int, StudyVisit] = _NONE
         self._deliverables: Mapping[Deliverable, DeliverableRegistered] = _NONE
@@ -148,7 +148,7 @@ class Pair:
         return self._programme._engine.status_of[self._state]
 
     @property
-    def history(self) -> tuple[Event, ...]:
+    def history(self) -> tuple[PairEvent, ...]:
         """Every event of the pair, oldest first."""
         return tuple(self._history)
 
@@ -176,7 +176,7 @@ class Pair:
 
     def complete(
         self, phase: str, *, at: dt.datetime | None = None, note: str | None = None
-    ) -> tuple[Event, ...]:
+    ) -> tuple[PairEvent, ...]:
         """Complete ``phase`` (the current one) and start the next, or complete the pair.
 
         Raises:
@@ -190,7 +190,7 @@ class Pair:
 
     def record_visit(
         self, visit: StudyVisit, *, at: dt.datetime | None = None, note: str | None = None
-    ) -> tuple[Event, ...]:
+    ) -> tuple[PairEvent, ...]:
         """Record the study visit of the current study visit phase, once it has been held.
 
         Raises:
@@ -209,7 +209,7 @@ class Pair:
         reference: str | None = None,
         at: dt.datetime | None = None,
         note: str | None = None,
-    ) -> tuple[Event, ...]:
+    ) -> tuple[PairEvent, ...]:
         """Register a deliverable (e.g. the Action Plan); a new registration supersedes the last."""
         try:
             kind = Deliverable(deliverable)
@@ -225,7 +225,7 @@ class Pair:
         *,
         at: dt.datetime | None = None,
         note: str | None = None,
-    ) -> tuple[Event, ...]:
+    ) -> tuple[PairEvent, ...]:
         """Define the pair's benchmarks and their key factors (usually while matching),
         replacing any defined before.
 
@@ -237,19 +237,19 @@ class Pair:
 
     def suspend(
         self, *, at: dt.datetime | None = None, note: str | None = None
-    ) -> tuple[Event, ...]:
+    ) -> tuple[PairEvent, ...]:
         """Pause the pair in its current phase."""
         return self._run(e.SUSPEND, at, note)
 
     def resume(
         self, *, at: dt.datetime | None = None, note: str | None = None
-    ) -> tuple[Event, ...]:
+    ) -> tuple[PairEvent, ...]:
         """Continue a suspended pair in the phase where it was suspended."""
         return self._run(e.RESUME, at, note)
 
     def withdraw(
         self, *, at: dt.datetime | None = None, note: str | None = None
-    ) -> tuple[Event, ...]:
+    ) -> tuple[PairEvent, ...]:
         """Take the pair out of the programme for good."""
         return self._run(e.WITHDRAW, at, note)
 
@@ -260,7 +260,7 @@ class Pair:
         *,
         at: dt.datetime | None = None,
         note: str | None = None,
-    ) -> tuple[Event, ...]:
+    ) -> tuple[PairEvent, ...]:
         """Replace the mentor or the mentee by another city (IncluCities: Partinico by Capaci).
 
         Raises:
@@ -281,7 +281,7 @@ class Pair:
         note: str | None,
         arg: object = None,
         role: object = None,
-    ) -> tuple[Event, ...]:
+    ) -> tuple[PairEvent, ...]:
         if note is not None and not isinstance(note, str):
             raise ValidationError("note", f"must be a string, not {type(note).__name__}")
         programme = self._programme
@@ -290,7 +290,7 @@ class Pair:
         cmd = e.Command(name, programme._instant(at), note, arg, role)
         return programme._record(self, programme._engine.execute(self, cmd), cmd.at)
 
-    def _apply(self, event: Event) -> None:
+    def _apply(self, event: PairEvent) -> None:
         """Fold the data part of ``event`` into the pair (the engine has set the state)."""
         if isinstance(event, VisitRecorded):
             self._visits = {**self._visits, event.visit.number: event.visit}

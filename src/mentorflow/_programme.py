@@ -12,7 +12,7 @@ import pendulum
 from . import _validate as v
 from ._clock import Clock, SystemClock, to_instant
 from ._engine import Engine, engine_for
-from ._events import Event, PairEnrolled, PhaseCompleted, PhaseStarted
+from ._events import Event, PairEnrolled, PairEvent, PhaseCompleted, PhaseStarted
 from ._hooks import Hooks, Subscription
 from ._lifecycle import Lifecycle
 from ._model import Benchmark, Partner, Theme
@@ -363,8 +363,8 @@ class Programme:
         return to_instant(at, "at", self._tz)
 
     def _record(
-        self, pair: Pair, events: Sequence[Event], at: pendulum.DateTime
-    ) -> tuple[Event, ...]:
+        self, pair: Pair, events: Sequence[PairEvent], at: pendulum.DateTime
+    ) -> tuple[PairEvent, ...]:
         """Apply what the engine decided: data, histories, then the after hooks."""
         for event in events:
             pair._apply(event)
