@@ -28,9 +28,19 @@ from . import exceptions as exceptions
 from ._clock import Clock as Clock
 from ._clock import ManualClock as ManualClock
 from ._clock import SystemClock as SystemClock
+from ._deadlines import CalendarBasis as CalendarBasis
+from ._deadlines import DeadlineRule as DeadlineRule
+from ._deadlines import Offset as Offset
+from ._deadlines import Unit as Unit
 from ._events import BenchmarksDefined as BenchmarksDefined
+from ._events import DeadlineApproaching as DeadlineApproaching
+from ._events import DeadlineMissed as DeadlineMissed
 from ._events import DeliverableRegistered as DeliverableRegistered
 from ._events import Event as Event
+from ._events import ExtensionGranted as ExtensionGranted
+from ._events import ExtensionRefused as ExtensionRefused
+from ._events import ExtensionRequested as ExtensionRequested
+from ._events import MilestoneReached as MilestoneReached
 from ._events import PairCompleted as PairCompleted
 from ._events import PairEnrolled as PairEnrolled
 from ._events import PairEvent as PairEvent
@@ -41,6 +51,9 @@ from ._events import PartnerReplaced as PartnerReplaced
 from ._events import PhaseCompleted as PhaseCompleted
 from ._events import PhaseStarted as PhaseStarted
 from ._events import VisitRecorded as VisitRecorded
+from ._extensions import Extension as Extension
+from ._extensions import ExtensionPolicy as ExtensionPolicy
+from ._extensions import ExtensionStatus as ExtensionStatus
 from ._hooks import Subscription as Subscription
 from ._lifecycle import Lifecycle as Lifecycle
 from ._lifecycle import PairStatus as PairStatus
@@ -58,10 +71,14 @@ from ._model import VisitMode as VisitMode
 from ._pair import Pair as Pair
 from ._programme import History as History
 from ._programme import Programme as Programme
+from ._watch import Deadline as Deadline
+from ._watch import DeadlineRevision as DeadlineRevision
+from ._watch import DeadlineStatus as DeadlineStatus
 from .exceptions import AfterHookError as AfterHookError
 from .exceptions import CommandRefused as CommandRefused
 from .exceptions import DefinitionError as DefinitionError
 from .exceptions import MentorflowError as MentorflowError
+from .exceptions import PolicyViolation as PolicyViolation
 from .exceptions import UnknownPairError as UnknownPairError
 from .exceptions import ValidationError as ValidationError
 from .exceptions import Veto as Veto
@@ -77,17 +94,32 @@ __all__ = [
     "Association",
     "Benchmark",
     "BenchmarksDefined",
+    "CalendarBasis",
     "City",
     "Clock",
     "CommandRefused",
+    "Deadline",
+    "DeadlineApproaching",
+    "DeadlineMissed",
+    "DeadlineRevision",
+    "DeadlineRule",
+    "DeadlineStatus",
     "DefinitionError",
     "Deliverable",
     "DeliverableRegistered",
     "Event",
+    "Extension",
+    "ExtensionGranted",
+    "ExtensionPolicy",
+    "ExtensionRefused",
+    "ExtensionRequested",
+    "ExtensionStatus",
     "History",
     "Lifecycle",
     "ManualClock",
     "MentorflowError",
+    "MilestoneReached",
+    "Offset",
     "Pair",
     "PairCompleted",
     "PairEnrolled",
@@ -101,6 +133,7 @@ __all__ = [
     "Phase",
     "PhaseCompleted",
     "PhaseStarted",
+    "PolicyViolation",
     "Programme",
     "Role",
     "Step",
@@ -108,6 +141,7 @@ __all__ = [
     "Subscription",
     "SystemClock",
     "Theme",
+    "Unit",
     "UnknownPairError",
     "ValidationError",
     "Veto",

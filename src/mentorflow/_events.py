@@ -10,6 +10,7 @@ from __future__ import annotations
 import attrs
 import pendulum
 
+from ._extensions import Extension
 from ._model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
 
 
@@ -127,6 +128,61 @@ class PartnerReplaced(PairEvent):
     replacement: Partner
 
 
+@attrs.frozen(kw_only=True)
+class DeadlineApproaching(Event):
+    """A deadline entered its warning lead time (once per revision of the deadline)."""
+
+    deadline: str
+    """The phase or milestone."""
+    pair: str | None
+    """The pair, for a phase deadline; None for a programme milestone."""
+    due_on: pendulum.Date
+    revision: int
+    """Which revision of the deadline (0: never moved)."""
+
+
+@attrs.frozen(kw_only=True)
+class DeadlineMissed(Event):
+    """A deadline passed unmet (once per revision of the deadline)."""
+
+    deadline: str
+    pair: str | None
+    due_on: pendulum.Date
+    revision: int
+
+
+@attrs.frozen(kw_only=True)
+class MilestoneReached(Event):
+    """A programme milestone (the final conference, a report) was reached."""
+
+    milestone: str
+
+
+@attrs.frozen(kw_only=True)
+class ExtensionRequested(Event):
+    """An extension of the programme or of a phase was requested."""
+
+    extension: Extension
+
+
+@attrs.frozen(kw_only=True)
+class ExtensionGranted(Event):
+    """An extension was granted; the deadlines that depend on it have moved."""
+
+    extension: str
+    """The extension's key."""
+    by: str
+
+
+@attrs.frozen(kw_only=True)
+class ExtensionRefused(Event):
+    """An extension was refused, or lapsed with no answer (``by`` is None)."""
+
+    extension: str
+    by: str | None
+    reason: str | None = None
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     PairEnrolled,
     PhaseStarted,
@@ -139,4 +195,10 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     PairResumed,
     PairWithdrawn,
     PartnerReplaced,
+    DeadlineApproaching,
+    DeadlineMissed,
+    MilestoneReached,
+    ExtensionRequested,
+    ExtensionGranted,
+    ExtensionRefused,
 )

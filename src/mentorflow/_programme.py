@@ -10,13 +10,18 @@ from typing import TypeVar, overload
 import pendulum
 
 from . import _validate as v
+from ._calendar import calendar_for, check_region
 from ._clock import Clock, SystemClock, to_instant
+from ._deadlines import DeadlineRule, Offset, make_schedule
 from ._engine import Engine, engine_for
 from ._events import Event, PairEnrolled, PairEvent, PhaseCompleted, PhaseStarted
+from ._extensions import Extension, ExtensionPolicy
 from ._hooks import Hooks, Subscription
 from ._lifecycle import Lifecycle
 from ._model import Benchmark, Partner, Theme
 from ._pair import Pair
+from ._programme_deadlines import DeadlinesMixin
+from ._watch import DeadlineBook
 from .exceptions import (
     AfterHookError,
     CommandRefused,
@@ -60,7 +65,7 @@ class History(Sequence[Event]):
         return f"<History of {len(self._events)} events>"
 
 
-class Programme:
+class Programme(DeadlinesMixin):
     """A funded mentoring programme: pairs of cities going through one lifecycle.
 
     Args:
@@ -72,6 +77,13 @@ class Programme:
         clock: Where "now" comes from when a command has no ``at``; default the system clock.
         coordinator: Who leads the programme, e.g. ``"CEMR"``.
         funding_reference: The grant, e.g. ``"AMIF-2018-AG-INTE no. 863770"``.
+        country: ISO code of the programme's country (its public holidays count for
+            programme milestones); None counts weekends only.
+        subdivision: Optional ISO 3166-2 subdivision of ``country`` (``"MD"`` for ES-MD).
+        deadlines: `DeadlineRule` s for phases and programme milestones.
+        extension_policy: What programme extensions are allowed (default EU practice).
+        phase_extension_policy: What phase extensions are allowed (default: as for the
+            programme, but a request may come up to the deadline itself).
 
     Raises:
         DefinitionError: naming the field, for a bad name, dates, timezone, lifecycle or clock.
@@ -80,16 +92,23 @@ class Programme:
     """
 
     __slots__ = (
+        "_book",
+        "_calendar",
         "_clock",
         "_coordinator",
         "_ends_on",
         "_engine",
+        "_extension_policy",
+        "_extensions",
         "_funding_reference",
         "_history",
         "_hooks",
         "_in_before_hook",
         "_name",
+        "_original_ends_on",
         "_pairs",
+        "_phase_extension_policy",
+        "_regions",
         "_seq",
         "_starts_on",
         "_tz",
@@ -106,6 +125,11 @@ class Programme:
         clock: Clock | None = None,
         coordinator: str | None = None,
         funding_reference: str | None = None,
+        country: str | None = None,
+        subdivision: str | None = None,
+        deadlines: Iterable[DeadlineRule] = (),
+        extension_policy: ExtensionPolicy | None = None,
+        phase_extension_policy: ExtensionPolicy | None = None,
     ) -> None:
         _define(v.text("name"), name)
         _define(v.optional_text("coordinator"), coordinator)
@@ -131,11 +155,23 @@ class Programme:
             raise DefinitionError("clock", "must have a now() method returning a DateTime")
         self._clock = clock
         self._engine: Engine = engine_for(lifecycle)
+        self._original_ends_on = self._ends_on
+        self._regions = _regions(country, subdivision)
+        self._calendar = calendar_for(self._regions)
+        self._extension_policy = _policy("extension_policy", extension_policy, ExtensionPolicy())
+        self._phase_extension_policy = _policy(
+            "phase_extension_policy",
+            phase_extension_policy,
+            ExtensionPolicy(request_lead=Offset(amount=0)),
+        )
+        self._extensions: list[Extension] = []
         self._pairs: dict[str, Pair] = {}
         self._history: list[Event] = []
         self._hooks = Hooks()
         self._in_before_hook = False
         self._seq = 0
+        schedule = make_schedule(deadlines, lifecycle)
+        self._book = None if schedule.empty else DeadlineBook(self, schedule)
 
     # -- definition --------------------------------------------------------------------
 
@@ -161,8 +197,18 @@ class Programme:
 
     @property
     def ends_on(self) -> pendulum.Date:
-        """Last day of the programme."""
+        """Last day of the programme, as extended."""
         return self._ends_on
+
+    @property
+    def original_ends_on(self) -> pendulum.Date:
+        """Last day of the programme before any extension."""
+        return self._original_ends_on
+
+    @property
+    def country(self) -> str | None:
+        """The programme's country and subdivision (``"ES-MD"``), whose holidays count."""
+        return self._regions[0] if self._regions else None
 
     @property
     def timezone(self) -> pendulum.Timezone:
@@ -279,6 +325,8 @@ class Programme:
             at=instant,
         )
         self._pairs[key] = pair
+        if self._book is not None:
+            self._book.enrol(pair)
         self._record(pair, events, instant)
         return pair
 
@@ -337,6 +385,14 @@ class Programme:
 
     # -- internals used by Pair --------------------------------------------------------
 
+    def _move_end(self, day: pendulum.Date) -> None:
+        """The programme now ends on ``day`` (an extension was granted)."""
+        self._ends_on = day
+
+    def _advance(self, count: int) -> None:
+        """``count`` more events are in the history."""
+        self._seq += count
+
     def _run_before(self, events: Sequence[Event]) -> None:
         """Run the before hooks of ``events``; commands they issue are refused meanwhile."""
         self._in_before_hook = True
@@ -372,6 +428,8 @@ class Programme:
         pair._history.extend(events)
         self._history.extend(events)
         self._seq += len(events)
+        if self._book is not None:
+            self._book.on_pair_events(pair, at)
         done = tuple(events)
         if self._hooks.after_count:
             errors = self._hooks.run_after(done)
@@ -388,6 +446,29 @@ class Programme:
             f"<Programme {self._name!r} {self._starts_on.isoformat()}.."
             f"{self._ends_on.isoformat()}, {len(self._pairs)} pairs>"
         )
+
+
+def _regions(country: str | None, subdivision: str | None) -> tuple[str, ...]:
+    if country is None:
+        if subdivision is not None:
+            raise DefinitionError("subdivision", "give the country too")
+        return ()
+    _define(v.country_code("country"), country)
+    _define(v.subdivision_code("subdivision"), subdivision)
+    region = f"{country}-{subdivision}" if subdivision else country
+    try:
+        check_region(region)
+    except ValidationError as err:
+        raise DefinitionError(err.field, err.problem) from None
+    return (region,)
+
+
+def _policy(field: str, value: ExtensionPolicy | None, default: ExtensionPolicy) -> ExtensionPolicy:
+    if value is None:
+        return default
+    if not isinstance(value, ExtensionPolicy):
+        raise DefinitionError(field, f"must be an ExtensionPolicy, not {type(value).__name__}")
+    return value
 
 
 def _define(check: Callable[[object, object, object], None], value: object) -> None:

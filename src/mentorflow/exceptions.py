@@ -6,6 +6,7 @@ The tree:
 MentorflowError
 ├── ValidationError (ValueError)        a value is wrong: names the field and the problem
 │   └── DefinitionError                 a lifecycle or programme definition is invalid
+├── PolicyViolation (ValueError)        an extension breaks a clause of the extension policy
 ├── UnknownPairError (KeyError)         no pair with that key in the programme
 ├── CommandRefused                      a rule refused a command; the pair is unchanged
 │   └── Vetoed                          a *before* hook vetoed the command
@@ -31,6 +32,7 @@ __all__ = [
     "CommandRefused",
     "DefinitionError",
     "MentorflowError",
+    "PolicyViolation",
     "UnknownPairError",
     "ValidationError",
     "Veto",
@@ -61,6 +63,25 @@ class ValidationError(MentorflowError, ValueError):
 
 class DefinitionError(ValidationError):
     """A lifecycle or programme definition is invalid; raised when the definition is made."""
+
+
+class PolicyViolation(MentorflowError, ValueError):
+    """An extension request or decision breaks a clause of the extension policy.
+
+    Attributes:
+        clause: The clause's name, e.g. ``"request-lead"`` (see `mentorflow.ExtensionPolicy`).
+        reason: What is wrong, in words.
+        extension: The key of the extension concerned, if it exists yet.
+    """
+
+    def __init__(self, clause: str, reason: str, extension: str | None = None) -> None:
+        self.clause = clause
+        self.reason = reason
+        self.extension = extension
+        super().__init__(f"{reason} [{clause}]")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.clause, self.reason, self.extension))
 
 
 class UnknownPairError(MentorflowError, KeyError):

@@ -1,0 +1,111 @@
+"""Extensions: amendments that move a programme's end or a phase's deadline, under a policy.
+
+An extension is requested (when, by how much, why), then granted or refused (when, by whom).
+A request the funder leaves unanswered past the response window lapses: it counts as refused.
+The policy's defaults follow EU practice; each clause has a name, and a request or decision
+that breaks one raises `PolicyViolation` naming it:
+
+=================  ==========================================================================
+``after-end``      no amendment once the programme has ended (requests dated after its end)
+``request-lead``   a request must come at least ``request_lead`` before the date it moves
+                   (the programme's end; a pair's phase deadline) — default one month
+``pending``        one open request at a time for the same programme, phase and pair
+``max-count``      at most ``max_count`` extensions granted for the same target
+``max-total``      all granted extensions of a target together at most ``max_total``
+``response-window`` the funder answers within ``response_days`` (default 45); later, the
+                   request has lapsed and can no longer be granted or refused
+``not-pending``    only an open request can be granted or refused
+=================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+import pendulum
+
+from . import _validate as v
+from ._deadlines import Offset, Unit
+from .exceptions import PolicyViolation
+
+
+def _optional_offset(value: Offset | None) -> Offset | None:
+    if value is not None and not isinstance(value, Offset):
+        raise PolicyViolation("definition", f"must be an Offset, not {type(value).__name__}")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class ExtensionPolicy:
+    """What extensions are allowed.
+
+    Args:
+        request_lead: A request must come at least this long before the date it moves
+            (default one month, as in EU external-action contracts).
+        response_days: The funder answers within this many days of the request (default 45,
+            as in the Funding & Tenders portal); no answer means refused.
+        max_count: At most this many granted extensions per target (default 3); None for
+            no limit.
+        max_total: All granted extensions of a target together at most this long, measured
+            from the date they first moved (default 12 months); None for no limit.
+    """
+
+    request_lead: Offset = attrs.field(factory=lambda: Offset(amount=1, unit=Unit.MONTHS))
+    response_days: int = attrs.field(default=45, validator=v.instance_of("response_days", int))
+    max_count: int | None = 3
+    max_total: Offset | None = attrs.field(
+        factory=lambda: Offset(amount=12, unit=Unit.MONTHS), converter=_optional_offset
+    )
+
+
+class ExtensionStatus(enum.StrEnum):
+    """Where an extension request stands."""
+
+    REQUESTED = "requested"
+    GRANTED = "granted"
+    REFUSED = "refused"
+    LAPSED = "lapsed"
+    """No answer within the response window: refused."""
+
+
+@attrs.frozen(kw_only=True)
+class Extension:
+    """An extension request and its outcome.
+
+    Attributes:
+        key: ``"E1"``, ``"E2"``, ... in the order requested.
+        phase: The phase whose deadline it moves; None for the programme's end.
+        pair: For a phase extension, the pair; None means every pair.
+        offset: By how much.
+        reason: Why it was requested.
+        requested_at: When it was requested.
+        status: Requested, granted, refused or lapsed.
+        decided_at: When it was granted or refused (or lapsed).
+        decided_by: Who granted or refused it (None if it lapsed).
+        answer: The reason given with a refusal.
+    """
+
+    key: str
+    phase: str | None
+    pair: str | None
+    offset: Offset
+    reason: str
+    requested_at: pendulum.DateTime
+    status: ExtensionStatus = ExtensionStatus.REQUESTED
+    decided_at: pendulum.DateTime | None = None
+    decided_by: str | None = None
+    answer: str | None = None
+
+    @property
+    def target(self) -> tuple[str | None, str | None]:
+        """What it extends: ``(phase, pair)``; ``(None, None)`` is the programme."""
+        return (self.phase, self.pair)
+
+    def answer_due(self, policy: ExtensionPolicy) -> pendulum.DateTime:
+        """The last instant the funder can answer."""
+        return self.requested_at.add(days=policy.response_days)
+
+    def open_at(self, at: pendulum.DateTime, policy: ExtensionPolicy) -> bool:
+        """Whether the request is still waiting for an answer at ``at``."""
+        return self.status is ExtensionStatus.REQUESTED and at <= self.answer_due(policy)

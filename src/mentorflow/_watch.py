@@ -1,0 +1,486 @@
+"""Watching deadlines: every deadline's date and revisions, and checks that touch only what is due.
+
+The book keeps, for the programme and for each pair, the due date of each deadline (a tuple
+shared by every pair whose inputs are the same: at enrolment that is nearly all of them), the
+revisions of each deadline, and which alerts were sent for which revision. A min-heap holds one
+entry per pair and one for the programme: the next instant at which one of its deadlines needs an
+alert. A check pops only the entries that are due, so with nothing due it costs one comparison.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import heapq
+import itertools
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pendulum
+
+from ._calendar import WorkingCalendar, calendar_for
+from ._clock import earlier
+from ._deadlines import (
+    END,
+    START,
+    CalendarBasis,
+    DeadlineRule,
+    Offset,
+    Schedule,
+    due_date,
+    end_of_day,
+    start_of_day,
+)
+from ._events import DeadlineApproaching, DeadlineMissed, Event, PhaseCompleted, PhaseStarted
+from ._lifecycle import PairStatus
+from ._model import Role
+from .exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from ._pair import Pair
+    from ._programme import Programme
+
+
+class DeadlineStatus(enum.StrEnum):
+    """Where a deadline stands at an instant."""
+
+    PENDING = "pending"
+    """No date yet: what it counts from has not happened and has no date of its own."""
+    UPCOMING = "upcoming"
+    DUE_SOON = "due_soon"
+    """Inside its warning lead time."""
+    OVERDUE = "overdue"
+    MET_ON_TIME = "met_on_time"
+    MET_LATE = "met_late"
+
+
+@attrs.frozen(kw_only=True)
+class DeadlineRevision:
+    """One move of a deadline: from ``previous`` to ``due_on``, and why."""
+
+    revision: int
+    """1 for the first move, 2 for the next, ..."""
+    previous: pendulum.Date | None
+    due_on: pendulum.Date | None
+    at: pendulum.DateTime
+    """When it moved."""
+    extension: str | None
+    """The key of the extension that moved it; None if progress did (an anchor happened)."""
+
+
+@attrs.frozen(kw_only=True)
+class Deadline:
+    """A deadline as it stands: its date, its revisions, and whether it was met.
+
+    Attributes:
+        name: The phase or milestone it is for.
+        pair: The pair, for a phase deadline; None for a programme milestone.
+        due_on: The due day (None while pending); it ends at the end of that day.
+        due_at: The last instant of the due day in the programme's timezone.
+        lead_days: How many days before it is "due soon".
+        met_at: When the phase was completed or the milestone reached, if it was.
+        revisions: Every move of the date, oldest first.
+        withdrawn: The pair withdrew: the deadline is no longer watched.
+    """
+
+    name: str
+    pair: str | None
+    due_on: pendulum.Date | None
+    due_at: pendulum.DateTime | None
+    lead_days: int
+    met_at: pendulum.DateTime | None
+    revisions: tuple[DeadlineRevision, ...]
+    withdrawn: bool = False
+
+    @property
+    def revision(self) -> int:
+        """How many times the date moved (0: never)."""
+        return len(self.revisions)
+
+    def status(self, at: pendulum.DateTime) -> DeadlineStatus:
+        """The status at instant ``at``."""
+        if self.due_at is None:
+            return DeadlineStatus.PENDING
+        if self.met_at is not None and not earlier(at, self.met_at):
+            late = earlier(self.due_at, self.met_at)
+            return DeadlineStatus.MET_LATE if late else DeadlineStatus.MET_ON_TIME
+        if earlier(self.due_at, at):
+            return DeadlineStatus.OVERDUE
+        assert self.due_on is not None
+        warn_from = self.due_on.subtract(days=self.lead_days)
+        if self.lead_days and at.date() >= warn_from:
+            return DeadlineStatus.DUE_SOON
+        return DeadlineStatus.UPCOMING
+
+    @property
+    def days_late(self) -> int | None:
+        """For a deadline met late, by how many days; 0 if on time; None if not met."""
+        if self.met_at is None or self.due_on is None:
+            return None
+        return max(0, (self.met_at.date() - self.due_on).days)
+
+
+_PROGRAMME = ""  # the heap key of the programme's own deadlines
+
+
+class _State:
+    """The watch state of one pair (or of the programme's milestones)."""
+
+    __slots__ = ("alerts", "due", "revisions", "version")
+
+    def __init__(self, due: tuple[pendulum.Date | None, ...]) -> None:
+        self.due = due
+        self.version = 0
+        self.revisions: dict[str, list[DeadlineRevision]] | None = None
+        self.alerts: dict[str, tuple[int, bool, bool]] | None = None  # rev, warned, missed
+
+
+class DeadlineBook:
+    """The deadlines of one programme."""
+
+    def __init__(self, programme: Programme, schedule: Schedule) -> None:
+        self.programme = programme
+        self.schedule = schedule
+        self.calendar = calendar_for(programme._regions)
+        self._names = {rule.name: i for i, rule in enumerate(schedule.phases)}
+        self._milestone_names = {rule.name: i for i, rule in enumerate(schedule.milestones)}
+        self._uses_host = any(r.calendar is CalendarBasis.HOST for r in schedule.phases)
+        self._memo: dict[tuple[Any, ...], tuple[pendulum.Date | None, ...]] = {}
+        self._reached: dict[str, pendulum.DateTime] = {}
+        self._extensions: dict[tuple[str | None, str | None], list[Offset]] = {}
+        self._pairs: dict[str, _State] = {}
+        self._heap: list[tuple[float, int, str, int]] = []
+        self._tie = itertools.count()
+        self._day_starts: dict[dt.date, float] = {}
+        self._milestones = _State(self._milestone_dues())
+        self._push(_PROGRAMME, self._milestones)
+
+    # -- computing ---------------------------------------------------------------------
+
+    def _milestone_dues(self) -> tuple[pendulum.Date | None, ...]:
+        found: dict[str, pendulum.Date | None] = {}
+        for rule in self.schedule.milestones:
+            anchor = self._programme_anchor(rule.after, found) if rule.after else None
+            found[rule.name] = due_date(
+                rule,
+                anchor,
+                self.calendar,
+                self.programme.ends_on,
+                self._extensions.get((rule.name, None), ()),
+            )
+        return tuple(found[r.name] for r in self.schedule.milestones)
+
+    def _programme_anchor(
+        self, anchor: str, found: dict[str, pendulum.Date | None]
+    ) -> pendulum.Date | None:
+        if anchor == START:
+            return self.programme.starts_on
+        if anchor == END:
+            return self.programme.ends_on
+        reached = self._reached.get(anchor)
+        if reached is not None:
+            return reached.date()
+        return found.get(anchor)
+
+    def _pair_dues(self, pair: Pair) -> tuple[pendulum.Date | None, ...]:
+        started: dict[str, pendulum.Date] = {}
+        completed: dict[str, pendulum.Date] = {}
+        for event in pair._history:
+            if isinstance(event, PhaseStarted):
+                started[event.phase] = event.at.date()
+            elif isinstance(event, PhaseCompleted):
+                completed[event.phase] = event.at.date()
+        both = (pair._mentor.city.region, pair._mentee.city.region)
+        hosts = self._hosts(pair) if self._uses_host else ()
+        extensions = tuple(
+            (rule.name, tuple(self._phase_extensions(rule.name, pair._key)))
+            for rule in self.schedule.phases
+        )
+        key = (both, hosts, tuple(started.items()), tuple(completed.items()), extensions)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._compute(pair, started, completed, both, dict(hosts))
+            self._memo[key] = found
+        return found
+
+    def _phase_extensions(self, phase: str, pair: str) -> list[Offset]:
+        return self._extensions.get((phase, None), []) + self._extensions.get((phase, pair), [])
+
+    def _hosts(self, pair: Pair) -> tuple[tuple[str, str], ...]:
+        lifecycle = self.schedule.lifecycle
+        hosts = []
+        for phase in lifecycle.order:
+            visit = lifecycle.step(phase).visit
+            recorded = pair._visits.get(visit) if visit is not None else None
+            role = recorded.host if recorded is not None else Role.MENTEE
+            hosts.append((phase, pair.partner(role).city.region))
+        return tuple(hosts)
+
+    def _compute(
+        self,
+        pair: Pair,
+        started: dict[str, pendulum.Date],
+        completed: dict[str, pendulum.Date],
+        both: tuple[str, str],
+        hosts: dict[str, str],
+    ) -> tuple[pendulum.Date | None, ...]:
+        order = self.schedule.lifecycle.order
+        milestones = dict(zip(self._milestone_names, self._milestones.due, strict=True))
+        found: dict[str, pendulum.Date | None] = {}
+
+        def completion(phase: str) -> pendulum.Date | None:
+            return completed.get(phase) or found.get(phase)
+
+        def anchor(name: str) -> pendulum.Date | None:
+            if name in (START, END) or name in milestones:
+                return self._programme_anchor(name, milestones)
+            phase, _, event = name.rpartition(".")
+            if event == "completed":
+                return completion(phase)
+            if phase in started:
+                return started[phase]
+            index = order.index(phase)
+            return completion(order[index - 1]) if index else None
+
+        for rule in self.schedule.phases:
+            calendar = self._calendar(rule, both, hosts.get(rule.name))
+            value = anchor(rule.after) if rule.after else None
+            found[rule.name] = due_date(
+                rule,
+                value,
+                calendar,
+                self.programme.ends_on,
+                self._phase_extensions(rule.name, pair._key),
+            )
+        return tuple(found[r.name] for r in self.schedule.phases)
+
+    def _calendar(
+        self, rule: DeadlineRule, both: tuple[str, str], host: str | None
+    ) -> WorkingCalendar:
+        basis = rule.calendar or CalendarBasis.PAIR
+        if basis is CalendarBasis.PROGRAMME:
+            return self.calendar
+        if basis is CalendarBasis.HOST and host is not None:
+            return calendar_for((host,))
+        return calendar_for(tuple(sorted(set(both))))
+
+    # -- keeping up to date ------------------------------------------------------------
+
+    def enrol(self, pair: Pair) -> None:
+        """Start watching a new pair."""
+        state = _State(self._pair_dues(pair))
+        self._pairs[pair._key] = state
+        self._push(pair._key, state)
+
+    def on_pair_events(self, pair: Pair, at: pendulum.DateTime) -> None:
+        """A pair changed: recompute its deadlines (progress), then its next alert."""
+        self._revise(pair._key, self._pairs[pair._key], self._pair_dues(pair), at, None)
+
+    def reach(self, name: str, at: pendulum.DateTime) -> None:
+        """A milestone was reached: deadlines counted from it now count from that day."""
+        self._reached[name] = at
+        self.recompute_all(at, None)
+
+    def extend(self, target: tuple[str | None, str | None], offset: Offset) -> None:
+        """Remember a granted extension of a deadline (``(name, pair)``; pair None: all)."""
+        self._extensions.setdefault(target, []).append(offset)
+
+    def recompute_all(self, at: pendulum.DateTime, extension: str | None) -> None:
+        """Recompute every deadline, recording revisions caused by ``extension``."""
+        self._memo.clear()
+        self._revise(_PROGRAMME, self._milestones, self._milestone_dues(), at, extension)
+        pairs = self.programme._pairs
+        for key, state in self._pairs.items():
+            self._revise(key, state, self._pair_dues(pairs[key]), at, extension)
+
+    def recompute_pair(self, key: str, at: pendulum.DateTime, extension: str | None) -> None:
+        """Recompute one pair's deadlines, recording revisions caused by ``extension``."""
+        self._revise(
+            key, self._pairs[key], self._pair_dues(self.programme._pairs[key]), at, extension
+        )
+
+    def _revise(
+        self,
+        key: str,
+        state: _State,
+        due: tuple[pendulum.Date | None, ...],
+        at: pendulum.DateTime,
+        extension: str | None,
+    ) -> None:
+        if due is not state.due and due != state.due:
+            rules = self.schedule.milestones if key == _PROGRAMME else self.schedule.phases
+            if state.revisions is None:
+                state.revisions = {}
+            for rule, old, new in zip(rules, state.due, due, strict=True):
+                if old != new:
+                    moves = state.revisions.setdefault(rule.name, [])
+                    moves.append(
+                        DeadlineRevision(
+                            revision=len(moves) + 1,
+                            previous=old,
+                            due_on=new,
+                            at=at,
+                            extension=extension,
+                        )
+                    )
+            state.due = due
+        state.version += 1
+        self._push(key, state)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def deadline(self, name: str, pair: str | None) -> Deadline:
+        """One deadline as it stands."""
+        if pair is None:
+            if name not in self._milestone_names:
+                raise ValidationError("name", f"{name!r} is not a milestone with a deadline")
+            return self._view(_PROGRAMME, self._milestones, self._milestone_names[name])
+        if name not in self._names:
+            raise ValidationError("name", f"{name!r} is not a phase with a deadline")
+        self.programme.pair(pair)
+        return self._view(pair, self._pairs[pair], self._names[name])
+
+    def deadlines(self, pair: str | None) -> tuple[Deadline, ...]:
+        """The milestones' deadlines (``pair`` None) or one pair's phase deadlines."""
+        if pair is None:
+            return tuple(
+                self._view(_PROGRAMME, self._milestones, i) for i in self._milestone_names.values()
+            )
+        self.programme.pair(pair)
+        return tuple(self._view(pair, self._pairs[pair], i) for i in self._names.values())
+
+    def _view(self, key: str, state: _State, index: int) -> Deadline:
+        programme = self.programme
+        if key == _PROGRAMME:
+            rule = self.schedule.milestones[index]
+            met = self._reached.get(rule.name)
+            withdrawn = False
+        else:
+            rule = self.schedule.phases[index]
+            pair = programme._pairs[key]
+            met = _completed_at(pair, rule.name)
+            withdrawn = pair.status is PairStatus.WITHDRAWN
+        due = state.due[index]
+        return Deadline(
+            name=rule.name,
+            pair=None if key == _PROGRAMME else key,
+            due_on=due,
+            due_at=None if due is None else end_of_day(due, programme._tz),
+            lead_days=rule.lead_days,
+            met_at=met,
+            revisions=tuple((state.revisions or {}).get(rule.name, ())),
+            withdrawn=withdrawn,
+        )
+
+    # -- checking ----------------------------------------------------------------------
+
+    def _push(self, key: str, state: _State) -> None:
+        when = self._next_alert(key, state)
+        if when is not None:
+            heapq.heappush(self._heap, (when, next(self._tie), key, state.version))
+
+    def _views(self, key: str, state: _State) -> Iterator[Deadline]:
+        count = len(self.schedule.milestones if key == _PROGRAMME else self.schedule.phases)
+        for index in range(count):
+            yield self._view(key, state, index)
+
+    def _met(self, key: str) -> set[str]:
+        if key == _PROGRAMME:
+            return set(self._reached)
+        history = self.programme._pairs[key]._history
+        return {e.phase for e in history if isinstance(e, PhaseCompleted)}
+
+    def _day_start(self, day: dt.date) -> float:
+        """The timestamp of the start of ``day`` in the programme's timezone (cached)."""
+        found = self._day_starts.get(day)
+        if found is None:
+            start = start_of_day(pendulum.Date(day.year, day.month, day.day), self.programme._tz)
+            found = self._day_starts[day] = start.timestamp()
+        return found
+
+    def _next_alert(self, key: str, state: _State) -> float | None:
+        """The timestamp of the next alert the deadlines of ``key`` need, if any."""
+        if key != _PROGRAMME:
+            status = self.programme._pairs[key].status
+            if status in (PairStatus.WITHDRAWN, PairStatus.COMPLETED):
+                return None
+        rules = self.schedule.milestones if key == _PROGRAMME else self.schedule.phases
+        met = self._met(key)
+        alerts = state.alerts or {}
+        revisions = state.revisions or {}
+        soonest: float | None = None
+        for rule, due in zip(rules, state.due, strict=True):
+            if due is None or rule.name in met:
+                continue
+            revision = len(revisions.get(rule.name, ()))
+            sent, warned, missed = alerts.get(rule.name, (revision, False, False))
+            if sent != revision:
+                warned = missed = False
+            if rule.lead_days and not warned:
+                when = self._day_start(due - dt.timedelta(days=rule.lead_days))
+            elif not missed:
+                when = self._day_start(due + dt.timedelta(days=1))
+            else:
+                continue
+            soonest = when if soonest is None else min(soonest, when)
+        return soonest
+
+    def check(self, at: pendulum.DateTime, seq: int) -> list[Event]:
+        """Alerts due at ``at``, each once per deadline revision; numbered from ``seq + 1``."""
+        events: list[Event] = []
+        now = at.timestamp()
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            _, _, key, version = heapq.heappop(heap)
+            state = self._milestones if key == _PROGRAMME else self._pairs[key]
+            if version != state.version:
+                continue  # stale: the deadlines moved since this entry was pushed
+            for deadline in self._views(key, state):
+                events.extend(self._alerts(key, state, deadline, at, seq + len(events)))
+            state.version += 1
+            self._push(key, state)
+        return events
+
+    def _alerts(
+        self, key: str, state: _State, deadline: Deadline, at: pendulum.DateTime, seq: int
+    ) -> list[Event]:
+        status = deadline.status(at)
+        if status not in (DeadlineStatus.DUE_SOON, DeadlineStatus.OVERDUE) or deadline.withdrawn:
+            return []
+        if state.alerts is None:
+            state.alerts = {}
+        revision, warned, missed = state.alerts.get(
+            deadline.name, (deadline.revision, False, False)
+        )
+        if revision != deadline.revision:
+            warned = missed = False
+        assert deadline.due_on is not None
+        out: list[Event] = []
+        kinds: list[type[DeadlineApproaching | DeadlineMissed]] = []
+        if status is DeadlineStatus.DUE_SOON and not warned:
+            warned = True
+            kinds.append(DeadlineApproaching)
+        if status is DeadlineStatus.OVERDUE and not missed:
+            warned = missed = True
+            kinds.append(DeadlineMissed)
+        for kind in kinds:
+            out.append(
+                kind(
+                    seq=seq + len(out) + 1,
+                    at=at,
+                    deadline=deadline.name,
+                    pair=deadline.pair,
+                    due_on=deadline.due_on,
+                    revision=deadline.revision,
+                )
+            )
+        state.alerts[deadline.name] = (deadline.revision, warned, missed)
+        return out
+
+
+def _completed_at(pair: Pair, phase: str) -> pendulum.DateTime | None:
+    for event in pair._history:
+        if isinstance(event, PhaseCompleted) and event.phase == phase:
+            return event.at
+    return None
