@@ -62,6 +62,36 @@ top of the pair's own data"
               objects of (a) (key subtracted likewise), and, for information, bytes per model of
               ``add_model`` (1,000 models) and of one Machine per model (200 models), model
               objects included.
+
+Target 3: "a check touches only deadlines that are due, not every pair: with 100,000 pairs and
+nothing due it costs at most 1 ms"
+    setup     One programme (Europe/Brussels, ``country="BE"``, a ManualClock, the lifecycle of
+              target 1) with five deadline rules: phases ``needs_assessment`` (programme.start + 3
+              months, warned 14 days before), ``matching`` (needs_assessment.completed + 6 weeks)
+              and ``transfer_workshop`` (matching.completed + 40 working days, warned 10 days
+              before); milestones ``final_conference`` (programme.end, capped, warned 30 days
+              before) and ``final_report`` (final_conference + 60 days). 100,000 pairs with
+              distinct keys, cycling through the 30 ordered pairings of six IncluCities partners
+              (BE, FR, IT-PA, ES-MD, GR, LV), so the pairs' working-day calendars differ.
+    measured  ``programme.check_deadlines(at=t)`` with ``t`` one week after the start (nothing
+              is due: the first alert is needs_assessment's warning, from early September).
+              Per call, the median of 7 repeats of 1,000 calls, the garbage collector collected,
+              then disabled, during each timed loop. Untimed: the checks emitted nothing (the
+              history did not grow).
+    baseline  A naive scan of every deadline: ``for key in programme.pairs: for d in
+              programme.deadlines(pair=key): counts[d.status(t)] += 1`` (and the programme's
+              milestones), over all 100,000 pairs, at the same ``t``, gc disabled likewise; the
+              median of 3 scans. Untimed: it found nothing due soon or overdue.
+    info      Building the programme (``add_pair`` x100,000, one build, gc enabled as in target
+              2) beside the same build without deadline rules. A check when every pair has
+              something due: ``t`` = 10 September 2020, inside needs_assessment's warning window
+              for every pair (one ``DeadlineApproaching`` each), gc enabled, timed once (it
+              changes the programme) beside one naive scan at the same instant, whose count of
+              due-soon and overdue deadlines is the expected number of events (asserted, and
+              asserted to be one per pair); the same per event. A second check at that instant:
+              each alert is sent once per deadline revision, so it emits nothing (asserted); its
+              cost, timed as the first check. And the slowest of 1,000 single nothing-due checks
+              with the garbage collector enabled.
 """
 
 from __future__ import annotations
@@ -77,6 +107,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -86,7 +117,21 @@ import pendulum
 from transitions import Machine
 
 import mentorflow
-from mentorflow import Association, City, Event, Lifecycle, Pair, Partner, Phase, Programme, Theme
+from mentorflow import (
+    Association,
+    City,
+    DeadlineApproaching,
+    DeadlineRule,
+    DeadlineStatus,
+    Event,
+    Lifecycle,
+    ManualClock,
+    Pair,
+    Partner,
+    Phase,
+    Programme,
+    Theme,
+)
 from mentorflow import _engine as engine  # private: the Event.trigger reference path
 
 TIMEZONE = "Europe/Brussels"
@@ -107,6 +152,36 @@ TIME_LIMIT_S = 2.0
 MEMORY_LIMIT_B = 2000
 RATIO_LIMIT = 1.2
 TARGET_PAIRS = 100_000
+CHECK_LIMIT_US = 1000.0
+
+
+def _partner(city: str, country: str, association: str, subdivision: str | None = None) -> Partner:
+    return Partner(
+        city=City(name=city, country=country, subdivision=subdivision),
+        association=Association(name=association, country=country),
+    )
+
+
+# Target 3: six IncluCities partners (30 ordered pairings, 15 distinct pair calendars) and
+# deadline rules for three phases and two milestones.
+PARTNERS = (
+    _partner("Mechelen", "BE", "VVSG"),
+    _partner("Saint-Jean-de-la-Ruelle", "FR", "AFCCRE"),
+    _partner("Capaci", "IT", "AICCRE", "PA"),
+    _partner("Fuenlabrada", "ES", "FEMP", "MD"),
+    _partner("Livadia", "GR", "KEDE"),
+    _partner("Jelgava", "LV", "LALRG"),
+)
+PAIRINGS = tuple((a, b) for a in PARTNERS for b in PARTNERS if a is not b)
+DEADLINE_RULES = (
+    DeadlineRule("needs_assessment", after="programme.start", months=3, lead_days=14),
+    DeadlineRule("matching", after="needs_assessment.completed", weeks=6),
+    DeadlineRule("transfer_workshop", after="matching.completed", working_days=40, lead_days=10),
+    DeadlineRule("final_conference", after="programme.end", capped=True, lead_days=30),
+    DeadlineRule("final_report", after="final_conference", days=60),
+)
+NOTHING_DUE_AT = ENROL_AT.add(weeks=1)
+ALL_DUE_AT = pendulum.datetime(2020, 9, 10, 12, tz=TIMEZONE)  # needs_assessment is due soon
 
 
 @dataclass(frozen=True)
@@ -120,6 +195,10 @@ class Config:
     memory_pairs: int
     memory_add_model: int
     memory_machine_per_model: int
+    deadline_pairs: int
+    check_calls: int
+    check_repeats: int
+    naive_repeats: int
 
 
 FULL = Config(
@@ -132,6 +211,10 @@ FULL = Config(
     memory_pairs=TARGET_PAIRS,
     memory_add_model=1_000,
     memory_machine_per_model=200,
+    deadline_pairs=TARGET_PAIRS,
+    check_calls=1_000,
+    check_repeats=7,
+    naive_repeats=3,
 )
 QUICK = Config(
     command_calls=2_000,
@@ -143,6 +226,10 @@ QUICK = Config(
     memory_pairs=10_000,
     memory_add_model=200,
     memory_machine_per_model=50,
+    deadline_pairs=10_000,
+    check_calls=1_000,
+    check_repeats=3,
+    naive_repeats=1,
 )
 
 
@@ -502,6 +589,140 @@ def bench_memory(cfg: Config) -> list[Row]:
     ]
 
 
+def deadline_programme(n: int, *, rules: bool = True) -> Programme:
+    """A programme with the deadline rules of target 3 (or none) and ``n`` pairs."""
+    programme = Programme(
+        "Benchmark",
+        starts_on=pendulum.date(2020, 6, 17),
+        ends_on=pendulum.date(2022, 12, 31),
+        timezone=TIMEZONE,
+        lifecycle=LIFECYCLE,
+        clock=ManualClock(ENROL_AT),
+        country="BE",
+        deadlines=DEADLINE_RULES if rules else (),
+    )
+    add = programme.add_pair
+    pairings = PAIRINGS
+    count = len(pairings)
+    for i in range(n):
+        mentor, mentee = pairings[i % count]
+        add(f"pair-{i:06d}", mentor=mentor, mentee=mentee, theme=THEME, at=ENROL_AT)
+    return programme
+
+
+def naive_scan(programme: Programme, at: pendulum.DateTime) -> Counter[DeadlineStatus]:
+    """Every deadline of the programme and of every pair, and its status at ``at``."""
+    counts: Counter[DeadlineStatus] = Counter()
+    for deadline in programme.deadlines():
+        counts[deadline.status(at)] += 1
+    deadlines = programme.deadlines
+    for key in programme.pairs:
+        for deadline in deadlines(pair=key):
+            counts[deadline.status(at)] += 1
+    return counts
+
+
+def per_check_us(programme: Programme, at: pendulum.DateTime, calls: int, repeats: int) -> float:
+    """``programme.check_deadlines(at=at)``, per call: the median of ``repeats`` loops of
+    ``calls`` calls, gc disabled while timed. Asserts (untimed) that nothing was emitted."""
+    check = programme.check_deadlines
+    loop = range(calls)
+
+    def run() -> None:
+        for _ in loop:
+            check(at=at)
+
+    before = len(programme.history)
+    samples = [timed_without_gc(run) / calls for _ in range(repeats)]
+    assert len(programme.history) == before, "a check that should emit nothing emitted events"
+    return statistics.median(samples) * 1e6
+
+
+def bench_deadlines(cfg: Config) -> list[Row]:
+    n = cfg.deadline_pairs
+    deadline_programme(1)  # warm the caches (holidays, calendars, engine) outside the timing
+
+    bare_s = timed_with_gc(functools.partial(deadline_programme, n, rules=False))
+    gc.collect()
+    start = time.perf_counter()
+    programme = deadline_programme(n)
+    build_s = time.perf_counter() - start
+    assert len(programme.pairs) == n
+
+    # Nothing due: the target, and the naive scan at the same instant.
+    t = NOTHING_DUE_AT
+    assert programme.check_deadlines(at=t) == ()
+    check_us = per_check_us(programme, t, cfg.check_calls, cfg.check_repeats)
+    counts: Counter[DeadlineStatus] = Counter()
+    naive_s: list[float] = []
+    for _ in range(cfg.naive_repeats):
+        naive_s.append(timed_without_gc(lambda: counts.update(naive_scan(programme, t))))
+    naive_us = statistics.median(naive_s) * 1e6
+    seen = counts.total() // cfg.naive_repeats
+    assert not counts[DeadlineStatus.DUE_SOON] and not counts[DeadlineStatus.OVERDUE], counts
+    assert seen == n * 3 + 2, seen  # three phase deadlines per pair, two milestones
+
+    # The slowest single nothing-due check, gc enabled (any O(n) pause would show here).
+    gc.collect()
+    check = programme.check_deadlines
+    worst_us = 0.0
+    for _ in range(cfg.check_calls):
+        call_start = time.perf_counter()
+        check(at=t)
+        worst_us = max(worst_us, (time.perf_counter() - call_start) * 1e6)
+
+    # Everything due: one alert per pair. The naive scan says how many to expect.
+    t = ALL_DUE_AT
+    due_counts: Counter[DeadlineStatus] = Counter()
+    naive_due_s = timed_without_gc(lambda: due_counts.update(naive_scan(programme, t)))
+    expected = due_counts[DeadlineStatus.DUE_SOON] + due_counts[DeadlineStatus.OVERDUE]
+    assert expected == n, due_counts
+    gc.collect()
+    start = time.perf_counter()
+    events = programme.check_deadlines(at=t)
+    due_s = time.perf_counter() - start
+    assert len(events) == expected, (len(events), expected)
+    assert all(
+        isinstance(e, DeadlineApproaching) and e.deadline == "needs_assessment" for e in events
+    )
+    assert len({e.pair for e in events}) == n
+    del events
+    assert programme.check_deadlines(at=t) == ()  # idempotent: each alert once per revision
+    again_us = per_check_us(programme, t, cfg.check_calls, cfg.check_repeats)
+
+    scale = "" if n == TARGET_PAIRS else f" ({n:,} pairs, not scaled)"
+    return [
+        Row(
+            f"3  check, nothing due, {n:,} pairs  vs naive scan{scale}",
+            check_us,
+            naive_us,
+            "us",
+            f"<= {CHECK_LIMIT_US:g} us",
+            check_us <= CHECK_LIMIT_US,
+        ),
+        Row(f"   same, slowest of {cfg.check_calls:,} calls, gc enabled", worst_us, None, "us"),
+        Row(
+            f"   check, every pair due ({n:,} events)  vs naive scan",
+            due_s * 1e6,
+            naive_due_s * 1e6,
+            "us",
+        ),
+        Row(
+            "   same, per event  vs naive scan per pair",
+            due_s / n * 1e6,
+            naive_due_s / n * 1e6,
+            "us",
+        ),
+        Row("   second check at that instant (emits nothing)", again_us, naive_due_s * 1e6, "us"),
+        Row(
+            f"   add_pair x{n:,}, 5 deadline rules  vs no rules",
+            build_s,
+            bare_s,
+            "s",
+        ),
+    ]
+
+
 def print_memory_detail(n: int) -> None:
     """Where the bytes of a pair go, by the source line that allocated them."""
     programme = new_programme()
@@ -533,6 +754,8 @@ def fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
     if unit == "us":
+        if value >= 1e6:
+            return f"{value / 1e6:,.3f} s"
         return f"{value:,.2f} us" if value < 100 else f"{value:,.0f} us"
     if unit == "s":
         return f"{value:.3f} s"
@@ -543,6 +766,8 @@ def fmt_ratio(row: Row) -> str:
     if not row.baseline:
         return "-"
     ratio = row.measured / row.baseline
+    if ratio < 0.001:
+        return f"1/{1 / ratio:,.0f}"
     return f"{ratio:.2f}x" if ratio >= 0.1 else f"{ratio:.3f}x"
 
 
@@ -594,13 +819,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Target 1: per call, median of {cfg.command_repeats} interleaved repeats of "
         f"{cfg.command_calls:,} calls, gc disabled while timed. Target 2 time: median of "
         f"{cfg.pair_repeats} repeats of {cfg.pairs:,} pairs, gc enabled. Memory: tracemalloc, "
-        f"{cfg.memory_pairs:,} pairs, a separate untimed pass.\n"
+        f"{cfg.memory_pairs:,} pairs, a separate untimed pass. Target 3: per check, median of "
+        f"{cfg.check_repeats} repeats of {cfg.check_calls:,} calls, gc disabled; naive scan: "
+        f"median of {cfg.naive_repeats}, {cfg.deadline_pairs:,} pairs.\n"
     )
 
     started = time.perf_counter()
     rows = bench_command(cfg)
     rows += bench_pairs(cfg)
     rows += bench_memory(cfg)
+    rows += bench_deadlines(cfg)
     print_table(rows)
     if args.detail:
         print()

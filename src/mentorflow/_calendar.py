@@ -27,20 +27,25 @@ _ONE_DAY = dt.timedelta(days=1)
 @functools.cache
 def _holidays(region: str, year: int) -> frozenset[dt.date]:
     country, _, subdivision = region.partition("-")
-    try:
-        found = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
-    except NotImplementedError:
-        raise ValidationError(
-            "country", f"the holidays package has no calendar for {country!r}"
-        ) from None
-    except Exception as err:  # holidays raises NotImplementedError or ValueError for subdivisions
-        raise ValidationError("subdivision", f"{region!r}: {err}") from None
-    return frozenset(found)
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision or None, years=year))
+
+
+@functools.cache
+def _supported() -> dict[str, list[str]]:
+    return dict(holidays.list_supported_countries())
 
 
 def check_region(region: str) -> None:
     """Raise `ValidationError` if ``holidays`` has no calendar for ``region``."""
-    _holidays(region, 2000)
+    country, _, subdivision = region.partition("-")
+    known = _supported()
+    if country not in known:
+        raise ValidationError("country", f"the holidays package has no calendar for {country!r}")
+    if subdivision and subdivision not in known[country]:
+        raise ValidationError(
+            "subdivision",
+            f"{subdivision!r} is not a subdivision of {country} known to the holidays package",
+        )
 
 
 class WorkingCalendar:

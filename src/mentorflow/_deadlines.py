@@ -82,6 +82,29 @@ class Offset:
         return f"{self.amount} {self.unit.value.replace('_', ' ')}"
 
 
+def extend(
+    day: pendulum.Date, offsets: Iterable[Offset], calendar: WorkingCalendar
+) -> pendulum.Date:
+    """``day`` moved by all ``offsets`` together: months first, then days and weeks, then
+    working days, each unit totalled. Totalling keeps a month's end a month's end: 31 December
+    plus 6 months, then 4, then 2, is 31 December (applied one by one it would be the 30th)."""
+    months = days = working = 0
+    for offset in offsets:
+        if offset.unit is Unit.MONTHS:
+            months += offset.amount
+        elif offset.unit is Unit.WORKING_DAYS:
+            working += offset.amount
+        else:
+            days += offset.amount * (7 if offset.unit is Unit.WEEKS else 1)
+    if months:
+        day = add_months(day, months)
+    if days:
+        day = day + dt.timedelta(days=days)
+    if working:
+        day = calendar.add_working_days(day, working)
+    return day
+
+
 def _offset_fields(rule: DeadlineRule) -> list[tuple[str, int]]:
     return [
         (name, value)
@@ -314,7 +337,7 @@ def due_date(
 ) -> pendulum.Date | None:
     """The due date of ``rule`` given its anchor's value, or None while the anchor is unknown.
 
-    Extensions granted for this deadline are added to the offset's result, in order. The date
+    Extensions granted for this deadline are added to the offset's result (see `extend`). The date
     then moves to the next working day (the EU rule) and, for a capped rule, no later than the
     last working day on or before ``end``.
     """
@@ -324,9 +347,7 @@ def due_date(
         return None
     else:
         day = rule.offset.after(anchor_value, calendar)
-    for extension in extensions:
-        day = extension.after(day, calendar)
-    day = calendar.roll_forward(day)
+    day = calendar.roll_forward(extend(day, extensions, calendar))
     if rule.capped and day > end:
         day = calendar.roll_back(end)
     return day

@@ -13,6 +13,7 @@ import attrs
 import pendulum
 
 from . import _validate as v
+from ._calendar import check_region
 from .exceptions import ValidationError
 
 
@@ -71,11 +72,18 @@ class City:
         name: The city's name, e.g. ``"Fuenlabrada"``.
         country: ISO 3166-1 alpha-2 code; decides the city's public holidays.
         subdivision: Optional ISO 3166-2 subdivision after the dash (``"MD"`` for ES-MD).
+
+    Raises:
+        ValidationError: naming the field, also when the ``holidays`` package has no calendar
+            for the country or subdivision.
     """
 
     name: str = attrs.field(validator=v.text("name"))
     country: str = attrs.field(validator=v.country_code("country"))
     subdivision: str | None = attrs.field(default=None, validator=v.subdivision_code("subdivision"))
+
+    def __attrs_post_init__(self) -> None:
+        check_region(self.region)  # its public holidays must be known
 
     @property
     def region(self) -> str:

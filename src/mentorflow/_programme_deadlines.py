@@ -11,7 +11,7 @@ import pendulum
 
 from ._calendar import WorkingCalendar
 from ._clock import earlier
-from ._deadlines import Offset, Unit
+from ._deadlines import Offset, Unit, extend
 from ._events import (
     Event,
     ExtensionGranted,
@@ -209,7 +209,8 @@ class DeadlinesMixin:
         """
         ext, instant = self._decision(key, by, at)
         if ext.phase is None:
-            self._move_end(ext.offset.after(self._ends_on, self._calendar))
+            offsets = [*self._granted(ext.target), ext.offset]
+            self._move_end(extend(self._original_ends_on, offsets, self._calendar))
         elif self._book is not None:
             self._book.extend(ext.target, ext.offset)
         ext = self._decide(ext, ExtensionStatus.GRANTED, by, None, instant)
@@ -292,7 +293,7 @@ class DeadlinesMixin:
             raise PolicyViolation(
                 "pending", f"{open_[0].key} is still waiting for an answer", open_[0].key
             )
-        granted = [e.offset for e in same if e.status is ExtensionStatus.GRANTED]
+        granted = self._granted(target)
         if policy.max_count is not None and len(granted) >= policy.max_count:
             raise PolicyViolation(
                 "max-count",
@@ -300,10 +301,8 @@ class DeadlinesMixin:
             )
         if policy.max_total is not None:
             base = self._original_ends_on
-            total = base
-            for granted_offset in (*granted, offset):
-                total = granted_offset.after(total, self._calendar)
-            if total > policy.max_total.after(base, self._calendar):
+            total = extend(base, [*granted, offset], self._calendar)
+            if total > extend(base, [policy.max_total], self._calendar):
                 raise PolicyViolation(
                     "max-total",
                     f"with this one the extensions would add up to more than {policy.max_total}",
@@ -321,6 +320,14 @@ class DeadlinesMixin:
             [ExtensionRequested(seq=self._seq + 1, at=instant, note=note, extension=ext)]
         )
         return ext
+
+    def _granted(self, target: tuple[str | None, str | None]) -> list[Offset]:
+        """The offsets of the extensions granted for ``target``, in order."""
+        return [
+            e.offset
+            for e in self._extensions
+            if e.target == target and e.status is ExtensionStatus.GRANTED
+        ]
 
     def _phase_due(self, phase: str, pair: str | None) -> pendulum.Date | None:
         if pair is None or self._book is None:
