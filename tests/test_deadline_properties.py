@@ -168,7 +168,8 @@ def test_extensions_move_only_dependents_and_never_earlier(data: st.DataObject) 
             if old is None:
                 assert new is None  # an extension gives no date to a pending deadline
                 continue
-            assert new is not None and new >= old, (name_pair, old, new)
+            assert new is not None, name_pair
+            assert new >= old, (name_pair, old, new)
             if new != old:
                 name, owner = name_pair
                 assert name in allowed_names, (name_pair, phase)
