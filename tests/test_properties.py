@@ -195,4 +195,5 @@ def test_invariants_hold_for_the_inclucities_demo() -> None:
     for pair in inclucities.pairs.values():
         check_invariants(pair)
         assert PairStatus.COMPLETED is pair.status
-    assert pendulum.date(2023, 3, 29) == inclucities.history[-1].at.date()
+        assert pendulum.date(2023, 3, 29) == pair.history[-1].at.date()
+    assert pendulum.date(2023, 3, 31) == inclucities.ends_on

@@ -8,21 +8,26 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from ._lifecycle import PairStatus
+from ._watch import DeadlineStatus
 
 if TYPE_CHECKING:
     from ._pair import Pair
+    from ._programme import Programme
 
 
 def _demo(out: TextIO) -> int:
+    import pendulum
+
     from . import _inclucities
+    from ._events import PairEvent
 
     inclucities = _inclucities.programme()
     _inclucities.play(inclucities)
     out.write(
         f"{inclucities.name} ({inclucities.coordinator}, {inclucities.funding_reference})\n"
         f"{inclucities.starts_on.isoformat()} to {inclucities.ends_on.isoformat()} "
-        f"(extended by three months from 2022-12-31), {len(inclucities.pairs)} pairs, "
-        f"{len(inclucities.history)} events\n"
+        f"(planned to {inclucities.original_ends_on.isoformat()}), "
+        f"{len(inclucities.pairs)} pairs, {len(inclucities.history)} events\n"
     )
     for pair in inclucities.pairs.values():
         out.write(
@@ -32,7 +37,40 @@ def _demo(out: TextIO) -> int:
         )
         for event in pair.history:
             out.write(f"  {event.at.to_date_string()}  {_describe(event)}\n")
+    out.write("\nprogramme:\n")
+    for fact in inclucities.history:
+        if not isinstance(fact, PairEvent):
+            out.write(f"  {fact.at.to_date_string()}  {_describe(fact)}\n")
+    end = pendulum.datetime(2023, 6, 30, tz=inclucities.timezone)
+    out.write(f"\ndeadlines on {end.to_date_string()}:\n")
+    _deadlines(inclucities, end, out)
+    without = _inclucities.programme()
+    _inclucities.play(without, extended=False)
+    out.write("\nwithout the extension:\n")
+    _deadlines(without, end, out, only_broken=True)
     return 0
+
+
+def _deadlines(programme: Programme, at: object, out: TextIO, *, only_broken: bool = False) -> None:
+    import pendulum
+
+    assert isinstance(at, pendulum.DateTime)
+    rows = list(programme.deadlines())
+    for key in programme.pairs:
+        rows += programme.deadlines(pair=key)
+    for deadline in rows:
+        status = deadline.status(at)
+        late = f", {deadline.days_late} days late" if status is DeadlineStatus.MET_LATE else ""
+        if only_broken and status not in (DeadlineStatus.MET_LATE, DeadlineStatus.OVERDUE):
+            continue
+        moved = "".join(
+            f", moved from {r.previous} by {r.extension or 'progress'}" for r in deadline.revisions
+        )
+        who = f" ({deadline.pair})" if deadline.pair else ""
+        out.write(
+            f"  {deadline.name}{who}: due {deadline.due_on}, {status.value.replace('_', ' ')}"
+            f"{late}{moved}\n"
+        )
 
 
 def _standing(pair: Pair) -> str:
@@ -69,6 +107,18 @@ def _describe(event: object) -> str:
             return f"registered {deliverable.value.replace('_', ' ')}"
         case ev.PartnerReplaced(role=role, previous=old, replacement=new):
             return f"{role.value} {old.city.name} replaced by {new.city.name}"
+        case ev.ExtensionRequested(extension=ext):
+            return f"extension {ext.key} of {ext.offset} requested: {ext.reason}"
+        case ev.ExtensionGranted(extension=key, by=by):
+            return f"extension {key} granted by {by}"
+        case ev.ExtensionRefused(extension=key, by=by, reason=reason):
+            return f"extension {key} refused by {by or 'no answer'}: {reason}"
+        case ev.MilestoneReached(milestone=name):
+            return f"{name.replace('_', ' ')} reached"
+        case ev.DeadlineApproaching(deadline=name, due_on=due):
+            return f"{name.replace('_', ' ')} due soon ({due})"
+        case ev.DeadlineMissed(deadline=name, due_on=due):
+            return f"{name.replace('_', ' ')} missed ({due})"
         case ev.PairSuspended() | ev.PairResumed() | ev.PairWithdrawn():
             return type(event).__name__.removeprefix("Pair").lower()
     return type(event).__name__  # pragma: no cover
