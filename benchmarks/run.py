@@ -7,16 +7,16 @@ mentorflow is installed, ``python benchmarks/run.py``. Options:
     Exit with status 1 if any target fails (the default only reports, and exits 0).
 ``--quick``
     Fewer repeats and pairs, for smoke-testing the script. Quick figures are not taken under
-    the targets' conditions (the 100,000-pair time is extrapolated from 10,000 pairs); don't
-    quote them.
+    the targets' conditions (the 100,000-pair time is extrapolated from 10,000 pairs; target 3
+    runs on 10,000 pairs, not scaled); don't quote them.
 ``--detail``
     Also print where the bytes of a pair go (tracemalloc, by source line).
 
 Every figure is printed beside a baseline measured in the same run, on the same machine, so the
-ratio means something on any machine; the absolute time target (2 s) depends on the machine, and
-the baselines say how fast this one is. Only the standard library and the project's own
-dependencies are used. A full run takes about 30 s on a 2-core x86_64 machine where a bare
-transitions trigger costs ~9 us.
+ratio means something on any machine; the absolute time targets (2 s, 1 ms) depend on the
+machine, and the baselines say how fast this one is. Only the standard library and the project's
+own dependencies are used. A full run takes about 50 s (target 3 about 20 s of it) on a 2-core
+x86_64 machine where a bare transitions trigger costs ~8-9 us; ``--quick`` about 4 s.
 
 Target 1: "a lifecycle command with one after-hook costs at most 1.2x a bare transitions trigger"
     measured  ``pair.complete(phase, at=t)`` on 10,000 fresh pairs of a programme with one after
@@ -152,7 +152,7 @@ TIME_LIMIT_S = 2.0
 MEMORY_LIMIT_B = 2000
 RATIO_LIMIT = 1.2
 TARGET_PAIRS = 100_000
-CHECK_LIMIT_US = 1000.0
+CHECK_LIMIT_US = 1000.0  # 1 ms
 
 
 def _partner(city: str, country: str, association: str, subdivision: str | None = None) -> Partner:
@@ -659,7 +659,7 @@ def bench_deadlines(cfg: Config) -> list[Row]:
         naive_s.append(timed_without_gc(lambda: counts.update(naive_scan(programme, t))))
     naive_us = statistics.median(naive_s) * 1e6
     seen = counts.total() // cfg.naive_repeats
-    assert not counts[DeadlineStatus.DUE_SOON] and not counts[DeadlineStatus.OVERDUE], counts
+    assert counts[DeadlineStatus.DUE_SOON] + counts[DeadlineStatus.OVERDUE] == 0, counts
     assert seen == n * 3 + 2, seen  # three phase deadlines per pair, two milestones
 
     # The slowest single nothing-due check, gc enabled (any O(n) pause would show here).
@@ -690,14 +690,13 @@ def bench_deadlines(cfg: Config) -> list[Row]:
     assert programme.check_deadlines(at=t) == ()  # idempotent: each alert once per revision
     again_us = per_check_us(programme, t, cfg.check_calls, cfg.check_repeats)
 
-    scale = "" if n == TARGET_PAIRS else f" ({n:,} pairs, not scaled)"
     return [
         Row(
-            f"3  check, nothing due, {n:,} pairs  vs naive scan{scale}",
+            f"3  check, nothing due, {n:,} pairs  vs naive scan",
             check_us,
             naive_us,
             "us",
-            f"<= {CHECK_LIMIT_US:g} us",
+            f"<= {CHECK_LIMIT_US / 1000:g} ms",
             check_us <= CHECK_LIMIT_US,
         ),
         Row(f"   same, slowest of {cfg.check_calls:,} calls, gc enabled", worst_us, None, "us"),
@@ -713,7 +712,12 @@ def bench_deadlines(cfg: Config) -> list[Row]:
             naive_due_s / n * 1e6,
             "us",
         ),
-        Row("   second check at that instant (emits nothing)", again_us, naive_due_s * 1e6, "us"),
+        Row(
+            "   second check, same instant (emits nothing)  vs naive",
+            again_us,
+            naive_due_s * 1e6,
+            "us",
+        ),
         Row(
             f"   add_pair x{n:,}, 5 deadline rules  vs no rules",
             build_s,
@@ -754,7 +758,7 @@ def fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
     if unit == "us":
-        if value >= 1e6:
+        if value >= 100_000:
             return f"{value / 1e6:,.3f} s"
         return f"{value:,.2f} us" if value < 100 else f"{value:,.0f} us"
     if unit == "s":

@@ -403,3 +403,10 @@ class TestCheck:
         programme = inclucities(*FINAL, clock=clock)
         clock.set(day(2023, 1, 2))
         assert [DeadlineMissed] == [type(e) for e in programme.check_deadlines()]
+
+
+def test_milestones_count_programme_days() -> None:
+    """A milestone has no pair: a pair or host calendar on it is a definition error."""
+    with pytest.raises(DefinitionError) as info:
+        inclucities(DeadlineRule("final_report", after="programme.end", calendar="pair"))
+    assert "deadlines[0].calendar" == info.value.field

@@ -269,6 +269,14 @@ def make_schedule(rules: Iterable[DeadlineRule], lifecycle: Lifecycle) -> Schedu
             )
         by_name[rule.name], where[rule.name] = rule, i
     milestones = {name for name in by_name if name not in phases}
+    for name in milestones:
+        basis = by_name[name].calendar
+        if basis not in (None, CalendarBasis.PROGRAMME):
+            raise DefinitionError(
+                f"deadlines[{where[name]}].calendar",
+                f"milestone {name!r} belongs to no pair: it counts the programme's working days, "
+                f"not {basis.value!r}",
+            )
     for name, rule in by_name.items():
         field = f"deadlines[{where[name]}].after"
         anchor = rule.after

@@ -5,17 +5,15 @@ A request the funder leaves unanswered past the response window lapses: it count
 The policy's defaults follow EU practice; each clause has a name, and a request or decision
 that breaks one raises `PolicyViolation` naming it:
 
-=================  ==========================================================================
-``after-end``      no amendment once the programme has ended (requests dated after its end)
-``request-lead``   a request must come at least ``request_lead`` before the date it moves
-                   (the programme's end; a pair's phase deadline) — default one month
-``pending``        one open request at a time for the same programme, phase and pair
-``max-count``      at most ``max_count`` extensions granted for the same target
-``max-total``      all granted extensions of a target together at most ``max_total``
-``response-window`` the funder answers within ``response_days`` (default 45); later, the
-                   request has lapsed and can no longer be granted or refused
-``not-pending``    only an open request can be granted or refused
-=================  ==========================================================================
+- `after-end`: no amendment once the programme has ended (requests dated after its end).
+- `request-lead`: a request comes at least `request_lead` before the date it moves (the
+  programme's end, or a pair's phase deadline); by default one month.
+- `pending`: one open request at a time for the same programme, phase and pair.
+- `max-count`: at most `max_count` extensions granted for the same target.
+- `max-total`: the granted extensions of a target together at most `max_total`.
+- `response-window`: the funder answers within `response_days` (default 45); later, the
+  request has lapsed and can no longer be granted or refused.
+- `not-pending`: only an open request can be granted or refused.
 """
 
 from __future__ import annotations

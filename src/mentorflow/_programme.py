@@ -325,8 +325,6 @@ class Programme(DeadlinesMixin):
             at=instant,
         )
         self._pairs[key] = pair
-        if self._book is not None:
-            self._book.enrol(pair)
         self._record(pair, events, instant)
         return pair
 

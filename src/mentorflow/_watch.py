@@ -152,7 +152,7 @@ class DeadlineBook:
         self._pairs: dict[str, _State] = {}
         self._heap: list[tuple[float, int, str, int]] = []
         self._tie = itertools.count()
-        self._day_starts: dict[dt.date, float] = {}
+        self._day_starts: dict[int, float] = {}
         self._milestones = _State(self._milestone_dues())
         self._push(_PROGRAMME, self._milestones)
 
@@ -193,9 +193,10 @@ class DeadlineBook:
                 completed[event.phase] = event.at.date()
         both = (pair._mentor.city.region, pair._mentee.city.region)
         hosts = self._hosts(pair) if self._uses_host else ()
-        extensions = tuple(
-            (rule.name, tuple(self._phase_extensions(rule.name, pair._key)))
-            for rule in self.schedule.phases
+        extensions = (
+            tuple(self._phase_extensions(rule.name, pair._key) for rule in self.schedule.phases)
+            if self._extensions
+            else ()
         )
         key = (both, hosts, tuple(started.items()), tuple(completed.items()), extensions)
         found = self._memo.get(key)
@@ -204,8 +205,11 @@ class DeadlineBook:
             self._memo[key] = found
         return found
 
-    def _phase_extensions(self, phase: str, pair: str) -> list[Offset]:
-        return self._extensions.get((phase, None), []) + self._extensions.get((phase, pair), [])
+    def _phase_extensions(self, phase: str, pair: str) -> tuple[Offset, ...]:
+        if not self._extensions:
+            return ()
+        every = self._extensions.get((phase, None), ())
+        return (*every, *self._extensions.get((phase, pair), ()))
 
     def _hosts(self, pair: Pair) -> tuple[tuple[str, str], ...]:
         lifecycle = self.schedule.lifecycle
@@ -267,15 +271,14 @@ class DeadlineBook:
 
     # -- keeping up to date ------------------------------------------------------------
 
-    def enrol(self, pair: Pair) -> None:
-        """Start watching a new pair."""
-        state = _State(self._pair_dues(pair))
-        self._pairs[pair._key] = state
-        self._push(pair._key, state)
-
     def on_pair_events(self, pair: Pair, at: pendulum.DateTime) -> None:
-        """A pair changed: recompute its deadlines (progress), then its next alert."""
-        self._revise(pair._key, self._pairs[pair._key], self._pair_dues(pair), at, None)
+        """A pair was enrolled or changed: (re)compute its deadlines, then its next alert."""
+        state = self._pairs.get(pair._key)
+        if state is None:
+            state = self._pairs[pair._key] = _State(self._pair_dues(pair))
+            self._push(pair._key, state)
+        else:
+            self._revise(pair._key, state, self._pair_dues(pair), at, None)
 
     def reach(self, name: str, at: pendulum.DateTime) -> None:
         """A milestone was reached: deadlines counted from it now count from that day."""
@@ -380,36 +383,31 @@ class DeadlineBook:
         if when is not None:
             heapq.heappush(self._heap, (when, next(self._tie), key, state.version))
 
-    def _views(self, key: str, state: _State) -> Iterator[Deadline]:
-        count = len(self.schedule.milestones if key == _PROGRAMME else self.schedule.phases)
-        for index in range(count):
-            yield self._view(key, state, index)
-
     def _met(self, key: str) -> set[str]:
         if key == _PROGRAMME:
             return set(self._reached)
         history = self.programme._pairs[key]._history
         return {e.phase for e in history if isinstance(e, PhaseCompleted)}
 
-    def _day_start(self, day: dt.date) -> float:
-        """The timestamp of the start of ``day`` in the programme's timezone (cached)."""
-        found = self._day_starts.get(day)
+    def _day_start(self, ordinal: int) -> float:
+        """The timestamp of the start of day ``ordinal`` in the programme's timezone (cached)."""
+        found = self._day_starts.get(ordinal)
         if found is None:
+            day = dt.date.fromordinal(ordinal)
             start = start_of_day(pendulum.Date(day.year, day.month, day.day), self.programme._tz)
-            found = self._day_starts[day] = start.timestamp()
+            found = self._day_starts[ordinal] = start.timestamp()
         return found
 
-    def _next_alert(self, key: str, state: _State) -> float | None:
-        """The timestamp of the next alert the deadlines of ``key`` need, if any."""
+    def _open(self, key: str, state: _State) -> Iterator[_Open]:
+        """The deadlines of ``key`` that may still need an alert, with what was sent."""
         if key != _PROGRAMME:
             status = self.programme._pairs[key].status
             if status in (PairStatus.WITHDRAWN, PairStatus.COMPLETED):
-                return None
+                return
         rules = self.schedule.milestones if key == _PROGRAMME else self.schedule.phases
         met = self._met(key)
         alerts = state.alerts or {}
         revisions = state.revisions or {}
-        soonest: float | None = None
         for rule, due in zip(rules, state.due, strict=True):
             if due is None or rule.name in met:
                 continue
@@ -417,12 +415,17 @@ class DeadlineBook:
             sent, warned, missed = alerts.get(rule.name, (revision, False, False))
             if sent != revision:
                 warned = missed = False
-            if rule.lead_days and not warned:
-                when = self._day_start(due - dt.timedelta(days=rule.lead_days))
-            elif not missed:
-                when = self._day_start(due + dt.timedelta(days=1))
-            else:
+            if missed:
                 continue
+            ordinal = due.toordinal()
+            warn = self._day_start(ordinal - rule.lead_days) if rule.lead_days else None
+            yield _Open(rule, due, revision, warned, warn, self._day_start(ordinal + 1))
+
+    def _next_alert(self, key: str, state: _State) -> float | None:
+        """The timestamp of the next alert the deadlines of ``key`` need, if any."""
+        soonest: float | None = None
+        for item in self._open(key, state):
+            when = item.warn_at if item.warn_at is not None and not item.warned else item.miss_at
             soonest = when if soonest is None else min(soonest, when)
         return soonest
 
@@ -436,47 +439,41 @@ class DeadlineBook:
             state = self._milestones if key == _PROGRAMME else self._pairs[key]
             if version != state.version:
                 continue  # stale: the deadlines moved since this entry was pushed
-            for deadline in self._views(key, state):
-                events.extend(self._alerts(key, state, deadline, at, seq + len(events)))
+            for item in list(self._open(key, state)):
+                kind: type[DeadlineApproaching | DeadlineMissed] | None = None
+                warned = item.warned
+                if now >= item.miss_at:
+                    kind, warned, missed = DeadlineMissed, True, True
+                elif item.warn_at is not None and now >= item.warn_at and not warned:
+                    kind, warned, missed = DeadlineApproaching, True, False
+                if kind is None:
+                    continue
+                events.append(
+                    kind(
+                        seq=seq + len(events) + 1,
+                        at=at,
+                        deadline=item.rule.name,
+                        pair=None if key == _PROGRAMME else key,
+                        due_on=item.due,
+                        revision=item.revision,
+                    )
+                )
+                if state.alerts is None:
+                    state.alerts = {}
+                state.alerts[item.rule.name] = (item.revision, warned, missed)
             state.version += 1
             self._push(key, state)
         return events
 
-    def _alerts(
-        self, key: str, state: _State, deadline: Deadline, at: pendulum.DateTime, seq: int
-    ) -> list[Event]:
-        status = deadline.status(at)
-        if status not in (DeadlineStatus.DUE_SOON, DeadlineStatus.OVERDUE) or deadline.withdrawn:
-            return []
-        if state.alerts is None:
-            state.alerts = {}
-        revision, warned, missed = state.alerts.get(
-            deadline.name, (deadline.revision, False, False)
-        )
-        if revision != deadline.revision:
-            warned = missed = False
-        assert deadline.due_on is not None
-        out: list[Event] = []
-        kinds: list[type[DeadlineApproaching | DeadlineMissed]] = []
-        if status is DeadlineStatus.DUE_SOON and not warned:
-            warned = True
-            kinds.append(DeadlineApproaching)
-        if status is DeadlineStatus.OVERDUE and not missed:
-            warned = missed = True
-            kinds.append(DeadlineMissed)
-        for kind in kinds:
-            out.append(
-                kind(
-                    seq=seq + len(out) + 1,
-                    at=at,
-                    deadline=deadline.name,
-                    pair=deadline.pair,
-                    due_on=deadline.due_on,
-                    revision=deadline.revision,
-                )
-            )
-        state.alerts[deadline.name] = (deadline.revision, warned, missed)
-        return out
+
+@attrs.frozen
+class _Open:
+    rule: DeadlineRule
+    due: pendulum.Date
+    revision: int
+    warned: bool
+    warn_at: float | None
+    miss_at: float
 
 
 def _completed_at(pair: Pair, phase: str) -> pendulum.DateTime | None:

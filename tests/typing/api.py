@@ -97,3 +97,45 @@ except AfterHookError as errors:
 pair.register_deliverable(Deliverable.ACTION_PLAN, reference="https://example.org/plan")
 status: PairStatus = pair.status
 now: pendulum.DateTime = programme.now()
+
+# -- deadlines and extensions ----------------------------------------------------------------
+from mentorflow import (  # noqa: E402
+    CalendarBasis,
+    Deadline,
+    DeadlineMissed,
+    DeadlineRule,
+    DeadlineStatus,
+    Extension,
+    ExtensionPolicy,
+    Offset,
+    PolicyViolation,
+    Unit,
+)
+
+scheduled = Programme(
+    "IncluCities",
+    starts_on=pendulum.date(2020, 6, 17),
+    ends_on=pendulum.date(2022, 12, 31),
+    timezone="Europe/Brussels",
+    country="BE",
+    deadlines=[
+        DeadlineRule("final_conference", after="programme.end", capped=True, lead_days=30),
+        DeadlineRule("final_report", after="final_conference", days=60),
+        DeadlineRule(
+            Phase.MATCHING, after="needs_assessment.completed", weeks=6, calendar=CalendarBasis.PAIR
+        ),
+    ],
+    extension_policy=ExtensionPolicy(request_lead=Offset(amount=1, unit=Unit.MONTHS)),
+    clock=clock,
+)
+report: Deadline = scheduled.deadline("final_report")
+due: pendulum.Date | None = report.due_on
+state: DeadlineStatus = report.status(scheduled.now())
+for alert in scheduled.check_deadlines():
+    if isinstance(alert, DeadlineMissed):
+        missed_pair: str | None = alert.pair
+try:
+    request: Extension = scheduled.request_extension(months=3, reason="Covid-19")
+    scheduled.grant_extension(request.key, by="REA")
+except PolicyViolation as violation:
+    clause: str = violation.clause
