@@ -410,3 +410,15 @@ def test_milestones_count_programme_days() -> None:
     with pytest.raises(DefinitionError) as info:
         inclucities(DeadlineRule("final_report", after="programme.end", calendar="pair"))
     assert "deadlines[0].calendar" == info.value.field
+
+
+def test_status_counts_days_in_the_programme_timezone() -> None:
+    """'Due soon' starts at the start of a day in the programme's zone, whatever ``at``'s zone;
+    status and check agree."""
+    programme = inclucities(DeadlineRule("report", on=pendulum.date(2020, 9, 30), lead_days=14))
+    report = programme.deadline("report")
+    at = pendulum.datetime(2020, 9, 15, 22, 30, tz="UTC")  # 16 Sep, 00:30 in Brussels
+    assert DeadlineStatus.DUE_SOON is report.status(at)
+    assert [DeadlineApproaching] == [type(e) for e in programme.check_deadlines(at=at)]
+    earlier_at = pendulum.datetime(2020, 9, 15, 21, 30, tz="UTC")  # 15 Sep, 23:30 in Brussels
+    assert DeadlineStatus.UPCOMING is report.status(earlier_at)

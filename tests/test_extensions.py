@@ -330,3 +330,40 @@ class TestPhaseExtension:
             (e.pair, e.revision, type(e).__name__)
             for e in again  # type: ignore[attr-defined]
         }
+
+
+class TestPolicyDefinition:
+    """An ExtensionPolicy is checked when made."""
+
+    @pytest.mark.parametrize(
+        ("kwargs", "field"),
+        [
+            ({"request_lead": 3}, "request_lead"),
+            ({"request_lead": Offset(amount=-1)}, "request_lead"),
+            ({"response_days": 0}, "response_days"),
+            ({"response_days": "45"}, "response_days"),
+            ({"max_count": -1}, "max_count"),
+            ({"max_count": "x"}, "max_count"),
+            ({"max_total": 3}, "max_total"),
+            ({"max_total": Offset(amount=-1)}, "max_total"),
+        ],
+    )
+    def test_bad_values(self, kwargs: dict[str, object], field: str) -> None:
+        """Each bad value names its field."""
+        with pytest.raises(ValidationError) as info:
+            ExtensionPolicy(**kwargs)  # type: ignore[arg-type]
+        assert field == info.value.field
+
+    def test_exposed(self) -> None:
+        """The programme's policies can be read back."""
+        programme = inclucities()
+        assert 45 == programme.extension_policy.response_days
+        assert Offset(amount=0) == programme.phase_extension_policy.request_lead
+
+    def test_offset_words(self) -> None:
+        """Offsets read as English."""
+        assert ("1 month", "3 working days", "0 days") == (
+            str(Offset(amount=1, unit=Unit.MONTHS)),
+            str(Offset(amount=3, unit=Unit.WORKING_DAYS)),
+            str(Offset(amount=0)),
+        )

@@ -245,3 +245,14 @@ class TestReentry:
         assert [e.seq for e in programme.history] == [1, 2, 3, 4, 5]
         assert isinstance(programme.history[-1], PairSuspended)
         assert pair.status.value == "suspended"
+
+
+def test_no_before_hooks_for_programme_events(programme: Programme) -> None:
+    """Programme events are facts: subscribing a before hook to one is refused."""
+    from mentorflow import DeadlineMissed, ExtensionRequested
+
+    for kind in (ExtensionRequested, DeadlineMissed):
+        with pytest.raises(ValidationError, match="before hooks see the events of pair commands"):
+            programme.subscribe(kind, print, before=True)
+    programme.subscribe(Event, print, before=True)  # the root: pair events only
+    programme.subscribe(ExtensionRequested, print)

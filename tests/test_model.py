@@ -68,7 +68,7 @@ class TestPartner:
 
     def test_association_must_be_an_association(self) -> None:
         """A partner's association must be an Association."""
-        with pytest.raises(ValidationError, match="association: must be a Association"):
+        with pytest.raises(ValidationError, match="association: must be an Association"):
             Partner(city=City(name="Mechelen", country="BE"), association="VVSG")  # type: ignore[arg-type]
 
 

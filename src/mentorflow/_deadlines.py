@@ -63,7 +63,7 @@ def _unit(value: Unit | str) -> Unit:
 
 @attrs.frozen(kw_only=True)
 class Offset:
-    """An amount of time: ``Offset(3, Unit.MONTHS)``; negative amounts count backwards."""
+    """An amount of time: ``Offset(amount=3, unit=Unit.MONTHS)``; negative counts backwards."""
 
     amount: int = attrs.field(validator=v.instance_of("amount", int))
     unit: Unit = attrs.field(default=Unit.DAYS, converter=_unit)
@@ -79,7 +79,8 @@ class Offset:
         return calendar.add_working_days(day, self.amount)
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.unit.value.replace('_', ' ')}"
+        words = self.unit.value.replace("_", " ")
+        return f"{self.amount} {words[:-1] if abs(self.amount) == 1 else words}"
 
 
 def extend(
@@ -269,7 +270,7 @@ def make_schedule(rules: Iterable[DeadlineRule], lifecycle: Lifecycle) -> Schedu
             )
         by_name[rule.name], where[rule.name] = rule, i
     milestones = {name for name in by_name if name not in phases}
-    for name in milestones:
+    for name in (n for n in by_name if n in milestones):
         basis = by_name[name].calendar
         if basis not in (None, CalendarBasis.PROGRAMME):
             raise DefinitionError(
@@ -366,6 +367,8 @@ def end_of_day(day: pendulum.Date, tz: pendulum.Timezone) -> pendulum.DateTime:
     return pendulum.datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tz=tz)
 
 
-def start_of_day(day: pendulum.Date, tz: pendulum.Timezone) -> pendulum.DateTime:
+def start_of_day(
+    day: pendulum.Date, tz: pendulum.Timezone | pendulum.FixedTimezone | None
+) -> pendulum.DateTime:
     """The first instant of ``day`` in ``tz``."""
     return pendulum.datetime(day.year, day.month, day.day, tz=tz)

@@ -23,15 +23,28 @@ import enum
 import attrs
 import pendulum
 
-from . import _validate as v
 from ._deadlines import Offset, Unit
-from .exceptions import PolicyViolation
+from .exceptions import ValidationError
 
 
-def _optional_offset(value: Offset | None) -> Offset | None:
-    if value is not None and not isinstance(value, Offset):
-        raise PolicyViolation("definition", f"must be an Offset, not {type(value).__name__}")
-    return value
+def _check_policy(policy: ExtensionPolicy) -> None:
+    lead, total = policy.request_lead, policy.max_total
+    if not isinstance(lead, Offset) or lead.amount < 0:
+        raise ValidationError("request_lead", f"must be an Offset of 0 or more, not {lead!r}")
+    if not _whole(policy.response_days) or policy.response_days < 1:
+        raise ValidationError(
+            "response_days", f"must be a whole number of days >= 1, not {policy.response_days!r}"
+        )
+    if policy.max_count is not None and (not _whole(policy.max_count) or policy.max_count < 0):
+        raise ValidationError(
+            "max_count", f"must be a whole number >= 0 or None, not {policy.max_count!r}"
+        )
+    if total is not None and (not isinstance(total, Offset) or total.amount < 0):
+        raise ValidationError("max_total", f"must be an Offset of 0 or more or None, not {total!r}")
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @attrs.frozen(kw_only=True)
@@ -45,16 +58,21 @@ class ExtensionPolicy:
             as in the Funding & Tenders portal); no answer means refused.
         max_count: At most this many granted extensions per target (default 3); None for
             no limit.
-        max_total: All granted extensions of a target together at most this long, measured
-            from the date they first moved (default 12 months); None for no limit.
+        max_total: All granted extensions of a target together at most this long (default 12
+            months); None for no limit. Measured on the calendar from the programme's original
+            end date, for phase extensions too.
+
+    Raises:
+        ValidationError: naming the field, for a value of the wrong kind or out of range.
     """
 
     request_lead: Offset = attrs.field(factory=lambda: Offset(amount=1, unit=Unit.MONTHS))
-    response_days: int = attrs.field(default=45, validator=v.instance_of("response_days", int))
+    response_days: int = 45
     max_count: int | None = 3
-    max_total: Offset | None = attrs.field(
-        factory=lambda: Offset(amount=12, unit=Unit.MONTHS), converter=_optional_offset
-    )
+    max_total: Offset | None = attrs.field(factory=lambda: Offset(amount=12, unit=Unit.MONTHS))
+
+    def __attrs_post_init__(self) -> None:
+        _check_policy(self)
 
 
 class ExtensionStatus(enum.StrEnum):

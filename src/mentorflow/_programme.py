@@ -353,7 +353,8 @@ class Programme(DeadlinesMixin):
                 order. A before hook must not issue commands (they are refused).
             phase: Only events about this phase (events with a ``phase`` field).
             before: Call the handler *before* the change, with the event about to happen; it
-                may raise `Veto` to refuse the command. Otherwise it is called after.
+                may raise `Veto` to refuse the command. Otherwise it is called after. Only the
+                events of pair commands (`PairEvent`s) have before hooks.
 
         Returns:
             The subscription; call its ``cancel()`` to stop.
@@ -367,6 +368,12 @@ class Programme(DeadlinesMixin):
             raise ValidationError("handler", f"{handler!r} is not callable")
         if phase is not None:
             self.lifecycle.step(phase)
+        if before and not (issubclass(event_type, PairEvent) or issubclass(PairEvent, event_type)):
+            raise ValidationError(
+                "before",
+                f"{event_type.__name__} is a programme event, a fact recorded as it happens: "
+                "before hooks see the events of pair commands only",
+            )
         return self._hooks.add(event_type, handler, phase=phase, before=before)
 
     def on_enter(

@@ -131,6 +131,16 @@ class DeadlinesMixin:
     # -- extensions --------------------------------------------------------------------
 
     @property
+    def extension_policy(self) -> ExtensionPolicy:
+        """What programme extensions are allowed."""
+        return self._extension_policy
+
+    @property
+    def phase_extension_policy(self) -> ExtensionPolicy:
+        """What phase extensions are allowed."""
+        return self._phase_extension_policy
+
+    @property
     def extensions(self) -> tuple[Extension, ...]:
         """Every extension requested, in order, as it stands."""
         return tuple(self._extensions)
@@ -297,7 +307,7 @@ class DeadlinesMixin:
         if policy.max_count is not None and len(granted) >= policy.max_count:
             raise PolicyViolation(
                 "max-count",
-                f"{len(granted)} extensions granted already (at most {policy.max_count})",
+                f"{len(granted)} granted already, the most the policy allows",
             )
         if policy.max_total is not None:
             base = self._original_ends_on

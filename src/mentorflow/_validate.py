@@ -72,6 +72,11 @@ def subdivision_code(field: str) -> Any:
     return check
 
 
+def article(noun: str) -> str:
+    """``"a City"``, ``"an int"``, ``"an Association"``."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def instance_of(field: str, kind: type | tuple[type, ...]) -> Any:
     """An attrs validator: ``isinstance(value, kind)``."""
 
@@ -80,7 +85,7 @@ def instance_of(field: str, kind: type | tuple[type, ...]) -> Any:
             names = (
                 kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             )
-            raise ValidationError(field, f"must be a {names}, not {type(value).__name__}")
+            raise ValidationError(field, f"must be {article(names)}, not {type(value).__name__}")
 
     return check
 
@@ -111,7 +116,7 @@ def tuple_of(field: str, kind: type[T], value: Iterable[object]) -> tuple[T, ...
     for i, item in enumerate(items):
         if not isinstance(item, kind):
             raise ValidationError(
-                f"{field}[{i}]", f"must be a {kind.__name__}, not {type(item).__name__}"
+                f"{field}[{i}]", f"must be {article(kind.__name__)}, not {type(item).__name__}"
             )
     return items  # type: ignore[return-value]  # checked just above
 

@@ -108,9 +108,10 @@ class Deadline:
         if earlier(self.due_at, at):
             return DeadlineStatus.OVERDUE
         assert self.due_on is not None
-        warn_from = self.due_on.subtract(days=self.lead_days)
-        if self.lead_days and at.date() >= warn_from:
-            return DeadlineStatus.DUE_SOON
+        if self.lead_days:
+            warn = start_of_day(self.due_on.subtract(days=self.lead_days), self.due_at.timezone)
+            if not earlier(at, warn):
+                return DeadlineStatus.DUE_SOON
         return DeadlineStatus.UPCOMING
 
     @property
