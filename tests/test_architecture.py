@@ -30,7 +30,11 @@ def test_only_the_engine_imports_transitions() -> None:
 
 def test_all_is_sorted_and_complete() -> None:
     """``__all__`` lists every public name, sorted, and each one exists."""
-    public = {n for n in dir(mentorflow) if not n.startswith("_")} | {"__version__"}
+    # pytest rewrites asserts in plugin packages ("@py_builtins"); the optional `testing`
+    # subpackage is imported on its own, never through `mentorflow.*`
+    public = {n for n in dir(mentorflow) if not n.startswith(("_", "@")) and n != "testing"} | {
+        "__version__"
+    }
     assert sorted(public) == mentorflow.__all__
     for name in mentorflow.__all__:
         assert hasattr(mentorflow, name), name
@@ -65,3 +69,11 @@ def test_version() -> None:
     from importlib.metadata import version
 
     assert version("mentorflow") == mentorflow.__version__
+
+
+def test_testing_all_is_sorted_and_complete() -> None:
+    """``mentorflow.testing.__all__`` lists its public names, sorted."""
+    import mentorflow.testing as testing
+
+    public = {n for n in dir(testing) if not n.startswith(("_", "@")) and n != "pytest_plugin"}
+    assert sorted(public) == testing.__all__

@@ -27,14 +27,14 @@ from mentorflow import (
 
 from drive import run
 from helpers import CAPACI, MECHELEN, START, snapshot
-from strategies import Cmd, commands, lifecycles
+from strategies import Command, command_sequences, commands, lifecycles
 
 
 @st.composite
-def scripts(draw: st.DrawFn) -> tuple[Lifecycle, list[Cmd]]:
+def scripts(draw: st.DrawFn) -> tuple[Lifecycle, list[Command]]:
     """A lifecycle and a sequence of commands for one pair."""
     lifecycle = draw(lifecycles())
-    return lifecycle, draw(st.lists(commands(lifecycle), min_size=1, max_size=60))
+    return lifecycle, draw(command_sequences(lifecycle))
 
 
 def enrol(lifecycle: Lifecycle) -> Pair:
@@ -91,7 +91,7 @@ def check_invariants(pair: Pair) -> None:
 
 
 @st.composite
-def programme_scripts(draw: st.DrawFn) -> tuple[Lifecycle, list[tuple[int, Cmd]]]:
+def programme_scripts(draw: st.DrawFn) -> tuple[Lifecycle, list[tuple[int, Command]]]:
     """A lifecycle and commands for three pairs, interleaved."""
     lifecycle = draw(lifecycles())
     steps = st.tuples(st.integers(0, 2), commands(lifecycle))
@@ -100,7 +100,7 @@ def programme_scripts(draw: st.DrawFn) -> tuple[Lifecycle, list[tuple[int, Cmd]]
 
 @given(programme_scripts())
 def test_any_command_sequence_keeps_the_invariants(
-    script: tuple[Lifecycle, list[tuple[int, Cmd]]],
+    script: tuple[Lifecycle, list[tuple[int, Command]]],
 ) -> None:
     """Random commands on several pairs leave every pair in an allowed phase, its history in
     lifecycle order with non-decreasing times, the merged history gapless; a refused command
@@ -114,9 +114,8 @@ def test_any_command_sequence_keeps_the_invariants(
     ]
     for index, cmd in steps:
         pair = pairs[index]
-        at = pair.last_changed_at.add(hours=cmd.hours)
         before = snapshot(programme)
-        outcome = run(pair, cmd, at)
+        outcome = run(pair, cmd)
         if isinstance(outcome, CommandRefused):
             assert before == snapshot(programme), outcome
         else:
@@ -131,15 +130,16 @@ def test_any_command_sequence_keeps_the_invariants(
 
 
 @given(scripts())
-def test_table_dispatch_matches_transitions_trigger(script: tuple[Lifecycle, list[Cmd]]) -> None:
+def test_table_dispatch_matches_transitions_trigger(
+    script: tuple[Lifecycle, list[Command]],
+) -> None:
     """The engine's dispatch table and transitions' own Event.trigger agree on every command:
     same events, same refusals, same states."""
     lifecycle, cmds = script
     fast, reference = enrol(lifecycle), enrol(lifecycle)
     for cmd in cmds:
-        at = fast.last_changed_at.add(hours=cmd.hours)
-        a = run(fast, cmd, at)
-        b = run(reference, cmd, at, via_machine=True)
+        a = run(fast, cmd)
+        b = run(reference, cmd, via_machine=True)
         if isinstance(a, CommandRefused) or isinstance(b, CommandRefused):
             assert isinstance(a, CommandRefused)
             assert isinstance(b, CommandRefused)

@@ -1,0 +1,181 @@
+"""Commands as data: what a random test sends to a pair, and how to send it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import pendulum
+from hypothesis import strategies as st
+
+from .._deadlines import Offset, Unit
+from .._events import PairEvent
+from .._extensions import Extension
+from .._lifecycle import Lifecycle, Phase
+from .._model import Benchmark, Deliverable, Role, StudyVisit, VisitMode
+from .._pair import Pair
+from .._programme import Programme
+from ..exceptions import CommandRefused, PolicyViolation
+from ._strategies import benchmarks, partners
+
+NAMES = (
+    "complete",
+    "record_visit",
+    "register_deliverable",
+    "define_benchmarks",
+    "suspend",
+    "resume",
+    "withdraw",
+    "replace_partner",
+)
+
+
+@attrs.frozen
+class Command:
+    """A command to send to a pair, as data.
+
+    Attributes:
+        name: One of the pair's command methods (``"complete"``, ``"record_visit"``, ...).
+        hours: When, in hours after the pair's last change; negative tries to go back in time.
+        args: The command's arguments; for ``complete`` and ``record_visit`` a ``None`` in
+            place of the phase or visit number means "the pair's current one".
+    """
+
+    name: str
+    hours: int = 0
+    args: tuple[Any, ...] = ()
+
+    def run(self, pair: Pair) -> tuple[PairEvent, ...] | CommandRefused:
+        """Send the command to ``pair``; return its events, or the refusal it raised."""
+        at = pair.last_changed_at.add(hours=self.hours)
+        try:
+            return self._send(pair, at)
+        except CommandRefused as refusal:
+            return refusal
+
+    def _send(self, pair: Pair, at: pendulum.DateTime) -> tuple[PairEvent, ...]:
+        lifecycle = pair.programme.lifecycle
+        if self.name == "complete":
+            (phase,) = self.args
+            return pair.complete(pair.phase if phase is None else phase, at=at)
+        if self.name == "record_visit":
+            number, host, mode, ends_in = self.args
+            if number is None:
+                held = lifecycle.step(pair.phase).visit if pair.phase in lifecycle.order else None
+                number = held or 1
+            ends = at.date().add(days=ends_in)
+            visit = StudyVisit(number=number, host=host, mode=mode, starts_on=ends, ends_on=ends)
+            return pair.record_visit(visit, at=at)
+        if self.name == "register_deliverable":
+            return pair.register_deliverable(self.args[0], at=at)
+        if self.name == "define_benchmarks":
+            return pair.define_benchmarks(self.args[0], at=at)
+        if self.name == "replace_partner":
+            role, partner = self.args
+            return pair.replace_partner(role, partner, at=at)
+        command = getattr(pair, self.name)
+        events: tuple[PairEvent, ...] = command(at=at)
+        return events
+
+    def __str__(self) -> str:
+        args = ", ".join(map(str, self.args))
+        return f"{self.name}({args}) +{self.hours}h"
+
+
+# weighted towards progress; shrinks towards completing the current phase
+_KINDS = (
+    ["complete"] * 6
+    + ["record_visit"] * 4
+    + ["register_deliverable"] * 2
+    + ["resume"] * 2
+    + ["complete_any", "suspend", "replace_partner", "define_benchmarks", "withdraw"]
+)
+
+
+@st.composite
+def commands(draw: st.DrawFn, lifecycle: Lifecycle | None = None) -> Command:
+    """Any command a user could send to a pair of ``lifecycle``, valid or not.
+
+    Weighted towards progress (completing the current phase, recording its visit); one in
+    ten is dated before the pair's last change.
+    """
+    lifecycle = lifecycle or Lifecycle.default()
+    kind = draw(st.sampled_from(_KINDS))
+    backwards = draw(st.integers(0, 9)) == 0
+    hours = draw(st.integers(-72, -1) if backwards else st.integers(0, 24 * 30))
+    if kind == "complete":
+        return Command("complete", hours, (None,))
+    if kind == "complete_any":
+        phase = draw(st.sampled_from([*lifecycle.order, Phase.COMPLETED]))
+        return Command("complete", hours, (phase,))
+    if kind == "record_visit":
+        number = draw(st.sampled_from([None, None, None, 1, 2, 3, 4]))
+        host = draw(st.sampled_from(Role))
+        mode = draw(st.sampled_from(VisitMode))
+        return Command(kind, hours, (number, host, mode, draw(st.sampled_from([0, -1, -2, 1]))))
+    if kind == "register_deliverable":
+        return Command(kind, hours, (draw(st.sampled_from(Deliverable)),))
+    if kind == "define_benchmarks":
+        chosen: list[Benchmark] = draw(st.lists(benchmarks(), max_size=2))
+        return Command(kind, hours, (tuple(chosen),))
+    if kind == "replace_partner":
+        return Command(kind, hours, (draw(st.sampled_from(Role)), draw(partners())))
+    return Command(kind, hours)
+
+
+def command_sequences(
+    lifecycle: Lifecycle | None = None, *, min_size: int = 1, max_size: int = 60
+) -> st.SearchStrategy[list[Command]]:
+    """Lists of `commands` for one pair."""
+    return st.lists(commands(lifecycle), min_size=min_size, max_size=max_size)
+
+
+@attrs.frozen
+class ExtensionRequest:
+    """An extension request, as data: of the programme (``phase`` None) or of a phase, for one
+    pair or (``pair`` None) every pair."""
+
+    offset: Offset
+    phase: str | None = None
+    pair: str | None = None
+    reason: str = "a test"
+
+    def submit(self, programme: Programme, at: pendulum.DateTime) -> Extension | PolicyViolation:
+        """Request it of ``programme`` at ``at``; return the extension, or the violation."""
+        unit, amount = self.offset.unit, self.offset.amount
+        days = amount if unit is Unit.DAYS else None
+        weeks = amount if unit is Unit.WEEKS else None
+        months = amount if unit is Unit.MONTHS else None
+        try:
+            if self.phase is None:
+                return programme.request_extension(
+                    reason=self.reason, at=at, days=days, weeks=weeks, months=months
+                )
+            return programme.request_phase_extension(
+                self.phase,
+                pair=self.pair,
+                reason=self.reason,
+                at=at,
+                days=days,
+                weeks=weeks,
+                months=months,
+            )
+        except PolicyViolation as violation:
+            return violation
+
+
+@st.composite
+def extension_requests(
+    draw: st.DrawFn,
+    *,
+    phases: Sequence[str] | None = None,
+    pairs: Sequence[str] | None = None,
+) -> ExtensionRequest:
+    """Extension requests of the programme, or of one of ``phases`` for one of ``pairs`` or
+    all (by default: programme extensions only)."""
+    unit = draw(st.sampled_from([Unit.DAYS, Unit.WEEKS, Unit.MONTHS]))
+    amount = draw(st.integers(1, {Unit.DAYS: 90, Unit.WEEKS: 12, Unit.MONTHS: 6}[unit]))
+    phase = draw(st.none() | st.sampled_from(list(phases))) if phases else None
+    pair = draw(st.none() | st.sampled_from(list(pairs))) if phase and pairs else None
+    return ExtensionRequest(Offset(amount=amount, unit=unit), phase, pair)
