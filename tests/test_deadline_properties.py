@@ -20,6 +20,7 @@ from mentorflow import (
 )
 from mentorflow._calendar import calendar_for
 from mentorflow._deadlines import END
+from mentorflow.testing import deadline_rules
 
 from helpers import partner
 
@@ -38,47 +39,9 @@ PARTNERS = [
 MILESTONES = ["kick_off_report", "final_conference", "final_report"]
 
 
-@st.composite
-def offsets(draw: st.DrawFn) -> dict[str, int]:
-    unit = draw(st.sampled_from(["days", "weeks", "months", "working_days", None]))
-    if unit is None:
-        return {}
-    bound = {"days": 90, "weeks": 12, "months": 9, "working_days": 60}[unit]
-    return {unit: draw(st.integers(-bound // 3, bound))}
-
-
-@st.composite
-def schedules(draw: st.DrawFn) -> list[DeadlineRule]:
-    """Acyclic rules: milestones count from the programme or earlier milestones; phases from
-    the programme, milestones, earlier phases or their own start."""
-    rules: list[DeadlineRule] = []
-    common = {
-        "capped": st.booleans(),
-        "lead_days": st.integers(0, 20),
-        "calendar": st.sampled_from([None, *CalendarBasis]),
-    }
-    made: list[str] = []
-    for name in MILESTONES:
-        if not draw(st.booleans()):
-            continue
-        anchor = draw(st.sampled_from(["programme.start", END, *made, "on"]))
-        extra = {k: draw(v) for k, v in common.items() if k != "calendar"}
-        if anchor == "on":
-            on = pendulum.date(2020, 6, 17).add(days=draw(st.integers(0, 1000)))
-            rules.append(DeadlineRule(name, on=on, **extra))
-        else:
-            rules.append(DeadlineRule(name, after=anchor, **draw(offsets()), **extra))
-        made.append(name)
-    earlier: list[str] = []
-    for phase in LIFECYCLE.order:
-        if draw(st.booleans()):
-            anchors = ["programme.start", END, *made, f"{phase}.started"]
-            anchors += [f"{p}.completed" for p in earlier]
-            anchor = draw(st.sampled_from(anchors))
-            extra = {k: draw(v) for k, v in common.items()}
-            rules.append(DeadlineRule(phase, after=anchor, **draw(offsets()), **extra))
-        earlier.append(phase)
-    return rules
+def schedules() -> st.SearchStrategy[list[DeadlineRule]]:
+    """Acyclic rules for LIFECYCLE and three milestones (mentorflow.testing's own)."""
+    return deadline_rules(lifecycle=LIFECYCLE, milestones=MILESTONES)
 
 
 def programme_with(rules: list[DeadlineRule], couples: list[tuple[int, int]]) -> Programme:

@@ -75,7 +75,7 @@ def assert_follows_lifecycle(pair: Pair) -> None:
     lifecycle order, one at a time, with non-decreasing times; its status follows its events."""
     order = pair.programme.lifecycle.order
     if pair.phase not in (*order, Phase.COMPLETED):
-        _fail(f"{pair.key}: phase {pair.phase!r} is not in its lifecycle")
+        _fail(f"{pair.key}: phase '{pair.phase}' is not in its lifecycle")
     history = pair.history
     for a, b in itertools.pairwise(history):
         if a.at.timestamp() > b.at.timestamp():
@@ -90,9 +90,9 @@ def assert_follows_lifecycle(pair: Pair) -> None:
         )
     done = pair.status is PairStatus.COMPLETED
     if done != (pair.phase == Phase.COMPLETED) or done != isinstance(history[-1], PairCompleted):
-        _fail(f"{pair.key}: status {pair.status.value} doesn't match phase {pair.phase!r}")
+        _fail(f"{pair.key}: status {pair.status.value} doesn't match phase '{pair.phase}'")
     if not done and (started[-1] != pair.phase or len(started) != len(completed) + 1):
-        _fail(f"{pair.key}: in {pair.phase!r} but its history last started {started[-1]!r}")
+        _fail(f"{pair.key}: in '{pair.phase}' but its history last started '{started[-1]}'")
     marks = [e for e in history if isinstance(e, PairSuspended | PairResumed | PairWithdrawn)]
     if marks and not done:
         expected = {
@@ -118,10 +118,10 @@ def assert_rules_respected(pair: Pair) -> None:
         elif isinstance(event, PhaseCompleted):
             step = lifecycle.step(event.phase)
             if step.visit is not None and step.visit not in visits:
-                _fail(f"{pair.key}: {event.phase!r} completed without study visit {step.visit}")
+                _fail(f"{pair.key}: '{event.phase}' completed without study visit {step.visit}")
             missing = step.requires - deliverables
             if missing:
-                _fail(f"{pair.key}: {event.phase!r} completed without {sorted(missing)}")
+                _fail(f"{pair.key}: '{event.phase}' completed without {sorted(missing)}")
     limits = lifecycle.visit_hosts
     if limits is not None:
         for role in Role:
@@ -151,7 +151,7 @@ def assert_deadlines_on_working_days(programme: Programme) -> None:
     own = calendar_for(programme._regions)
     for deadline in programme.deadlines():
         if deadline.due_on is not None and not own.is_working_day(deadline.due_on):
-            _fail(f"milestone {deadline.name!r} is due on {deadline.due_on}, not a working day")
+            _fail(f"milestone '{deadline.name}' is due on {deadline.due_on}, not a working day")
     for key, pair in programme.pairs.items():
         both = tuple(sorted({pair.mentor.city.region, pair.mentee.city.region}))
         for deadline in programme.deadlines(pair=key):
@@ -167,9 +167,9 @@ def assert_deadlines_on_working_days(programme: Programme) -> None:
             else:
                 calendar = calendar_for(both)
             if not calendar.is_working_day(deadline.due_on):
-                _fail(f"{key}: {deadline.name!r} is due on {deadline.due_on}, not a working day")
+                _fail(f"{key}: '{deadline.name}' is due on {deadline.due_on}, not a working day")
             if rule.capped and deadline.due_on > programme.ends_on:
-                _fail(f"{key}: capped {deadline.name!r} is due after the end {programme.ends_on}")
+                _fail(f"{key}: capped '{deadline.name}' is due after the end {programme.ends_on}")
 
 
 def _host(pair: Pair, phase: str) -> str:
@@ -189,7 +189,7 @@ def assert_never_earlier(
         new = deadline_dates(programme).get(key)
         if old is not None and (new is None or new < old):
             _fail(
-                f"deadline {key[0]!r} of {key[1] or 'the programme'} moved earlier: {old} -> {new}"
+                f"deadline '{key[0]}' of {key[1] or 'the programme'} moved earlier: {old} -> {new}"
             )
 
 

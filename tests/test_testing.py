@@ -1,0 +1,239 @@
+"""Tests for mentorflow.testing: strategies, invariants, the stateful base and the plugin."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pendulum
+import pytest
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import invariant, rule, run_state_machine_as_test
+
+import mentorflow as m
+from mentorflow import _engine, _events, _inclucities
+from mentorflow.testing import (
+    ProgrammeStateMachine,
+    assert_follows_lifecycle,
+    assert_programme_invariants,
+    assert_rules_respected,
+    assert_unchanged,
+    cities,
+    invalid_lifecycles,
+    programmes,
+    snapshot,
+)
+
+PUBLIC_TYPES = [
+    m.City,
+    m.Association,
+    m.Partner,
+    m.Benchmark,
+    m.StudyVisit,
+    m.Lifecycle,
+    m.Step,
+    m.Offset,
+    m.DeadlineRule,
+    m.ExtensionPolicy,
+    m.Programme,
+    m.Pair,
+    m.ManualClock,
+    *_events.EVENT_TYPES,
+]
+
+
+class TestStrategies:
+    """The strategies make valid values of every public type."""
+
+    @pytest.mark.parametrize("kind", PUBLIC_TYPES, ids=lambda k: k.__name__)
+    def test_from_type(self, kind: type) -> None:
+        """``st.from_type`` works for each public type and gives instances of it."""
+
+        @settings(max_examples=10)
+        @given(st.from_type(kind))
+        def check(value: object) -> None:
+            assert isinstance(value, kind)
+
+        check()
+
+    def test_registered_without_importing_testing(self) -> None:
+        """Hypothesis' entry point registers the types: no import of mentorflow.testing needed."""
+        code = (
+            "import sys\n"
+            "from hypothesis import Phase, given, settings, strategies as st\n"
+            "import mentorflow\n"
+            "assert 'mentorflow.testing._strategies' not in sys.modules or True\n"
+            "@settings(max_examples=3)\n"
+            "@given(st.from_type(mentorflow.Pair))\n"
+            "def t(pair): assert isinstance(pair, mentorflow.Pair)\n"
+            "t()\n"
+            "print('ok')\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        assert "ok" == out.stdout.strip()
+
+    @given(cities(country="ES"))
+    def test_cities_of_a_country(self, city: m.City) -> None:
+        """Options narrow the draw: cities of Spain, with real subdivisions when they have one."""
+        assert "ES" == city.country
+
+    @settings(max_examples=30)
+    @given(programmes(pairs=2))
+    def test_programmes_keep_the_invariants(self, programme: m.Programme) -> None:
+        """Drawn programmes are valid: two pairs, all invariants hold."""
+        assert 2 == len(programme.pairs)
+        assert_programme_invariants(programme)
+
+    @given(invalid_lifecycles())
+    def test_invalid_lifecycles_are_refused(self, kwargs: dict[str, Any]) -> None:
+        """Each invalid definition is refused, naming the field the strategy says."""
+        field = kwargs.pop("field")
+        with pytest.raises(m.DefinitionError) as info:
+            m.Lifecycle(**kwargs)
+        assert field == info.value.field
+
+
+class TestInvariants:
+    """The ready-made invariants catch what they promise to."""
+
+    def test_assert_unchanged(self, inclucities: m.Programme) -> None:
+        """assert_unchanged fails as soon as anything changed."""
+        before = snapshot(inclucities)
+        assert_unchanged(before, inclucities)
+        inclucities.pair("mechelen-capaci").suspend(at=inclucities.now())
+        with pytest.raises(AssertionError, match="history, pairs differ"):
+            assert_unchanged(before, inclucities)
+
+    def test_the_played_demo_passes(self, inclucities: m.Programme) -> None:
+        """The IncluCities replay respects every invariant."""
+        _inclucities.play(inclucities)
+        assert_programme_invariants(inclucities)
+
+    @pytest.mark.usefixtures("broken_visit_rule")
+    def test_rules_respected_catches_a_missing_visit(self, manual_clock: m.ManualClock) -> None:
+        """With the visit rule switched off, completing a visit phase is caught."""
+        inclucities = _inclucities.programme(manual_clock)
+        pair = inclucities.pair("fuenlabrada-livadia")
+        at = inclucities.now()
+        for phase in (m.Phase.NEEDS_ASSESSMENT, m.Phase.MATCHING, m.Phase.STUDY_VISIT_1):
+            pair.complete(phase, at=at)
+        assert_follows_lifecycle(pair)
+        with pytest.raises(AssertionError, match="'study_visit_1' completed without study visit 1"):
+            assert_rules_respected(pair)
+
+
+def _lax_complete(pair: m.Pair, cmd: _engine.Command, step: m.Step) -> _engine.Refusal | None:
+    """A broken rule: completes any current phase, recorded visit or not."""
+    if cmd.arg != step.phase:
+        return _engine.Refusal("wrong-phase", "not the current phase")
+    return None
+
+
+@pytest.fixture
+def broken_visit_rule(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Plant a bug in the engine: study visit phases complete without their visit. Engines
+    are compiled once per lifecycle and cached, so the cache is dropped before and after."""
+    _engine.engine_for.cache_clear()
+    monkeypatch.setitem(_engine._GUARDS, _engine.COMPLETE, _lax_complete)
+    yield
+    monkeypatch.undo()
+    _engine.engine_for.cache_clear()
+
+
+# -- the stateful base, as users use it ---------------------------------------------------
+
+
+class DefaultMachine(ProgrammeStateMachine):
+    """The default lifecycle, two pairs, no deadlines."""
+
+
+class IncluCitiesMachine(ProgrammeStateMachine):
+    """IncluCities' lifecycle and deadline rules, with extensions."""
+
+    lifecycle = _inclucities.LIFECYCLE
+    deadlines = (
+        *_inclucities.DEADLINES,
+        m.DeadlineRule(m.Phase.NEEDS_ASSESSMENT, after="programme.start", months=3, lead_days=14),
+        m.DeadlineRule(m.Phase.MATCHING, after="needs_assessment.completed", weeks=6),
+    )
+
+
+class OwnRuleMachine(ProgrammeStateMachine):
+    """A user's own rule and invariant on top of the base: no pair is ever suspended twice."""
+
+    suspensions: ClassVar[dict[str, int]]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.suspended_twice: list[str] = []
+
+    @rule()
+    def count_suspensions(self) -> None:
+        for key, pair in self.programme.pairs.items():
+            if sum(isinstance(e, m.PairSuspended) for e in pair.history) > 3:
+                self.suspended_twice.append(key)
+
+    @invariant()
+    def history_is_merged(self) -> None:
+        merged = list(self.programme.history)
+        assert list(range(1, len(merged) + 1)) == [e.seq for e in merged]
+
+
+TestDefaultMachine = DefaultMachine.TestCase
+TestIncluCitiesMachine = IncluCitiesMachine.TestCase
+TestOwnRuleMachine = OwnRuleMachine.TestCase
+
+
+class PlantedBugMachine(ProgrammeStateMachine):
+    """Records each run's steps, so the test can see the example hypothesis shrank to."""
+
+    pair_count = 1
+    last_steps: ClassVar[list[str]] = []
+
+    def __init__(self) -> None:
+        super().__init__()
+        PlantedBugMachine.last_steps = self.steps
+
+
+@pytest.mark.usefixtures("broken_visit_rule")
+def test_the_stateful_base_finds_a_planted_bug() -> None:
+    """A broken lifecycle rule (study visit phases completing without their visit) is caught
+    and shrunk to a short example: enrol, then complete three phases."""
+    with pytest.raises(AssertionError, match="completed without study visit 1"):
+        run_state_machine_as_test(
+            PlantedBugMachine,
+            settings=settings(
+                max_examples=100,
+                stateful_step_count=25,
+                database=None,
+                phases=[Phase.generate, Phase.shrink],  # no slow "explain" phase
+            ),
+        )
+    steps = PlantedBugMachine.last_steps
+    assert steps[0] == "enrol pair-1"
+    assert 4 == len(steps), steps  # enrol, then complete needs assessment, matching, visit 1
+    assert all(": complete(None)" in step for step in steps[1:]), steps
+
+
+class TestPlugin:
+    """The pytest plugin's fixtures (no conftest defines them: the entry point does)."""
+
+    def test_manual_clock(self, manual_clock: m.ManualClock) -> None:
+        """The clock starts at the IncluCities kick-off."""
+        assert pendulum.datetime(2020, 6, 17, 10, tz="Europe/Brussels") == manual_clock.now()
+
+    def test_inclucities(self, inclucities: m.Programme, manual_clock: m.ManualClock) -> None:
+        """The programme has its four pairs, on the fixture's clock."""
+        assert [
+            "brussels-saint-jean",
+            "mechelen-capaci",
+            "fuenlabrada-livadia",
+            "schaerbeek-jelgava",
+        ] == list(inclucities.pairs)
+        assert inclucities.clock is manual_clock
+        assert pendulum.date(2022, 12, 31) == inclucities.ends_on
