@@ -237,3 +237,9 @@ class TestPlugin:
         ] == list(inclucities.pairs)
         assert inclucities.clock is manual_clock
         assert pendulum.date(2022, 12, 31) == inclucities.ends_on
+
+
+def test_partinico_at_the_kick_off(inclucities: m.Programme) -> None:
+    """The fixture example of the property-testing how-to, as written there."""
+    pair = inclucities.pair("mechelen-capaci")
+    assert "Partinico" == pair.mentee.city.name
