@@ -159,9 +159,13 @@ class TestPolicy:
         assert ExtensionStatus.REQUESTED is programme.extension("E1").status
         (lapsed,) = programme.check_deadlines(at=day(2022, 7, 17))
         assert isinstance(lapsed, ExtensionRefused)
-        assert (lapsed.by, lapsed.reason) == (None, "no answer within 45 days")
-        assert day(2022, 7, 16) == lapsed.at
+        assert (None, "no answer within 45 days (lapsed on 2022-07-16)") == (
+            lapsed.by,
+            lapsed.reason,
+        )
+        assert day(2022, 7, 17) == lapsed.at  # recorded by the check that found it
         assert ExtensionStatus.LAPSED is programme.extension("E1").status
+        assert day(2022, 7, 16) == programme.extension("E1").decided_at
         assert programme.check_deadlines(at=day(2022, 7, 18)) == ()
         programme.request_extension(
             months=3, reason="again", at=day(2022, 7, 20)

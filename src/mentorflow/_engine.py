@@ -225,6 +225,8 @@ class Engine:
                 programme._run_before(events)
             except Veto as veto:
                 self._refuse(pair, cmd, Refusal("vetoed", veto.reason))
+        if programme._journal is not None:
+            programme._journal(events)  # before the change: a failed write changes nothing
         if dest is not None:
             pair._state = dest
         return events
@@ -259,6 +261,8 @@ class Engine:
             except Veto as veto:
                 cmd.refusal = Refusal("vetoed", veto.reason)
                 return False
+        if programme._journal is not None:
+            programme._journal(cmd.events)
         return True
 
     def _refuse(self, pair: Pair, cmd: Command, refusal: Refusal) -> NoReturn:

@@ -96,6 +96,7 @@ class Programme(DeadlinesMixin):
         "_calendar",
         "_clock",
         "_coordinator",
+        "_deadline_rules",
         "_ends_on",
         "_engine",
         "_extension_policy",
@@ -104,6 +105,7 @@ class Programme(DeadlinesMixin):
         "_history",
         "_hooks",
         "_in_before_hook",
+        "_journal",
         "_name",
         "_original_ends_on",
         "_pairs",
@@ -170,7 +172,9 @@ class Programme(DeadlinesMixin):
         self._hooks = Hooks()
         self._in_before_hook = False
         self._seq = 0
-        schedule = make_schedule(deadlines, lifecycle)
+        self._deadline_rules = tuple(deadlines)
+        self._journal: Callable[[Sequence[Event]], None] | None = None
+        schedule = make_schedule(self._deadline_rules, lifecycle)
         self._book = None if schedule.empty else DeadlineBook(self, schedule)
 
     # -- definition --------------------------------------------------------------------
@@ -312,6 +316,8 @@ class Programme(DeadlinesMixin):
                     rule="vetoed",
                     reason=veto.reason,
                 ) from None
+        if self._journal is not None:
+            self._journal(events)
         pair = Pair(
             self,
             key,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -51,6 +51,7 @@ class DeadlinesMixin:
         _original_ends_on: pendulum.Date
         _extensions: list[Extension]
         _extension_policy: ExtensionPolicy
+        _journal: Callable[[Sequence[Event]], None] | None
         _phase_extension_policy: ExtensionPolicy
         _history: list[Event]
         _hooks: Hooks
@@ -89,23 +90,38 @@ class DeadlinesMixin:
         hooks (before hooks are not asked: these are facts, not commands).
         """
         instant = self._instant(at)
+        lapsed: list[tuple[Extension, pendulum.DateTime, str]] = []
         events: list[Event] = []
         for ext in self._extensions:
             due = ext.answer_due(self._policy_for(ext))
             if ext.status is ExtensionStatus.REQUESTED and earlier(due, instant):
-                reason = f"no answer within {self._policy_for(ext).response_days} days"
-                self._decide(ext, ExtensionStatus.LAPSED, None, reason, due)
+                reason = (
+                    f"no answer within {self._policy_for(ext).response_days} days "
+                    f"(lapsed on {due.to_date_string()})"
+                )
+                lapsed.append((ext, due, reason))
                 events.append(
                     ExtensionRefused(
                         seq=self._seq + len(events) + 1,
-                        at=due,
+                        at=instant,
                         extension=ext.key,
                         by=None,
                         reason=reason,
                     )
                 )
-        if self._book is not None:
-            events.extend(self._book.check(instant, self._seq + len(events)))
+        plan = self._book.check(instant, self._seq + len(events)) if self._book else None
+        if plan is not None:
+            events.extend(plan.events)
+        try:
+            self._write(events)
+        except BaseException:
+            if plan is not None:
+                plan.rollback()
+            raise
+        for ext, due, reason in lapsed:
+            self._decide(ext, ExtensionStatus.LAPSED, None, reason, due)
+        if plan is not None:
+            plan.commit()
         return self._record_programme(events)
 
     # -- milestones --------------------------------------------------------------------
@@ -124,6 +140,7 @@ class DeadlinesMixin:
             raise ValidationError("name", f"{name!r} was already reached")
         instant = self._instant(at)
         event = MilestoneReached(seq=self._seq + 1, at=instant, note=note, milestone=name)
+        self._write([event])
         book.reach(name, instant)
         self._record_programme([event])
         return event
@@ -218,6 +235,8 @@ class DeadlinesMixin:
             PolicyViolation: ``not-pending`` or ``response-window``.
         """
         ext, instant = self._decision(key, by, at)
+        event = ExtensionGranted(seq=self._seq + 1, at=instant, note=note, extension=key, by=by)
+        self._write([event])
         if ext.phase is None:
             offsets = [*self._granted(ext.target), ext.offset]
             self._move_end(extend(self._original_ends_on, offsets, self._calendar))
@@ -229,9 +248,7 @@ class DeadlinesMixin:
                 self._book.recompute_all(instant, ext.key)
             else:
                 self._book.recompute_pair(ext.pair, instant, ext.key)
-        self._record_programme(
-            [ExtensionGranted(seq=self._seq + 1, at=instant, note=note, extension=key, by=by)]
-        )
+        self._record_programme([event])
         return ext
 
     def refuse_extension(
@@ -249,14 +266,12 @@ class DeadlinesMixin:
             PolicyViolation: ``not-pending`` or ``response-window``.
         """
         ext, instant = self._decision(key, by, at)
-        ext = self._decide(ext, ExtensionStatus.REFUSED, by, reason, instant)
-        self._record_programme(
-            [
-                ExtensionRefused(
-                    seq=self._seq + 1, at=instant, note=note, extension=key, by=by, reason=reason
-                )
-            ]
+        event = ExtensionRefused(
+            seq=self._seq + 1, at=instant, note=note, extension=key, by=by, reason=reason
         )
+        self._write([event])
+        ext = self._decide(ext, ExtensionStatus.REFUSED, by, reason, instant)
+        self._record_programme([event])
         return ext
 
     # -- internals ---------------------------------------------------------------------
@@ -325,10 +340,10 @@ class DeadlinesMixin:
             reason=reason,
             requested_at=instant,
         )
+        event = ExtensionRequested(seq=self._seq + 1, at=instant, note=note, extension=ext)
+        self._write([event])
         self._extensions.append(ext)
-        self._record_programme(
-            [ExtensionRequested(seq=self._seq + 1, at=instant, note=note, extension=ext)]
-        )
+        self._record_programme([event])
         return ext
 
     def _granted(self, target: tuple[str | None, str | None]) -> list[Offset]:
@@ -376,6 +391,11 @@ class DeadlinesMixin:
         decided = attrs.evolve(ext, status=status, decided_at=at, decided_by=by, answer=answer)
         self._extensions[self._extensions.index(ext)] = decided
         return decided
+
+    def _write(self, events: Sequence[Event]) -> None:
+        """Journal ``events`` (when the programme is persisted) before they take effect."""
+        if events and self._journal is not None:
+            self._journal(events)
 
     def _record_programme(self, events: Sequence[Event]) -> tuple[Event, ...]:
         """Append programme-level events to the history and tell the after hooks."""

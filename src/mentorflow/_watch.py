@@ -430,28 +430,32 @@ class DeadlineBook:
             soonest = when if soonest is None else min(soonest, when)
         return soonest
 
-    def check(self, at: pendulum.DateTime, seq: int) -> list[Event]:
-        """Alerts due at ``at``, each once per deadline revision; numbered from ``seq + 1``."""
-        events: list[Event] = []
+    def check(self, at: pendulum.DateTime, seq: int) -> CheckPlan:
+        """The alerts due at ``at``, each once per deadline revision, numbered from ``seq + 1``;
+        nothing changes until the plan is committed."""
+        plan = CheckPlan(self)
         now = at.timestamp()
         heap = self._heap
         while heap and heap[0][0] <= now:
-            _, _, key, version = heapq.heappop(heap)
+            entry = heapq.heappop(heap)
+            plan.popped.append(entry)
+            _, _, key, version = entry
             state = self._milestones if key == _PROGRAMME else self._pairs[key]
             if version != state.version:
                 continue  # stale: the deadlines moved since this entry was pushed
-            for item in list(self._open(key, state)):
+            plan.touched.append((key, state))
+            for item in self._open(key, state):
                 kind: type[DeadlineApproaching | DeadlineMissed] | None = None
-                warned = item.warned
+                warned = missed = False
                 if now >= item.miss_at:
                     kind, warned, missed = DeadlineMissed, True, True
-                elif item.warn_at is not None and now >= item.warn_at and not warned:
+                elif item.warn_at is not None and now >= item.warn_at and not item.warned:
                     kind, warned, missed = DeadlineApproaching, True, False
                 if kind is None:
                     continue
-                events.append(
+                plan.events.append(
                     kind(
-                        seq=seq + len(events) + 1,
+                        seq=seq + len(plan.events) + 1,
                         at=at,
                         deadline=item.rule.name,
                         pair=None if key == _PROGRAMME else key,
@@ -459,12 +463,34 @@ class DeadlineBook:
                         revision=item.revision,
                     )
                 )
-                if state.alerts is None:
-                    state.alerts = {}
-                state.alerts[item.rule.name] = (item.revision, warned, missed)
+                plan.alerts.append((state, item.rule.name, (item.revision, warned, missed)))
+        return plan
+
+
+class CheckPlan:
+    """What a check found: its events, and how to apply (or undo) it."""
+
+    def __init__(self, book: DeadlineBook) -> None:
+        self.book = book
+        self.events: list[Event] = []
+        self.popped: list[tuple[float, int, str, int]] = []
+        self.touched: list[tuple[str, _State]] = []
+        self.alerts: list[tuple[_State, str, tuple[int, bool, bool]]] = []
+
+    def commit(self) -> None:
+        """Remember the alerts sent and schedule each touched entry's next alert."""
+        for state, name, sent in self.alerts:
+            if state.alerts is None:
+                state.alerts = {}
+            state.alerts[name] = sent
+        for key, state in self.touched:
             state.version += 1
-            self._push(key, state)
-        return events
+            self.book._push(key, state)
+
+    def rollback(self) -> None:
+        """Put back what the check took off the heap."""
+        for entry in self.popped:
+            heapq.heappush(self.book._heap, entry)
 
 
 @attrs.frozen

@@ -5,13 +5,19 @@ The tree:
 ```text
 MentorflowError
 ├── ValidationError (ValueError)        a value is wrong: names the field and the problem
-│   └── DefinitionError                 a lifecycle or programme definition is invalid
+│   ├── DefinitionError                 a lifecycle or programme definition is invalid
+│   └── SerializationError              a stored document is wrong: names where in it
 ├── PolicyViolation (ValueError)        an extension breaks a clause of the extension policy
 ├── UnknownPairError (KeyError)         no pair with that key in the programme
 ├── CommandRefused                      a rule refused a command; the pair is unchanged
 │   └── Vetoed                          a *before* hook vetoed the command
 ├── Veto                                raised by a before hook to veto a command
-└── AfterHookError (ExceptionGroup)     after hooks raised; the change itself stands
+├── AfterHookError (ExceptionGroup)     after hooks raised; the change itself stands
+└── StoreError                          a store can't do what was asked; nothing was changed
+    ├── ConcurrencyError                another writer appended first: reload and retry
+    ├── CorruptStoreError (ValueError)  stored data is damaged: names the line or record
+    ├── ReplayError                     an event log does not replay to the same events
+    └── UnknownProgrammeError (KeyError) no programme with that key in the store
 ```
 
 ``except mentorflow.exceptions.MentorflowError`` catches everything the library raises on
@@ -30,10 +36,16 @@ if TYPE_CHECKING:
 __all__ = [
     "AfterHookError",
     "CommandRefused",
+    "ConcurrencyError",
+    "CorruptStoreError",
     "DefinitionError",
     "MentorflowError",
     "PolicyViolation",
+    "ReplayError",
+    "SerializationError",
+    "StoreError",
     "UnknownPairError",
+    "UnknownProgrammeError",
     "ValidationError",
     "Veto",
     "Vetoed",
@@ -82,6 +94,67 @@ class PolicyViolation(MentorflowError, ValueError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.clause, self.reason, self.extension))
+
+
+class SerializationError(ValidationError):
+    """A document can't be read: ``field`` says where in it (``$.events[3].at``)."""
+
+
+class StoreError(MentorflowError):
+    """A store can't do what was asked. Nothing stored was changed."""
+
+
+class ConcurrencyError(StoreError):
+    """Another writer appended to the programme first (optimistic concurrency).
+
+    Attributes:
+        key: The programme's key in the store.
+        expected: The version the append expected.
+        actual: The version the store has.
+    """
+
+    def __init__(self, key: str, expected: int, actual: int) -> None:
+        self.key, self.expected, self.actual = key, expected, actual
+        super().__init__(
+            f"programme {key!r} is at version {actual}, not {expected}: another writer "
+            "appended first; restore the programme and try again"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.key, self.expected, self.actual))
+
+
+class CorruptStoreError(StoreError, ValueError):
+    """Stored data is damaged; ``where`` names the file and line, or the record."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        self.where, self.problem = where, problem
+        super().__init__(f"{where}: {problem}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.where, self.problem))
+
+
+class ReplayError(StoreError):
+    """An event log does not replay to the events it holds (``seq`` is the first that differs)."""
+
+    def __init__(self, seq: int, problem: str) -> None:
+        self.seq, self.problem = seq, problem
+        super().__init__(f"event {seq}: {problem}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.seq, self.problem))
+
+
+class UnknownProgrammeError(StoreError, KeyError):
+    """The store has no programme with this key."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(key)
+
+    def __str__(self) -> str:
+        return f"No programme with key {self.key!r} in this store."
 
 
 class UnknownPairError(MentorflowError, KeyError):

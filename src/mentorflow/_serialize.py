@@ -1,0 +1,339 @@
+"""JSON documents for every public value and event, with a schema version and upgrades.
+
+* Times are RFC 9557 strings: ISO 8601 with the offset, then the IANA zone in brackets
+  (``2020-06-17T10:00:00+02:00[Europe/Brussels]``), so a time comes back in its own zone. Dates
+  are ISO 8601 (``2022-12-31``); enums are their values.
+* An event is a mapping with its ``type`` (the class name) and its fields.
+* A programme's definition (everything given to `Programme` but the clock) is a mapping with a
+  ``schema`` version. Documents of an older schema are upgraded step by step (`UPGRADES`);
+  documents of a newer schema are refused.
+
+Every failure is a `SerializationError` naming where in the document the problem is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+import cattrs
+import pendulum
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+
+from . import _events as ev
+from ._deadlines import DeadlineRule
+from ._extensions import ExtensionPolicy
+from ._lifecycle import Lifecycle, Step
+from ._model import Role
+from .exceptions import MentorflowError, SerializationError
+
+SCHEMA = 2
+"""The schema version this mentorflow writes."""
+
+T = TypeVar("T")
+_ZONES: dict[str, pendulum.Timezone] = {}
+
+
+def _zone(name: str) -> pendulum.Timezone:
+    found = _ZONES.get(name)
+    if found is None:
+        found = _ZONES[name] = pendulum.timezone(name)
+    return found
+
+
+def dump_instant(value: pendulum.DateTime) -> str:
+    """``2020-06-17T10:00:00+02:00[Europe/Brussels]``."""
+    return f"{value.isoformat()}[{value.timezone_name}]"
+
+
+def load_instant(value: object) -> pendulum.DateTime:
+    """The inverse of `dump_instant` (the zone in brackets may be left out: then the offset's)."""
+    if not isinstance(value, str):
+        raise ValueError(f"a time must be an ISO 8601 string, not {type(value).__name__}")
+    text, _, zone = value.partition("[")
+    try:
+        plain = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 time") from None
+    if plain.tzinfo is None:
+        raise ValueError(f"{value!r} has no UTC offset")
+    if not zone:
+        return pendulum.instance(plain)
+    tz = _zone(zone.rstrip("]"))
+    local = plain.astimezone(tz)
+    return pendulum.DateTime(
+        local.year,
+        local.month,
+        local.day,
+        local.hour,
+        local.minute,
+        local.second,
+        local.microsecond,
+        tzinfo=tz,
+        fold=local.fold,
+    )
+
+
+def _load_date(value: object, _: object = None) -> pendulum.Date:
+    if not isinstance(value, str):
+        raise ValueError(f"a date must be an ISO 8601 string, not {type(value).__name__}")
+    day = dt.date.fromisoformat(value)
+    return pendulum.Date(day.year, day.month, day.day)
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    # enums (and str fields holding a Phase) are written as their plain values
+    conv.register_unstructure_hook(str, str)
+    conv.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda v: v.value
+    )
+    conv.register_unstructure_hook(pendulum.DateTime, dump_instant)
+    conv.register_structure_hook(pendulum.DateTime, lambda v, _: load_instant(v))
+    conv.register_unstructure_hook(pendulum.Date, lambda v: v.isoformat())
+    conv.register_structure_hook(pendulum.Date, _load_date)
+    conv.register_unstructure_hook(Lifecycle, _dump_lifecycle)
+    conv.register_structure_hook(Lifecycle, lambda v, _: _load_lifecycle(conv, v))
+    conv.register_unstructure_hook(
+        DeadlineRule,
+        make_dict_unstructure_fn(DeadlineRule, conv, _cattrs_omit_if_default=True),
+    )
+    return conv
+
+
+def _dump_lifecycle(lifecycle: Lifecycle) -> dict[str, Any]:
+    hosts = lifecycle.visit_hosts
+    return {
+        "steps": [
+            {
+                "phase": str(step.phase),
+                "then": None if step.then is None else str(step.then),
+                "visit": step.visit,
+                "requires": sorted(d.value for d in step.requires),
+            }
+            for step in lifecycle.steps
+        ],
+        "visit_hosts": None if hosts is None else {r.value: n for r, n in hosts.items()},
+    }
+
+
+def _load_lifecycle(conv: cattrs.Converter, doc: Any) -> Lifecycle:
+    if not isinstance(doc, Mapping) or set(doc) != {"steps", "visit_hosts"}:
+        raise ValueError("a lifecycle has exactly the keys steps and visit_hosts")
+    steps = [conv.structure(step, Step) for step in doc["steps"]]
+    hosts = doc["visit_hosts"]
+    return Lifecycle(
+        steps=steps, visit_hosts=None if hosts is None else {Role(k): v for k, v in hosts.items()}
+    )
+
+
+converter = _make_converter()
+"""The cattrs converter of every public value and event type."""
+
+EVENTS: Mapping[str, type[ev.Event]] = MappingProxyType({k.__name__: k for k in ev.EVENT_TYPES})
+
+_dump_fns: dict[type, Callable[[Any], dict[str, Any]]] = {
+    kind: make_dict_unstructure_fn(kind, converter) for kind in ev.EVENT_TYPES
+}
+_load_fns: dict[type, Callable[[Any, Any], Any]] = {
+    kind: make_dict_structure_fn(kind, converter, _cattrs_forbid_extra_keys=True)
+    for kind in ev.EVENT_TYPES
+}
+
+
+def unstructure(value: object) -> Any:
+    """A JSON-ready document of ``value`` (a value, an event, or a collection of them)."""
+    if isinstance(value, ev.Event):
+        return dump_event(value)
+    return converter.unstructure(value)
+
+
+def structure(document: object, kind: type[T], where: str = "$") -> T:
+    """``kind`` from ``document``.
+
+    Raises:
+        SerializationError: naming where in the document the first problem is.
+    """
+    if isinstance(kind, type) and issubclass(kind, ev.Event):
+        return load_event(document, where)  # type: ignore[return-value]
+    try:
+        return converter.structure(document, kind)
+    except Exception as err:  # cattrs groups; mentorflow's own validation errors
+        raise _error(err, where) from None
+
+
+def dump_event(event: ev.Event) -> dict[str, Any]:
+    """``{"type": "PhaseStarted", "seq": 3, "at": "...", ...}``."""
+    document = _dump_fns[type(event)](event)
+    return {"type": type(event).__name__, **document}
+
+
+def load_event(document: object, where: str = "$") -> ev.Event:
+    """The event of a `dump_event` document.
+
+    Raises:
+        SerializationError: an unknown type, a missing field or a wrong value, naming where.
+    """
+    if not isinstance(document, Mapping):
+        raise SerializationError(
+            where, f"an event must be a mapping, not {type(document).__name__}"
+        )
+    name = document.get("type")
+    kind = EVENTS.get(name) if isinstance(name, str) else None
+    if kind is None:
+        raise SerializationError(f"{where}.type", f"{name!r} is not an event type")
+    fields = {k: v for k, v in document.items() if k != "type"}
+    try:
+        event: ev.Event = _load_fns[kind](fields, kind)
+    except Exception as err:
+        raise _error(err, where) from None
+    return event
+
+
+def _error(err: Exception, where: str) -> SerializationError:
+    if isinstance(err, MentorflowError) and hasattr(err, "field"):
+        return SerializationError(f"{where}.{err.field}", str(getattr(err, "problem", err)))
+    try:
+        messages = cattrs.transform_error(err, path=where)
+    except Exception:  # not a cattrs error
+        messages = [f"{err} @ {where}"]
+    message = messages[0]
+    problem, _, path = message.rpartition(" @ ")
+    return SerializationError(path or where, problem or message)
+
+
+# -- programme definitions --------------------------------------------------------------
+
+
+def dump_definition(programme: Any) -> dict[str, Any]:
+    """The definition of ``programme`` (a `Programme`): everything but its clock and state."""
+    country, _, subdivision = (programme.country or "").partition("-")
+    return {
+        "schema": SCHEMA,
+        "name": programme.name,
+        "starts_on": programme.starts_on.isoformat(),
+        "ends_on": programme.original_ends_on.isoformat(),
+        "timezone": programme.timezone.name,
+        "lifecycle": _dump_lifecycle(programme.lifecycle),
+        "coordinator": programme.coordinator,
+        "funding_reference": programme.funding_reference,
+        "country": country or None,
+        "subdivision": subdivision or None,
+        "deadlines": [converter.unstructure(rule) for rule in programme._deadline_rules],
+        "extension_policy": converter.unstructure(programme.extension_policy),
+        "phase_extension_policy": converter.unstructure(programme.phase_extension_policy),
+    }
+
+
+_DEFINITION_KEYS = frozenset(
+    {
+        "schema",
+        "name",
+        "starts_on",
+        "ends_on",
+        "timezone",
+        "lifecycle",
+        "coordinator",
+        "funding_reference",
+        "country",
+        "subdivision",
+        "deadlines",
+        "extension_policy",
+        "phase_extension_policy",
+    }
+)
+
+
+def load_definition(document: object, where: str = "$") -> dict[str, Any]:
+    """The keyword arguments of `Programme` from a `dump_definition` document (upgraded first).
+
+    Raises:
+        SerializationError: naming the key and the problem.
+    """
+    doc = upgrade(document, where)
+    missing = sorted(_DEFINITION_KEYS - set(doc))
+    if missing:
+        raise SerializationError(f"{where}.{missing[0]}", "required field missing")
+    extra = sorted(set(doc) - _DEFINITION_KEYS)
+    if extra:
+        raise SerializationError(f"{where}.{extra[0]}", "unknown field")
+    kwargs: dict[str, Any] = {"name": doc["name"], "timezone": doc["timezone"]}
+    for key, kind in (
+        ("starts_on", pendulum.Date),
+        ("ends_on", pendulum.Date),
+        ("lifecycle", Lifecycle),
+        ("extension_policy", ExtensionPolicy),
+        ("phase_extension_policy", ExtensionPolicy),
+    ):
+        kwargs[key] = structure(doc[key], kind, f"{where}.{key}")
+    if not isinstance(doc["deadlines"], list):
+        raise SerializationError(f"{where}.deadlines", "must be a list")
+    kwargs["deadlines"] = [
+        structure(rule, DeadlineRule, f"{where}.deadlines[{i}]")
+        for i, rule in enumerate(doc["deadlines"])
+    ]
+    for key in ("coordinator", "funding_reference", "country", "subdivision"):
+        kwargs[key] = doc[key]
+    return kwargs
+
+
+# -- schema versions ----------------------------------------------------------------------
+
+
+def _from_1(doc: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 wrote times with their UTC offset only (``2020-06-17T10:00:00+02:00``); schema
+    2 adds the zone, so a time comes back in the zone it was written in. Documents of schema 1
+    get the programme's timezone on every time."""
+    zone = doc.get("timezone")
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: fix(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        if isinstance(value, str) and "T" in value and value[-6:-5] in "+-" and "[" not in value:
+            return f"{value}[{zone}]"
+        return value
+
+    out: dict[str, Any] = fix(doc)
+    out["schema"] = 2
+    return out
+
+
+UPGRADES: Mapping[int, Callable[[dict[str, Any]], dict[str, Any]]] = MappingProxyType({1: _from_1})
+"""``UPGRADES[n]`` turns a document of schema ``n`` into one of schema ``n + 1``."""
+
+
+def upgrade(document: object, where: str = "$") -> dict[str, Any]:
+    """``document`` upgraded to the current schema.
+
+    Raises:
+        SerializationError: for a missing or unknown schema, or one newer than this mentorflow.
+    """
+    if not isinstance(document, Mapping):
+        raise SerializationError(where, f"must be a mapping, not {type(document).__name__}")
+    doc = dict(document)
+    version = doc.get("schema")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise SerializationError(f"{where}.schema", f"{version!r} is not a schema version")
+    if version > SCHEMA:
+        raise SerializationError(
+            f"{where}.schema",
+            f"schema {version} is newer than this mentorflow's ({SCHEMA}); upgrade mentorflow",
+        )
+    while version < SCHEMA:
+        doc = UPGRADES[version](doc)
+        version = doc["schema"]
+    return doc
+
+
+def upgrade_events(documents: list[Any], schema: int, zone: str) -> list[Any]:
+    """Event documents written under ``schema``, upgraded with the definition's timezone."""
+    if schema == SCHEMA:
+        return documents
+    wrapped = upgrade({"schema": schema, "timezone": zone, "events": documents})
+    events: list[Any] = wrapped["events"]
+    return events
