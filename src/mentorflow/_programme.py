@@ -21,6 +21,7 @@ from ._lifecycle import Lifecycle
 from ._model import Benchmark, Partner, Theme
 from ._pair import Pair
 from ._programme_deadlines import DeadlinesMixin
+from ._stores import Store
 from ._watch import DeadlineBook
 from .exceptions import (
     AfterHookError,
@@ -393,6 +394,40 @@ class Programme(DeadlinesMixin):
     ) -> Subscription:
         """Call ``handler`` when a pair completes ``phase`` (its `PhaseCompleted`)."""
         return self.subscribe(PhaseCompleted, handler, phase=phase, before=before)
+
+    # -- persistence -------------------------------------------------------------------
+
+    def persist(self, store: Store, key: str) -> None:
+        """Save the programme (definition and history) in ``store`` under ``key``, and from now
+        on write every change's events there *before* the change is made.
+
+        A change whose write fails (another process appended first: `ConcurrencyError`; the
+        disk: `StoreError`) raises and is not made, so the programme and the store never
+        disagree.
+
+        Raises:
+            StoreError: if ``key`` exists in the store already.
+        """
+        from ._persist import persist
+
+        persist(self, store, key)
+
+    @classmethod
+    def restore(cls, store: Store, key: str, *, clock: Clock | None = None) -> Programme:
+        """The programme stored under ``key``, rebuilt exactly by replaying its event log
+        through the same engine, and persisted again (its changes are written to ``store``).
+
+        Hooks are not stored: subscribe them again. A deadline check after the restore reports
+        what became due while the programme was not running, once.
+
+        Raises:
+            UnknownProgrammeError: no such key. CorruptStoreError: damaged data.
+            SerializationError: a document that can't be read, naming where.
+            ReplayError: a log that doesn't replay to its own events.
+        """
+        from ._persist import restore
+
+        return restore(store, key, clock)
 
     # -- internals used by Pair --------------------------------------------------------
 

@@ -1,0 +1,143 @@
+"""Replaying an event log: the same commands, through the same engine, to the same events.
+
+Replay does not fold events into state by a second set of rules: it reads the command each
+event records, runs it on the programme (with no hooks and no journal), and checks that the
+events it produces are the logged ones, field for field. A log that doesn't replay (tampered,
+or written by a mentorflow with other rules) is refused with a `ReplayError` naming the first
+event that differs. Deadline alerts and lapses replay as the check that emitted them, at its
+instant, so a restored programme knows which alerts it has sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import _events as ev
+from ._deadlines import Unit
+from .exceptions import MentorflowError, ReplayError
+
+if TYPE_CHECKING:
+    from ._programme import Programme
+
+
+def _enrol(programme: Programme, e: ev.PairEnrolled) -> None:
+    programme.add_pair(
+        e.pair,
+        mentor=e.mentor,
+        mentee=e.mentee,
+        theme=e.theme,
+        topic=e.topic,
+        benchmarks=e.benchmarks,
+        support_network=e.support_network,
+        at=e.at,
+        note=e.note,
+    )
+
+
+def _request(programme: Programme, e: ev.ExtensionRequested) -> None:
+    ext = e.extension
+    amount = ext.offset.amount
+    by = {
+        "days": amount if ext.offset.unit is Unit.DAYS else None,
+        "weeks": amount if ext.offset.unit is Unit.WEEKS else None,
+        "months": amount if ext.offset.unit is Unit.MONTHS else None,
+    }
+    if ext.phase is None:
+        made = programme.request_extension(reason=ext.reason, at=e.at, note=e.note, **by)
+    else:
+        made = programme.request_phase_extension(
+            ext.phase, pair=ext.pair, reason=ext.reason, at=e.at, note=e.note, **by
+        )
+    if made.key != ext.key:
+        raise ReplayError(e.seq, f"the request became {made.key}, not {ext.key}")
+
+
+def _refused(programme: Programme, e: ev.ExtensionRefused) -> None:
+    if e.by is None:  # a lapse, found by a check
+        programme.check_deadlines(at=e.at)
+    else:
+        programme.refuse_extension(e.extension, by=e.by, reason=e.reason, at=e.at, note=e.note)
+
+
+def _check(programme: Programme, e: ev.DeadlineApproaching | ev.DeadlineMissed) -> None:
+    programme.check_deadlines(at=e.at)
+
+
+def _pair_command(name: str) -> Callable[[Programme, ev.PairEvent], None]:
+    def run(programme: Programme, e: ev.PairEvent) -> None:
+        pair = programme.pair(e.pair)
+        if isinstance(e, ev.PhaseCompleted):
+            pair.complete(e.phase, at=e.at, note=e.note)
+        elif isinstance(e, ev.VisitRecorded):
+            pair.record_visit(e.visit, at=e.at, note=e.note)
+        elif isinstance(e, ev.DeliverableRegistered):
+            pair.register_deliverable(e.deliverable, reference=e.reference, at=e.at, note=e.note)
+        elif isinstance(e, ev.BenchmarksDefined):
+            pair.define_benchmarks(e.benchmarks, at=e.at, note=e.note)
+        elif isinstance(e, ev.PartnerReplaced):
+            pair.replace_partner(e.role, e.replacement, at=e.at, note=e.note)
+        else:
+            getattr(pair, name)(at=e.at, note=e.note)
+
+    return run
+
+
+_COMMANDS: dict[type[ev.Event], Callable[[Programme, Any], object]] = {
+    ev.PairEnrolled: _enrol,
+    ev.PhaseCompleted: _pair_command("complete"),
+    ev.VisitRecorded: _pair_command("record_visit"),
+    ev.DeliverableRegistered: _pair_command("register_deliverable"),
+    ev.BenchmarksDefined: _pair_command("define_benchmarks"),
+    ev.PairSuspended: _pair_command("suspend"),
+    ev.PairResumed: _pair_command("resume"),
+    ev.PairWithdrawn: _pair_command("withdraw"),
+    ev.PartnerReplaced: _pair_command("replace_partner"),
+    ev.MilestoneReached: lambda p, e: p.reach_milestone(e.milestone, at=e.at, note=e.note),
+    ev.ExtensionRequested: _request,
+    ev.ExtensionGranted: lambda p, e: p.grant_extension(e.extension, by=e.by, at=e.at, note=e.note),
+    ev.ExtensionRefused: _refused,
+    ev.DeadlineApproaching: _check,
+    ev.DeadlineMissed: _check,
+}
+
+
+def replay(programme: Programme, events: Sequence[ev.Event]) -> None:
+    """Run the commands ``events`` record on ``programme`` (new, with no hooks or journal).
+
+    Raises:
+        ReplayError: naming the first event the replay doesn't reproduce.
+    """
+    history = programme._history
+    index = 0
+    while index < len(events):
+        event = events[index]
+        if event.seq != programme._seq + 1:
+            raise ReplayError(event.seq, f"expected event {programme._seq + 1} next")
+        command = _COMMANDS.get(type(event))
+        if command is None:
+            raise ReplayError(event.seq, f"a {type(event).__name__} can't start a command")
+        start = len(history)
+        try:
+            command(programme, event)
+        except ReplayError:
+            raise
+        except MentorflowError as err:
+            raise ReplayError(event.seq, f"replaying {type(event).__name__} failed: {err}") from err
+        produced = history[start:]
+        logged = events[index : index + len(produced)]
+        if len(logged) < len(produced) or any(
+            a != b for a, b in zip(produced, logged, strict=True)
+        ):
+            first = next(
+                (p for p, q in zip(produced, logged, strict=False) if p != q),
+                produced[len(logged) - 1],
+            )
+            raise ReplayError(
+                first.seq, f"the log has {_show(logged)}; replay gives {_show(produced)}"
+            )
+        index += len(produced)
+
+
+def _show(events: Sequence[ev.Event]) -> str:
+    return ", ".join(f"{type(e).__name__}({e.seq})" for e in events) or "nothing"
