@@ -25,6 +25,7 @@ from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _version
 
 from . import exceptions as exceptions
+from . import serialization as serialization
 from ._clock import Clock as Clock
 from ._clock import ManualClock as ManualClock
 from ._clock import SystemClock as SystemClock
@@ -71,15 +72,26 @@ from ._model import VisitMode as VisitMode
 from ._pair import Pair as Pair
 from ._programme import History as History
 from ._programme import Programme as Programme
+from ._stores import JsonLinesStore as JsonLinesStore
+from ._stores import MemoryStore as MemoryStore
+from ._stores import SQLiteStore as SQLiteStore
+from ._stores import Store as Store
+from ._stores import StoredLog as StoredLog
 from ._watch import Deadline as Deadline
 from ._watch import DeadlineRevision as DeadlineRevision
 from ._watch import DeadlineStatus as DeadlineStatus
 from .exceptions import AfterHookError as AfterHookError
 from .exceptions import CommandRefused as CommandRefused
+from .exceptions import ConcurrencyError as ConcurrencyError
+from .exceptions import CorruptStoreError as CorruptStoreError
 from .exceptions import DefinitionError as DefinitionError
 from .exceptions import MentorflowError as MentorflowError
 from .exceptions import PolicyViolation as PolicyViolation
+from .exceptions import ReplayError as ReplayError
+from .exceptions import SerializationError as SerializationError
+from .exceptions import StoreError as StoreError
 from .exceptions import UnknownPairError as UnknownPairError
+from .exceptions import UnknownProgrammeError as UnknownProgrammeError
 from .exceptions import ValidationError as ValidationError
 from .exceptions import Veto as Veto
 from .exceptions import Vetoed as Vetoed
@@ -98,6 +110,8 @@ __all__ = [
     "City",
     "Clock",
     "CommandRefused",
+    "ConcurrencyError",
+    "CorruptStoreError",
     "Deadline",
     "DeadlineApproaching",
     "DeadlineMissed",
@@ -115,8 +129,10 @@ __all__ = [
     "ExtensionRequested",
     "ExtensionStatus",
     "History",
+    "JsonLinesStore",
     "Lifecycle",
     "ManualClock",
+    "MemoryStore",
     "MentorflowError",
     "MilestoneReached",
     "Offset",
@@ -135,14 +151,21 @@ __all__ = [
     "PhaseStarted",
     "PolicyViolation",
     "Programme",
+    "ReplayError",
     "Role",
+    "SQLiteStore",
+    "SerializationError",
     "Step",
+    "Store",
+    "StoreError",
+    "StoredLog",
     "StudyVisit",
     "Subscription",
     "SystemClock",
     "Theme",
     "Unit",
     "UnknownPairError",
+    "UnknownProgrammeError",
     "ValidationError",
     "Veto",
     "Vetoed",
@@ -150,4 +173,5 @@ __all__ = [
     "VisitRecorded",
     "__version__",
     "exceptions",
+    "serialization",
 ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import typing
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -91,6 +92,8 @@ def _make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda v: v.value
     )
+    # sets (a step's required deliverables) as sorted lists: JSON has no sets
+    conv.register_unstructure_hook_func(_is_set, lambda v: sorted(conv.unstructure(i) for i in v))
     conv.register_unstructure_hook(pendulum.DateTime, dump_instant)
     conv.register_structure_hook(pendulum.DateTime, lambda v, _: load_instant(v))
     conv.register_unstructure_hook(pendulum.Date, lambda v: v.isoformat())
@@ -102,6 +105,11 @@ def _make_converter() -> cattrs.Converter:
         make_dict_unstructure_fn(DeadlineRule, conv, _cattrs_omit_if_default=True),
     )
     return conv
+
+
+def _is_set(kind: object) -> bool:
+    origin: object = typing.get_origin(kind) or kind
+    return origin is frozenset or origin is set
 
 
 def _dump_lifecycle(lifecycle: Lifecycle) -> dict[str, Any]:
@@ -193,11 +201,18 @@ def load_event(document: object, where: str = "$") -> ev.Event:
     return event
 
 
+def _describe(exc: BaseException, kind: type | None) -> str:
+    """Our converters' own messages say more than cattrs' generic ones."""
+    if isinstance(exc, ValueError) and not isinstance(exc, cattrs.BaseValidationError) and str(exc):
+        return str(exc)
+    return cattrs.v.format_exception(exc, kind)
+
+
 def _error(err: Exception, where: str) -> SerializationError:
     if isinstance(err, MentorflowError) and hasattr(err, "field"):
         return SerializationError(f"{where}.{err.field}", str(getattr(err, "problem", err)))
     try:
-        messages = cattrs.transform_error(err, path=where)
+        messages = cattrs.transform_error(err, path=where, format_exception=_describe)
     except Exception:  # not a cattrs error
         messages = [f"{err} @ {where}"]
     message = messages[0]
