@@ -1,0 +1,240 @@
+"""The store contract, run against every store; crash and concurrency tests with real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mentorflow import (
+    ConcurrencyError,
+    CorruptStoreError,
+    JsonLinesStore,
+    MemoryStore,
+    SQLiteStore,
+    Store,
+    StoreError,
+    UnknownProgrammeError,
+)
+
+WORKER = str(Path(__file__).with_name("store_worker.py"))
+DEFINITION = {"schema": 2, "name": "test"}
+
+
+def events(start: int, count: int) -> list[dict[str, object]]:
+    """``count`` test event documents from seq ``start``."""
+    return [{"seq": start + i, "type": "Test", "n": start + i} for i in range(count)]
+
+
+@pytest.fixture(params=["memory", "jsonl", "sqlite"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
+    """A factory of stores of one kind, all on the same data."""
+    kind = request.param
+    if kind == "memory":
+        shared = MemoryStore()
+        return lambda: shared
+    if kind == "jsonl":
+        return lambda: JsonLinesStore(tmp_path / "logs")
+    return lambda: SQLiteStore(tmp_path / "store.db")
+
+
+class TestContract:
+    """What every store does."""
+
+    def test_create_append_read(self, make_store: Callable[[], Store]) -> None:
+        """A log holds its definition and every appended event, in order."""
+        store = make_store()
+        store.create("p", DEFINITION)
+        assert 0 == store.version("p")
+        assert 2 == store.append("p", events(1, 2), expected_version=0)
+        assert 3 == store.append("p", events(3, 1), expected_version=2)
+        log = make_store().read("p")
+        assert DEFINITION == dict(log.definition)
+        assert events(1, 3) == [dict(e) for e in log.events]
+        assert [2, 2, 2] == list(log.schemas)
+        assert ["p"] == store.keys()
+
+    def test_conflict(self, make_store: Callable[[], Store]) -> None:
+        """An append expecting another version is refused and changes nothing."""
+        store = make_store()
+        store.create("p", DEFINITION)
+        store.append("p", events(1, 2), expected_version=0)
+        with pytest.raises(ConcurrencyError) as info:
+            make_store().append("p", events(2, 1), expected_version=1)
+        assert ("p", 1, 2) == (info.value.key, info.value.expected, info.value.actual)
+        assert 2 == len(store.read("p").events)
+
+    def test_bad_batch_changes_nothing(self, make_store: Callable[[], Store]) -> None:
+        """A batch whose sequence numbers don't follow is refused whole."""
+        store = make_store()
+        store.create("p", DEFINITION)
+        with pytest.raises(StoreError, match="seq"):
+            store.append("p", [*events(1, 1), *events(3, 1)], expected_version=0)
+        assert 0 == store.version("p")
+        assert [] == list(store.read("p").events)
+
+    def test_unknown_and_duplicate_keys(self, make_store: Callable[[], Store]) -> None:
+        """Unknown keys raise UnknownProgrammeError; a key is created once; keys are checked."""
+        store = make_store()
+        for call in (lambda: store.read("x"), lambda: store.version("x")):
+            with pytest.raises(UnknownProgrammeError):
+                call()
+        with pytest.raises(UnknownProgrammeError):
+            store.append("x", events(1, 1), expected_version=0)
+        store.create("p", DEFINITION)
+        with pytest.raises(StoreError, match="exists already"):
+            store.create("p", DEFINITION)
+        with pytest.raises(StoreError, match="not a store key"):
+            store.create("../etc", DEFINITION)
+
+    def test_documents_are_copied(self, make_store: Callable[[], Store]) -> None:
+        """Changing a document after appending it doesn't change the store."""
+        store = make_store()
+        store.create("p", DEFINITION)
+        batch = events(1, 1)
+        store.append("p", batch, expected_version=0)
+        batch[0]["n"] = "changed"
+        assert 1 == store.read("p").events[0]["n"]
+
+
+class TestJsonLinesDamage:
+    """A damaged file is refused, naming the line, and reading it never changes it."""
+
+    def prepare(self, tmp_path: Path) -> tuple[JsonLinesStore, Path]:
+        store = JsonLinesStore(tmp_path)
+        store.create("p", DEFINITION)
+        store.append("p", events(1, 2), expected_version=0)
+        store.append("p", events(3, 1), expected_version=2)
+        return store, tmp_path / "p.jsonl"
+
+    def test_garbage_line(self, tmp_path: Path) -> None:
+        """A line that isn't JSON is named."""
+        store, path = self.prepare(tmp_path)
+        lines = path.read_bytes().split(b"\n")
+        lines[1] = b'{"version": 2, "events": [{"seq": 1'
+        path.write_bytes(b"\n".join(lines))
+        before = path.read_bytes()
+        with pytest.raises(CorruptStoreError, match=r"p\.jsonl:2: not JSON"):
+            store.read("p")
+        with pytest.raises(CorruptStoreError):
+            JsonLinesStore(tmp_path).append("p", events(4, 1), expected_version=3)
+        assert before == path.read_bytes()
+
+    def test_wrong_sequence(self, tmp_path: Path) -> None:
+        """A record whose events don't follow on is named."""
+        store, path = self.prepare(tmp_path)
+        text = path.read_text().replace('"seq":3', '"seq":4')
+        path.write_text(text)
+        with pytest.raises(CorruptStoreError, match=r"p\.jsonl:3: event 1 is not event 3"):
+            store.read("p")
+
+    def test_cut_short_and_repair(self, tmp_path: Path) -> None:
+        """A last line cut short is refused; repair removes it and keeps every full line."""
+        store, path = self.prepare(tmp_path)
+        data = path.read_bytes()
+        path.write_bytes(data[:-10])
+        with pytest.raises(CorruptStoreError, match=r"p\.jsonl:3: the last line is cut short"):
+            store.read("p")
+        assert JsonLinesStore(tmp_path).repair("p")
+        assert events(1, 2) == [dict(e) for e in store.read("p").events]
+        assert not store.repair("p")
+        assert 3 == JsonLinesStore(tmp_path).append("p", events(3, 1), expected_version=2)
+
+
+class TestSQLiteDamage:
+    """Damaged rows are refused, naming the record."""
+
+    def test_bad_body(self, tmp_path: Path) -> None:
+        """An event whose body is not JSON is named by its sequence number."""
+        store = SQLiteStore(tmp_path / "s.db")
+        store.create("p", DEFINITION)
+        store.append("p", events(1, 3), expected_version=0)
+        raw = sqlite3.connect(tmp_path / "s.db")
+        raw.execute("UPDATE events SET body = '{oops' WHERE seq = 2")
+        raw.commit()
+        with pytest.raises(CorruptStoreError, match="programme 'p', event 2: not JSON"):
+            store.read("p")
+
+    def test_missing_event(self, tmp_path: Path) -> None:
+        """A gap in the log is named."""
+        store = SQLiteStore(tmp_path / "s.db")
+        store.create("p", DEFINITION)
+        store.append("p", events(1, 3), expected_version=0)
+        raw = sqlite3.connect(tmp_path / "s.db")
+        raw.execute("DELETE FROM events WHERE seq = 2")
+        raw.commit()
+        with pytest.raises(CorruptStoreError, match="event 2: missing"):
+            store.read("p")
+
+
+def open_store(kind: str, path: Path) -> Store:
+    return JsonLinesStore(path) if kind == "jsonl" else SQLiteStore(path)
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "sqlite"])
+def test_acknowledged_appends_survive_sigkill(kind: str, tmp_path: Path) -> None:
+    """A child appends in a loop and is killed with SIGKILL at random moments: the log always
+    loads, holds every acknowledged event, and never a partial one."""
+    path = tmp_path / ("logs" if kind == "jsonl" else "store.db")
+    open_store(kind, path).create("p", DEFINITION)
+    rng = random.Random(1182)
+    for _ in range(6):
+        child = subprocess.Popen(
+            [sys.executable, WORKER, "crash", kind, str(path), "p"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(rng.uniform(0.2, 0.8))
+        child.send_signal(signal.SIGKILL)
+        out, _ = child.communicate(timeout=30)
+        acked = [int(line.split()[1]) for line in out.splitlines() if line.startswith("ack ")]
+        log = open_store(kind, path).read("p")
+        assert acked, "the child acknowledged nothing before it was killed"
+        assert len(log.events) >= acked[-1]
+        assert list(range(1, len(log.events) + 1)) == [e["seq"] for e in log.events]
+        assert all(e["type"] == "Test" and set(e) == {"seq", "type", "payload"} for e in log.events)
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "sqlite"])
+def test_two_processes_append_with_optimistic_concurrency(kind: str, tmp_path: Path) -> None:
+    """Two processes append to one programme at once, retrying on conflicts: no event is lost
+    or duplicated."""
+    path = tmp_path / ("logs" if kind == "jsonl" else "store.db")
+    open_store(kind, path).create("p", DEFINITION)
+    count = 150
+    children = [
+        subprocess.Popen(
+            [sys.executable, WORKER, "race", kind, str(path), "p", name, str(count)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
+    outputs = [child.communicate(timeout=120)[0] for child in children]
+    assert all(child.returncode == 0 for child in children)
+    log = open_store(kind, path).read("p")
+    assert list(range(1, 2 * count + 1)) == [e["seq"] for e in log.events]
+    for name in ("a", "b"):
+        mine = [e["n"] for e in log.events if e["writer"] == name]
+        assert list(range(count)) == mine
+    assert all(line.startswith(f"done {count}") for line in outputs)
+
+
+def test_json_lines_file_is_plain_json_lines(tmp_path: Path) -> None:
+    """Each line of a log file is one JSON document: a person can read it."""
+    store = JsonLinesStore(tmp_path)
+    store.create("p", DEFINITION)
+    store.append("p", events(1, 2), expected_version=0)
+    lines = (tmp_path / "p.jsonl").read_text().splitlines()
+    assert {"definition": DEFINITION} == json.loads(lines[0])
+    assert {"version": 2, "schema": 2, "events": events(1, 2)} == json.loads(lines[1])
+    assert os.path.getsize(tmp_path / "p.jsonl") == sum(len(line) + 1 for line in lines)
