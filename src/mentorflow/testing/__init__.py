@@ -32,6 +32,7 @@ from ._invariants import assert_deadlines_on_working_days as assert_deadlines_on
 from ._invariants import assert_follows_lifecycle as assert_follows_lifecycle
 from ._invariants import assert_never_earlier as assert_never_earlier
 from ._invariants import assert_programme_invariants as assert_programme_invariants
+from ._invariants import assert_replays as assert_replays
 from ._invariants import assert_rules_respected as assert_rules_respected
 from ._invariants import assert_unchanged as assert_unchanged
 from ._invariants import deadline_dates as deadline_dates
@@ -67,6 +68,7 @@ __all__ = [
     "assert_follows_lifecycle",
     "assert_never_earlier",
     "assert_programme_invariants",
+    "assert_replays",
     "assert_rules_respected",
     "assert_unchanged",
     "associations",

@@ -200,3 +200,22 @@ def assert_programme_invariants(programme: Programme) -> None:
         assert_follows_lifecycle(pair)
         assert_rules_respected(pair)
     assert_deadlines_on_working_days(programme)
+
+
+def assert_replays(programme: Programme) -> None:
+    """Replaying ``programme``'s event log rebuilds the same programme: pairs, histories,
+    deadlines and their revisions, extensions. (Written to a private `MemoryStore`; the
+    programme itself is not touched.)"""
+    from .._serialize import dump_definition, dump_event
+    from .._stores import MemoryStore
+
+    store = MemoryStore()
+    store.create("replay", dump_definition(programme))
+    if programme.history:
+        store.append("replay", [dump_event(e) for e in programme.history], expected_version=0)
+    restored = type(programme).restore(store, "replay", clock=programme.clock)
+    if snapshot(restored) != snapshot(programme):
+        _fail("the programme replayed from its log differs from the live one")
+    for key in [None, *programme.pairs]:
+        if restored.deadlines(pair=key) != programme.deadlines(pair=key):
+            _fail(f"replayed deadlines of {key or 'the programme'} differ from the live ones")

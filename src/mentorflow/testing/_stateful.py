@@ -20,6 +20,7 @@ from ._commands import Command, commands, extension_requests
 from ._invariants import (
     assert_never_earlier,
     assert_programme_invariants,
+    assert_replays,
     assert_unchanged,
     deadline_dates,
     snapshot,
@@ -41,7 +42,8 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
 
     After every step it checks that a refused command changed nothing, that every pair follows
     its lifecycle and its rules (`assert_programme_invariants`), that due dates fall on working
-    days, and that no extension moves a deadline earlier. Add ``@rule``\\ s and
+    days, and that no extension moves a deadline earlier; now and then it checks that replaying
+    the event log rebuilds the same programme (`assert_replays`). Add ``@rule``\\ s and
     ``@invariant``\\ s of your own; ``self.programme`` is the programme and ``self.steps`` the
     commands run so far, for your messages.
 
@@ -128,6 +130,12 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
         decided = _decide(self.programme, outcome, grant, now)
         if decided is not None and decided.status is ExtensionStatus.GRANTED:
             assert_never_earlier(dates, self.programme)
+
+    @rule()
+    def replay(self) -> None:
+        """Replaying the event log so far rebuilds the same programme."""
+        assert_replays(self.programme)
+        self.steps.append("replay")
 
     # -- invariants --------------------------------------------------------------------
 
