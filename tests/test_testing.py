@@ -211,13 +211,15 @@ def test_the_stateful_base_finds_a_planted_bug() -> None:
                 max_examples=100,
                 stateful_step_count=25,
                 database=None,
+                derandomize=True,  # the same search every run
                 phases=[Phase.generate, Phase.shrink],  # no slow "explain" phase
             ),
         )
     steps = PlantedBugMachine.last_steps
-    assert steps[0] == "enrol pair-1"
-    assert 4 == len(steps), steps  # enrol, then complete needs assessment, matching, visit 1
-    assert all(": complete(None)" in step for step in steps[1:]), steps
+    # the essential steps: enrol the pair, then complete needs assessment, matching, visit 1
+    essential = [step for step in steps if step.startswith(("enrol", "pair-1"))]
+    assert ["enrol pair-1"] + ["pair-1: complete(None) +0h"] * 3 == essential, steps
+    assert len(steps) <= 6, steps  # and little else: the example is short
 
 
 class TestPlugin:
