@@ -139,3 +139,23 @@ try:
     scheduled.grant_extension(request.key, by="REA")
 except PolicyViolation as violation:
     clause: str = violation.clause
+
+# -- persistence -----------------------------------------------------------------------------
+from mentorflow import (  # noqa: E402
+    ConcurrencyError,
+    JsonLinesStore,
+    MemoryStore,
+    SQLiteStore,
+    Store,
+)
+from mentorflow.serialization import dump_event, load_event  # noqa: E402
+
+store: Store = SQLiteStore(":memory:")
+scheduled.persist(store, "inclucities")
+try:
+    again: Programme = Programme.restore(store, "inclucities", clock=clock)
+except ConcurrencyError as conflict:
+    behind: int = conflict.expected
+document: dict[str, object] = dump_event(scheduled.history[0])
+first: Event = load_event(document)
+others: list[Store] = [MemoryStore(), JsonLinesStore("logs")]
