@@ -97,6 +97,7 @@ nothing due it costs at most 1 ms"
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import functools
 import gc
@@ -116,7 +117,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pendulum
 from transitions import Machine
@@ -140,8 +141,15 @@ from mentorflow import (
 )
 from mentorflow import _engine as engine  # private: the Event.trigger reference path
 from mentorflow._replay import replay  # private: replay alone, to split restore's time
-from mentorflow.serialization import SCHEMA, dump_definition, dump_event, load_definition, load_event
+from mentorflow.serialization import (
+    SCHEMA,
+    dump_definition,
+    dump_event,
+    load_definition,
+    load_event,
+)
 
+T = TypeVar("T")
 TIMEZONE = "Europe/Brussels"
 LIFECYCLE = Lifecycle.linear(Phase.NEEDS_ASSESSMENT, Phase.MATCHING, Phase.TRANSFER_WORKSHOP)
 MENTOR = Partner(
@@ -403,6 +411,15 @@ def timed_with_gc(build: Callable[[], object]) -> float:
     elapsed = time.perf_counter() - start
     del built
     return elapsed
+
+
+def timed_result(build: Callable[[], T]) -> tuple[float, T]:
+    """Seconds ``build()`` takes with the garbage collector running as usual (collected first),
+    and what it built."""
+    gc.collect()
+    start = time.perf_counter()
+    built = build()
+    return time.perf_counter() - start, built
 
 
 def traced_bytes(build: Callable[[], object]) -> tuple[int, object]:
@@ -763,6 +780,393 @@ def bench_deadlines(cfg: Config) -> list[Row]:
     ]
 
 
+# -- persistence (targets 4 and 5) -------------------------------------------------------------
+
+RAW_TABLE = """
+    CREATE TABLE events (
+        key TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        schema INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (key, seq)
+    ) WITHOUT ROWID
+"""
+RAW_INSERT = "INSERT INTO events (key, seq, schema, body) VALUES (?, ?, ?, ?)"
+ROWS = "SELECT seq, schema, body FROM events WHERE key = ? ORDER BY seq"
+
+
+def json_row(document: object) -> str:
+    """An event document as the stores write it (``_stores._dumps``): the same bytes."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def remove_db(path: str) -> None:
+    """Remove an SQLite file and its WAL, if they exist."""
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path + suffix)
+
+
+def fresh_db(directory: str, name: str) -> str:
+    """The path of a new SQLite file in ``directory`` (any earlier one removed)."""
+    path = os.path.join(directory, f"{name}.db")
+    remove_db(path)
+    return path
+
+
+def file_system(path: str) -> str:
+    """The type of the file system ``path`` is on (Linux: from /proc/mounts)."""
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return "file system unknown"
+    real = os.path.realpath(path)
+    best, kind = "", "file system unknown"
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind
+
+
+def check_pragmas(db: sqlite3.Connection) -> None:
+    """Untimed: the connection writes a WAL with synchronous=FULL (2)."""
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def stored_rows(path: str) -> list[tuple[int, int, str]]:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute(ROWS, (STORE_KEY,)).fetchall()
+    finally:
+        db.close()
+
+
+def programme_appends(path: str, n: int) -> float:
+    """Events per second journaled by ``pair.complete(phase, at=t)`` on ``n`` pairs of a
+    programme persisted in an SQLiteStore at ``path``: one append of 2 events per command."""
+    programme = new_programme()
+    pairs = add_pairs(programme, n)
+    store = SQLiteStore(path)
+    check_pragmas(store._db)
+    programme.persist(store, STORE_KEY)  # untimed: one append of the 2n enrolment events
+    phase = Phase.NEEDS_ASSESSMENT
+
+    def run() -> None:
+        for pair in pairs:
+            pair.complete(phase, at=COMPLETE_AT)
+
+    seconds = timed_with_gc(run)
+    assert store.version(STORE_KEY) == 4 * n
+    store.close()
+    return 2 * n / seconds
+
+
+def store_appends(
+    path: str, definition: dict[str, Any], first: list[Any], batches: list[list[Any]]
+) -> float:
+    """Events per second of ``SQLiteStore.append`` of ready documents, one call per batch (the
+    ``first`` documents are appended untimed, in one call)."""
+    store = SQLiteStore(path)
+    check_pragmas(store._db)
+    store.create(STORE_KEY, definition)
+    version = store.append(STORE_KEY, first, expected_version=0) if first else 0
+    append = store.append
+
+    def run() -> None:
+        v = version
+        for batch in batches:
+            v = append(STORE_KEY, batch, expected_version=v)
+
+    seconds = timed_with_gc(run)
+    count = sum(map(len, batches))
+    assert store.version(STORE_KEY) == len(first) + count
+    store.close()
+    return count / seconds
+
+
+def raw_appends(path: str, first: list[Any], batches: list[list[Any]]) -> float:
+    """The baseline: events per second of plain sqlite3 inserts of the same JSON rows into the
+    store's table shape, one transaction per batch, with the store's PRAGMAs."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    check_pragmas(db)
+    db.execute(RAW_TABLE)
+    key = STORE_KEY
+    dumps = json_row
+
+    def write(batch: list[Any]) -> None:
+        db.execute("BEGIN")
+        db.executemany(RAW_INSERT, [(key, d["seq"], SCHEMA, dumps(d)) for d in batch])
+        db.execute("COMMIT")
+
+    if first:
+        write(first)
+
+    def run() -> None:
+        for batch in batches:
+            write(batch)
+
+    seconds = timed_with_gc(run)
+    db.close()
+    return sum(map(len, batches)) / seconds
+
+
+def bench_appends(cfg: Config, directory: str) -> list[Row]:
+    n = cfg.append_commands
+    # The documents the programme path journals, made once: n enrolments, then n completions.
+    model = new_programme()
+    for pair in add_pairs(model, n):
+        pair.complete(Phase.NEEDS_ASSESSMENT, at=COMPLETE_AT)
+    docs = [dump_event(e) for e in model.history]
+    definition = dump_definition(model)
+    del model
+    enrolment = docs[: 2 * n]
+    twos = [docs[i : i + 2] for i in range(2 * n, 4 * n, 2)]
+    bulk = [docs[i : i + cfg.append_bulk] for i in range(0, len(docs), cfg.append_bulk)]
+
+    names = ("programme", "store", "raw", "store_bulk", "raw_bulk")
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for repeat in range(cfg.append_repeats):
+        paths = {name: fresh_db(directory, name) for name in names}
+        samples["programme"].append(programme_appends(paths["programme"], n))
+        samples["store"].append(store_appends(paths["store"], definition, enrolment, twos))
+        samples["raw"].append(raw_appends(paths["raw"], enrolment, twos))
+        samples["store_bulk"].append(store_appends(paths["store_bulk"], definition, [], bulk))
+        samples["raw_bulk"].append(raw_appends(paths["raw_bulk"], [], bulk))
+        if repeat == 0:  # untimed: every path wrote the very same rows
+            rows = [stored_rows(paths[name]) for name in names]
+            assert len(rows[0]) == 4 * n
+            assert all(other == rows[0] for other in rows[1:])
+        for path in paths.values():
+            remove_db(path)
+
+    rate = {name: statistics.median(values) for name, values in samples.items()}
+    programme_ratio = rate["programme"] / rate["raw"]
+    store_ratio = rate["store"] / rate["raw"]
+    return [
+        Row(
+            f"4  SQLite: complete() x{n:,}, 2 events each  vs raw sqlite3",
+            rate["programme"],
+            rate["raw"],
+            "ev/s",
+            f">= {APPEND_LIMIT:.2f}x",
+            programme_ratio >= APPEND_LIMIT,
+        ),
+        Row(
+            "4  SQLiteStore.append, 2 ready documents  vs raw sqlite3",
+            rate["store"],
+            rate["raw"],
+            "ev/s",
+            f">= {APPEND_LIMIT:.2f}x",
+            store_ratio >= APPEND_LIMIT,
+        ),
+        Row(
+            f"   same, {cfg.append_bulk:,} per append ({4 * n:,} events)  vs raw",
+            rate["store_bulk"],
+            rate["raw_bulk"],
+            "ev/s",
+        ),
+    ]
+
+
+def replay_programme(n: int) -> Programme:
+    """The programme of target 5, built by running its commands: ``n`` pairs enrolled, then
+    four rounds in which every pair completes its phase (10 events per pair)."""
+    programme = Programme(
+        "Benchmark",
+        starts_on=pendulum.date(2020, 6, 17),
+        ends_on=pendulum.date(2022, 12, 31),
+        timezone=TIMEZONE,
+        lifecycle=REPLAY_LIFECYCLE,
+    )
+    add = programme.add_pair
+    pairings = itertools.cycle(PAIRINGS)
+    pairs = [
+        add(f"pair-{i:06d}", mentor=mentor, mentee=mentee, theme=THEME, at=ENROL_AT)
+        for i, (mentor, mentee) in zip(range(n), pairings, strict=False)
+    ]
+    for phase, at in zip(REPLAY_PHASES, REPLAY_TIMES, strict=True):
+        for pair in pairs:
+            pair.complete(phase, at=at)
+    return programme
+
+
+def memory_status() -> dict[str, int]:
+    """VmRSS and VmHWM (peak resident set) of this process, in bytes; empty off Linux."""
+    try:
+        text = Path("/proc/self/status").read_text()
+    except OSError:
+        return {}
+    status = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            status[name] = int(value.split()[0]) * 1024
+    return status
+
+
+def reset_peak() -> None:
+    """Reset VmHWM to the current RSS (Linux 4.0+), so the peak is this measurement's."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def child_build(path: str, n: int) -> dict[str, Any]:
+    """In a fresh process: build the programme by its commands (timed; peak and kept memory),
+    then persist it to a new SQLiteStore at ``path`` (one append of the whole history)."""
+    gc.collect()
+    reset_peak()
+    before = memory_status()
+    seconds, programme = timed_result(functools.partial(replay_programme, n))
+    peak = memory_status()
+    gc.collect()
+    after = memory_status()
+    store = SQLiteStore(path)
+    persist_s, _ = timed_result(lambda: programme.persist(store, STORE_KEY))
+    assert store.version(STORE_KEY) == n * EVENTS_PER_PAIR
+    store.close()
+    return {
+        "seconds": seconds,
+        "persist": persist_s,
+        "before": before,
+        "peak": peak,
+        "after": after,
+    }
+
+
+def child_restore(path: str, n: int, *, collect: bool = True) -> dict[str, Any]:
+    """In a fresh process: ``Programme.restore`` from the SQLiteStore at ``path`` (timed; peak
+    and kept memory), with the garbage collector enabled (as a user runs it) or disabled."""
+    store = SQLiteStore(path)
+    gc.collect()
+    reset_peak()
+    before = memory_status()
+    if not collect:
+        gc.disable()
+    try:
+        seconds, programme = timed_result(lambda: Programme.restore(store, STORE_KEY))
+    finally:
+        gc.enable()
+    peak = memory_status()
+    gc.collect()
+    after = memory_status()
+    # Untimed: the whole log replayed, every pair in its fifth phase.
+    assert len(programme.history) == n * EVENTS_PER_PAIR
+    assert len(programme.pairs) == n
+    assert all(pair.phase == Phase.FINAL_REVIEW for pair in programme.pairs.values())
+    store.close()
+    return {"seconds": seconds, "before": before, "peak": peak, "after": after}
+
+
+CHILDREN: dict[str, Callable[[str, int], dict[str, Any]]] = {
+    "build": child_build,
+    "restore": child_restore,
+    "restore-nogc": functools.partial(child_restore, collect=False),
+}
+
+
+def run_child(mode: str, path: str, n: int) -> dict[str, Any]:
+    """``CHILDREN[mode](path, n)`` in a fresh Python process running this script."""
+    done = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--child", mode, path, str(n)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def peak_growth(result: dict[str, Any]) -> float | None:
+    """How far the peak RSS rose above the RSS before the measured step."""
+    if "VmHWM" not in result["peak"] or "VmRSS" not in result["before"]:
+        return None
+    return float(result["peak"]["VmHWM"] - result["before"]["VmRSS"])
+
+
+def kept(result: dict[str, Any]) -> float | None:
+    """How much more RSS the process holds after the step (and a ``gc.collect()``)."""
+    if "VmRSS" not in result["after"] or "VmRSS" not in result["before"]:
+        return None
+    return float(result["after"]["VmRSS"] - result["before"]["VmRSS"])
+
+
+def parse_all(bodies: list[str]) -> list[Any]:
+    """``json.loads`` of every stored event."""
+    loads = json.loads
+    return [loads(body) for body in bodies]
+
+
+def load_all(documents: list[Any]) -> list[Event]:
+    """``load_event`` of every document, as ``restore`` calls it (with where it is)."""
+    return [load_event(doc, f"{STORE_KEY}.events[{i}]") for i, doc in enumerate(documents)]
+
+
+def bench_replay(cfg: Config, directory: str) -> list[Row]:
+    n = cfg.replay_pairs
+    count = n * EVENTS_PER_PAIR
+    path = fresh_db(directory, "replay")
+    built = run_child("build", path, n)
+
+    # The parsing baselines, in this process, each once, gc enabled (as restore runs).
+    db = sqlite3.connect(path)
+    bodies = [row[2] for row in db.execute(ROWS, (STORE_KEY,))]
+    db.close()
+    assert len(bodies) == count
+    loads_s, docs = timed_result(functools.partial(parse_all, bodies))
+    del bodies
+    store = SQLiteStore(path)
+    read_s, log = timed_result(lambda: store.read(STORE_KEY))
+    assert len(log.events) == count
+    definition = log.definition
+    del log
+    store.close()
+    load_s, events = timed_result(functools.partial(load_all, docs))
+    del docs
+    programme = Programme(**load_definition(definition))
+    replay_s, _ = timed_result(functools.partial(replay, programme, events))
+    assert len(programme.history) == count
+    del programme, events
+    gc.collect()
+
+    restored = run_child("restore", path, n)
+    unmanaged = run_child("restore-nogc", path, n)
+    remove_db(path)
+
+    limit = REPLAY_LIMIT_S * count / REPLAY_EVENTS
+    pro_rata = "" if count == REPLAY_EVENTS else " pro rata"
+    build_s = built["seconds"]
+    rows = [
+        Row(
+            f"5  Programme.restore, {count:,} events  vs the commands run",
+            restored["seconds"],
+            build_s,
+            "s",
+            f"<= {limit:g} s{pro_rata}",
+            restored["seconds"] <= limit,
+        ),
+        Row("   same, gc disabled during restore", unmanaged["seconds"], build_s, "s"),
+        Row("   store.read (SELECT, json.loads)  vs json.loads alone", read_s, loads_s, "s"),
+        Row(f"   load_event x{count:,}  vs json.loads alone", load_s, loads_s, "s"),
+        Row("   replay (events loaded)  vs the commands run", replay_s, build_s, "s"),
+        Row(f"   persist: one append of {count:,} events", built["persist"], None, "s"),
+    ]
+    peak, base_peak = peak_growth(restored), peak_growth(built)
+    held, base_held = kept(restored), kept(built)
+    if peak is not None and base_peak is not None:
+        rows.append(Row("   restore: peak RSS growth  vs the commands run", peak, base_peak, "MB"))
+    if held is not None and base_held is not None:
+        rows.append(Row("   restore: RSS kept after  vs the commands run", held, base_held, "MB"))
+    return rows
+
+
 def print_memory_detail(n: int) -> None:
     """Where the bytes of a pair go, by the source line that allocated them."""
     programme = new_programme()
@@ -799,6 +1203,10 @@ def fmt(value: float | None, unit: str) -> str:
         return f"{value:,.2f} us" if value < 100 else f"{value:,.0f} us"
     if unit == "s":
         return f"{value:.3f} s"
+    if unit == "ev/s":
+        return f"{value:,.0f} ev/s"
+    if unit == "MB":
+        return f"{value / 1e6:,.0f} MB"
     return f"{value:,.0f} B"
 
 
@@ -842,8 +1250,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if any target fails")
     parser.add_argument("--quick", action="store_true", help="smoke test: fewer repeats, pairs")
     parser.add_argument("--detail", action="store_true", help="where a pair's bytes go")
+    parser.add_argument(
+        "--only", nargs="+", type=int, choices=range(1, 6), metavar="N", help="run targets N only"
+    )
+    parser.add_argument(
+        "--dir", help="where targets 4 and 5 write their SQLite files (default: the temp dir)"
+    )
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)  # mode, path, pairs
     args = parser.parse_args(argv)
+    if args.child:
+        mode, path, pairs = args.child
+        print(json.dumps(CHILDREN[mode](path, int(pairs))))
+        return 0
     cfg = QUICK if args.quick else FULL
+    only = set(args.only or range(1, 6))
 
     print(
         f"mentorflow {mentorflow.__version__}, transitions {version('transitions')}, "
@@ -861,14 +1281,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{cfg.pair_repeats} repeats of {cfg.pairs:,} pairs, gc enabled. Memory: tracemalloc, "
         f"{cfg.memory_pairs:,} pairs, a separate untimed pass. Target 3: per check, median of "
         f"{cfg.check_repeats} repeats of {cfg.check_calls:,} calls, gc disabled; naive scan: "
-        f"median of {cfg.naive_repeats}, {cfg.deadline_pairs:,} pairs.\n"
+        f"median of {cfg.naive_repeats}, {cfg.deadline_pairs:,} pairs. Target 4: events/s, "
+        f"median of {cfg.append_repeats} interleaved repeats of {cfg.append_commands:,} "
+        f"appends, gc enabled. Target 5: {cfg.replay_pairs * EVENTS_PER_PAIR:,} events, "
+        "each figure once, gc enabled; restore and memory in fresh processes."
     )
 
     started = time.perf_counter()
-    rows = bench_command(cfg)
-    rows += bench_pairs(cfg)
-    rows += bench_memory(cfg)
-    rows += bench_deadlines(cfg)
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="mentorflow-bench-", dir=args.dir) as directory:
+        if only & {4, 5}:
+            print(f"SQLite files in {directory} ({file_system(directory)}).")
+        print()
+        if 1 in only:
+            rows += bench_command(cfg)
+        if 2 in only:
+            rows += bench_pairs(cfg)
+            rows += bench_memory(cfg)
+        if 3 in only:
+            rows += bench_deadlines(cfg)
+        if 4 in only:
+            rows += bench_appends(cfg, directory)
+        if 5 in only:
+            rows += bench_replay(cfg, directory)
     print_table(rows)
     if args.detail:
         print()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pendulum
 
 from mentorflow import (
@@ -13,7 +11,6 @@ from mentorflow import (
     Pair,
     Partner,
     Phase,
-    Programme,
     Role,
     StudyVisit,
     VisitMode,
@@ -67,31 +64,7 @@ def advance_to(pair: Pair, phase: str, at: pendulum.DateTime) -> None:
         finish_phase(pair, at)
 
 
-def pair_snapshot(pair: Pair) -> dict[str, Any]:
-    """Everything observable about a pair."""
-    return {
-        "phase": pair.phase,
-        "status": pair.status,
-        "state": pair._state,
-        "history": pair.history,
-        "visits": pair.visits,
-        "deliverables": dict(pair.deliverables),
-        "mentor": pair.mentor,
-        "mentee": pair.mentee,
-        "benchmarks": pair.benchmarks,
-        "last_changed_at": pair.last_changed_at,
-        "can_complete": pair.can_complete(at=pair.last_changed_at),
-    }
-
-
-def snapshot(programme: Programme) -> dict[str, Any]:
-    """Everything observable about a programme and its pairs."""
-    return {
-        "pairs": {key: pair_snapshot(p) for key, p in programme.pairs.items()},
-        "history": tuple(programme.history),
-        "seq": programme._seq,
-    }
-
+from mentorflow.testing import snapshot  # noqa: E402
 
 __all__ = [
     "CAPACI",
@@ -103,7 +76,6 @@ __all__ = [
     "partner",
     "advance_to",
     "finish_phase",
-    "pair_snapshot",
     "snapshot",
     "visit",
 ]

@@ -193,10 +193,14 @@ def test_acknowledged_appends_survive_sigkill(kind: str, tmp_path: Path) -> None
             stdout=subprocess.PIPE,
             text=True,
         )
-        time.sleep(rng.uniform(0.2, 0.8))
+        assert child.stdout is not None
+        first = child.stdout.readline()  # it is up and appending: now kill it at random
+        time.sleep(rng.uniform(0.0, 0.5))
         child.send_signal(signal.SIGKILL)
         out, _ = child.communicate(timeout=30)
-        acked = [int(line.split()[1]) for line in out.splitlines() if line.startswith("ack ")]
+        acked = [
+            int(line.split()[1]) for line in (first + out).splitlines() if line.startswith("ack ")
+        ]
         log = open_store(kind, path).read("p")
         assert acked, "the child acknowledged nothing before it was killed"
         assert len(log.events) >= acked[-1]
@@ -238,3 +242,49 @@ def test_json_lines_file_is_plain_json_lines(tmp_path: Path) -> None:
     assert {"definition": DEFINITION} == json.loads(lines[0])
     assert {"version": 2, "schema": 2, "events": events(1, 2)} == json.loads(lines[1])
     assert os.path.getsize(tmp_path / "p.jsonl") == sum(len(line) + 1 for line in lines)
+
+
+class TestFailures:
+    """What goes wrong underneath is a StoreError, and changes nothing."""
+
+    def test_sqlite_locked(self, tmp_path: Path) -> None:
+        """A database locked by another writer is a StoreError; nothing is appended."""
+        store = SQLiteStore(tmp_path / "s.db", timeout=0.05)
+        store.create("p", DEFINITION)
+        other = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match="locked"):
+            store.append("p", events(1, 1), expected_version=0)
+        other.execute("ROLLBACK")
+        assert 0 == store.version("p")
+        store.close()
+        with pytest.raises(StoreError):
+            store.version("p")
+
+    def test_create_is_atomic(self, make_store: Callable[[], Store]) -> None:
+        """A programme is created with its first events, or not at all."""
+        store = make_store()
+        with pytest.raises(StoreError, match="seq"):
+            store.create("p", DEFINITION, [*events(1, 1), *events(5, 1)])
+        assert "p" not in list(store.keys())
+        store.create("p", DEFINITION, events(1, 2))
+        assert 2 == make_store().version("p")
+
+    def test_json_lines_empty_file(self, tmp_path: Path) -> None:
+        """An empty file is refused; a cut-short definition can't be repaired away."""
+        store = JsonLinesStore(tmp_path)
+        store.create("p", DEFINITION)
+        (tmp_path / "p.jsonl").write_bytes(b"")
+        with pytest.raises(CorruptStoreError, match=r"p\.jsonl:1: the file is empty"):
+            store.read("p")
+        (tmp_path / "p.jsonl").write_bytes(b'{"definition": {"sch')
+        with pytest.raises(CorruptStoreError, match="definition line itself"):
+            store.repair("p")
+        assert b'{"definition": {"sch' == (tmp_path / "p.jsonl").read_bytes()
+
+    def test_json_lines_unwritable(self, tmp_path: Path) -> None:
+        """A directory that can't be written is a StoreError."""
+        store = JsonLinesStore(tmp_path)
+        (tmp_path / "p.jsonl").mkdir()
+        with pytest.raises(StoreError):
+            store.read("p")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 
 import mentorflow as m
-from mentorflow import _engine, _events, _inclucities
+from mentorflow import _engine, _inclucities
 from mentorflow.testing import (
     ProgrammeStateMachine,
     assert_follows_lifecycle,
@@ -26,23 +26,9 @@ from mentorflow.testing import (
     programmes,
     snapshot,
 )
+from mentorflow.testing._register import public_types
 
-PUBLIC_TYPES = [
-    m.City,
-    m.Association,
-    m.Partner,
-    m.Benchmark,
-    m.StudyVisit,
-    m.Lifecycle,
-    m.Step,
-    m.Offset,
-    m.DeadlineRule,
-    m.ExtensionPolicy,
-    m.Programme,
-    m.Pair,
-    m.ManualClock,
-    *_events.EVENT_TYPES,
-]
+PUBLIC_TYPES = public_types()
 
 
 class TestStrategies:

@@ -113,8 +113,15 @@ def to_instant(value: object, field: str, tz: pendulum.Timezone | None = None) -
         raise ValidationError(field, f"{value.isoformat()} is naive; give it a timezone")
     if tz is None:
         return pendulum.instance(value)
-    # ~1 µs, against ~6.5 µs for pendulum.instance(value).in_timezone(tz); fold keeps the
-    # right offset for the repeated hour when DST ends.
+    return in_zone(value, tz)
+
+
+def in_zone(value: dt.datetime, tz: pendulum.Timezone) -> pendulum.DateTime:
+    """The aware ``value`` as a pendulum ``DateTime`` in ``tz``, the same instant.
+
+    About 1 µs, against about 6.5 µs for ``pendulum.instance(value).in_timezone(tz)``;
+    ``fold`` keeps the right offset in the hour repeated when DST ends.
+    """
     local = value.astimezone(tz)
     return pendulum.DateTime(
         local.year,

@@ -45,9 +45,7 @@ def persist(programme: Programme, store: Store, key: str) -> None:
         raise ValidationError("store", f"must be a Store, not {type(store).__name__}")
     if programme._journal is not None:
         raise ValidationError("store", "the programme is persisted already")
-    store.create(key, dump_definition(programme))
-    if programme._history:
-        store.append(key, [dump_event(e) for e in programme._history], expected_version=0)
+    store.create(key, dump_definition(programme), [dump_event(e) for e in programme._history])
     programme._journal = Journal(store, key, programme)
 
 
@@ -68,10 +66,11 @@ def restore(store: Store, key: str, clock: Clock | None) -> Programme:
     for schema in sorted(set(log.schemas)):
         if schema != SCHEMA:
             at = [i for i, s in enumerate(log.schemas) if s == schema]
-            upgraded = upgrade_events([documents[i] for i in at], schema, kwargs["timezone"])
+            where = f"{key}.events[seq {at[0] + 1}]"
+            upgraded = upgrade_events([documents[i] for i in at], schema, kwargs["timezone"], where)
             for i, doc in zip(at, upgraded, strict=True):
                 documents[i] = doc
-    events = [load_event(doc, f"{key}.events[{i}]") for i, doc in enumerate(documents)]
+    events = [load_event(doc, f"{key}.events[seq {i}]") for i, doc in enumerate(documents, 1)]
     replay(programme, events)
     programme._journal = Journal(store, key, programme)
     return programme

@@ -476,8 +476,11 @@ class Programme(DeadlinesMixin):
         self._seq += len(events)
         if self._book is not None:
             self._book.on_pair_events(pair, at)
-        done = tuple(events)
-        if self._hooks.after_count:
+        return self._notify(tuple(events))
+
+    def _notify(self, done: tuple[E, ...]) -> tuple[E, ...]:
+        """Tell the after hooks of ``done`` (events that happened); raise their errors together."""
+        if done and self._hooks.after_count:
             errors = self._hooks.run_after(done)
             if errors:
                 error = AfterHookError(

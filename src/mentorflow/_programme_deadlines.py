@@ -21,7 +21,7 @@ from ._events import (
 )
 from ._extensions import Extension, ExtensionPolicy, ExtensionStatus
 from ._watch import Deadline, DeadlineBook
-from .exceptions import AfterHookError, PolicyViolation, ValidationError
+from .exceptions import PolicyViolation, ValidationError
 
 if TYPE_CHECKING:
     from ._hooks import Hooks
@@ -59,6 +59,7 @@ class DeadlinesMixin:
 
         def _instant(self, at: dt.datetime | None) -> pendulum.DateTime: ...
         def _advance(self, count: int) -> None: ...
+        def _notify(self, done: tuple[Event, ...]) -> tuple[Event, ...]: ...
         def _move_end(self, day: pendulum.Date) -> None: ...
         def pair(self, key: str) -> Pair: ...
 
@@ -401,16 +402,7 @@ class DeadlinesMixin:
         """Append programme-level events to the history and tell the after hooks."""
         self._history.extend(events)
         self._advance(len(events))
-        done = tuple(events)
-        if done and self._hooks.after_count:
-            errors = self._hooks.run_after(done)
-            if errors:
-                error = AfterHookError(
-                    f"{len(errors)} after hook(s) raised; the change stands", errors
-                )
-                error.events = done
-                raise error
-        return done
+        return self._notify(tuple(events))
 
 
 def _minus(day: pendulum.Date, offset: Offset) -> pendulum.Date:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from . import _events as ev
 from ._deadlines import Unit
 from .exceptions import MentorflowError, ReplayError
@@ -126,18 +128,29 @@ def replay(programme: Programme, events: Sequence[ev.Event]) -> None:
             raise ReplayError(event.seq, f"replaying {type(event).__name__} failed: {err}") from err
         produced = history[start:]
         logged = events[index : index + len(produced)]
-        if len(logged) < len(produced) or any(
-            a != b for a, b in zip(produced, logged, strict=True)
-        ):
-            first = next(
-                (p for p, q in zip(produced, logged, strict=False) if p != q),
-                produced[len(logged) - 1],
-            )
+        for made, kept in zip(produced, logged, strict=False):
+            if made != kept:
+                raise ReplayError(made.seq, _difference(kept, made))
+        if len(logged) < len(produced):
             raise ReplayError(
-                first.seq, f"the log has {_show(logged)}; replay gives {_show(produced)}"
+                produced[len(logged)].seq, "replay gives more events than the log holds"
             )
         index += len(produced)
 
 
-def _show(events: Sequence[ev.Event]) -> str:
-    return ", ".join(f"{type(e).__name__}({e.seq})" for e in events) or "nothing"
+def _difference(logged: ev.Event, replayed: ev.Event) -> str:
+    """What differs between a logged event and the one replay produced, field by field."""
+    if type(logged) is not type(replayed):
+        return f"the log has a {type(logged).__name__}; replay gives a {type(replayed).__name__}"
+    fields = [
+        f"{f.name} is {getattr(logged, f.name)!s} in the log and {getattr(replayed, f.name)!s} "
+        "on replay"
+        for f in attrs.fields(type(logged))
+        if getattr(logged, f.name) != getattr(replayed, f.name)
+    ]
+    hint = (
+        " (a deadline's date depends on the public holidays: has the holidays package changed?)"
+        if any(f.startswith("due_on") for f in fields)
+        else ""
+    )
+    return f"{type(logged).__name__}: " + "; ".join(fields) + hint

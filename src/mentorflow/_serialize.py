@@ -25,6 +25,7 @@ import pendulum
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from . import _events as ev
+from ._clock import in_zone
 from ._deadlines import DeadlineRule
 from ._extensions import ExtensionPolicy
 from ._lifecycle import Lifecycle, Step
@@ -63,19 +64,7 @@ def load_instant(value: object) -> pendulum.DateTime:
         raise ValueError(f"{value!r} has no UTC offset")
     if not zone:
         return pendulum.instance(plain)
-    tz = _zone(zone.rstrip("]"))
-    local = plain.astimezone(tz)
-    return pendulum.DateTime(
-        local.year,
-        local.month,
-        local.day,
-        local.hour,
-        local.minute,
-        local.second,
-        local.microsecond,
-        tzinfo=tz,
-        fold=local.fold,
-    )
+    return in_zone(plain, _zone(zone.rstrip("]")))
 
 
 def _load_date(value: object, _: object = None) -> pendulum.Date:
@@ -298,6 +287,17 @@ def load_definition(document: object, where: str = "$") -> dict[str, Any]:
 # -- schema versions ----------------------------------------------------------------------
 
 
+def _is_offset_time(value: str) -> bool:
+    """An ISO 8601 date and time with a UTC offset and no zone (not "IT", not "TBD")."""
+    if "T" not in value or "[" in value:
+        return False
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return parsed.tzinfo is not None
+
+
 def _from_1(doc: dict[str, Any]) -> dict[str, Any]:
     """Schema 1 wrote times with their UTC offset only (``2020-06-17T10:00:00+02:00``); schema
     2 adds the zone, so a time comes back in the zone it was written in. Documents of schema 1
@@ -309,7 +309,7 @@ def _from_1(doc: dict[str, Any]) -> dict[str, Any]:
             return {k: fix(v) for k, v in value.items()}
         if isinstance(value, list):
             return [fix(v) for v in value]
-        if isinstance(value, str) and "T" in value and value[-6:-5] in "+-" and "[" not in value:
+        if isinstance(value, str) and _is_offset_time(value):
             return f"{value}[{zone}]"
         return value
 
@@ -345,10 +345,10 @@ def upgrade(document: object, where: str = "$") -> dict[str, Any]:
     return doc
 
 
-def upgrade_events(documents: list[Any], schema: int, zone: str) -> list[Any]:
+def upgrade_events(documents: list[Any], schema: int, zone: str, where: str = "$") -> list[Any]:
     """Event documents written under ``schema``, upgraded with the definition's timezone."""
     if schema == SCHEMA:
         return documents
-    wrapped = upgrade({"schema": schema, "timezone": zone, "events": documents})
+    wrapped = upgrade({"schema": schema, "timezone": zone, "events": documents}, where)
     events: list[Any] = wrapped["events"]
     return events

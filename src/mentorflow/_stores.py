@@ -52,11 +52,21 @@ class StoredLog:
 
 
 class Store(abc.ABC):
-    """Where programmes are kept. See the module documentation for the contract."""
+    """Where programmes are kept: per key, a definition document and an ordered event log.
+
+    The contract every store keeps (and ``tests/test_stores.py`` checks):
+
+    * an append is atomic (all of a batch or none of it) and durable before it returns;
+    * an append names the version it expects (how many events it has seen) and fails with
+      `ConcurrencyError`, changing nothing, if another writer got there first;
+    * damaged data is refused with `CorruptStoreError` naming the line or record;
+    * a load or an append that fails never modifies what is stored, and every failure of the
+      underlying file or database is a `StoreError`.
+    """
 
     @abc.abstractmethod
-    def create(self, key: str, definition: Document) -> None:
-        """Start a programme's log with its definition.
+    def create(self, key: str, definition: Document, events: Sequence[Document] = ()) -> None:
+        """Start a programme's log with its definition and, atomically, its first events.
 
         Raises:
             StoreError: if ``key`` exists already.
@@ -109,10 +119,11 @@ class MemoryStore(Store):
     def __init__(self) -> None:
         self._logs: dict[str, tuple[str, list[str]]] = {}
 
-    def create(self, key: str, definition: Document) -> None:
+    def create(self, key: str, definition: Document, events: Sequence[Document] = ()) -> None:
         if _check_key(key) in self._logs:
             raise StoreError(f"programme {key!r} exists already")
-        self._logs[key] = (_dumps(definition), [])
+        _check_batch(key, events, 0)
+        self._logs[key] = (_dumps(definition), [_dumps({**e, "$schema": SCHEMA}) for e in events])
 
     def read(self, key: str) -> StoredLog:
         definition, events = self._get(key)
@@ -150,10 +161,10 @@ class JsonLinesStore(Store):
     """One JSON Lines file per programme, in ``directory``: ``<key>.jsonl``.
 
     The first line is the definition; every other line is one append (a batch of events with
-    the version it brings the log to), written with a single ``write`` and ``fsync``\\ ed before
-    the append returns. Appends take an exclusive ``flock`` on the file, so several processes
-    can share it. A line cut short (a power loss during a write) makes `read` refuse the file,
-    naming the line; `repair` removes such an unacknowledged last line.
+    the version it brings the log to), written with a single ``write`` and flushed to disk
+    (``fsync``) before the append returns. Appends take an exclusive ``flock`` on the file,
+    so several processes can share it. A line cut short (a power loss during a write) makes
+    `read` refuse the file, naming the line; `repair` removes such an unacknowledged last line.
     """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
@@ -164,19 +175,32 @@ class JsonLinesStore(Store):
     def _path(self, key: str) -> Path:
         return self.directory / f"{_check_key(key)}.jsonl"
 
-    def create(self, key: str, definition: Document) -> None:
+    def create(self, key: str, definition: Document, events: Sequence[Document] = ()) -> None:
         path = self._path(key)
-        line = (_dumps({"definition": definition}) + "\n").encode()
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            raise StoreError(f"programme {key!r} exists already ({path})") from None
-        try:
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        _fsync_directory(self.directory)
+        _check_batch(key, events, 0)
+        data = _dumps({"definition": definition}) + "\n"
+        if events:
+            data += (
+                _dumps({"version": len(events), "schema": SCHEMA, "events": list(events)}) + "\n"
+            )
+        # written whole to a temporary file, then renamed into place: a programme exists with
+        # all of its first events, or not at all
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with _io(path):
+            try:
+                fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                try:
+                    os.write(fd, data.encode())
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                os.link(temporary, path)  # fails if the key exists: never replaces a log
+            except FileExistsError:
+                raise StoreError(f"programme {key!r} exists already ({path})") from None
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
+            _fsync_directory(self.directory)
 
     def read(self, key: str) -> StoredLog:
         path = self._path(key)
@@ -184,6 +208,8 @@ class JsonLinesStore(Store):
             data = path.read_bytes()
         except FileNotFoundError:
             raise UnknownProgrammeError(key) from None
+        except OSError as err:
+            raise StoreError(f"{path}: {err}") from err
         definition, events, schemas, _ = self._parse(path, data)
         return StoredLog(definition, events, schemas)
 
@@ -193,6 +219,8 @@ class JsonLinesStore(Store):
         definition: Document = {}
         events: list[Document] = []
         schemas: list[int] = []
+        if start == 0 and not data:
+            raise CorruptStoreError(f"{path}:1", "the file is empty: the definition is missing")
         lines = data.split(b"\n")
         if lines and lines[-1] != b"":
             raise CorruptStoreError(
@@ -234,9 +262,12 @@ class JsonLinesStore(Store):
             fd = os.open(path, os.O_RDWR)
         except FileNotFoundError:
             raise UnknownProgrammeError(key) from None
+        except OSError as err:
+            raise StoreError(f"{path}: {err}") from err
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield fd
+            with _io(path):
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield fd
         finally:
             os.close(fd)  # releases the lock
 
@@ -296,10 +327,23 @@ class JsonLinesStore(Store):
                 data += chunk
             if not data or data.endswith(b"\n"):
                 return False
+            if b"\n" not in data:
+                raise CorruptStoreError(
+                    f"{self._path(key)}:1", "the definition line itself is cut short"
+                )
             os.ftruncate(fd, data.rfind(b"\n") + 1)
             os.fsync(fd)
             self._tails.pop(key, None)
             return True
+
+
+@contextlib.contextmanager
+def _io(where: object) -> Iterator[None]:
+    """Turn the operating system's errors into `StoreError` naming the file."""
+    try:
+        yield
+    except OSError as err:
+        raise StoreError(f"{where}: {err}") from err
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -322,11 +366,12 @@ class SQLiteStore(Store):
 
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
         self.path = str(path)
-        self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(
-            """
+        with self._errors():
+            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(
+                """
             CREATE TABLE IF NOT EXISTS programmes (
                 key TEXT PRIMARY KEY,
                 definition TEXT NOT NULL,
@@ -340,35 +385,73 @@ class SQLiteStore(Store):
                 PRIMARY KEY (key, seq)
             ) WITHOUT ROWID;
             """
-        )
+            )
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as err:
+            raise StoreError(f"{self.path}: {err}") from err
 
     def close(self) -> None:
         """Close the database connection."""
         self._db.close()
 
-    def create(self, key: str, definition: Document) -> None:
-        try:
-            self._db.execute(
-                "INSERT INTO programmes (key, definition, version) VALUES (?, ?, 0)",
-                (_check_key(key), _dumps(definition)),
-            )
-        except sqlite3.IntegrityError:
-            raise StoreError(f"programme {key!r} exists already") from None
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def create(self, key: str, definition: Document, events: Sequence[Document] = ()) -> None:
+        _check_key(key)
+        _check_batch(key, events, 0)
+        with self._transaction() as db:
+            try:
+                db.execute(
+                    "INSERT INTO programmes (key, definition, version) VALUES (?, ?, ?)",
+                    (key, _dumps(definition), len(events)),
+                )
+            except sqlite3.IntegrityError:
+                raise StoreError(f"programme {key!r} exists already") from None
+            self._insert(key, events)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``; anything raised rolls back."""
+        db = self._db
+        with self._errors():
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    def _insert(self, key: str, events: Sequence[Document]) -> None:
+        self._db.executemany(
+            "INSERT INTO events (key, seq, schema, body) VALUES (?, ?, ?, ?)",
+            [(key, e["seq"], SCHEMA, _dumps(e)) for e in events],
+        )
 
     def read(self, key: str) -> StoredLog:
         db = self._db
-        db.execute("BEGIN")  # one consistent snapshot of definition and events
-        try:
-            row = db.execute(
-                "SELECT definition, version FROM programmes WHERE key = ?", (key,)
-            ).fetchone()
-            if row is None:
-                raise UnknownProgrammeError(key)
-            rows = db.execute(
-                "SELECT seq, schema, body FROM events WHERE key = ? ORDER BY seq", (key,)
-            ).fetchall()
-        finally:
-            db.execute("COMMIT")
+        with self._errors():
+            db.execute("BEGIN")  # one consistent snapshot of definition and events
+            try:
+                row = db.execute(
+                    "SELECT definition, version FROM programmes WHERE key = ?", (key,)
+                ).fetchone()
+                rows = db.execute(
+                    "SELECT seq, schema, body FROM events WHERE key = ? ORDER BY seq", (key,)
+                ).fetchall()
+            finally:
+                db.execute("COMMIT")
+        if row is None:
+            raise UnknownProgrammeError(key)
         where = f"{self.path}: programme {key!r}"
         try:
             definition = json.loads(row[0])
@@ -387,32 +470,27 @@ class SQLiteStore(Store):
         return StoredLog(definition, events, [r[1] for r in rows])
 
     def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as db:
             row = db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
             if row is None:
                 raise UnknownProgrammeError(key)
             if row[0] != expected_version:
                 raise ConcurrencyError(key, expected_version, row[0])
             _check_batch(key, events, expected_version)
-            db.executemany(
-                "INSERT INTO events (key, seq, schema, body) VALUES (?, ?, ?, ?)",
-                [(key, e["seq"], SCHEMA, _dumps(e)) for e in events],
-            )
+            self._insert(key, events)
             new = expected_version + len(events)
             db.execute("UPDATE programmes SET version = ? WHERE key = ?", (new, key))
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
         return new
 
     def version(self, key: str) -> int:
-        row = self._db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
+        with self._errors():
+            row = self._db.execute(
+                "SELECT version FROM programmes WHERE key = ?", (key,)
+            ).fetchone()
         if row is None:
             raise UnknownProgrammeError(key)
         return int(row[0])
 
     def keys(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT key FROM programmes ORDER BY key")]
+        with self._errors():
+            return [r[0] for r in self._db.execute("SELECT key FROM programmes ORDER BY key")]

@@ -1,5 +1,16 @@
 """JSON documents of mentorflow's values and events (a public topic module).
 
+* Times are RFC 9557 strings: ISO 8601 with the UTC offset, then the IANA zone in brackets
+  (``2020-06-17T10:00:00+02:00[Europe/Brussels]``), so a time comes back in its own zone, with
+  the right offset in the hour repeated when DST ends. Dates are ISO 8601 (``2022-12-31``);
+  enums are their values; sets are sorted lists.
+* An event is a mapping with its ``type`` (the class name, see `EVENTS`) and its fields.
+* A programme's definition (everything given to `Programme` but the clock) is a mapping with a
+  ``schema`` version. Older schemas are upgraded step by step (`UPGRADES`); a newer one is
+  refused. Schema 1 wrote times with their offset only; upgrading adds the programme's zone.
+* Every failure is a `SerializationError` whose ``field`` says where in the document it is
+  (``$.mentee.city.country``).
+
 Examples:
     >>> import json, pendulum
     >>> from mentorflow import PhaseStarted

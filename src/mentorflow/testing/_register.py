@@ -38,14 +38,12 @@ def _resolve(kind: type) -> Any:
     return event_strategies()[kind]
 
 
-def register() -> None:
-    """Make ``st.from_type(T)`` work for every public mentorflow type."""
-    from hypothesis import strategies as st
-
+def public_types() -> list[type]:
+    """Every public type with a registered strategy."""
     import mentorflow as m
     from mentorflow import _events
 
-    kinds: list[type] = [
+    return [
         m.City,
         m.Association,
         m.Partner,
@@ -61,5 +59,11 @@ def register() -> None:
         m.ManualClock,
         *_events.EVENT_TYPES,
     ]
-    for kind in kinds:
+
+
+def register() -> None:
+    """Make ``st.from_type(T)`` work for every public mentorflow type."""
+    from hypothesis import strategies as st
+
+    for kind in public_types():
         st.register_type_strategy(kind, _resolve)
