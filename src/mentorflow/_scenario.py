@@ -1,0 +1,522 @@
+"""Scenarios: a programme, planned durations, and a script of dated actions; and their simulation.
+
+Simulating a scenario drives a real `Programme` (the same lifecycle, deadline and extension
+code as everywhere else) on a `ManualClock`. Scripted actions happen on their days; every phase
+the script does not complete is completed at its planned end (its start plus its planned
+duration, plus any delay, plus any time suspended), recording the visit and the deliverables
+the lifecycle asks for. Those completions are *projected*; the script's are *actual*. The
+deadlines are checked as the clock moves, so the timeline's statuses are the engine's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import itertools
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import pendulum
+
+from ._calendar import WorkingCalendar, add_months
+from ._clock import ManualClock
+from ._deadlines import DeadlineRule, Offset, Unit, extend
+from ._events import PhaseCompleted, PhaseStarted
+from ._extensions import Extension, ExtensionPolicy
+from ._lifecycle import Lifecycle, PairStatus
+from ._model import Deliverable, Partner, Role, StudyVisit, Theme, VisitMode
+from ._pair import Pair
+from ._programme import Programme
+from ._watch import DeadlineRevision, DeadlineStatus
+from .exceptions import CommandRefused, PolicyViolation, ValidationError
+
+ACTIONS = (
+    "complete",
+    "visit",
+    "deliverable",
+    "delay",
+    "suspend",
+    "resume",
+    "withdraw",
+    "replace_partner",
+    "request_extension",
+    "grant_extension",
+    "refuse_extension",
+    "milestone",
+)
+_HOUR = 17  # scripted actions happen at 17:00 on their day, in the programme's timezone
+
+
+@attrs.frozen(kw_only=True)
+class ProgrammeSpec:
+    """Everything `Programme` takes but the clock: a programme's definition, as data."""
+
+    name: str
+    starts_on: pendulum.Date
+    ends_on: pendulum.Date
+    timezone: str = "UTC"
+    lifecycle: Lifecycle = attrs.field(factory=Lifecycle.default)
+    country: str | None = None
+    subdivision: str | None = None
+    coordinator: str | None = None
+    funding_reference: str | None = None
+    deadlines: tuple[DeadlineRule, ...] = ()
+    extension_policy: ExtensionPolicy | None = None
+    phase_extension_policy: ExtensionPolicy | None = None
+
+    def build(self, clock: ManualClock) -> Programme:
+        """A new programme of this definition on ``clock``."""
+        return Programme(
+            self.name,
+            starts_on=self.starts_on,
+            ends_on=self.ends_on,
+            timezone=self.timezone,
+            lifecycle=self.lifecycle,
+            clock=clock,
+            coordinator=self.coordinator,
+            funding_reference=self.funding_reference,
+            country=self.country,
+            subdivision=self.subdivision,
+            deadlines=self.deadlines,
+            extension_policy=self.extension_policy,
+            phase_extension_policy=self.phase_extension_policy,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class PairSpec:
+    """A pair to enrol at the programme's start."""
+
+    key: str
+    mentor: Partner
+    mentee: Partner
+    theme: Theme
+    topic: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Action:
+    """One dated action of a scenario's script.
+
+    Attributes:
+        on: The day it happens (at 17:00 in the programme's timezone).
+        action: One of `ACTIONS`: ``complete`` (``phase``), ``visit`` (``visit``),
+            ``deliverable`` (``deliverable``), ``delay`` (``phase`` takes ``offset`` longer than
+            planned), ``suspend``, ``resume``, ``withdraw``, ``replace_partner`` (``role``,
+            ``partner``), ``request_extension`` (``offset``, ``reason``; with ``phase``, of that
+            phase), ``grant_extension`` / ``refuse_extension`` (``by``; the oldest open
+            request), ``milestone`` (``milestone``).
+        pair: The pair it concerns; ``"*"`` for every pair; None for programme actions.
+    """
+
+    on: pendulum.Date
+    action: str
+    pair: str | None = None
+    phase: str | None = None
+    offset: Offset | None = None
+    visit: StudyVisit | None = None
+    deliverable: Deliverable | None = None
+    role: Role | None = None
+    partner: Partner | None = None
+    milestone: str | None = None
+    by: str | None = None
+    reason: str | None = None
+    note: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.action not in ACTIONS:
+            raise ValidationError("action", f"{self.action!r} is not one of {', '.join(ACTIONS)}")
+
+
+def _durations(value: Mapping[str, Offset]) -> Mapping[str, Offset]:
+    for phase, offset in value.items():
+        if not isinstance(offset, Offset) or offset.amount < 0:
+            raise ValidationError(f"durations.{phase}", f"must be an Offset >= 0, not {offset!r}")
+    return dict(value)
+
+
+@attrs.frozen(kw_only=True)
+class Scenario:
+    """A what-if: a programme, its pairs, planned phase durations and a script of actions.
+
+    Args:
+        name: What the scenario is called.
+        programme: The programme's definition.
+        pairs: The pairs, enrolled at the programme's start.
+        durations: The planned duration of each phase; a phase without one takes no time.
+        script: The dated actions, in any order (same-day actions keep their order).
+    """
+
+    name: str
+    programme: ProgrammeSpec
+    pairs: tuple[PairSpec, ...]
+    durations: Mapping[str, Offset] = attrs.field(factory=dict, converter=_durations, hash=False)
+    script: tuple[Action, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        keys = {p.key for p in self.pairs}
+        order = set(self.programme.lifecycle.order)
+        for phase in self.durations:
+            if phase not in order:
+                raise ValidationError(f"durations.{phase}", "is not a phase of the lifecycle")
+        for i, action in enumerate(self.script):
+            if action.pair not in (None, "*") and action.pair not in keys:
+                raise ValidationError(f"script[{i}].pair", f"{action.pair!r} is not a pair")
+
+    def simulate(self) -> Timeline:
+        """Run the scenario (see `simulate`)."""
+        return simulate(self)
+
+
+@attrs.frozen(kw_only=True)
+class PhaseSpan:
+    """One phase of one pair on the timeline."""
+
+    pair: str
+    phase: str
+    started_on: pendulum.Date
+    ended_on: pendulum.Date | None
+    """None if the pair withdrew in it."""
+    projected: bool
+    """Completed by the simulation from the planned durations, not by the script."""
+
+
+@attrs.frozen(kw_only=True)
+class DeadlineRow:
+    """A deadline as it stands at the end of a simulation."""
+
+    name: str
+    pair: str | None
+    due_on: pendulum.Date | None
+    status: DeadlineStatus
+    met_on: pendulum.Date | None
+    days_late: int | None
+    revisions: tuple[DeadlineRevision, ...]
+
+    @property
+    def missed(self) -> bool:
+        """Met late, or still overdue."""
+        return self.status in (DeadlineStatus.MET_LATE, DeadlineStatus.OVERDUE)
+
+
+@attrs.frozen(kw_only=True)
+class Timeline:
+    """What a simulation found.
+
+    Attributes:
+        scenario: The scenario's name.
+        starts_on, ends_on, original_ends_on: The programme's dates (``ends_on`` as extended).
+        phases: Every pair's phases, actual and projected.
+        deadlines: Every deadline with its status at the end, and its revisions.
+        extensions: The extension requests and their outcomes.
+        completed_on: The day the last pair completed its last phase (None if none did).
+        refusals: Script actions the rules refused, with the reason.
+    """
+
+    scenario: str
+    starts_on: pendulum.Date
+    ends_on: pendulum.Date
+    original_ends_on: pendulum.Date
+    phases: tuple[PhaseSpan, ...]
+    deadlines: tuple[DeadlineRow, ...]
+    extensions: tuple[Extension, ...]
+    completed_on: pendulum.Date | None
+    refusals: tuple[str, ...]
+
+    @property
+    def missed(self) -> tuple[DeadlineRow, ...]:
+        """The deadlines met late or still overdue."""
+        return tuple(d for d in self.deadlines if d.missed)
+
+    @property
+    def breach_days(self) -> int:
+        """By how many days the last completion is after the programme's end (0 if not)."""
+        if self.completed_on is None:
+            return 0
+        return max(0, (self.completed_on - self.ends_on).days)
+
+    @property
+    def smallest_extension(self) -> Offset | None:
+        """The fewest whole months of extension that would have avoided the breach."""
+        if not self.breach_days or self.completed_on is None:
+            return None
+        months = 1
+        while add_months(self.ends_on, months) < self.completed_on:
+            months += 1
+        return Offset(amount=months, unit=Unit.MONTHS)
+
+
+# -- the simulation ------------------------------------------------------------------------
+
+
+def simulate(scenario: Scenario) -> Timeline:
+    """Drive a real programme through ``scenario`` on a virtual clock; return its timeline."""
+    return _Run(scenario).run()
+
+
+class _Run:
+    """One simulation: a programme, a clock, and a queue of things to do, in time order."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        spec = scenario.programme
+        self.tz = pendulum.timezone(spec.timezone)
+        start = pendulum.datetime(
+            spec.starts_on.year, spec.starts_on.month, spec.starts_on.day, 9, tz=self.tz
+        )
+        self.clock = ManualClock(start)
+        self.programme = spec.build(self.clock)
+        self.queue: list[tuple[float, int, int, Any]] = []
+        self.order = itertools.count()
+        self.scripted: set[tuple[str | None, str | None]] = set()
+        self.delays: dict[tuple[str, str], list[Offset]] = {}
+        self.due: dict[str, tuple[int, pendulum.DateTime]] = {}  # pair -> (ticket, planned end)
+        self.tickets = itertools.count(1)
+        self.suspended_at: dict[str, pendulum.DateTime] = {}
+        self.projected: set[tuple[str, str]] = set()
+        self.refusals: list[str] = []
+        for pair in scenario.pairs:
+            self.programme.add_pair(
+                pair.key,
+                mentor=pair.mentor,
+                mentee=pair.mentee,
+                theme=pair.theme,
+                topic=pair.topic,
+                at=start,
+            )
+        for action in scenario.script:
+            for expanded in self._expand(action):
+                self._push(self._instant(expanded.on), 0, expanded)
+                if expanded.action == "complete":
+                    self.scripted.add((expanded.pair, expanded.phase))
+        for key in self.programme.pairs:
+            self._plan(key, start)
+
+    def _expand(self, action: Action) -> list[Action]:
+        if action.pair != "*":
+            return [action]
+        return [attrs.evolve(action, pair=key) for key in self.programme.pairs]
+
+    def _instant(self, day: dt.date) -> pendulum.DateTime:
+        return pendulum.datetime(day.year, day.month, day.day, _HOUR, tz=self.tz)
+
+    def _push(self, at: pendulum.DateTime, kind: int, payload: Any) -> None:
+        # kind 0 (scripted) runs before kind 1 (projected) at the same instant
+        heapq.heappush(self.queue, (at.timestamp(), kind, next(self.order), (at, payload)))
+
+    def _plan(self, key: str, started: pendulum.DateTime) -> None:
+        """Schedule the completion of the pair's current phase at its planned end."""
+        pair = self.programme.pair(key)
+        if pair.status is not PairStatus.ACTIVE or (key, pair.phase) in self.scripted:
+            self.due.pop(key, None)
+            return
+        planned = self.scenario.durations.get(pair.phase, Offset(amount=0))
+        offsets = [planned, *self.delays.get((key, pair.phase), ())]
+        end_day = extend(started.date(), offsets, _NO_HOLIDAYS)
+        end = self._instant(end_day) if end_day > started.date() else started
+        ticket = next(self.tickets)
+        self.due[key] = (ticket, end)
+        self._push(end, 1, ("complete", key, pair.phase, ticket))
+
+    def run(self) -> Timeline:
+        while self.queue:
+            _, _, _, (at, payload) = heapq.heappop(self.queue)
+            if at > self.clock.now():
+                self.clock.set(at)
+                self.programme.check_deadlines()
+            if isinstance(payload, Action):
+                self._act(payload)
+            else:
+                self._project(*payload[1:])
+        return self._timeline()
+
+    def _project(self, key: str, phase: str, ticket: int) -> None:
+        current = self.due.get(key)
+        pair = self.programme.pair(key)
+        if current is None or current[0] != ticket or pair.phase != phase:
+            return  # rescheduled, suspended or moved on since
+        at = self.clock.now()
+        step = self.programme.lifecycle.step(phase)
+        try:
+            if step.visit is not None and step.visit not in pair._visits:
+                pair.record_visit(_visit(pair, step.visit, at), at=at, note="projected")
+            for deliverable in sorted(step.requires - set(pair.deliverables)):
+                pair.register_deliverable(deliverable, at=at, note="projected")
+            pair.complete(phase, at=at, note="projected")
+        except CommandRefused as refusal:
+            self.refusals.append(
+                f"{at.date()} projected completion of {phase} ({key}): {refusal.reason}"
+            )
+            self.due.pop(key, None)
+            return
+        self.projected.add((key, phase))
+        self._plan(key, at)
+
+    def _act(self, action: Action) -> None:
+        at = self.clock.now()
+        programme = self.programme
+        try:
+            self._do(action, at)
+        except (CommandRefused, PolicyViolation, ValidationError) as err:
+            self.refusals.append(
+                f"{action.on} {action.action} ({action.pair or 'programme'}): {err}"
+            )
+        if action.pair is not None and action.pair in programme.pairs:
+            pair = programme.pair(action.pair)
+            if action.action in ("complete", "resume", "delay"):
+                self._plan(action.pair, _started(pair) if action.action == "delay" else at)
+
+    def _do(self, action: Action, at: pendulum.DateTime) -> None:
+        programme = self.programme
+        pair = programme.pair(action.pair) if action.pair is not None else None
+        name = action.action
+        if name == "complete" and pair is not None:
+            pair.complete(action.phase or pair.phase, at=at, note=action.note)
+        elif name == "visit" and pair is not None and action.visit is not None:
+            pair.record_visit(action.visit, at=at, note=action.note)
+        elif name == "deliverable" and pair is not None and action.deliverable is not None:
+            pair.register_deliverable(action.deliverable, at=at, note=action.note)
+        elif name == "delay" and pair is not None and action.offset is not None:
+            self.delays.setdefault((pair.key, action.phase or pair.phase), []).append(action.offset)
+        elif name == "suspend" and pair is not None:
+            pair.suspend(at=at, note=action.note)
+            self.suspended_at[pair.key] = at
+        elif name == "resume" and pair is not None:
+            pair.resume(at=at, note=action.note)
+            self._resume(pair, at)
+        elif name == "withdraw" and pair is not None:
+            pair.withdraw(at=at, note=action.note)
+            self.due.pop(pair.key, None)
+        elif name == "replace_partner" and pair is not None and action.role and action.partner:
+            pair.replace_partner(action.role, action.partner, at=at, note=action.note)
+        elif name == "request_extension" and action.offset is not None:
+            if action.phase is not None:
+                programme._require_book("phase")
+            reason = action.reason or action.note or "scenario"
+            programme._request(action.phase, action.pair, reason, action.offset, at, action.note)
+        elif name in ("grant_extension", "refuse_extension"):
+            open_ = [e for e in programme.extensions if e.open_at(at, programme._policy_for(e))]
+            if not open_:
+                raise ValidationError("script", "no extension request is waiting for an answer")
+            if name == "grant_extension":
+                programme.grant_extension(
+                    open_[0].key, by=action.by or "funder", at=at, note=action.note
+                )
+            else:
+                programme.refuse_extension(
+                    open_[0].key,
+                    by=action.by or "funder",
+                    reason=action.reason,
+                    at=at,
+                    note=action.note,
+                )
+        elif name == "milestone" and action.milestone is not None:
+            programme.reach_milestone(action.milestone, at=at, note=action.note)
+        else:
+            raise ValidationError("script", f"{name} is missing what it needs ({action})")
+
+    def _resume(self, pair: Pair, at: pendulum.DateTime) -> None:
+        """A resumed phase ends as much later as it was suspended."""
+        since = self.suspended_at.pop(pair.key, None)
+        planned = self.due.get(pair.key)
+        if since is None or planned is None or (pair.key, pair.phase) in self.scripted:
+            return
+        end = planned[1] + (at - since)
+        ticket = next(self.tickets)
+        self.due[pair.key] = (ticket, end)
+        self._push(end, 1, ("complete", pair.key, pair.phase, ticket))
+
+    def _timeline(self) -> Timeline:
+        programme = self.programme
+        spans: list[PhaseSpan] = []
+        last: pendulum.Date | None = None
+        for key, pair in programme.pairs.items():
+            started: dict[str, pendulum.Date] = {}
+            for event in pair.history:
+                if isinstance(event, PhaseStarted):
+                    started[event.phase] = event.at.date()
+                elif isinstance(event, PhaseCompleted):
+                    spans.append(
+                        PhaseSpan(
+                            pair=key,
+                            phase=str(event.phase),
+                            started_on=started[event.phase],
+                            ended_on=event.at.date(),
+                            projected=(key, event.phase) in self.projected,
+                        )
+                    )
+            if pair.status is PairStatus.COMPLETED:
+                done = pair.history[-1].at.date()
+                last = done if last is None or done > last else last
+            elif pair.phase in started:
+                spans.append(
+                    PhaseSpan(
+                        pair=key,
+                        phase=str(pair.phase),
+                        started_on=started[pair.phase],
+                        ended_on=None,
+                        projected=False,
+                    )
+                )
+        # settle every deadline: check once more after the last of them
+        dues = [
+            d.due_on
+            for k in [None, *programme.pairs]
+            for d in programme.deadlines(pair=k)
+            if d.due_on
+        ]
+        horizon = max([self.clock.now().date(), *dues]).add(days=1)
+        end = pendulum.datetime(horizon.year, horizon.month, horizon.day, 9, tz=self.tz)
+        if end > self.clock.now():
+            self.clock.set(end)
+            programme.check_deadlines()
+        rows = []
+        for owner in [None, *programme.pairs]:
+            for deadline in programme.deadlines(pair=owner):
+                rows.append(
+                    DeadlineRow(
+                        name=str(deadline.name),
+                        pair=deadline.pair,
+                        due_on=deadline.due_on,
+                        status=deadline.status(end),
+                        met_on=None if deadline.met_at is None else deadline.met_at.date(),
+                        days_late=deadline.days_late,
+                        revisions=deadline.revisions,
+                    )
+                )
+        return Timeline(
+            scenario=self.scenario.name,
+            starts_on=programme.starts_on,
+            ends_on=programme.ends_on,
+            original_ends_on=programme.original_ends_on,
+            phases=tuple(spans),
+            deadlines=tuple(rows),
+            extensions=programme.extensions,
+            completed_on=last,
+            refusals=tuple(self.refusals),
+        )
+
+
+def _started(pair: Pair) -> pendulum.DateTime:
+    for event in reversed(pair.history):
+        if isinstance(event, PhaseStarted):
+            return event.at
+    return pair.last_changed_at  # pragma: no cover - every pair starts a phase on enrolment
+
+
+def _visit(pair: Pair, number: int, at: pendulum.DateTime) -> StudyVisit:
+    """A projected visit: hosted by whichever side may still host one (the mentee first)."""
+    limits = pair.programme.lifecycle.visit_hosts
+    host = Role.MENTEE
+    if limits is not None:
+        hosted = sum(1 for v in pair.visits if v.host is Role.MENTEE)
+        host = Role.MENTEE if hosted < limits.get(Role.MENTEE, 0) else Role.MENTOR
+    day = at.date()
+    return StudyVisit(
+        number=number, host=host, mode=VisitMode.IN_PERSON, starts_on=day, ends_on=day
+    )
+
+
+_NO_HOLIDAYS = WorkingCalendar()
+"""Planned durations count calendar time (working days: weekdays only)."""
