@@ -30,8 +30,8 @@ def test_only_the_engine_imports_transitions() -> None:
 
 def test_all_is_sorted_and_complete() -> None:
     """``__all__`` lists every public name, sorted, and each one exists."""
-    # pytest rewrites asserts in plugin packages ("@py_builtins"); the optional `testing`
-    # subpackage is imported on its own, never through `mentorflow.*`
+    # pytest rewrites asserts in plugin packages ("@py_builtins"); `testing` and
+    # `serialization` are imported on their own (they are heavier), never through `mentorflow.*`
     public = {n for n in dir(mentorflow) if not n.startswith(("_", "@")) and n != "testing"} | {
         "__version__"
     }

@@ -25,7 +25,6 @@ from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _version
 
 from . import exceptions as exceptions
-from . import serialization as serialization
 from ._clock import Clock as Clock
 from ._clock import ManualClock as ManualClock
 from ._clock import SystemClock as SystemClock
@@ -173,5 +172,4 @@ __all__ = [
     "VisitRecorded",
     "__version__",
     "exceptions",
-    "serialization",
 ]

@@ -22,7 +22,7 @@ import pendulum
 from ._calendar import WorkingCalendar, add_months
 from ._clock import ManualClock
 from ._deadlines import DeadlineRule, Offset, Unit, extend
-from ._events import PhaseCompleted, PhaseStarted
+from ._events import PhaseCompleted, PhaseStarted, VisitRecorded
 from ._extensions import Extension, ExtensionPolicy
 from ._lifecycle import Lifecycle, PairStatus
 from ._model import Deliverable, Partner, Role, StudyVisit, Theme, VisitMode
@@ -64,6 +64,11 @@ class ProgrammeSpec:
     deadlines: tuple[DeadlineRule, ...] = ()
     extension_policy: ExtensionPolicy | None = None
     phase_extension_policy: ExtensionPolicy | None = None
+
+    def __attrs_post_init__(self) -> None:
+        # a definition is checked when made: build one programme and throw it away
+        start = pendulum.datetime(self.starts_on.year, self.starts_on.month, self.starts_on.day)
+        self.build(ManualClock(start))
 
     def build(self, clock: ManualClock) -> Programme:
         """A new programme of this definition on ``clock``."""
@@ -183,6 +188,20 @@ class PhaseSpan:
 
 
 @attrs.frozen(kw_only=True)
+class VisitRow:
+    """A study visit on the timeline."""
+
+    pair: str
+    number: int
+    host: str
+    """The hosting city."""
+    mode: VisitMode
+    starts_on: pendulum.Date
+    ends_on: pendulum.Date
+    projected: bool
+
+
+@attrs.frozen(kw_only=True)
 class DeadlineRow:
     """A deadline as it stands at the end of a simulation."""
 
@@ -208,6 +227,7 @@ class Timeline:
         scenario: The scenario's name.
         starts_on, ends_on, original_ends_on: The programme's dates (``ends_on`` as extended).
         phases: Every pair's phases, actual and projected.
+        visits: Every study visit, actual and projected.
         deadlines: Every deadline with its status at the end, and its revisions.
         extensions: The extension requests and their outcomes.
         completed_on: The day the last pair completed its last phase (None if none did).
@@ -219,6 +239,7 @@ class Timeline:
     ends_on: pendulum.Date
     original_ends_on: pendulum.Date
     phases: tuple[PhaseSpan, ...]
+    visits: tuple[VisitRow, ...]
     deadlines: tuple[DeadlineRow, ...]
     extensions: tuple[Extension, ...]
     completed_on: pendulum.Date | None
@@ -364,7 +385,7 @@ class _Run:
             )
         if action.pair is not None and action.pair in programme.pairs:
             pair = programme.pair(action.pair)
-            if action.action in ("complete", "resume", "delay"):
+            if action.action in ("complete", "delay"):  # resume re-plans in _resume
                 self._plan(action.pair, _started(pair) if action.action == "delay" else at)
 
     def _do(self, action: Action, at: pendulum.DateTime) -> None:
@@ -422,7 +443,8 @@ class _Run:
         planned = self.due.get(pair.key)
         if since is None or planned is None or (pair.key, pair.phase) in self.scripted:
             return
-        end = planned[1] + (at - since)
+        # elapsed time (pendulum would add an Interval as calendar months and days)
+        end = planned[1].add(seconds=at.timestamp() - since.timestamp())
         ticket = next(self.tickets)
         self.due[pair.key] = (ticket, end)
         self._push(end, 1, ("complete", pair.key, pair.phase, ticket))
@@ -430,10 +452,24 @@ class _Run:
     def _timeline(self) -> Timeline:
         programme = self.programme
         spans: list[PhaseSpan] = []
+        visits: list[VisitRow] = []
         last: pendulum.Date | None = None
         for key, pair in programme.pairs.items():
             started: dict[str, pendulum.Date] = {}
             for event in pair.history:
+                if isinstance(event, VisitRecorded):
+                    host = (pair.mentor if event.visit.host is Role.MENTOR else pair.mentee).city
+                    visits.append(
+                        VisitRow(
+                            pair=key,
+                            number=event.visit.number,
+                            host=host.name,
+                            mode=event.visit.mode,
+                            starts_on=event.visit.starts_on,
+                            ends_on=event.visit.ends_on,
+                            projected=event.note == "projected",
+                        )
+                    )
                 if isinstance(event, PhaseStarted):
                     started[event.phase] = event.at.date()
                 elif isinstance(event, PhaseCompleted):
@@ -491,6 +527,7 @@ class _Run:
             ends_on=programme.ends_on,
             original_ends_on=programme.original_ends_on,
             phases=tuple(spans),
+            visits=tuple(visits),
             deadlines=tuple(rows),
             extensions=programme.extensions,
             completed_on=last,

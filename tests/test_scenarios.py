@@ -1,0 +1,410 @@
+"""Tests for scenarios: simulation on the real engine, TOML files, comparison, text exports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from mentorflow import (
+    DeadlineStatus,
+    Deliverable,
+    Offset,
+    Phase,
+    Role,
+    StudyVisit,
+    Unit,
+    VisitMode,
+    _inclucities,
+)
+from mentorflow import _exports as x
+from mentorflow._compare import compare
+from mentorflow._scenario import Action, PairSpec, ProgrammeSpec, Scenario
+from mentorflow._scenario_file import ScenarioError, load_scenario, parse_scenario, shipped
+
+
+def inclucities_in_python(*, extended: bool = True) -> Scenario:
+    """The shipped IncluCities scenario, written in Python instead of TOML."""
+    d = pendulum.date
+    every = "*"
+    script = [
+        Action(
+            on=d(2020, 9, 15),
+            action="replace_partner",
+            pair="mechelen-capaci",
+            role=Role.MENTEE,
+            partner=_inclucities.CAPACI,
+            note="Partinico replaced by Capaci",
+        ),
+        Action(on=d(2020, 9, 30), action="complete", pair=every, phase="needs_assessment"),
+        Action(
+            on=d(2020, 10, 30),
+            action="complete",
+            pair=every,
+            phase="matching",
+            note="benchmarks and key factors",
+        ),
+        Action(
+            on=d(2021, 5, 13),
+            action="visit",
+            pair=every,
+            note="round 1, online (Covid-19)",
+            visit=StudyVisit(
+                number=1,
+                host=Role.MENTEE,
+                mode=VisitMode.ONLINE,
+                starts_on=d(2021, 5, 11),
+                ends_on=d(2021, 5, 13),
+            ),
+        ),
+        Action(on=d(2021, 6, 24), action="complete", pair=every, phase="study_visit_1"),
+        Action(
+            on=d(2021, 10, 21),
+            action="visit",
+            pair=every,
+            visit=StudyVisit(
+                number=2,
+                host=Role.MENTOR,
+                mode=VisitMode.IN_PERSON,
+                starts_on=d(2021, 10, 19),
+                ends_on=d(2021, 10, 21),
+            ),
+        ),
+        Action(on=d(2021, 12, 2), action="complete", pair=every, phase="study_visit_2"),
+        Action(on=d(2022, 1, 18), action="complete", pair=every, phase="transfer_workshop"),
+        Action(
+            on=d(2022, 4, 28),
+            action="visit",
+            pair=every,
+            visit=StudyVisit(
+                number=3,
+                host=Role.MENTEE,
+                mode=VisitMode.IN_PERSON,
+                starts_on=d(2022, 4, 26),
+                ends_on=d(2022, 4, 28),
+            ),
+        ),
+        Action(
+            on=d(2022, 6, 9), action="deliverable", pair=every, deliverable=Deliverable.ACTION_PLAN
+        ),
+        Action(on=d(2022, 6, 9), action="complete", pair=every, phase="study_visit_3"),
+        *(
+            [
+                Action(
+                    on=d(2022, 9, 15),
+                    action="request_extension",
+                    offset=Offset(amount=3, unit=Unit.MONTHS),
+                    reason="Covid-19 moved the first study visits online and delayed the programme",
+                ),
+                Action(on=d(2022, 10, 20), action="grant_extension", by="European Commission"),
+            ]
+            if extended
+            else []
+        ),
+        Action(
+            on=d(2022, 11, 14),
+            action="deliverable",
+            pair=every,
+            deliverable=Deliverable.ONE_STOP_SHOP,
+        ),
+        Action(on=d(2022, 11, 15), action="complete", pair=every, phase="training_academy"),
+        Action(
+            on=d(2023, 3, 29),
+            action="milestone",
+            milestone="final_conference",
+            note="final conference, Brussels",
+        ),
+        Action(on=d(2023, 3, 29), action="complete", pair=every, phase="final_review"),
+        Action(on=d(2023, 5, 26), action="milestone", milestone="final_report"),
+    ]
+    durations = {
+        "needs_assessment": 3,
+        "matching": 1,
+        "study_visit_1": 7,
+        "study_visit_2": 5,
+        "transfer_workshop": 2,
+        "study_visit_3": 4,
+        "training_academy": 5,
+        "final_review": 1,
+    }
+    return Scenario(
+        name="IncluCities 2020-2023, as it happened",
+        programme=ProgrammeSpec(
+            name="IncluCities",
+            starts_on=d(2020, 6, 17),
+            ends_on=d(2022, 12, 31),
+            timezone="Europe/Brussels",
+            country="BE",
+            coordinator="CEMR",
+            funding_reference="AMIF-2018-AG-INTE no. 863770",
+            lifecycle=_inclucities.LIFECYCLE,
+            deadlines=_inclucities.DEADLINES,
+        ),
+        pairs=tuple(
+            PairSpec(key=key, mentor=mentor, mentee=mentee, theme=theme, topic=topic)
+            for key, (mentor, mentee, theme, topic) in _inclucities.PAIRS.items()
+        ),
+        durations={k: Offset(amount=n, unit=Unit.MONTHS) for k, n in durations.items()},
+        script=tuple(script),
+    )
+
+
+class TestInclucities:
+    """The shipped IncluCities scenarios."""
+
+    def test_python_and_toml_agree(self) -> None:
+        """The scenario written in Python and in TOML is the same, and so is its timeline."""
+        from_file = load_scenario("inclucities")
+        assert inclucities_in_python() == from_file
+        assert inclucities_in_python().simulate() == from_file.simulate()
+
+    def test_as_it_happened(self) -> None:
+        """Extended to 31 March 2023, every deadline met, no breach, nothing projected."""
+        timeline = load_scenario("inclucities").simulate()
+        assert (pendulum.date(2023, 3, 31), pendulum.date(2022, 12, 31)) == (
+            timeline.ends_on,
+            timeline.original_ends_on,
+        )
+        assert () == timeline.missed
+        assert (0, None) == (timeline.breach_days, timeline.smallest_extension)
+        assert not any(span.projected for span in timeline.phases)
+        assert 32 == len(timeline.phases)  # 4 pairs x 8 phases
+        assert 12 == len(timeline.visits)
+        assert () == timeline.refusals
+
+    def test_without_the_extension(self) -> None:
+        """Without it, the final conference and reviews are 89 days late: three months needed."""
+        timeline = load_scenario("inclucities-without-extension").simulate()
+        assert 88 == timeline.breach_days
+        assert Offset(amount=3, unit=Unit.MONTHS) == timeline.smallest_extension
+        missed = {(d.name, d.pair): d.days_late for d in timeline.missed}
+        assert 89 == missed[("final_conference", None)]
+        assert {89} == {missed[(Phase.FINAL_REVIEW, k)] for k in _inclucities.PAIRS}
+
+    def test_comparison(self) -> None:
+        """Comparing the two: the end moves 90 days earlier and five deadlines become missed."""
+        result = compare(
+            load_scenario("inclucities").simulate(),
+            load_scenario("inclucities-without-extension").simulate(),
+        )
+        assert -90 == result.end_change_days
+        assert 88 == result.breach_change_days
+        assert 5 == len(result.newly_missed)
+        (end,) = [s for s in result.slips if s.milestone == "programme end"]
+        assert (-90, pendulum.date(2023, 3, 31)) == (end.days, end.baseline)
+
+
+class TestSimulation:
+    """Projection from the planned durations, delays, suspensions and what-ifs."""
+
+    def scenario(self, *actions: Action) -> Scenario:
+        base = inclucities_in_python()
+        return Scenario(
+            name="what if",
+            programme=base.programme,
+            pairs=base.pairs[:1],
+            durations=base.durations,
+            script=tuple(actions),
+        )
+
+    def test_projects_every_phase(self) -> None:
+        """With no script, each phase takes its planned duration, visits and deliverables
+        recorded on the way; the projection follows the real rules."""
+        timeline = self.scenario().simulate()
+        spans = [(s.phase, s.started_on, s.ended_on) for s in timeline.phases]
+        assert (
+            Phase.NEEDS_ASSESSMENT,
+            pendulum.date(2020, 6, 17),
+            pendulum.date(2020, 9, 17),
+        ) == spans[0]
+        assert all(s.projected for s in timeline.phases)
+        assert [1, 2, 3] == [v.number for v in timeline.visits]
+        assert [Role.MENTEE, Role.MENTOR, Role.MENTEE] != [
+            v.host for v in timeline.visits
+        ]  # hosts are city names
+        assert ["Saint-Jean-de-la-Ruelle", "Saint-Jean-de-la-Ruelle", "City of Brussels"] == [
+            v.host for v in timeline.visits
+        ]
+        assert 8 == len(timeline.phases)
+
+    def test_visits_slip_four_months(self) -> None:
+        """What if study visit 1 slips by four months? Everything after moves with it."""
+        plain = self.scenario().simulate()
+        slipped = self.scenario(
+            Action(
+                on=pendulum.date(2020, 11, 1),
+                action="delay",
+                pair="brussels-saint-jean",
+                phase="study_visit_1",
+                offset=Offset(amount=4, unit=Unit.MONTHS),
+            )
+        ).simulate()
+        before = {s.phase: s.ended_on for s in plain.phases}
+        after = {s.phase: s.ended_on for s in slipped.phases}
+        assert after[Phase.MATCHING] == before[Phase.MATCHING]
+        assert all(
+            after[p] > before[p]  # type: ignore[operator]
+            for p in (Phase.STUDY_VISIT_1, Phase.STUDY_VISIT_2, Phase.FINAL_REVIEW)
+        )
+        assert slipped.completed_on > plain.completed_on  # type: ignore[operator]
+
+    def test_suspension_pushes_the_phase(self) -> None:
+        """A phase suspended for a month ends a month later."""
+        plain = self.scenario().simulate()
+        paused = self.scenario(
+            Action(on=pendulum.date(2020, 7, 1), action="suspend", pair="brussels-saint-jean"),
+            Action(on=pendulum.date(2020, 8, 1), action="resume", pair="brussels-saint-jean"),
+        ).simulate()
+        assert 31 == (paused.phases[0].ended_on - plain.phases[0].ended_on).days  # type: ignore[operator]
+
+    def test_refused_actions_are_reported(self) -> None:
+        """A scripted action the rules refuse is reported, not fatal."""
+        timeline = self.scenario(
+            Action(
+                on=pendulum.date(2020, 7, 1),
+                action="complete",
+                pair="brussels-saint-jean",
+                phase="final_review",
+            ),
+        ).simulate()
+        assert 1 == len(timeline.refusals)
+        assert "wrong-phase" in timeline.refusals[0]
+
+    def test_withdrawal(self) -> None:
+        """A pair that withdraws stops; its open phase has no end."""
+        timeline = self.scenario(
+            Action(on=pendulum.date(2020, 12, 1), action="withdraw", pair="brussels-saint-jean"),
+        ).simulate()
+        assert (None, Phase.STUDY_VISIT_1) == (
+            timeline.phases[-1].ended_on,
+            timeline.phases[-1].phase,
+        )
+        assert timeline.completed_on is None
+
+    def test_refused_extension(self) -> None:
+        """A refused extension moves nothing."""
+        timeline = self.scenario(
+            Action(
+                on=pendulum.date(2022, 6, 1),
+                action="request_extension",
+                offset=Offset(amount=3, unit=Unit.MONTHS),
+            ),
+            Action(on=pendulum.date(2022, 6, 20), action="refuse_extension", by="REA", reason="no"),
+        ).simulate()
+        assert pendulum.date(2022, 12, 31) == timeline.ends_on
+        assert "refused" == timeline.extensions[0].status.value
+
+    def test_deadline_statuses_come_from_the_engine(self) -> None:
+        """Projected completions meet or miss deadlines by the engine's own rules."""
+        timeline = self.scenario().simulate()
+        conference = next(d for d in timeline.deadlines if d.name == "final_conference")
+        assert DeadlineStatus.OVERDUE is conference.status  # nobody reached the milestone
+
+
+class TestFiles:
+    """Scenario files: errors name the file and the key."""
+
+    @pytest.mark.parametrize(
+        ("change", "where", "problem"),
+        [
+            (lambda d: d.pop("name"), "name", "is missing"),
+            (
+                lambda d: d["programme"].update(starts_on="2020-06-17"),
+                "programme.starts_on",
+                "must be a date",
+            ),
+            (
+                lambda d: d["programme"].update(lifecycle=["matching", "matching"]),
+                "programme.lifecycle.steps[1].phase",
+                "duplicate",
+            ),
+            (
+                lambda d: d["pairs"][1]["mentee"].update(country="XX"),
+                "pairs[1].mentee.country",
+                "no calendar for 'XX'",
+            ),
+            (
+                lambda d: d["pairs"][0].update(theme="culture"),
+                "pairs[0].theme",
+                "'culture' is not one of",
+            ),
+            (
+                lambda d: d["durations"].update(matching="a while"),
+                "durations.matching",
+                "is not an amount",
+            ),
+            (
+                lambda d: d["script"][3].update(action="celebrate"),
+                "script[3].action",
+                "'celebrate' is not one of",
+            ),
+            (
+                lambda d: d["script"][3]["visit"].update(number=0),
+                "script[3].visit.number",
+                "positive whole number",
+            ),
+            (
+                lambda d: d["script"][0].update(pair="nobody"),
+                "scenario.script[0].pair",
+                "'nobody' is not a pair",
+            ),
+            (
+                lambda d: d["programme"]["deadlines"][1].update(after="conference"),
+                "programme.deadlines[1].after",
+                "is not programme.start",
+            ),
+            (lambda d: d.update(colour="red"), "colour", "unknown key"),
+        ],
+    )
+    def test_errors_name_the_key(self, change: object, where: str, problem: str) -> None:
+        import tomllib
+
+        document = tomllib.loads(shipped()["inclucities"].read_text())
+        change(document)  # type: ignore[operator]
+        with pytest.raises(ScenarioError) as info:
+            parse_scenario(document, "inclucities.toml")
+        assert f"inclucities.toml: {where}" == info.value.field, info.value
+        assert problem in info.value.problem
+
+    def test_syntax_error_names_the_line(self, tmp_path: Path) -> None:
+        bad = tmp_path / "bad.toml"
+        bad.write_text('name = "x"\n[programme\n')
+        with pytest.raises(ScenarioError, match=r"bad\.toml: not valid TOML: .*line 2"):
+            load_scenario(bad)
+
+    def test_missing_file(self, tmp_path: Path) -> None:
+        with pytest.raises(ScenarioError, match="can't read it"):
+            load_scenario(tmp_path / "nope.toml")
+
+
+class TestExports:
+    """Text exports are deterministic and carry the timeline."""
+
+    def test_csv_and_json(self) -> None:
+        timeline = load_scenario("inclucities-without-extension").simulate()
+        csv_text = x.to_csv(timeline)
+        assert csv_text.splitlines()[0] == ",".join(x.COLUMNS)
+        assert "deadline,,final_conference,,2022-12-30,met_late,False,89," in csv_text
+        document = json.loads(x.to_json(timeline))
+        assert (88, "3 months") == (
+            document["summary"]["breach_days"],
+            document["summary"]["smallest_extension"],
+        )
+        assert x.to_json(timeline) == x.to_json(
+            load_scenario("inclucities-without-extension").simulate()
+        )
+
+    def test_table(self) -> None:
+        table = x.timeline_table(load_scenario("inclucities-without-extension").simulate())
+        assert (
+            "the end is breached by 88 days; the smallest extension that avoids it: 3 months"
+            in table
+        )
+        assert "\x1b[" not in table  # no terminal colour codes
+
+    def test_mermaid(self) -> None:
+        diagram = x.mermaid(_inclucities.LIFECYCLE)
+        assert diagram.startswith("stateDiagram-v2\n    [*] --> needs_assessment\n")
+        assert "    final_review --> completed: complete [action_plan, one_stop_shop]" in diagram
