@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import typing
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -55,6 +56,13 @@ def load_instant(value: object) -> pendulum.DateTime:
     """The inverse of `dump_instant` (the zone in brackets may be left out: then the offset's)."""
     if not isinstance(value, str):
         raise ValueError(f"a time must be an ISO 8601 string, not {type(value).__name__}")
+    return _instant(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _instant(value: str) -> pendulum.DateTime:
+    """Parsed once per distinct string: a log repeats its instants (every event of a command
+    shares one), and pendulum times are immutable, so sharing them is safe."""
     text, _, zone = value.partition("[")
     try:
         plain = dt.datetime.fromisoformat(text)

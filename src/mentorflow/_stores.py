@@ -457,14 +457,21 @@ class SQLiteStore(Store):
             definition = json.loads(row[0])
         except ValueError as err:
             raise CorruptStoreError(f"{where}, definition", f"not JSON ({err})") from None
-        events: list[Document] = []
-        for index, (seq, _schema, body) in enumerate(rows, start=1):
+        for index, (seq, _schema, _body) in enumerate(rows, start=1):
             if seq != index:
                 raise CorruptStoreError(f"{where}, event {index}", f"missing (found {seq} next)")
-            try:
-                events.append(json.loads(body))
-            except ValueError as err:
-                raise CorruptStoreError(f"{where}, event {seq}", f"not JSON ({err})") from None
+        events: list[Document]
+        try:  # one decode of all rows is about 3x faster than one per row
+            events = json.loads("[" + ",".join(r[2] for r in rows) + "]")
+        except ValueError:
+            events = []
+            for seq, _schema, body in rows:  # find the damaged row, to name it
+                try:
+                    events.append(json.loads(body))
+                except ValueError as err:
+                    raise CorruptStoreError(f"{where}, event {seq}", f"not JSON ({err})") from None
+        if len(events) != len(rows) or not all(isinstance(e, dict) for e in events):
+            raise CorruptStoreError(where, "an event is not a JSON object")
         if len(events) != row[1]:
             raise CorruptStoreError(where, f"holds {len(events)} events but says {row[1]}")
         return StoredLog(definition, events, [r[1] for r in rows])

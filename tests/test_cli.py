@@ -1,0 +1,128 @@
+"""The command line, run as a user runs it: in a subprocess, on shipped and broken files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import mentorflow
+from mentorflow._scenario_file import shipped
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mentorflow", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+@pytest.mark.parametrize("name", sorted(shipped()))
+def test_validate_and_simulate_shipped(name: str) -> None:
+    """Every shipped scenario validates and simulates to a table."""
+    checked = run("validate", name)
+    assert 0 == checked.returncode, checked.stderr
+    assert f"{name}: a valid scenario" in checked.stdout
+    table = run("simulate", name)
+    assert 0 == table.returncode, table.stderr
+    assert "last completion:" in table.stdout
+
+
+def test_formats_and_output(tmp_path: Path) -> None:
+    """CSV, JSON and iCalendar go to the terminal or to a file; the same input gives the same
+    bytes."""
+    csv_out = run("simulate", "inclucities", "--format", "csv").stdout
+    assert csv_out.startswith("kind,pair,name,start,end,status,projected,days_late,revisions\n")
+    data = json.loads(run("simulate", "urbact-transfer-network", "--format", "json").stdout)
+    assert 62 == data["summary"]["breach_days"]
+    target = tmp_path / "inclucities.ics"
+    saved = run("simulate", "inclucities", "--format", "ics", "--output", str(target))
+    assert f"saved {target}" == saved.stdout.strip()
+    first = target.read_bytes()
+    run("simulate", "inclucities", "--format", "ics", "--output", str(target))
+    assert first == target.read_bytes()
+    assert first.startswith(b"BEGIN:VCALENDAR")
+
+
+def test_compare() -> None:
+    """compare prints the milestones that moved and what became missed."""
+    result = run("compare", "inclucities", "inclucities-without-extension")
+    assert 0 == result.returncode, result.stderr
+    assert "programme end: -90 days" in result.stdout
+    assert "newly missed: final_conference (programme)" in result.stdout
+    data = json.loads(
+        run("compare", "inclucities", "inclucities-without-extension", "--format", "json").stdout
+    )
+    assert 5 == len(data["newly_missed"])
+
+
+def test_gantt_and_diagram(tmp_path: Path) -> None:
+    """gantt saves a chart; diagram prints the lifecycle in mermaid."""
+    chart = tmp_path / "chart.svg"
+    assert 0 == run("gantt", "inclucities", "--output", str(chart)).returncode
+    assert "<svg" in chart.read_text()
+    diagram = run("diagram", "urbact-transfer-network").stdout
+    assert "    activation --> transfer_learning: complete" in diagram
+    assert run("diagram").stdout.startswith("stateDiagram-v2\n    [*] --> needs_assessment")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('name = "x"\n[programme\n', "not valid TOML"),
+        ('name = "x"\n', "programme: is missing"),
+        (None, "pairs[0].mentee.country: the holidays package has no calendar for 'XX'"),
+        (None, "durations.matching: 'a while' is not an amount"),
+    ],
+)
+def test_bad_files_get_one_line(tmp_path: Path, content: str | None, message: str) -> None:
+    """A bad file: one line naming the file, the key and the problem; exit 1; no traceback."""
+    path = tmp_path / "broken.toml"
+    if content is None:
+        text = shipped()["inclucities"].read_text()
+        text = text.replace('country = "FR"', 'country = "XX"', 1) if "XX" in message else text
+        text = (
+            text.replace('matching = "1 month"', 'matching = "a while"')
+            if "a while" in message
+            else text
+        )
+        path.write_text(text)
+    else:
+        path.write_text(content)
+    for command in (["validate"], ["simulate"], ["gantt", "--output", str(tmp_path / "x.png")]):
+        result = run(command[0], str(path), *command[1:])
+        assert 1 == result.returncode
+        lines = result.stderr.strip().splitlines()
+        assert 1 == len(lines), result.stderr
+        assert lines[0].startswith(f"mentorflow: {path}: ")
+        assert message in lines[0]
+        assert "Traceback" not in result.stderr
+
+
+def test_missing_file_and_bad_output(tmp_path: Path) -> None:
+    """A missing file or an unwritable output is one line too."""
+    missing = run("simulate", str(tmp_path / "nope.toml"))
+    assert (1, 1) == (missing.returncode, len(missing.stderr.splitlines()))
+    assert "can't read it" in missing.stderr
+    bad = run("gantt", "inclucities", "--output", str(tmp_path / "chart.pdf"))
+    assert 1 == bad.returncode
+    assert ".pdf" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_help_and_version() -> None:
+    """--help on the command and each subcommand; --version."""
+    assert f"mentorflow {mentorflow.__version__}" == run("--version").stdout.strip()
+    for command in ("demo", "simulate", "compare", "gantt", "validate", "diagram"):
+        result = run(command, "--help")
+        assert 0 == result.returncode
+        assert f"usage: mentorflow {command}" in result.stdout
+    usage = run()
+    assert 2 == usage.returncode
+    assert "Traceback" not in usage.stderr
