@@ -32,9 +32,9 @@ def test_all_is_sorted_and_complete() -> None:
     """``__all__`` lists every public name, sorted, and each one exists."""
     # pytest rewrites asserts in plugin packages ("@py_builtins"); `testing` and
     # `serialization` are imported on their own (they are heavier), never through `mentorflow.*`
-    public = {n for n in dir(mentorflow) if not n.startswith(("_", "@")) and n != "testing"} | {
-        "__version__"
-    }
+    submodules = {"testing", "serialization"}
+    public = {n for n in dir(mentorflow) if not n.startswith(("_", "@")) and n not in submodules}
+    public.add("__version__")
     assert sorted(public) == mentorflow.__all__
     for name in mentorflow.__all__:
         assert hasattr(mentorflow, name), name

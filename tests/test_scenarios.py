@@ -259,6 +259,15 @@ class TestSimulation:
         ).simulate()
         assert 31 == (paused.phases[0].ended_on - plain.phases[0].ended_on).days  # type: ignore[operator]
 
+    def test_no_projection_while_suspended(self) -> None:
+        """A pair suspended past its planned end is not completed until it resumes."""
+        timeline = self.scenario(
+            Action(on=pendulum.date(2020, 9, 1), action="suspend", pair="brussels-saint-jean"),
+            Action(on=pendulum.date(2020, 12, 1), action="resume", pair="brussels-saint-jean"),
+        ).simulate()
+        assert () == timeline.refusals
+        assert pendulum.date(2020, 12, 17) == timeline.phases[0].ended_on  # 17 Sep + 91 days
+
     def test_refused_actions_are_reported(self) -> None:
         """A scripted action the rules refuse is reported, not fatal."""
         timeline = self.scenario(

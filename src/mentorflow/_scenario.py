@@ -403,6 +403,9 @@ class _Run:
         elif name == "suspend" and pair is not None:
             pair.suspend(at=at, note=action.note)
             self.suspended_at[pair.key] = at
+            planned = self.due.get(pair.key)
+            if planned is not None:  # no completion while suspended; resume moves the end
+                self.due[pair.key] = (0, planned[1])
         elif name == "resume" and pair is not None:
             pair.resume(at=at, note=action.note)
             self._resume(pair, at)
