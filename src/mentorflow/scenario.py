@@ -1,0 +1,74 @@
+"""Scenario timelines for analysts: simulate, compare and export what-ifs (a public topic module).
+
+A `Scenario` is a programme's definition, planned phase durations, and a script of dated
+actions; write it in Python or as a TOML file (`load_scenario`). `simulate` drives the real
+lifecycle, deadline and extension rules on a virtual clock and projects the rest from the plan;
+`compare` sets a variant against a baseline; the exports turn a timeline into a terminal table,
+CSV, JSON, an iCalendar file, a Gantt chart or a mermaid diagram, byte-identical for the same
+input.
+
+Examples:
+    >>> from mentorflow.scenario import load_scenario, compare
+    >>> happened = load_scenario("inclucities").simulate()
+    >>> without = load_scenario("inclucities-without-extension").simulate()
+    >>> without.breach_days, str(without.smallest_extension)
+    (88, '3 months')
+    >>> compare(happened, without).end_change_days
+    -90
+"""
+
+from ._compare import Comparison as Comparison
+from ._compare import Slip as Slip
+from ._compare import compare as compare
+from ._exports import comparison_json as comparison_json
+from ._exports import comparison_table as comparison_table
+from ._exports import mermaid as mermaid
+from ._exports import timeline_rows as timeline_rows
+from ._exports import timeline_table as timeline_table
+from ._exports import to_csv as to_csv
+from ._exports import to_json as to_json
+from ._gantt import gantt as gantt
+from ._ics import to_ics as to_ics
+from ._scenario import ACTIONS as ACTIONS
+from ._scenario import Action as Action
+from ._scenario import DeadlineRow as DeadlineRow
+from ._scenario import PairSpec as PairSpec
+from ._scenario import PhaseSpan as PhaseSpan
+from ._scenario import ProgrammeSpec as ProgrammeSpec
+from ._scenario import Scenario as Scenario
+from ._scenario import Timeline as Timeline
+from ._scenario import VisitRow as VisitRow
+from ._scenario import simulate as simulate
+from ._scenario_file import ScenarioError as ScenarioError
+from ._scenario_file import load_scenario as load_scenario
+from ._scenario_file import parse_scenario as parse_scenario
+from ._scenario_file import shipped as shipped
+
+__all__ = [
+    "ACTIONS",
+    "Action",
+    "Comparison",
+    "DeadlineRow",
+    "PairSpec",
+    "PhaseSpan",
+    "ProgrammeSpec",
+    "Scenario",
+    "ScenarioError",
+    "Slip",
+    "Timeline",
+    "VisitRow",
+    "compare",
+    "comparison_json",
+    "comparison_table",
+    "gantt",
+    "load_scenario",
+    "mermaid",
+    "parse_scenario",
+    "shipped",
+    "simulate",
+    "timeline_rows",
+    "timeline_table",
+    "to_csv",
+    "to_ics",
+    "to_json",
+]
