@@ -154,6 +154,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import datetime as dt
 import functools
 import gc
@@ -161,12 +162,14 @@ import itertools
 import json
 import os
 import platform
+import pstats
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -175,6 +178,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, TypeVar
 
+import attrs
 import pendulum
 from transitions import Machine
 
@@ -196,6 +200,7 @@ from mentorflow import (
     Theme,
 )
 from mentorflow import _engine as engine  # private: the Event.trigger reference path
+from mentorflow import _inclucities  # private: IncluCities as a script of direct commands
 from mentorflow._replay import replay  # private: replay alone, to split restore's time
 from mentorflow.serialization import (
     SCHEMA,
@@ -204,6 +209,7 @@ from mentorflow.serialization import (
     load_definition,
     load_event,
 )
+from mentorflow.scenario import Scenario, Timeline, load_scenario, shipped
 
 T = TypeVar("T")
 TIMEZONE = "Europe/Brussels"
@@ -228,6 +234,10 @@ CHECK_LIMIT_US = 1000.0  # 1 ms
 APPEND_LIMIT = 0.5  # at least half raw sqlite3's events/s
 REPLAY_LIMIT_S = 10.0
 REPLAY_EVENTS = 1_000_000
+SIMULATE_LIMIT_MS = 50.0
+MONTE_CARLO_RATE = 500  # issue 7: IncluCities runs per second per core (<= 2 ms each)
+HELP_LIMIT_S = 0.5
+HEAVY_MODULES = ("rich", "matplotlib", "icalendar")  # the CLI must defer these
 
 
 def _partner(city: str, country: str, association: str, subdivision: str | None = None) -> Partner:
@@ -292,6 +302,9 @@ class Config:
     append_bulk: int
     append_slices: int
     replay_pairs: int
+    simulate_runs: int
+    profile_runs: int
+    startup_runs: int
 
 
 FULL = Config(
@@ -313,6 +326,9 @@ FULL = Config(
     append_bulk=500,
     append_slices=20,
     replay_pairs=REPLAY_EVENTS // EVENTS_PER_PAIR,
+    simulate_runs=300,
+    profile_runs=200,
+    startup_runs=15,
 )
 QUICK = Config(
     command_calls=2_000,
@@ -333,6 +349,9 @@ QUICK = Config(
     append_bulk=100,
     append_slices=5,
     replay_pairs=REPLAY_EVENTS // EVENTS_PER_PAIR // 10,
+    simulate_runs=30,
+    profile_runs=20,
+    startup_runs=3,
 )
 
 

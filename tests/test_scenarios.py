@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import pendulum
 import pytest
+from hypothesis import given, settings
 
 from mentorflow import (
     DeadlineStatus,
@@ -20,9 +22,11 @@ from mentorflow import (
     _inclucities,
 )
 from mentorflow import _exports as x
+from mentorflow._calendar import add_months
 from mentorflow._compare import compare
 from mentorflow._scenario import Action, PairSpec, ProgrammeSpec, Scenario
 from mentorflow._scenario_file import ScenarioError, load_scenario, parse_scenario, shipped
+from mentorflow.testing import scenarios
 
 
 def inclucities_in_python(*, extended: bool = True) -> Scenario:
@@ -417,3 +421,24 @@ class TestExports:
         diagram = x.mermaid(_inclucities.LIFECYCLE)
         assert diagram.startswith("stateDiagram-v2\n    [*] --> needs_assessment\n")
         assert "    final_review --> completed: complete [action_plan, one_stop_shop]" in diagram
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenarios())
+def test_any_scenario_simulates_consistently(scenario: Scenario) -> None:
+    """Any drawn scenario simulates: every phase span follows the lifecycle with no gaps, no
+    span ends before it starts, deadlines have statuses, and the run is deterministic."""
+    timeline = scenario.simulate()
+    order = scenario.programme.lifecycle.order
+    for pair in scenario.pairs:
+        spans = [s for s in timeline.phases if s.pair == pair.key]
+        assert [s.phase for s in spans] == list(order[: len(spans)])
+        for a, b in itertools.pairwise(spans):
+            assert a.ended_on == b.started_on
+        assert all(s.ended_on is None or s.started_on <= s.ended_on for s in spans)
+    if timeline.completed_on is not None and timeline.breach_days:
+        extension = timeline.smallest_extension
+        assert extension is not None
+        assert add_months(timeline.ends_on, extension.amount) >= timeline.completed_on
+        assert add_months(timeline.ends_on, extension.amount - 1) < timeline.completed_on
+    assert timeline == scenario.simulate()

@@ -54,6 +54,7 @@ from ._strategies import offsets as offsets
 from ._strategies import pairs as pairs
 from ._strategies import partners as partners
 from ._strategies import programmes as programmes
+from ._strategies import scenarios as scenarios
 from ._strategies import study_visits as study_visits
 
 register()
@@ -91,6 +92,7 @@ __all__ = [
     "partners",
     "programmes",
     "register",
+    "scenarios",
     "snapshot",
     "study_visits",
 ]

@@ -14,6 +14,7 @@ def _resolve(kind: type) -> Any:
     from hypothesis import strategies as st
 
     import mentorflow as m
+    from mentorflow._scenario import Scenario
 
     from . import _strategies as s
     from ._events import event_strategies
@@ -32,6 +33,7 @@ def _resolve(kind: type) -> Any:
         m.Programme: s.programmes,
         m.Pair: s.pairs,
         m.ManualClock: lambda: s.instants().map(m.ManualClock),
+        Scenario: s.scenarios,
     }
     if kind in builders:
         return builders[kind]()
@@ -42,6 +44,7 @@ def public_types() -> list[type]:
     """Every public type with a registered strategy."""
     import mentorflow as m
     from mentorflow import _events
+    from mentorflow._scenario import Scenario
 
     return [
         m.City,
@@ -57,6 +60,7 @@ def public_types() -> list[type]:
         m.Programme,
         m.Pair,
         m.ManualClock,
+        Scenario,
         *_events.EVENT_TYPES,
     ]
 

@@ -31,6 +31,7 @@ from .._model import (
 )
 from .._pair import Pair
 from .._programme import Programme
+from .._scenario import Scenario
 
 TIMEZONES = ("Europe/Brussels", "Europe/Madrid", "Europe/Riga", "Europe/Athens", "UTC")
 STANDARD_PHASES = tuple(p for p in Phase if p is not Phase.COMPLETED)
@@ -340,3 +341,95 @@ def pairs(draw: st.DrawFn, *, programme: Programme | None = None) -> Pair:
 def deliverables() -> st.SearchStrategy[Deliverable]:
     """Any deliverable."""
     return st.sampled_from(Deliverable)
+
+
+@st.composite
+def scenarios(
+    draw: st.DrawFn,
+    *,
+    lifecycle: Lifecycle | None = None,
+    pairs: int | None = None,
+    actions: int | None = None,
+) -> Scenario:
+    """Scenarios: a programme with deadline rules, pairs, planned durations for every phase,
+    and a script of delays, suspensions, withdrawals and extension requests and answers.
+
+    Args:
+        lifecycle: Default: a draw of `lifecycles` (hosting rule on, so projections can host).
+        pairs: How many pairs (default 1 to 3).
+        actions: How many scripted actions (default 0 to 8).
+    """
+    from .._scenario import Action, PairSpec, ProgrammeSpec
+
+    lifecycle = lifecycle or draw(lifecycles(hosts_rule=False))
+    zone = draw(st.sampled_from(TIMEZONES))
+    starts = draw(dates(min_value=pendulum.Date(2019, 1, 1), days=1200))
+    spec = ProgrammeSpec(
+        name="Scenario",
+        starts_on=starts,
+        ends_on=starts.add(months=draw(st.integers(6, 48))),
+        timezone=zone,
+        lifecycle=lifecycle,
+        country=draw(st.none() | st.sampled_from(["BE", "ES", "IT", "LV", "GR", "FR"])),
+        deadlines=tuple(draw(deadline_rules(lifecycle=lifecycle))),
+    )
+    count = draw(st.integers(1, 3)) if pairs is None else pairs
+    specs = []
+    for i in range(count):
+        mentor, mentee = draw(
+            st.lists(partners(), min_size=2, max_size=2, unique_by=lambda p: p.city)
+        )
+        specs.append(
+            PairSpec(
+                key=f"pair-{i + 1}",
+                mentor=mentor,
+                mentee=mentee,
+                theme=draw(st.sampled_from(Theme)),
+            )
+        )
+    durations = {
+        phase: draw(offsets(units=[Unit.DAYS, Unit.WEEKS, Unit.MONTHS], signed=False))
+        for phase in lifecycle.order
+    }
+    script = []
+    for _ in range(draw(st.integers(0, 8)) if actions is None else actions):
+        on = starts.add(days=draw(st.integers(0, 900)))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "delay",
+                    "suspend",
+                    "resume",
+                    "withdraw",
+                    "request_extension",
+                    "grant_extension",
+                    "refuse_extension",
+                ]
+            )
+        )
+        key = draw(st.sampled_from([s.key for s in specs]))
+        if kind == "delay":
+            script.append(
+                Action(
+                    on=on,
+                    action=kind,
+                    pair=key,
+                    phase=draw(st.sampled_from(lifecycle.order)),
+                    offset=draw(offsets(units=[Unit.WEEKS, Unit.MONTHS], signed=False)),
+                )
+            )
+        elif kind in ("suspend", "resume", "withdraw"):
+            script.append(Action(on=on, action=kind, pair=key))
+        elif kind == "request_extension":
+            script.append(
+                Action(
+                    on=on,
+                    action=kind,
+                    offset=Offset(amount=draw(st.integers(1, 6)), unit=Unit.MONTHS),
+                )
+            )
+        else:
+            script.append(Action(on=on, action=kind, by="funder"))
+    return Scenario(
+        name="drawn", programme=spec, pairs=tuple(specs), durations=durations, script=tuple(script)
+    )
