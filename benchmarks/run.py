@@ -1,4 +1,5 @@
-"""Speed and memory benchmarks for the targets of the core, deadlines and persistence issues.
+"""Speed and memory benchmarks for the targets of the core, deadlines, persistence and scenario
+issues.
 
 Run it with ``nox -s bench`` (a fresh venv with only the project installed) or, in a venv where
 mentorflow is installed, ``python benchmarks/run.py``. Options:
@@ -9,21 +10,24 @@ mentorflow is installed, ``python benchmarks/run.py``. Options:
     Fewer repeats and pairs, for smoke-testing the script. Quick figures are not taken under
     the targets' conditions (the 100,000-pair time is extrapolated from 10,000 pairs; target 3
     runs on 10,000 pairs, not scaled; target 4 makes 300 appends; target 5 replays 100,000
-    events, not 1,000,000, against a pro-rata 1 s); don't quote them.
+    events, not 1,000,000, against a pro-rata 1 s; target 6 times 30 simulations, target 7
+    3 starts of each command); don't quote them.
 ``--detail``
-    Also print where the bytes of a pair go (tracemalloc, by source line).
+    Also print where the bytes of a pair go (tracemalloc, by source line; with target 2), where
+    ``simulate()``'s time goes (cProfile; with target 6) and what ``mentorflow --help`` spends
+    importing, by package (``-X importtime``; with target 7).
 ``--only N [N ...]``
-    Run only the targets named (1 to 5).
+    Run only the targets named (1 to 7).
 ``--dir DIR``
     Where targets 4 and 5 write their SQLite files (default: the system's temporary directory).
     The header names its file system: target 4's fsyncs cost what that file system makes them.
 
 Every figure is printed beside a baseline measured in the same run, on the same machine, so the
-ratio means something on any machine; the absolute time targets (2 s, 1 ms, 10 s) depend on the
-machine, and the baselines say how fast this one is. Only the standard library and the project's
-own dependencies are used. A full run takes about 2.5 minutes on a 2-core x86_64 machine where
-a bare transitions trigger costs ~8-9 us (targets 1-3 about 40 s, target 4 about 12 s, target 5
-about 85 s); ``--quick`` about 13 s.
+ratio means something on any machine; the absolute time targets (2 s, 1 ms, 10 s, 50 ms, 0.5 s)
+depend on the machine, and the baselines say how fast this one is. Only the standard library and
+the project's own dependencies are used. A full run takes about 2.5 minutes on a 2-core x86_64
+machine where a bare transitions trigger costs ~8-9 us (targets 1-3 about 40 s, target 4 about
+12 s, target 5 about 85 s, targets 6 and 7 about 12 s); ``--quick`` about 15 s.
 
 Target 1: "a lifecycle command with one after-hook costs at most 1.2x a bare transitions trigger"
     measured  ``pair.complete(phase, at=t)`` on 10,000 fresh pairs of a programme with one after
@@ -148,6 +152,44 @@ memory too"
               before the step: the peak RSS during restore above the RSS before it, and the RSS
               still held after it (and a ``gc.collect()``), each beside the same for running the
               commands directly. Not ``ru_maxrss`` (it would include the interpreter's start).
+
+Target 6: "simulating the IncluCities scenario takes at most 50 ms inside a process"
+    setup     ``load_scenario("inclucities")`` (the shipped TOML file: four pairs, an eight-phase
+              lifecycle, three deadline rules, an 18-action script, most for every pair), once,
+              then one ``simulate()`` to warm up, untimed; both are timed in a fresh process
+              (below). Untimed: the timeline ends on 29 March 2023, in a programme extended to
+              31 March 2023, with 32 phase spans, no refusals and no deadline missed; every
+              simulation gives the same timeline.
+    measured  ``scenario.simulate()``, per run: the median of 300 runs (the figure), and the
+              best. Each run timed on its own, garbage collector enabled (as a user, or issue 7's
+              Monte Carlo, runs it; collected once before the first run).
+    baseline  The same history as direct commands: ``mentorflow._inclucities.programme()`` (the
+              programme and its four pairs) and ``play()`` (every dated command in date order,
+              the extension, the milestones, one deadline check at the end), per run, median and
+              best. The runs interleave simulate, the baseline and the lean scenario below, so
+              drift hits each alike.
+    info      The same scenario without its three deadline rules (``attrs.evolve``; untimed: the
+              same phases and visits), beside ``simulate()``: what the deadline watch costs.
+              Runs per second (1 / median), beside the baseline's; issue 7's Monte Carlo needs
+              500 per second per core (2 ms each), and a note under the table says how far off
+              that is. In a fresh interpreter that has imported nothing of mentorflow's: the first
+              ``load_scenario`` (building a programme checks the definition: holidays' country
+              list, the lifecycle's engine) and the first ``simulate`` (the pairs' holiday
+              calendars), each beside the second in the same process. ``load_scenario`` once
+              warm (median of 30: reading the file, ``tomllib``, building and checking the
+              values) beside ``tomllib.loads`` of the same text alone.
+
+Target 7: "``mentorflow --help`` starts in at most 0.5 s (heavy imports deferred)"
+    measured  ``python -m mentorflow --help`` and the ``mentorflow`` console script beside
+              ``sys.executable`` (``mentorflow --help``), each a subprocess, output discarded,
+              exit status 0, wall time from start to exit: the median of 15 starts. One warm-up
+              start of every command first (the OS's file cache, any ``.pyc`` to write), then
+              the starts interleave.
+    baseline  ``python -c pass``: the interpreter's own start, the same way.
+    info      ``python -c "import mentorflow"``, the same way: the package's import.
+    imports   A target of its own, untimed: ``python -X importtime -m mentorflow --help`` must
+              import none of rich, matplotlib, icalendar (the row says how many of them are
+              installed: one that is not can't be imported, and proves nothing).
 """
 
 from __future__ import annotations
@@ -158,6 +200,7 @@ import cProfile
 import datetime as dt
 import functools
 import gc
+import importlib.util
 import itertools
 import json
 import os
@@ -193,6 +236,7 @@ from mentorflow import (
     Lifecycle,
     ManualClock,
     Pair,
+    PairStatus,
     Partner,
     Phase,
     Programme,
@@ -200,8 +244,11 @@ from mentorflow import (
     Theme,
 )
 from mentorflow import _engine as engine  # private: the Event.trigger reference path
-from mentorflow import _inclucities  # private: IncluCities as a script of direct commands
+from mentorflow import (
+    _inclucities as inclucities,  # private: IncluCities as a script of direct commands
+)
 from mentorflow._replay import replay  # private: replay alone, to split restore's time
+from mentorflow.scenario import Scenario, Timeline, load_scenario, shipped
 from mentorflow.serialization import (
     SCHEMA,
     dump_definition,
@@ -209,7 +256,6 @@ from mentorflow.serialization import (
     load_definition,
     load_event,
 )
-from mentorflow.scenario import Scenario, Timeline, load_scenario, shipped
 
 T = TypeVar("T")
 TIMEZONE = "Europe/Brussels"
@@ -280,6 +326,9 @@ REPLAY_PHASES = (
 REPLAY_LIFECYCLE = Lifecycle.linear(*REPLAY_PHASES, Phase.FINAL_REVIEW)
 REPLAY_TIMES = tuple(COMPLETE_AT.add(weeks=6 * r) for r in range(len(REPLAY_PHASES)))
 EVENTS_PER_PAIR = 2 + 2 * len(REPLAY_PHASES)
+
+NOTES: list[str] = []  # printed under the table
+IMPORT_DETAIL: list[tuple[str, int]] = []  # target 7's -X importtime, for --detail
 
 
 @dataclass(frozen=True)
@@ -1316,6 +1365,335 @@ def bench_replay(cfg: Config, directory: str) -> list[Row]:
     return rows
 
 
+# -- scenarios (target 6) and the command line's start (target 7) -----------------------------
+
+SCENARIO = "inclucities"
+IMPORT_LINE = "import time:"
+
+
+def lean(scenario: Scenario) -> Scenario:
+    """The same scenario without its deadline rules: no deadline watch (an info row)."""
+    return attrs.evolve(scenario, programme=attrs.evolve(scenario.programme, deadlines=()))
+
+
+def play_inclucities() -> Programme:
+    """IncluCities as direct commands: ``programme()`` and ``play()`` (the baseline)."""
+    programme = inclucities.programme()
+    inclucities.play(programme)
+    return programme
+
+
+def check_timeline(timeline: Timeline) -> None:
+    """Untimed: the simulation ran IncluCities as it happened."""
+    assert timeline.completed_on == pendulum.date(2023, 3, 29), timeline.completed_on
+    assert timeline.ends_on == pendulum.date(2023, 3, 31), timeline.ends_on
+    assert not timeline.refusals, timeline.refusals
+    assert not timeline.missed, timeline.missed
+    assert len(timeline.phases) == 4 * 8  # four pairs, eight phases each
+
+
+def check_played(programme: Programme) -> None:
+    """Untimed: the direct commands ran IncluCities to its end, extended."""
+    assert programme.ends_on == pendulum.date(2023, 3, 31), programme.ends_on
+    assert len(programme.pairs) == 4
+    assert all(p.status is PairStatus.COMPLETED for p in programme.pairs.values())
+
+
+# In a fresh interpreter that has imported nothing of mentorflow's (this script's own module
+# constants would warm the caches: its Partner values load holidays' country list): the import,
+# the first ``load_scenario`` and ``simulate`` (they warm the caches), then a second of each.
+COLD_SCENARIO = """
+import json, time
+clock = time.perf_counter
+t0 = clock()
+from mentorflow.scenario import load_scenario
+t1 = clock()
+scenario = load_scenario("inclucities")
+t2 = clock()
+first = scenario.simulate()
+t3 = clock()
+scenario = load_scenario("inclucities")
+t4 = clock()
+second = scenario.simulate()
+t5 = clock()
+assert second == first
+print(json.dumps({
+    "import": t1 - t0, "first_load": t2 - t1, "first_run": t3 - t2,
+    "second_load": t4 - t3, "second_run": t5 - t4, "completed_on": str(first.completed_on),
+}))
+"""
+
+
+def cold_scenario() -> dict[str, Any]:
+    """``COLD_SCENARIO`` in a fresh interpreter: seconds of each step."""
+    done = subprocess.run(
+        [sys.executable, "-c", COLD_SCENARIO], check=True, capture_output=True, text=True
+    )
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    assert result["completed_on"] == "2023-03-29", result
+    return result
+
+
+def per_call(calls: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
+    """Seconds of each call, ``runs`` times, interleaved (so drift hits every call alike), the
+    garbage collector enabled as a user runs it (collected once, before the first call)."""
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    gc.collect()
+    clock = time.perf_counter
+    for _ in range(runs):
+        for name, call in calls.items():
+            start = clock()
+            call()
+            samples[name].append(clock() - start)
+    return samples
+
+
+def bench_scenario(cfg: Config) -> list[Row]:
+    n = cfg.simulate_runs
+    cold = cold_scenario()
+
+    # Load once and warm up once, untimed (see the fresh-process rows for the first run).
+    scenario = load_scenario(SCENARIO)
+    timeline = scenario.simulate()
+    check_timeline(timeline)
+    check_played(play_inclucities())
+    no_rules = lean(scenario)
+    lean_timeline = no_rules.simulate()
+    assert lean_timeline.phases == timeline.phases  # the same work, less the deadline watch
+    assert lean_timeline.visits == timeline.visits
+    assert not lean_timeline.deadlines
+
+    runs = per_call(
+        {"simulate": scenario.simulate, "direct": play_inclucities, "lean": no_rules.simulate},
+        n,
+    )
+    assert scenario.simulate() == timeline  # deterministic
+    ms = {name: statistics.median(values) * 1e3 for name, values in runs.items()}
+    best = {name: min(values) * 1e3 for name, values in runs.items()}
+
+    text = shipped()[SCENARIO].read_text(encoding="utf-8")
+    loads = max(5, n // 10)
+    load = per_call(
+        {"load": functools.partial(load_scenario, SCENARIO), "toml": lambda: tomllib.loads(text)},
+        loads,
+    )
+    load_ms = {name: statistics.median(values) * 1e3 for name, values in load.items()}
+
+    rate, need = 1e3 / ms["simulate"], MONTE_CARLO_RATE
+    rules = len(scenario.programme.deadlines)
+    how_far = f"{need / rate:.2f}x too slow" if rate < need else f"{rate / need:.2f}x the need"
+    NOTES.append(
+        f"Target 6: issue 7's Monte Carlo needs >= {need} IncluCities runs/s per core "
+        f"(<= {1e3 / need:g} ms each): simulate() does {rate:,.0f}/s ({ms['simulate']:.2f} ms), "
+        f"{how_far}; without its {rules} deadline rules {1e3 / ms['lean']:,.0f}/s. "
+        "`--detail` profiles simulate()."
+    )
+    return [
+        Row(
+            f"6  simulate() IncluCities, median of {n}  vs programme()+play()",
+            ms["simulate"],
+            ms["direct"],
+            "ms",
+            f"<= {SIMULATE_LIMIT_MS:g} ms",
+            ms["simulate"] <= SIMULATE_LIMIT_MS,
+        ),
+        Row(
+            f"   same, best of {n}  vs best of programme()+play()",
+            best["simulate"],
+            best["direct"],
+            "ms",
+        ),
+        Row(
+            f"   same, without its {rules} deadline rules  vs simulate()",
+            ms["lean"],
+            ms["simulate"],
+            "ms",
+        ),
+        Row(
+            "   runs/s per core (1/median)  vs programme()+play()",
+            rate,
+            1e3 / ms["direct"],
+            "/s",
+            f"issue 7: >= {need}/s",
+        ),
+        Row(
+            "   first simulate(), fresh process  vs its second",
+            cold["first_run"] * 1e3,
+            cold["second_run"] * 1e3,
+            "ms",
+        ),
+        Row(
+            "   first load_scenario(), fresh process  vs its second",
+            cold["first_load"] * 1e3,
+            cold["second_load"] * 1e3,
+            "ms",
+        ),
+        Row(
+            f"   load_scenario(), warm, median of {loads}  vs tomllib.loads",
+            load_ms["load"],
+            load_ms["toml"],
+            "ms",
+        ),
+    ]
+
+
+def console_script() -> str | None:
+    """The ``mentorflow`` console script installed beside this interpreter, if there is one."""
+    folder = Path(sys.executable).parent
+    for name in ("mentorflow", "mentorflow.exe"):
+        if (folder / name).is_file():
+            return str(folder / name)
+    return None
+
+
+def startup_s(argv: list[str]) -> float:
+    """Seconds from starting ``argv`` to its exit (which must be 0), output discarded."""
+    start = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def help_imports() -> list[tuple[str, int]]:
+    """The modules ``python -X importtime -m mentorflow --help`` imports, with each one's own
+    import time in microseconds (untimed here: ``-X importtime`` slows the start)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "mentorflow", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.startswith("usage: mentorflow"), done.stdout[:200]
+    modules = []
+    for line in done.stderr.splitlines():
+        fields = line.removeprefix(IMPORT_LINE).split("|")
+        if not line.startswith(IMPORT_LINE) or len(fields) != 3 or not fields[0].strip().isdigit():
+            continue  # the header, or anything else on stderr
+        modules.append((fields[2].strip(), int(fields[0])))
+    assert modules, "no -X importtime lines"
+    return modules
+
+
+def is_in(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def bench_startup(cfg: Config) -> list[Row]:
+    n = cfg.startup_runs
+    python = sys.executable
+    commands: dict[str, list[str]] = {
+        "pass": [python, "-c", "pass"],
+        "module": [python, "-m", "mentorflow", "--help"],
+        "import": [python, "-c", "import mentorflow"],
+    }
+    script = console_script()
+    if script is not None:
+        commands["script"] = [script, "--help"]
+    for argv in commands.values():  # warm up: the OS's file cache, any .pyc left to write
+        startup_s(argv)
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(n):  # interleaved
+        for name, argv in commands.items():
+            samples[name].append(startup_s(argv))
+    s = {name: statistics.median(values) for name, values in samples.items()}
+
+    modules = help_imports()
+    heavy = sorted({p for name, _ in modules for p in HEAVY_MODULES if is_in(name, p)})
+    installed = [p for p in HEAVY_MODULES if importlib.util.find_spec(p) is not None]
+    IMPORT_DETAIL[:] = modules
+    if heavy:
+        NOTES.append(f"Target 7: `mentorflow --help` imports {', '.join(heavy)}.")
+    if script is None:
+        NOTES.append(f"Target 7: no `mentorflow` console script beside {python}; not timed.")
+    rows = [
+        Row(
+            f"7  python -m mentorflow --help, median of {n}  vs python -c pass",
+            s["module"],
+            s["pass"],
+            "s",
+            f"<= {HELP_LIMIT_S:g} s",
+            s["module"] <= HELP_LIMIT_S,
+        )
+    ]
+    if script is not None:
+        rows.append(
+            Row(
+                "7  mentorflow --help (console script)  vs python -c pass",
+                s["script"],
+                s["pass"],
+                "s",
+                f"<= {HELP_LIMIT_S:g} s",
+                s["script"] <= HELP_LIMIT_S,
+            )
+        )
+    rows += [
+        Row('   python -c "import mentorflow"  vs python -c pass', s["import"], s["pass"], "s"),
+        Row(
+            f"7  --help imports {', '.join(HEAVY_MODULES)} ({len(installed)} installed)",
+            len(heavy),
+            None,
+            "modules",
+            "none",
+            not heavy,
+        ),
+    ]
+    return rows
+
+
+def where(key: tuple[str, int, str]) -> str:
+    """A profiler entry's function, with a short path."""
+    file, line, function = key
+    if file == "~":
+        return function  # a built-in
+    for marker in ("site-packages/", "/src/"):
+        if marker in file:
+            file = file.rsplit(marker, 1)[1]
+            break
+    else:
+        file = os.path.basename(file)
+    return f"{file}:{line} {function}"
+
+
+def print_simulate_profile(runs: int) -> None:
+    """Where ``simulate()``'s time goes: cProfile over ``runs`` simulations of IncluCities (it
+    slows function calls, so the shares are a guide, not a measurement)."""
+    scenario = load_scenario(SCENARIO)
+    scenario.simulate()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(runs):
+        scenario.simulate()
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    entries = stats.stats  # type: ignore[attr-defined]  # {key: (cc, nc, tt, ct, callers)}
+    total = sum(entry[2] for entry in entries.values())
+    print(
+        f"Where simulate()'s time goes (cProfile, {runs} runs, {total / runs * 1e3:.2f} ms per "
+        "run profiled; per run: own time, with callees, the share of the total, calls):"
+    )
+    for title, column in (("own time", 2), ("time with callees, mentorflow only", 3)):
+        print(f"  by {title}:")
+        chosen = sorted(entries.items(), key=lambda item: item[1][column], reverse=True)
+        if column == 3:  # mentorflow's own functions, less the two simulate() wrappers
+            chosen = [item for item in chosen if "mentorflow" in item[0][0]][2:]
+        for key, entry in chosen[:12]:
+            calls, own, cumulative = entry[1], entry[2], entry[3]
+            print(
+                f"    {own / runs * 1e3:6.3f} ms {cumulative / runs * 1e3:6.3f} ms "
+                f"{entry[column] / total:4.0%} {calls / runs:7.1f}  {where(key)}"
+            )
+
+
+def print_import_detail(modules: list[tuple[str, int]]) -> None:
+    """Where ``mentorflow --help``'s imports spend their time, by top-level package."""
+    by_package: Counter[str] = Counter()
+    for name, own_us in modules:
+        by_package[name.partition(".")[0]] += own_us
+    total = sum(by_package.values())
+    print(f"Imports of `python -X importtime -m mentorflow --help`: {total / 1e3:.0f} ms in all")
+    for package, own_us in by_package.most_common(10):
+        print(f"  {own_us / 1e3:6.1f} ms {own_us / total:4.0%}  {package}")
+
+
 def print_memory_detail(n: int) -> None:
     """Where the bytes of a pair go, by the source line that allocated them."""
     programme = new_programme()
@@ -1352,6 +1730,12 @@ def fmt(value: float | None, unit: str) -> str:
         return f"{value:,.2f} us" if value < 100 else f"{value:,.0f} us"
     if unit == "s":
         return f"{value:.3f} s"
+    if unit == "ms":
+        return f"{value:,.2f} ms"
+    if unit == "/s":
+        return f"{value:,.0f}/s"
+    if unit == "modules":
+        return f"{value:.0f}"
     if unit == "ev/s":
         return f"{value:,.0f} ev/s"
     if unit == "MB":
@@ -1398,9 +1782,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--check", action="store_true", help="exit 1 if any target fails")
     parser.add_argument("--quick", action="store_true", help="smoke test: fewer repeats, pairs")
-    parser.add_argument("--detail", action="store_true", help="where a pair's bytes go")
     parser.add_argument(
-        "--only", nargs="+", type=int, choices=range(1, 6), metavar="N", help="run targets N only"
+        "--detail",
+        action="store_true",
+        help="where a pair's bytes go; simulate()'s profile; --help's imports",
+    )
+    parser.add_argument(
+        "--only", nargs="+", type=int, choices=range(1, 8), metavar="N", help="run targets N only"
     )
     parser.add_argument(
         "--dir", help="where targets 4 and 5 write their SQLite files (default: the temp dir)"
@@ -1412,7 +1800,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(CHILDREN[mode](path, int(pairs))))
         return 0
     cfg = QUICK if args.quick else FULL
-    only = set(args.only or range(1, 6))
+    only = set(args.only or range(1, 8))
 
     print(
         f"mentorflow {mentorflow.__version__}, transitions {version('transitions')}, "
@@ -1433,7 +1821,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"median of {cfg.naive_repeats}, {cfg.deadline_pairs:,} pairs. Target 4: events/s, "
         f"median of {cfg.append_repeats} interleaved repeats of {cfg.append_commands:,} "
         f"appends, gc enabled. Target 5: {cfg.replay_pairs * EVENTS_PER_PAIR:,} events, "
-        "each figure once, gc enabled; restore and memory in fresh processes."
+        "each figure once, gc enabled; restore and memory in fresh processes. Target 6: per "
+        f"run, median of {cfg.simulate_runs} interleaved runs, gc enabled; first runs in a "
+        f"fresh process. Target 7: median of {cfg.startup_runs} interleaved starts of each "
+        "command, after one warm-up start."
     )
 
     started = time.perf_counter()
@@ -1453,10 +1844,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows += bench_appends(cfg, directory)
         if 5 in only:
             rows += bench_replay(cfg, directory)
+    if 6 in only:
+        rows += bench_scenario(cfg)
+    if 7 in only:
+        rows += bench_startup(cfg)
     print_table(rows)
-    if args.detail:
+    if NOTES:
+        print()
+        for note in NOTES:
+            print(note)
+    if args.detail and 2 in only:
         print()
         print_memory_detail(min(cfg.memory_pairs, 20_000))
+    if args.detail and 6 in only:
+        print()
+        print_simulate_profile(cfg.profile_runs)
+    if args.detail and IMPORT_DETAIL:
+        print()
+        print_import_detail(IMPORT_DETAIL)
 
     failed = [row.figure.strip() for row in rows if row.passed is False]
     targets = sum(row.passed is not None for row in rows)
