@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import pathlib
 
+import pytest
+
 import mentorflow
 from mentorflow import exceptions
 
@@ -77,3 +79,14 @@ def test_testing_all_is_sorted_and_complete() -> None:
 
     public = {n for n in dir(testing) if not n.startswith(("_", "@")) and n != "pytest_plugin"}
     assert sorted(public) == testing.__all__
+
+
+@pytest.mark.parametrize("name", ["mentorflow.scenario", "mentorflow.serialization"])
+def test_topic_modules_all(name: str) -> None:
+    """The public topic modules' ``__all__`` lists their public names, sorted."""
+    import importlib
+
+    module = importlib.import_module(name)
+    public = {n for n in dir(module) if not n.startswith(("_", "@"))}
+    assert sorted(public, key=str.upper) == sorted(module.__all__, key=str.upper)
+    assert sorted(module.__all__) == module.__all__
