@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from . import _events as ev
-from ._deadlines import Unit
 from .exceptions import MentorflowError, ReplayError
 
 if TYPE_CHECKING:
@@ -39,18 +38,9 @@ def _enrol(programme: Programme, e: ev.PairEnrolled) -> None:
 
 def _request(programme: Programme, e: ev.ExtensionRequested) -> None:
     ext = e.extension
-    amount = ext.offset.amount
-    by = {
-        "days": amount if ext.offset.unit is Unit.DAYS else None,
-        "weeks": amount if ext.offset.unit is Unit.WEEKS else None,
-        "months": amount if ext.offset.unit is Unit.MONTHS else None,
-    }
-    if ext.phase is None:
-        made = programme.request_extension(reason=ext.reason, at=e.at, note=e.note, **by)
-    else:
-        made = programme.request_phase_extension(
-            ext.phase, pair=ext.pair, reason=ext.reason, at=e.at, note=e.note, **by
-        )
+    if ext.phase is not None:
+        programme._require_book("phase")
+    made = programme._request(ext.phase, ext.pair, ext.reason, ext.offset, e.at, e.note)
     if made.key != ext.key:
         raise ReplayError(e.seq, f"the request became {made.key}, not {ext.key}")
 
