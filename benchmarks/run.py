@@ -27,7 +27,7 @@ ratio means something on any machine; the absolute time targets (2 s, 1 ms, 10 s
 depend on the machine, and the baselines say how fast this one is. Only the standard library and
 the project's own dependencies are used. A full run takes about 2.5 minutes on a 2-core x86_64
 machine where a bare transitions trigger costs ~8-9 us (targets 1-3 about 40 s, target 4 about
-12 s, target 5 about 85 s, targets 6 and 7 about 12 s); ``--quick`` about 15 s.
+12 s, target 5 about 85 s, targets 6 and 7 about 14 s); ``--quick`` about 15 s.
 
 Target 1: "a lifecycle command with one after-hook costs at most 1.2x a bare transitions trigger"
     measured  ``pair.complete(phase, at=t)`` on 10,000 fresh pairs of a programme with one after
@@ -155,7 +155,7 @@ memory too"
 
 Target 6: "simulating the IncluCities scenario takes at most 50 ms inside a process"
     setup     ``load_scenario("inclucities")`` (the shipped TOML file: four pairs, an eight-phase
-              lifecycle, three deadline rules, an 18-action script, most for every pair), once,
+              lifecycle, three deadline rules, an 18-entry script, most for every pair), once,
               then one ``simulate()`` to warm up, untimed; both are timed in a fresh process
               (below). Untimed: the timeline ends on 29 March 2023, in a programme extended to
               31 March 2023, with 32 phase spans, no refusals and no deadline missed; every
