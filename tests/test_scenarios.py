@@ -272,6 +272,58 @@ class TestSimulation:
         assert () == timeline.refusals
         assert pendulum.date(2020, 12, 17) == timeline.phases[0].ended_on  # 17 Sep + 91 days
 
+    def test_a_refused_completion_falls_back_to_the_plan(self) -> None:
+        """A scripted completion the rules refuse is reported, and the plan completes the phase
+        instead: the pair is not stranded."""
+        plain = self.scenario().simulate()
+        timeline = self.scenario(
+            Action(
+                on=pendulum.date(2020, 7, 1),
+                action="complete",
+                pair="brussels-saint-jean",
+                phase="matching",
+            ),
+        ).simulate()
+        assert 1 == len(timeline.refusals)
+        assert plain.phases == timeline.phases
+        assert () == timeline.unfinished
+
+    def test_delays_that_change_nothing_are_said(self) -> None:
+        """A delay of a phase the script completes, or one already over, is reported."""
+        timeline = self.scenario(
+            Action(
+                on=pendulum.date(2020, 9, 30),
+                action="complete",
+                pair="brussels-saint-jean",
+                phase="needs_assessment",
+            ),
+            Action(
+                on=pendulum.date(2020, 8, 1),
+                action="delay",
+                pair="brussels-saint-jean",
+                phase="needs_assessment",
+                offset=Offset(amount=1, unit=Unit.MONTHS),
+            ),
+            Action(
+                on=pendulum.date(2021, 12, 1),
+                action="delay",
+                pair="brussels-saint-jean",
+                phase="matching",
+                offset=Offset(amount=1, unit=Unit.MONTHS),
+            ),
+        ).simulate()
+        assert 2 == len(timeline.refusals)
+        assert "the script completes needs_assessment itself" in timeline.refusals[0]
+        assert "matching is over already" in timeline.refusals[1]
+
+    def test_suspended_for_good_is_unfinished(self) -> None:
+        """A pair suspended and never resumed is unfinished, not withdrawn."""
+        timeline = self.scenario(
+            Action(on=pendulum.date(2020, 7, 1), action="suspend", pair="brussels-saint-jean"),
+        ).simulate()
+        assert ("brussels-saint-jean",) == timeline.unfinished
+        assert "suspended" == timeline.phases[-1].status
+
     def test_refused_actions_are_reported(self) -> None:
         """A scripted action the rules refuse is reported, not fatal."""
         timeline = self.scenario(
@@ -360,7 +412,7 @@ class TestFiles:
             ),
             (
                 lambda d: d["script"][0].update(pair="nobody"),
-                "scenario.script[0].pair",
+                "script[0].pair",
                 "'nobody' is not a pair",
             ),
             (
@@ -369,6 +421,22 @@ class TestFiles:
                 "is not programme.start",
             ),
             (lambda d: d.update(colour="red"), "colour", "unknown key"),
+            (
+                lambda d: d["script"][1].update(phase="matchin"),
+                "script[1].phase",
+                "'matchin' is not a phase",
+            ),
+            (
+                lambda d: d["pairs"][1].update(key="brussels-saint-jean"),
+                "pairs[1].key",
+                "duplicate",
+            ),
+            (lambda d: d["script"][0].pop("partner"), "script[0].partner", "needs partner"),
+            (
+                lambda d: d["script"][11].update(offset="-2 months"),
+                "script[11].offset",
+                "an extension is some",
+            ),
         ],
     )
     def test_errors_name_the_key(self, change: object, where: str, problem: str) -> None:

@@ -137,10 +137,12 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"saved {written}\n")
     elif args.command == "validate":
         scenario = load_scenario(args.file)
-        out.write(
-            f"{args.file}: a valid scenario, {scenario.name!r}: {len(scenario.pairs)} pairs, "
-            f"{len(scenario.programme.lifecycle.order)} phases, {len(scenario.script)} actions\n"
+        counts = (
+            _count(len(scenario.pairs), "pair"),
+            _count(len(scenario.programme.lifecycle.order), "phase"),
+            _count(len(scenario.script), "action"),
         )
+        out.write(f"{args.file}: a valid scenario, {scenario.name!r}: {', '.join(counts)}\n")
     elif args.command == "diagram":
         from ._lifecycle import Lifecycle
 
@@ -149,6 +151,10 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         )
         out.write(x.mermaid(lifecycle))
     return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _format(timeline: Timeline, form: str) -> str | bytes:

@@ -16,8 +16,8 @@ class Slip:
         milestone: What it is: ``"programme end"``, ``"completion"``, ``"<phase> completed"``
             or ``"<deadline> due"``.
         pair: The pair, for a pair's milestone.
-        baseline, variant: Its date in each (None where it has none).
-        days: ``variant - baseline`` in days (positive: later in the variant).
+        baseline: Its date in the baseline (None where it has none).
+        variant: Its date in the variant (None where it has none).
     """
 
     milestone: str
@@ -27,6 +27,7 @@ class Slip:
 
     @property
     def days(self) -> int | None:
+        """``variant - baseline`` in days (positive: later in the variant)."""
         if self.baseline is None or self.variant is None:
             return None
         return (self.variant - self.baseline).days

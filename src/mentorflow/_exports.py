@@ -45,7 +45,7 @@ def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
                 "name": span.phase,
                 "start": _day(span.started_on),
                 "end": _day(span.ended_on),
-                "status": "withdrawn" if span.ended_on is None else "completed",
+                "status": span.status,
                 "projected": span.projected,
                 "days_late": "",
                 "revisions": "",

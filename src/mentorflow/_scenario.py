@@ -46,6 +46,20 @@ ACTIONS = (
     "milestone",
 )
 _HOUR = 17  # scripted actions happen at 17:00 on their day, in the programme's timezone
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "complete": ("pair",),
+    "visit": ("pair", "visit"),
+    "deliverable": ("pair", "deliverable"),
+    "delay": ("pair", "phase", "offset"),
+    "suspend": ("pair",),
+    "resume": ("pair",),
+    "withdraw": ("pair",),
+    "replace_partner": ("pair", "role", "partner"),
+    "request_extension": ("offset",),
+    "grant_extension": (),
+    "refuse_extension": (),
+    "milestone": ("milestone",),
+}
 
 
 @attrs.frozen(kw_only=True)
@@ -132,6 +146,19 @@ class Action:
     def __attrs_post_init__(self) -> None:
         if self.action not in ACTIONS:
             raise ValidationError("action", f"{self.action!r} is not one of {', '.join(ACTIONS)}")
+        for key in _NEEDS[self.action]:
+            if getattr(self, key) is None:
+                raise ValidationError(key, f"a {self.action} action needs {key}")
+        offset = self.offset
+        if self.action == "request_extension" and offset is not None:
+            if offset.amount <= 0 or offset.unit is Unit.WORKING_DAYS:
+                raise ValidationError(
+                    "offset", f"an extension is some days, weeks or months, not {offset}"
+                )
+            if self.pair is not None and self.phase is None:
+                raise ValidationError("phase", "an extension for one pair is of one of its phases")
+        if self.action == "delay" and offset is not None and offset.amount < 0:
+            raise ValidationError("offset", f"a delay can't be negative ({offset})")
 
 
 def _durations(value: Mapping[str, Offset]) -> Mapping[str, Offset]:
@@ -160,7 +187,11 @@ class Scenario:
     script: tuple[Action, ...] = ()
 
     def __attrs_post_init__(self) -> None:
-        keys = {p.key for p in self.pairs}
+        keys: set[str] = set()
+        for i, pair in enumerate(self.pairs):
+            if pair.key in keys:
+                raise ValidationError(f"pairs[{i}].key", f"{pair.key!r} is a duplicate")
+            keys.add(pair.key)
         order = set(self.programme.lifecycle.order)
         for phase in self.durations:
             if phase not in order:
@@ -168,6 +199,10 @@ class Scenario:
         for i, action in enumerate(self.script):
             if action.pair not in (None, "*") and action.pair not in keys:
                 raise ValidationError(f"script[{i}].pair", f"{action.pair!r} is not a pair")
+            if action.phase is not None and action.phase not in order:
+                raise ValidationError(
+                    f"script[{i}].phase", f"{action.phase!r} is not a phase of the lifecycle"
+                )
 
     def simulate(self) -> Timeline:
         """Run the scenario (see `simulate`)."""
@@ -182,9 +217,12 @@ class PhaseSpan:
     phase: str
     started_on: pendulum.Date
     ended_on: pendulum.Date | None
-    """None if the pair withdrew in it."""
+    """None if the phase never ended (see ``status``)."""
     projected: bool
     """Completed by the simulation from the planned durations, not by the script."""
+    status: str = "completed"
+    """``completed``; or, for a phase that never ended, ``withdrawn``, ``suspended`` or
+    ``unfinished`` (the pair was still in it when the simulation ended)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -225,13 +263,17 @@ class Timeline:
 
     Attributes:
         scenario: The scenario's name.
-        starts_on, ends_on, original_ends_on: The programme's dates (``ends_on`` as extended).
+        starts_on: The programme's first day.
+        ends_on: The programme's last day, as extended.
+        original_ends_on: The programme's last day before any extension.
         phases: Every pair's phases, actual and projected.
         visits: Every study visit, actual and projected.
         deadlines: Every deadline with its status at the end, and its revisions.
         extensions: The extension requests and their outcomes.
         completed_on: The day the last pair completed its last phase (None if none did).
-        refusals: Script actions the rules refused, with the reason.
+        unfinished: Pairs neither completed nor withdrawn when the simulation ended (a pair
+            suspended and never resumed): the timeline says nothing of when they would end.
+        refusals: Script actions the rules refused (and delays that changed nothing), why.
     """
 
     scenario: str
@@ -244,6 +286,7 @@ class Timeline:
     extensions: tuple[Extension, ...]
     completed_on: pendulum.Date | None
     refusals: tuple[str, ...]
+    unfinished: tuple[str, ...] = ()
 
     @property
     def missed(self) -> tuple[DeadlineRow, ...]:
@@ -380,13 +423,36 @@ class _Run:
         try:
             self._do(action, at)
         except (CommandRefused, PolicyViolation, ValidationError) as err:
+            who = action.pair or "programme"
+            self.refusals.append(f"{action.on} {action.action} ({who}): {err}")
+            if action.action == "complete" and action.pair is not None:
+                # the script's completion didn't happen: the plan completes the phase instead
+                self.scripted.discard((action.pair, action.phase))
+                if self.due.get(action.pair) is None:
+                    self._plan(action.pair, _started(programme.pair(action.pair)))
+            return
+        if action.pair is None:
+            return
+        pair = programme.pair(action.pair)
+        if action.action == "complete":
+            self._plan(action.pair, at)
+        elif action.action == "delay":
+            self._note_delay(action, pair)
+            if pair.phase == action.phase:
+                self._plan(action.pair, _started(pair))
+
+    def _note_delay(self, action: Action, pair: Pair) -> None:
+        """Say so when a delay can't change anything."""
+        if (pair.key, action.phase) in self.scripted:
             self.refusals.append(
-                f"{action.on} {action.action} ({action.pair or 'programme'}): {err}"
+                f"{action.on} delay ({pair.key}): the script completes {action.phase} itself, "
+                "so the delay changes nothing"
             )
-        if action.pair is not None and action.pair in programme.pairs:
-            pair = programme.pair(action.pair)
-            if action.action in ("complete", "delay"):  # resume re-plans in _resume
-                self._plan(action.pair, _started(pair) if action.action == "delay" else at)
+        elif any(isinstance(e, PhaseCompleted) and e.phase == action.phase for e in pair.history):
+            self.refusals.append(
+                f"{action.on} delay ({pair.key}): {action.phase} is over already, so the delay "
+                "changes nothing"
+            )
 
     def _do(self, action: Action, at: pendulum.DateTime) -> None:
         programme = self.programme
@@ -489,6 +555,10 @@ class _Run:
                 done = pair.history[-1].at.date()
                 last = done if last is None or done > last else last
             elif pair.phase in started:
+                status = {
+                    PairStatus.WITHDRAWN: "withdrawn",
+                    PairStatus.SUSPENDED: "suspended",
+                }.get(pair.status, "unfinished")
                 spans.append(
                     PhaseSpan(
                         pair=key,
@@ -496,6 +566,7 @@ class _Run:
                         started_on=started[pair.phase],
                         ended_on=None,
                         projected=False,
+                        status=status,
                     )
                 )
         # settle every deadline: check once more after the last of them
@@ -535,6 +606,11 @@ class _Run:
             extensions=programme.extensions,
             completed_on=last,
             refusals=tuple(self.refusals),
+            unfinished=tuple(
+                k
+                for k, p in programme.pairs.items()
+                if p.status in (PairStatus.ACTIVE, PairStatus.SUSPENDED)
+            ),
         )
 
 

@@ -102,7 +102,8 @@ class _Reader:
         except MentorflowError as err:
             field = getattr(err, "field", "")
             problem = getattr(err, "problem", str(err))
-            raise self.fail(f"{where}.{field}" if field else where, problem) from None
+            path = ".".join(part for part in (where, field) if part)
+            raise self.fail(path, problem) from None
 
     # -- the parts -----------------------------------------------------------------------
 
@@ -122,7 +123,7 @@ class _Reader:
         )
         name = self.get(doc, "name", "", str)
         return self.build(
-            "scenario",
+            "",
             lambda: Scenario(
                 name=name, programme=programme, pairs=pairs, durations=durations, script=script
             ),
@@ -151,6 +152,8 @@ class _Reader:
         )
         phases = self.get(table, "lifecycle", w, list, None)
         hosts = self.get(table, "visit_hosts", w, dict, None)
+        if phases is None and hosts is not None:
+            phases = list(Lifecycle.default().order)  # the default order, with these hosts
         lifecycle = (
             Lifecycle.default()
             if phases is None

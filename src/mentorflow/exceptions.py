@@ -6,7 +6,9 @@ The tree:
 MentorflowError
 ├── ValidationError (ValueError)        a value is wrong: names the field and the problem
 │   ├── DefinitionError                 a lifecycle or programme definition is invalid
-│   └── SerializationError              a stored document is wrong: names where in it
+│   ├── SerializationError              a stored document is wrong: names where in it
+│   └── ScenarioError                   a scenario file is wrong: names the file and key
+│                                       (in mentorflow.scenario)
 ├── PolicyViolation (ValueError)        an extension breaks a clause of the extension policy
 ├── UnknownPairError (KeyError)         no pair with that key in the programme
 ├── CommandRefused                      a rule refused a command; the pair is unchanged
