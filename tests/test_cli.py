@@ -126,3 +126,27 @@ def test_help_and_version() -> None:
     usage = run()
     assert 2 == usage.returncode
     assert "Traceback" not in usage.stderr
+
+
+def test_piped_into_head() -> None:
+    """`mentorflow demo | head` ends quietly: no error line, exit 0."""
+    import shlex
+
+    command = f"{shlex.quote(sys.executable)} -m mentorflow simulate inclucities | head -1"
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=120
+    )
+    assert 0 == result.returncode, result.stderr
+    assert "" == result.stderr
+
+
+def test_broken_pipe_in_process(capsys: pytest.CaptureFixture[str]) -> None:
+    """A reader that goes away (BrokenPipeError) ends the command quietly with exit 0."""
+    from mentorflow._cli import main
+
+    class GoneReader:
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    assert 0 == main(["simulate", "inclucities"], out=GoneReader())  # type: ignore[arg-type]
+    assert "" == capsys.readouterr().err

@@ -101,16 +101,28 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     stdout = out or sys.stdout
     try:
         return _run(args, stdout)
+    except BrokenPipeError:  # `mentorflow demo | head`: the reader has gone, nothing is wrong
+        _silence_stdout()
+        return 0
     except MentorflowError as err:
         print(f"mentorflow: {err}", file=sys.stderr)
     except ImportError as err:
         print(f"mentorflow: {err}", file=sys.stderr)
     except OSError as err:
-        print(f"mentorflow: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
-    except BrokenPipeError:  # pragma: no cover - e.g. `mentorflow demo | head`
-        sys.stderr.close()
-        return 0
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"mentorflow: {where}{err.strerror or err}", file=sys.stderr)
     return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so Python's flush at exit doesn't fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (embedded, captured): nothing to silence
+        pass
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
