@@ -144,11 +144,17 @@ class Lifecycle:
     )
     _successor: Mapping[str, str] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _by_phase: Mapping[str, Step] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _order: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         successor, by_phase = _validate(self.steps, self.visit_hosts)
         object.__setattr__(self, "_successor", successor)
         object.__setattr__(self, "_by_phase", by_phase)
+        order, phase = [], self.steps[0].phase
+        while phase != Phase.COMPLETED:
+            order.append(phase)
+            phase = successor[phase]
+        object.__setattr__(self, "_order", tuple(order))
 
     @classmethod
     def default(cls) -> Lifecycle:
@@ -183,11 +189,7 @@ class Lifecycle:
     @property
     def order(self) -> tuple[str, ...]:
         """The phases in the order a pair goes through them."""
-        order, phase = [], self.first
-        while phase != Phase.COMPLETED:
-            order.append(phase)
-            phase = self._successor[phase]
-        return tuple(order)
+        return self._order
 
     def step(self, phase: str) -> Step:
         """The step of ``phase``.

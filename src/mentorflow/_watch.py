@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 import heapq
 import itertools
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -32,7 +32,17 @@ from ._deadlines import (
     end_of_day,
     start_of_day,
 )
-from ._events import DeadlineApproaching, DeadlineMissed, Event, PhaseCompleted, PhaseStarted
+from ._events import (
+    DeadlineApproaching,
+    DeadlineMissed,
+    Event,
+    PairCompleted,
+    PairWithdrawn,
+    PartnerReplaced,
+    PhaseCompleted,
+    PhaseStarted,
+    VisitRecorded,
+)
 from ._lifecycle import PairStatus
 from ._model import Role
 from .exceptions import ValidationError
@@ -128,13 +138,17 @@ _PROGRAMME = ""  # the heap key of the programme's own deadlines
 class _State:
     """The watch state of one pair (or of the programme's milestones)."""
 
-    __slots__ = ("alerts", "due", "revisions", "version")
+    __slots__ = ("alerts", "completed", "due", "revisions", "seen", "started", "version")
 
-    def __init__(self, due: tuple[pendulum.Date | None, ...]) -> None:
+    def __init__(self, due: tuple[pendulum.Date | None, ...] = ()) -> None:
         self.due = due
         self.version = 0
         self.revisions: dict[str, list[DeadlineRevision]] | None = None
         self.alerts: dict[str, tuple[int, bool, bool]] | None = None  # rev, warned, missed
+        # the pair's phase dates, folded from its history as it grows (seen: events folded)
+        self.started: dict[str, pendulum.Date] = {}
+        self.completed: dict[str, pendulum.Date] = {}
+        self.seen = 0
 
 
 class DeadlineBook:
@@ -184,14 +198,28 @@ class DeadlineBook:
             return reached.date()
         return found.get(anchor)
 
-    def _pair_dues(self, pair: Pair) -> tuple[pendulum.Date | None, ...]:
-        started: dict[str, pendulum.Date] = {}
-        completed: dict[str, pendulum.Date] = {}
-        for event in pair._history:
+    def _fold(self, pair: Pair, state: _State) -> bool:
+        """Fold the pair's new events into ``state``; whether any can move a deadline or end
+        the watch (a phase started or completed, a partner or host changed, the pair left)."""
+        history = pair._history
+        moved = False
+        for event in history[state.seen :]:
             if isinstance(event, PhaseStarted):
-                started[event.phase] = event.at.date()
+                state.started[event.phase] = event.at.date()
+                moved = True
             elif isinstance(event, PhaseCompleted):
-                completed[event.phase] = event.at.date()
+                state.completed[event.phase] = event.at.date()
+                moved = True
+            elif isinstance(event, PartnerReplaced | PairWithdrawn | PairCompleted) or (
+                self._uses_host and isinstance(event, VisitRecorded)
+            ):
+                moved = True
+        state.seen = len(history)
+        return moved
+
+    def _pair_dues(self, pair: Pair) -> tuple[pendulum.Date | None, ...]:
+        state = self._pairs[pair._key]
+        started, completed = state.started, state.completed
         both = (pair._mentor.city.region, pair._mentee.city.region)
         hosts = self._hosts(pair) if self._uses_host else ()
         extensions = (
@@ -273,12 +301,17 @@ class DeadlineBook:
     # -- keeping up to date ------------------------------------------------------------
 
     def on_pair_events(self, pair: Pair, at: pendulum.DateTime) -> None:
-        """A pair was enrolled or changed: (re)compute its deadlines, then its next alert."""
+        """A pair was enrolled or changed: (re)compute its deadlines, then its next alert.
+
+        Events that can't move a deadline (a deliverable, a suspension) cost one pass over
+        the new events and nothing more."""
         state = self._pairs.get(pair._key)
         if state is None:
-            state = self._pairs[pair._key] = _State(self._pair_dues(pair))
+            state = self._pairs[pair._key] = _State()
+            self._fold(pair, state)
+            state.due = self._pair_dues(pair)
             self._push(pair._key, state)
-        else:
+        elif self._fold(pair, state):
             self._revise(pair._key, state, self._pair_dues(pair), at, None)
 
     def reach(self, name: str, at: pendulum.DateTime) -> None:
@@ -384,11 +417,10 @@ class DeadlineBook:
         if when is not None:
             heapq.heappush(self._heap, (when, next(self._tie), key, state.version))
 
-    def _met(self, key: str) -> set[str]:
+    def _met(self, key: str) -> Container[str]:
         if key == _PROGRAMME:
-            return set(self._reached)
-        history = self.programme._pairs[key]._history
-        return {e.phase for e in history if isinstance(e, PhaseCompleted)}
+            return self._reached
+        return self._pairs[key].completed
 
     def _day_start(self, ordinal: int) -> float:
         """The timestamp of the start of day ``ordinal`` in the programme's timezone (cached)."""
