@@ -30,7 +30,7 @@ from ._clock import in_zone
 from ._deadlines import DeadlineRule
 from ._extensions import ExtensionPolicy
 from ._lifecycle import Lifecycle, Step
-from ._model import Role
+from ._model import Association, City, Deliverable, Partner, Role, Theme
 from .exceptions import MentorflowError, SerializationError
 
 SCHEMA = 2
@@ -190,12 +190,157 @@ def load_event(document: object, where: str = "$") -> ev.Event:
     kind = EVENTS.get(name) if isinstance(name, str) else None
     if kind is None:
         raise SerializationError(f"{where}.type", f"{name!r} is not an event type")
+    fast = _FAST.get(kind)
+    if fast is not None:
+        event = fast(document)
+        if event is not None:
+            return event
     fields = {k: v for k, v in document.items() if k != "type"}
     try:
-        event: ev.Event = _load_fns[kind](fields, kind)
+        loaded: ev.Event = _load_fns[kind](fields, kind)
     except Exception as err:
         raise _error(err, where) from None
-    return event
+    return loaded
+
+
+# -- a fast path for events of plain fields -------------------------------------------------
+#
+# Most of a log is PhaseStarted / PhaseCompleted / PairCompleted and the like: ints, strings and
+# times. For those, checking each field's type by hand and building the event directly is
+# about 4x faster than the generated cattrs function. Anything unexpected (a missing or extra
+# key, a wrong type) returns None, and the cattrs path runs to name the problem exactly.
+
+_NONE = type(None)
+_PLAIN_NAMES: dict[str, Any] = {
+    "int": int,
+    "str": str,
+    "str | None": (str, _NONE),
+    "int | None": (int, _NONE),
+    "pendulum.DateTime": pendulum.DateTime,
+    "pendulum.Date": pendulum.Date,
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _partner(
+    city: str, country: str, subdivision: str | None, association: str, association_country: str
+) -> Partner:
+    """A partner of a log: the same few appear in many events, and values are immutable."""
+    return Partner(
+        city=City(name=city, country=country, subdivision=subdivision),
+        association=Association(name=association, country=association_country),
+    )
+
+
+def load_partner(document: object) -> Partner | None:
+    """A partner document, through the cache; None if it isn't exactly one (let cattrs say why)."""
+    try:
+        city, association = document["city"], document["association"]  # type: ignore[index]
+        if document.keys() != {"city", "association"}:  # type: ignore[attr-defined]
+            return None
+        if city.keys() != {"name", "country", "subdivision"}:
+            return None
+        if association.keys() != {"name", "country"}:
+            return None
+        return _partner(
+            city["name"],
+            city["country"],
+            city["subdivision"],
+            association["name"],
+            association["country"],
+        )
+    except (KeyError, TypeError, AttributeError, MentorflowError):
+        return None
+
+
+_ENUMS: dict[str, type[enum.Enum]] = {k.__name__: k for k in (Theme, Role, Deliverable)}
+_STRINGS = "strings"  # a tuple of strings
+_NO_BENCHMARKS = "no benchmarks"  # an empty tuple of benchmarks (others: the cattrs path)
+
+
+def _plain(declared: object) -> Any:
+    """What a field's declared type (a name or a class) checks against, if it is plain."""
+    name = declared if isinstance(declared, str) else getattr(declared, "__name__", "")
+    shown = declared if isinstance(declared, str) else str(declared)
+    if name in _ENUMS:
+        return _ENUMS[name]
+    if shown in ("tuple[str, ...]",):
+        return _STRINGS
+    if shown.replace("mentorflow._model.", "") == "tuple[Benchmark, ...]":
+        return _NO_BENCHMARKS
+    if isinstance(declared, str):
+        return _PLAIN_NAMES.get(declared)
+    if declared in (int, str, pendulum.DateTime, pendulum.Date, Partner):
+        return declared
+    if declared == "Partner":
+        return Partner
+    args = set(typing.get_args(declared))
+    if args and args <= {str, _NONE}:
+        return (str, _NONE)
+    if args and args <= {int, _NONE}:
+        return (int, _NONE)
+    return None
+
+
+def _fast_loader(kind: type[ev.Event]) -> Callable[[Mapping[str, Any]], ev.Event | None] | None:
+    import attrs
+
+    plan: list[tuple[str, Any]] = []
+    for field in attrs.fields(kind):
+        expected = _plain(field.type)
+        if expected is None:
+            return None  # nested values: the cattrs path
+        plan.append((field.name, expected))
+    names = frozenset(name for name, _ in plan) | {"type"}
+
+    def load(document: Mapping[str, Any]) -> ev.Event | None:
+        if document.keys() != names:
+            return None
+        values: dict[str, Any] = {}
+        for name, expected in plan:
+            value = document[name]
+            if expected is pendulum.DateTime:
+                if not isinstance(value, str):
+                    return None
+                try:
+                    value = _instant(value)
+                except ValueError:
+                    return None
+            elif expected is Partner:
+                value = load_partner(value)
+                if value is None:
+                    return None
+            elif expected is _STRINGS:
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    return None
+                value = tuple(value)
+            elif expected is _NO_BENCHMARKS:
+                if value != []:
+                    return None
+                value = ()
+            elif isinstance(expected, type) and issubclass(expected, enum.Enum):
+                try:
+                    value = expected(value)
+                except ValueError:
+                    return None
+            elif expected is pendulum.Date:
+                if not isinstance(value, str):
+                    return None
+                try:
+                    value = _load_date(value)
+                except ValueError:
+                    return None
+            elif not isinstance(value, expected) or isinstance(value, bool):
+                return None
+            values[name] = value
+        return kind(**values)
+
+    return load
+
+
+_FAST: dict[type[ev.Event], Callable[[Mapping[str, Any]], ev.Event | None]] = {
+    kind: loader for kind in ev.EVENT_TYPES if (loader := _fast_loader(kind)) is not None
+}
 
 
 def _describe(exc: BaseException, kind: type | None) -> str:
