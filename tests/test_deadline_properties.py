@@ -91,7 +91,7 @@ def extensions(draw: st.DrawFn, rules: list[DeadlineRule], pairs: int) -> list[t
     return out
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_extensions_move_only_dependents_and_never_earlier(data: st.DataObject) -> None:
     """Granting an extension never makes a deadline earlier, and moves only the extended
@@ -142,7 +142,7 @@ def test_extensions_move_only_dependents_and_never_earlier(data: st.DataObject) 
                 assert ext.key == revisions[-1].extension
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 @given(schedules(), couples)
 def test_due_dates_are_working_days_of_their_calendar(
     rules: list[DeadlineRule], pairs: list[tuple[int, int]]
@@ -168,7 +168,7 @@ def test_due_dates_are_working_days_of_their_calendar(
                 assert deadline.due_on <= programme.ends_on
 
 
-@settings(max_examples=40)
+@settings(max_examples=40, deadline=None)
 @given(schedules(), couples)
 def test_recomputing_twice_changes_nothing(
     rules: list[DeadlineRule], pairs: list[tuple[int, int]]
@@ -186,7 +186,7 @@ def test_recomputing_twice_changes_nothing(
     assert revisions == {k: programme.deadline(k[0], pair=k[1]).revisions for k in before}
 
 
-@settings(max_examples=40)
+@settings(max_examples=40, deadline=None)
 @given(schedules(), couples, st.lists(st.integers(0, 1200), min_size=1, max_size=8))
 def test_checks_are_idempotent(
     rules: list[DeadlineRule], pairs: list[tuple[int, int]], days: list[int]

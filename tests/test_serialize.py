@@ -32,7 +32,7 @@ VALUE_TYPES = [t for t in PUBLIC_TYPES if t not in (Programme, Pair, ManualClock
 def test_round_trip(kind: type) -> None:
     """structure(unstructure(x)) == x for every public value and event type, through JSON."""
 
-    @settings(max_examples=25)
+    @settings(max_examples=25, deadline=None)
     @given(st.from_type(kind))
     def check(value: object) -> None:
         document = json.loads(json.dumps(s.unstructure(value)))
@@ -151,7 +151,7 @@ class TestDefinitions:
             copy.country,
         )
 
-    @settings(max_examples=40)
+    @settings(max_examples=40, deadline=None)
     @given(st.from_type(Lifecycle), st.lists(st.from_type(DeadlineRule), max_size=3))
     def test_lifecycles_and_rules(self, lifecycle: Lifecycle, rules: list[DeadlineRule]) -> None:
         """Any lifecycle and any rules come back equal."""
@@ -204,7 +204,7 @@ def test_fast_path_agrees_with_cattrs(kind: type) -> None:
     """The hand-checked fast loader gives the cattrs loader's event or declines (None): for a
     document it can't vouch for, and for what it leaves to cattrs."""
 
-    @settings(max_examples=20)
+    @settings(max_examples=20, deadline=None)
     @given(st.from_type(kind))
     def check(event: Event) -> None:
         document = s.dump_event(event)

@@ -241,6 +241,6 @@ class InclucitiesOrderModel(LifecycleModel):
 
 
 TestDefaultLifecycle = LifecycleModel.TestCase
-TestDefaultLifecycle.settings = settings(stateful_step_count=150)
+TestDefaultLifecycle.settings = settings(stateful_step_count=150, deadline=None)
 TestInclucitiesLifecycle = InclucitiesOrderModel.TestCase
-TestInclucitiesLifecycle.settings = settings(stateful_step_count=150)
+TestInclucitiesLifecycle.settings = settings(stateful_step_count=150, deadline=None)

@@ -38,7 +38,7 @@ class TestStrategies:
     def test_from_type(self, kind: type) -> None:
         """``st.from_type`` works for each public type and gives instances of it."""
 
-        @settings(max_examples=10)
+        @settings(max_examples=10, deadline=None)
         @given(st.from_type(kind))
         def check(value: object) -> None:
             assert isinstance(value, kind)
@@ -52,7 +52,7 @@ class TestStrategies:
             "from hypothesis import Phase, given, settings, strategies as st\n"
             "import mentorflow\n"
             "assert 'mentorflow.testing._strategies' not in sys.modules or True\n"
-            "@settings(max_examples=3)\n"
+            "@settings(max_examples=3, deadline=None)\n"
             "@given(st.from_type(mentorflow.Pair))\n"
             "def t(pair): assert isinstance(pair, mentorflow.Pair)\n"
             "t()\n"
@@ -68,7 +68,7 @@ class TestStrategies:
         """Options narrow the draw: cities of Spain, with real subdivisions when they have one."""
         assert "ES" == city.country
 
-    @settings(max_examples=30)
+    @settings(max_examples=30, deadline=None)
     @given(programmes(pairs=2))
     def test_programmes_keep_the_invariants(self, programme: m.Programme) -> None:
         """Drawn programmes are valid: two pairs, all invariants hold."""
@@ -196,6 +196,7 @@ def test_the_stateful_base_finds_a_planted_bug() -> None:
             settings=settings(
                 max_examples=100,
                 stateful_step_count=25,
+                deadline=None,
                 database=None,
                 derandomize=True,  # the same search every run
                 phases=[Phase.generate, Phase.shrink],  # no slow "explain" phase
