@@ -25,7 +25,8 @@ from mentorflow import _exports as x
 from mentorflow._calendar import add_months
 from mentorflow._compare import compare
 from mentorflow._scenario import Action, PairSpec, ProgrammeSpec, Scenario
-from mentorflow._scenario_file import ScenarioError, load_scenario, parse_scenario, shipped
+from mentorflow._scenario_file import load_scenario, parse_scenario, shipped
+from mentorflow.exceptions import ScenarioError
 from mentorflow.testing import scenarios
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import attrs
 import pendulum
@@ -334,8 +334,6 @@ def _sort(
 
 
 # -- computing dates --------------------------------------------------------------------
-
-Anchors = Callable[[str], "pendulum.Date | None"]
 
 
 def due_date(

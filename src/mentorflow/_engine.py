@@ -218,18 +218,12 @@ class Engine:
                 break
         else:
             self._refuse(pair, cmd, refusal)  # type: ignore[arg-type]
-        events = _BUILDERS[cmd.name](pair, cmd, step.phase, dest and self.phase_of[dest])
-        programme = pair._programme
-        if programme._hooks.before_count:
-            try:
-                programme._run_before(events)
-            except Veto as veto:
-                self._refuse(pair, cmd, Refusal("vetoed", veto.reason))
-        if programme._journal is not None:
-            programme._journal(events)  # before the change: a failed write changes nothing
+        refusal = self._admit(pair, cmd, step, dest)
+        if refusal is not None:
+            self._refuse(pair, cmd, refusal)
         if dest is not None:
             pair._state = dest
-        return events
+        return cmd.events
 
     def execute_via_machine(self, pair: Pair, cmd: Command) -> Sequence[PairEvent]:
         """`execute`, through ``transitions``' own ``Event.trigger`` (the reference)."""
@@ -252,18 +246,22 @@ class Engine:
         if refusal is not None:
             cmd.refusal = refusal
             return False
-        dest = event_data.transition.dest
+        cmd.refusal = self._admit(pair, cmd, step, event_data.transition.dest)
+        return cmd.refusal is None
+
+    def _admit(self, pair: Pair, cmd: Command, step: Step, dest: str | None) -> Refusal | None:
+        """The last step before a change, the same for both executors: build the events, let
+        the before hooks see (and veto) them, and journal them while nothing has changed."""
         cmd.events = _BUILDERS[cmd.name](pair, cmd, step.phase, dest and self.phase_of[dest])
         programme = pair._programme
         if programme._hooks.before_count:
             try:
                 programme._run_before(cmd.events)
             except Veto as veto:
-                cmd.refusal = Refusal("vetoed", veto.reason)
-                return False
+                return Refusal("vetoed", veto.reason)
         if programme._journal is not None:
-            programme._journal(cmd.events)
-        return True
+            programme._journal(cmd.events)  # before the change: a failed write changes nothing
+        return None
 
     def _refuse(self, pair: Pair, cmd: Command, refusal: Refusal) -> NoReturn:
         kind = Vetoed if refusal.rule == "vetoed" else CommandRefused

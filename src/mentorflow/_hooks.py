@@ -18,7 +18,6 @@ The contract (also in the docs):
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,13 +25,11 @@ from ._events import Event
 
 Handler = Callable[[Any], object]
 
-_ids = itertools.count()
-
 
 class Subscription:
     """A registered hook; `cancel` removes it."""
 
-    __slots__ = ("_hooks", "before", "event_type", "handler", "order", "phase")
+    __slots__ = ("_hooks", "before", "event_type", "handler", "phase")
 
     def __init__(
         self,
@@ -47,7 +44,6 @@ class Subscription:
         self.handler = handler
         self.phase = phase
         self.before = before
-        self.order = next(_ids)
 
     def matches(self, event: Event) -> bool:
         """Whether this subscription wants ``event``."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import attrs
 import pendulum
 
-from ._calendar import WorkingCalendar
+from ._calendar import WorkingCalendar, calendar_for
 from ._clock import earlier
 from ._deadlines import Offset, Unit, extend
 from ._events import (
@@ -135,9 +135,9 @@ class DeadlinesMixin:
         Deadlines counted from it now count from this day.
         """
         book = self._require_book("name")
-        if name not in book._milestone_names:
+        if not book.is_milestone(name):
             raise ValidationError("name", f"{name!r} is not a milestone with a deadline")
-        if name in book._reached:
+        if book.reached(name):
             raise ValidationError("name", f"{name!r} was already reached")
         instant = self._instant(at)
         event = MilestoneReached(seq=self._seq + 1, at=instant, note=note, milestone=name)
@@ -215,7 +215,7 @@ class DeadlinesMixin:
             PolicyViolation: as for `request_extension`.
         """
         book = self._require_book("phase")
-        if phase not in book._names:
+        if not book.is_phase(phase):
             raise ValidationError("phase", f"{phase!r} is not a phase with a deadline")
         if pair is not None:
             self.pair(pair)
@@ -407,7 +407,4 @@ class DeadlinesMixin:
 
 def _minus(day: pendulum.Date, offset: Offset) -> pendulum.Date:
     """``day`` less ``offset`` (calendar arithmetic; working days count weekdays only)."""
-    return Offset(amount=-offset.amount, unit=offset.unit).after(day, _WEEKDAYS)
-
-
-_WEEKDAYS = WorkingCalendar()
+    return Offset(amount=-offset.amount, unit=offset.unit).after(day, calendar_for(()))

@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 import pendulum
 
-from ._calendar import WorkingCalendar, add_months
+from ._calendar import add_months, calendar_for
 from ._clock import ManualClock
 from ._deadlines import DeadlineRule, Offset, Unit, extend
 from ._events import PhaseCompleted, PhaseStarted, VisitRecorded
@@ -377,7 +377,8 @@ class _Run:
             return
         planned = self.scenario.durations.get(pair.phase, Offset(amount=0))
         offsets = [planned, *self.delays.get((key, pair.phase), ())]
-        end_day = extend(started.date(), offsets, _NO_HOLIDAYS)
+        # planned durations count calendar time (working days: weekdays only)
+        end_day = extend(started.date(), offsets, calendar_for(()))
         end = self._instant(end_day) if end_day > started.date() else started
         ticket = next(self.tickets)
         self.due[key] = (ticket, end)
@@ -632,7 +633,3 @@ def _visit(pair: Pair, number: int, at: pendulum.DateTime) -> StudyVisit:
     return StudyVisit(
         number=number, host=host, mode=VisitMode.IN_PERSON, starts_on=day, ends_on=day
     )
-
-
-_NO_HOLIDAYS = WorkingCalendar()
-"""Planned durations count calendar time (working days: weekdays only)."""

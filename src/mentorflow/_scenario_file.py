@@ -21,14 +21,10 @@ from ._extensions import ExtensionPolicy
 from ._lifecycle import Lifecycle
 from ._model import Association, City, Deliverable, Partner, Role, StudyVisit, Theme
 from ._scenario import ACTIONS, Action, PairSpec, ProgrammeSpec, Scenario
-from .exceptions import MentorflowError, ValidationError
+from .exceptions import MentorflowError, ScenarioError
 
 T = TypeVar("T")
 _OFFSET = re.compile(r"\s*(-?\d+)\s+(day|week|month|working day)s?\s*")
-
-
-class ScenarioError(ValidationError):
-    """A scenario file is wrong: ``field`` names the file and the key, ``problem`` what is wrong."""
 
 
 def shipped() -> dict[str, Path]:

@@ -234,14 +234,14 @@ def _partner(
 
 def load_partner(document: object) -> Partner | None:
     """A partner document, through the cache; None if it isn't exactly one (let cattrs say why)."""
+    if not isinstance(document, dict) or document.keys() != {"city", "association"}:
+        return None
+    city, association = document["city"], document["association"]
+    if not isinstance(city, dict) or city.keys() != {"name", "country", "subdivision"}:
+        return None
+    if not isinstance(association, dict) or association.keys() != {"name", "country"}:
+        return None
     try:
-        city, association = document["city"], document["association"]  # type: ignore[index]
-        if document.keys() != {"city", "association"}:  # type: ignore[attr-defined]
-            return None
-        if city.keys() != {"name", "country", "subdivision"}:
-            return None
-        if association.keys() != {"name", "country"}:
-            return None
         return _partner(
             city["name"],
             city["country"],
@@ -249,7 +249,7 @@ def load_partner(document: object) -> Partner | None:
             association["name"],
             association["country"],
         )
-    except (KeyError, TypeError, AttributeError, MentorflowError):
+    except (TypeError, MentorflowError):  # unhashable or invalid values: the cattrs path
         return None
 
 

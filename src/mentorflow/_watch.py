@@ -367,6 +367,18 @@ class DeadlineBook:
 
     # -- reading -----------------------------------------------------------------------
 
+    def is_milestone(self, name: str) -> bool:
+        """Whether ``name`` is a programme milestone with a deadline rule."""
+        return name in self._milestone_names
+
+    def is_phase(self, name: str) -> bool:
+        """Whether ``name`` is a phase with a deadline rule."""
+        return name in self._names
+
+    def reached(self, name: str) -> bool:
+        """Whether milestone ``name`` was reached."""
+        return name in self._reached
+
     def deadline(self, name: str, pair: str | None) -> Deadline:
         """One deadline as it stands."""
         if pair is None:

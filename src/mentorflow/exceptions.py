@@ -8,7 +8,6 @@ MentorflowError
 │   ├── DefinitionError                 a lifecycle or programme definition is invalid
 │   ├── SerializationError              a stored document is wrong: names where in it
 │   └── ScenarioError                   a scenario file is wrong: names the file and key
-│                                       (in mentorflow.scenario)
 ├── PolicyViolation (ValueError)        an extension breaks a clause of the extension policy
 ├── UnknownPairError (KeyError)         no pair with that key in the programme
 ├── CommandRefused                      a rule refused a command; the pair is unchanged
@@ -44,6 +43,7 @@ __all__ = [
     "MentorflowError",
     "PolicyViolation",
     "ReplayError",
+    "ScenarioError",
     "SerializationError",
     "StoreError",
     "UnknownPairError",
@@ -100,6 +100,10 @@ class PolicyViolation(MentorflowError, ValueError):
 
 class SerializationError(ValidationError):
     """A document can't be read: ``field`` says where in it (``$.events[3].at``)."""
+
+
+class ScenarioError(ValidationError):
+    """A scenario file is wrong: ``field`` names the file and the key, ``problem`` what is wrong."""
 
 
 class StoreError(MentorflowError):

@@ -39,10 +39,10 @@ from ._scenario import Scenario as Scenario
 from ._scenario import Timeline as Timeline
 from ._scenario import VisitRow as VisitRow
 from ._scenario import simulate as simulate
-from ._scenario_file import ScenarioError as ScenarioError
 from ._scenario_file import load_scenario as load_scenario
 from ._scenario_file import parse_scenario as parse_scenario
 from ._scenario_file import shipped as shipped
+from .exceptions import ScenarioError as ScenarioError
 
 __all__ = [
     "ACTIONS",

@@ -19,17 +19,6 @@ from .._programme import Programme
 from ..exceptions import CommandRefused, PolicyViolation
 from ._strategies import benchmarks, partners
 
-NAMES = (
-    "complete",
-    "record_visit",
-    "register_deliverable",
-    "define_benchmarks",
-    "suspend",
-    "resume",
-    "withdraw",
-    "replace_partner",
-)
-
 
 @attrs.frozen
 class Command:

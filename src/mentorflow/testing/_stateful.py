@@ -13,7 +13,7 @@ from .._clock import ManualClock
 from .._deadlines import DeadlineRule
 from .._extensions import Extension, ExtensionStatus
 from .._lifecycle import Lifecycle
-from .._model import Partner, Theme
+from .._model import Theme
 from .._programme import Programme
 from ..exceptions import CommandRefused, PolicyViolation
 from ._commands import Command, commands, extension_requests
@@ -74,7 +74,6 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
             deadlines=self.deadlines,
         )
         self.steps: list[str] = []
-        self._partners: list[Partner] = []
 
     # -- setting up --------------------------------------------------------------------
 
