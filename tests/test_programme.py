@@ -171,10 +171,26 @@ class TestClock:
         assert (programme.now().hour, programme.now().timezone_name) == (10, TZ)
 
     def test_system_clock(self) -> None:
-        """The system clock returns an aware UTC time."""
+        """The system clock returns an aware time in its zone (UTC unless told otherwise)."""
         now = SystemClock().now()
-        assert now.timezone_name == "UTC"
-        assert repr(SystemClock()) == "SystemClock()"
+        assert "UTC" == now.timezone_name
+        assert "SystemClock('UTC')" == repr(SystemClock())
+        riga = SystemClock("Europe/Riga").now()
+        assert "Europe/Riga" == riga.timezone_name
+        assert abs(riga.timestamp() - now.timestamp()) < 60
+        with pytest.raises(ValidationError, match="timezone"):
+            SystemClock("Mars/Olympus")
+
+    def test_default_clock_speaks_the_programme_zone(self) -> None:
+        """A programme's default clock gives times in the programme's zone already."""
+        programme = Programme(
+            "p",
+            starts_on=pendulum.date(2020, 1, 1),
+            ends_on=pendulum.date(2020, 2, 1),
+            timezone=TZ,
+        )
+        assert TZ == programme.clock.now().timezone_name
+        assert programme.clock.now().tzinfo is programme.timezone
 
     def test_bad_clock_output(self) -> None:
         """A clock returning a naive time is refused when used."""

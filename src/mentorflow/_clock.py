@@ -21,14 +21,24 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """The real clock, in UTC. The default clock of a `Programme`."""
+    """The real clock. A `Programme` without a clock gets one in its own timezone.
+
+    Args:
+        timezone: The IANA zone its times are given in (default UTC).
+    """
+
+    def __init__(self, timezone: str = "UTC") -> None:
+        try:
+            self._tz = pendulum.timezone(timezone)
+        except Exception:  # pendulum raises several kinds for unknown names
+            raise ValidationError("timezone", f"{timezone!r} is not an IANA timezone") from None
 
     def now(self) -> pendulum.DateTime:
-        """The wall-clock time now, in UTC."""
-        return pendulum.now("UTC")
+        """The wall-clock time now, in the clock's timezone."""
+        return in_zone(dt.datetime.now(dt.UTC), self._tz)
 
     def __repr__(self) -> str:
-        return "SystemClock()"
+        return f"SystemClock({self._tz.name!r})"
 
 
 class ManualClock:

@@ -75,7 +75,8 @@ class Programme(DeadlinesMixin):
         ends_on: Last day of the programme (extensions move it).
         timezone: IANA name; every timestamp is converted to it. Default ``"UTC"``.
         lifecycle: The pairs' lifecycle; default `Lifecycle.default`.
-        clock: Where "now" comes from when a command has no ``at``; default the system clock.
+        clock: Where "now" comes from when a command has no ``at``; default the system clock,
+            in the programme's timezone.
         coordinator: Who leads the programme, e.g. ``"CEMR"``.
         funding_reference: The grant, e.g. ``"AMIF-2018-AG-INTE no. 863770"``.
         country: ISO code of the programme's country (its public holidays count for
@@ -153,7 +154,8 @@ class Programme(DeadlinesMixin):
             raise DefinitionError(
                 "lifecycle", f"must be a Lifecycle, not {type(lifecycle).__name__}"
             )
-        clock = SystemClock() if clock is None else clock
+        # the default clock reads the time in the programme's zone: no conversion per command
+        clock = SystemClock(timezone) if clock is None else clock
         if not isinstance(clock, Clock):
             raise DefinitionError("clock", "must have a now() method returning a DateTime")
         self._clock = clock
