@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
+from typing import Any
 
 import attrs
 
@@ -156,6 +157,12 @@ class Lifecycle:
             phase = successor[phase]
         object.__setattr__(self, "_order", tuple(order))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled as its definition (Monte Carlo workers get scenarios pickled); the mapping
+        # proxies that keep it read-only don't pickle, and unpickling validates it again
+        hosts = None if self.visit_hosts is None else dict(self.visit_hosts)
+        return (_unpickle, (self.steps, hosts))
+
     @classmethod
     def default(cls) -> Lifecycle:
         """The default order: needs assessment, matching, three study visits, transfer
@@ -294,3 +301,7 @@ def _validate(
             f"{len(visits)} study visit phases",
         )
     return successor, by_phase
+
+
+def _unpickle(steps: tuple[Step, ...], hosts: Mapping[Role, int] | None) -> Lifecycle:
+    return Lifecycle(steps=steps, visit_hosts=hosts)

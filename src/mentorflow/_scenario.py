@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import itertools
-from collections.abc import Mapping
+import random
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -22,6 +23,7 @@ import pendulum
 from ._calendar import add_months, calendar_for
 from ._clock import ManualClock
 from ._deadlines import DeadlineRule, Offset, Unit, extend
+from ._distributions import Distribution
 from ._events import PhaseCompleted, PhaseStarted, VisitRecorded
 from ._extensions import Extension, ExtensionPolicy
 from ._lifecycle import Lifecycle, PairStatus
@@ -133,7 +135,7 @@ class Action:
     action: str
     pair: str | None = None
     phase: str | None = None
-    offset: Offset | None = None
+    offset: Offset | Distribution | None = None
     visit: StudyVisit | None = None
     deliverable: Deliverable | None = None
     role: Role | None = None
@@ -150,21 +152,31 @@ class Action:
             if getattr(self, key) is None:
                 raise ValidationError(key, f"a {self.action} action needs {key}")
         offset = self.offset
-        if self.action == "request_extension" and offset is not None:
+        if isinstance(offset, Distribution) and self.action != "delay":
+            raise ValidationError(
+                "offset", f"only a delay can be uncertain; a {self.action} takes an Offset"
+            )
+        if self.action == "request_extension" and isinstance(offset, Offset):
             if offset.amount <= 0 or offset.unit is Unit.WORKING_DAYS:
                 raise ValidationError(
                     "offset", f"an extension is some days, weeks or months, not {offset}"
                 )
             if self.pair is not None and self.phase is None:
                 raise ValidationError("phase", "an extension for one pair is of one of its phases")
-        if self.action == "delay" and offset is not None and offset.amount < 0:
+        if self.action == "delay" and isinstance(offset, Offset) and offset.amount < 0:
             raise ValidationError("offset", f"a delay can't be negative ({offset})")
 
 
-def _durations(value: Mapping[str, Offset]) -> Mapping[str, Offset]:
+def _durations(
+    value: Mapping[str, Offset | Distribution],
+) -> Mapping[str, Offset | Distribution]:
     for phase, offset in value.items():
+        if isinstance(offset, Distribution):
+            continue  # its amounts are checked when it is made
         if not isinstance(offset, Offset) or offset.amount < 0:
-            raise ValidationError(f"durations.{phase}", f"must be an Offset >= 0, not {offset!r}")
+            raise ValidationError(
+                f"durations.{phase}", f"must be an Offset >= 0 or a Distribution, not {offset!r}"
+            )
     return dict(value)
 
 
@@ -176,14 +188,20 @@ class Scenario:
         name: What the scenario is called.
         programme: The programme's definition.
         pairs: The pairs, enrolled at the programme's start.
-        durations: The planned duration of each phase; a phase without one takes no time.
-        script: The dated actions, in any order (same-day actions keep their order).
+        durations: The planned duration of each phase; a phase without one takes no time. A
+            `Distribution` makes it uncertain: `montecarlo` samples it, once per pair and run;
+            `simulate` takes its median.
+        script: The dated actions, in any order (same-day actions keep their order). A delay's
+            offset may be a `Distribution` too (sampled once per run, even for ``pair="*"``: a
+            shared cause delays every pair alike).
     """
 
     name: str
     programme: ProgrammeSpec
     pairs: tuple[PairSpec, ...]
-    durations: Mapping[str, Offset] = attrs.field(factory=dict, converter=_durations, hash=False)
+    durations: Mapping[str, Offset | Distribution] = attrs.field(
+        factory=dict, converter=_durations, hash=False
+    )
     script: tuple[Action, ...] = ()
 
     def __attrs_post_init__(self) -> None:
@@ -207,6 +225,12 @@ class Scenario:
     def simulate(self) -> Timeline:
         """Run the scenario (see `simulate`)."""
         return simulate(self)
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether any duration or delay is a `Distribution` that can give more than one amount."""
+        amounts = [*self.durations.values(), *(a.offset for a in self.script)]
+        return any(isinstance(a, Distribution) and a.bounds[0] != a.bounds[1] for a in amounts)
 
 
 @attrs.frozen(kw_only=True)
@@ -314,15 +338,22 @@ class Timeline:
 # -- the simulation ------------------------------------------------------------------------
 
 
-def simulate(scenario: Scenario) -> Timeline:
-    """Drive a real programme through ``scenario`` on a virtual clock; return its timeline."""
-    return _Run(scenario).run()
+def simulate(scenario: Scenario, *, rng: random.Random | None = None) -> Timeline:
+    """Drive a real programme through ``scenario`` on a virtual clock; return its timeline.
+
+    Args:
+        scenario: What to simulate.
+        rng: Where uncertain durations and delays draw their luck (one uniform number per
+            pair and phase, then one per delay, in that order). Without one, each takes its
+            median.
+    """
+    return _Run(scenario, rng).run()
 
 
 class _Run:
     """One simulation: a programme, a clock, and a queue of things to do, in time order."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, rng: random.Random | None = None) -> None:
         self.scenario = scenario
         spec = scenario.programme
         self.tz = pendulum.timezone(spec.timezone)
@@ -335,6 +366,7 @@ class _Run:
         self.order = itertools.count()
         self.scripted: set[tuple[str | None, str | None]] = set()
         self.delays: dict[tuple[str, str], list[Offset]] = {}
+        self.planned = self._draw(rng)
         self.due: dict[str, tuple[int, pendulum.DateTime]] = {}  # pair -> (ticket, planned end)
         self.tickets = itertools.count(1)
         self.suspended_at: dict[str, pendulum.DateTime] = {}
@@ -349,13 +381,38 @@ class _Run:
                 topic=pair.topic,
                 at=start,
             )
-        for action in scenario.script:
+        for index, action in enumerate(scenario.script):
+            drawn = self.planned.get(("script", str(index)))
             for expanded in self._expand(action):
-                self._push(self._instant(expanded.on), 0, expanded)
+                self._push(self._instant(expanded.on), 0, (expanded, drawn))
                 if expanded.action == "complete":
                     self.scripted.add((expanded.pair, expanded.phase))
         for key in self.programme.pairs:
             self._plan(key, start)
+
+    def _draw(self, rng: random.Random | None) -> dict[tuple[str, str], tuple[Offset, ...]]:
+        """Every pair's phase durations and every delay's offsets, drawn from ``rng``.
+
+        One uniform number per slot whether or not the slot is uncertain, always in the same
+        order, so a slot's luck doesn't depend on what the other slots are.
+        """
+        draw: Callable[[], float] = _median if rng is None else rng.random
+        durations = self.scenario.durations
+        planned: dict[tuple[str, str], tuple[Offset, ...]] = {}
+        for pair in self.scenario.pairs:
+            for phase in self.scenario.programme.lifecycle.order:
+                u = draw()
+                amount = durations.get(phase)
+                if isinstance(amount, Distribution):
+                    planned[(pair.key, phase)] = amount.offsets(u)
+                elif amount is not None:
+                    planned[(pair.key, phase)] = (amount,)
+        for index, action in enumerate(self.scenario.script):
+            if action.action == "delay":
+                u = draw()
+                if isinstance(action.offset, Distribution):
+                    planned[("script", str(index))] = action.offset.offsets(u)
+        return planned
 
     def _expand(self, action: Action) -> list[Action]:
         if action.pair != "*":
@@ -375,8 +432,10 @@ class _Run:
         if pair.status is not PairStatus.ACTIVE or (key, pair.phase) in self.scripted:
             self.due.pop(key, None)
             return
-        planned = self.scenario.durations.get(pair.phase, Offset(amount=0))
-        offsets = [planned, *self.delays.get((key, pair.phase), ())]
+        offsets = [
+            *self.planned.get((key, pair.phase), ()),
+            *self.delays.get((key, pair.phase), ()),
+        ]
         # planned durations count calendar time (working days: weekdays only)
         end_day = extend(started.date(), offsets, calendar_for(()))
         end = self._instant(end_day) if end_day > started.date() else started
@@ -390,8 +449,8 @@ class _Run:
             if at > self.clock.now():
                 self.clock.set(at)
                 self.programme.check_deadlines()
-            if isinstance(payload, Action):
-                self._act(payload)
+            if isinstance(payload[0], Action):
+                self._act(*payload)
             else:
                 self._project(*payload[1:])
         return self._timeline()
@@ -418,11 +477,11 @@ class _Run:
         self.projected.add((key, phase))
         self._plan(key, at)
 
-    def _act(self, action: Action) -> None:
+    def _act(self, action: Action, drawn: tuple[Offset, ...] | None) -> None:
         at = self.clock.now()
         programme = self.programme
         try:
-            self._do(action, at)
+            self._do(action, at, drawn)
         except (CommandRefused, PolicyViolation, ValidationError) as err:
             who = action.pair or "programme"
             self.refusals.append(f"{action.on} {action.action} ({who}): {err}")
@@ -455,7 +514,7 @@ class _Run:
                 "changes nothing"
             )
 
-    def _do(self, action: Action, at: pendulum.DateTime) -> None:
+    def _do(self, action: Action, at: pendulum.DateTime, drawn: tuple[Offset, ...] | None) -> None:
         programme = self.programme
         pair = programme.pair(action.pair) if action.pair is not None else None
         name = action.action
@@ -466,7 +525,13 @@ class _Run:
         elif name == "deliverable" and pair is not None and action.deliverable is not None:
             pair.register_deliverable(action.deliverable, at=at, note=action.note)
         elif name == "delay" and pair is not None and action.offset is not None:
-            self.delays.setdefault((pair.key, action.phase or pair.phase), []).append(action.offset)
+            if drawn is None:
+                drawn = (
+                    action.offset.offsets(0.5)
+                    if isinstance(action.offset, Distribution)
+                    else (action.offset,)
+                )
+            self.delays.setdefault((pair.key, action.phase or pair.phase), []).extend(drawn)
         elif name == "suspend" and pair is not None:
             pair.suspend(at=at, note=action.note)
             self.suspended_at[pair.key] = at
@@ -481,7 +546,7 @@ class _Run:
             self.due.pop(pair.key, None)
         elif name == "replace_partner" and pair is not None and action.role and action.partner:
             pair.replace_partner(action.role, action.partner, at=at, note=action.note)
-        elif name == "request_extension" and action.offset is not None:
+        elif name == "request_extension" and isinstance(action.offset, Offset):
             if action.phase is not None:
                 programme._require_book("phase")
             reason = action.reason or action.note or "scenario"
@@ -613,6 +678,10 @@ class _Run:
                 if p.status in (PairStatus.ACTIVE, PairStatus.SUSPENDED)
             ),
         )
+
+
+def _median() -> float:
+    return 0.5
 
 
 def _started(pair: Pair) -> pendulum.DateTime:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import pendulum
 
 from ._deadlines import DeadlineRule, Offset, Unit
+from ._distributions import KINDS, Distribution, Empirical, Fixed, Triangular, Uniform
 from ._extensions import ExtensionPolicy
 from ._lifecycle import Lifecycle
 from ._model import Association, City, Deliverable, Partner, Role, StudyVisit, Theme
@@ -25,6 +26,13 @@ from .exceptions import MentorflowError, ScenarioError
 
 T = TypeVar("T")
 _OFFSET = re.compile(r"\s*(-?\d+)\s+(day|week|month|working day)s?\s*")
+_AMOUNT = re.compile(r"\s*(\d+(?:\.\d+)?)\s+(day|week|month|working day)s?\s*")
+_SHAPES = {
+    "fixed": "'7 months'",
+    "uniform": "[low, high]",
+    "triangular": "[low, mode, high]",
+    "empirical": "[observed, ...]",
+}
 
 
 def shipped() -> dict[str, Path]:
@@ -110,7 +118,7 @@ class _Reader:
             self.pair(p, f"pairs[{i}].") for i, p in enumerate(self.get(doc, "pairs", "", list))
         )
         durations = {
-            phase: self.offset(text, f"durations.{phase}")
+            phase: self.uncertain(text, f"durations.{phase}")
             for phase, text in self.get(doc, "durations", "", dict, {}).items()
         }
         script = tuple(
@@ -290,7 +298,11 @@ class _Reader:
             for key in ("pair", "phase", "by", "reason", "milestone", "note")
         }
         if "offset" in table:
-            kwargs["offset"] = self.offset(table["offset"], f"{w}offset")
+            kwargs["offset"] = (
+                self.uncertain(table["offset"], f"{w}offset")
+                if kind == "delay"
+                else self.offset(table["offset"], f"{w}offset")
+            )
         if "deliverable" in table:
             kwargs["deliverable"] = self.enum(table, "deliverable", w, Deliverable)
         if "role" in table:
@@ -332,6 +344,54 @@ class _Reader:
             )
         amount, unit = int(match[1]), match[2].replace(" ", "_") + "s"
         return Offset(amount=amount, unit=Unit(unit))
+
+    def uncertain(self, value: Any, where: str) -> Offset | Distribution:
+        """An amount that may be uncertain: ``"7 months"``, ``"7.5 months"``, or a one-key
+        table naming a distribution: ``{ triangular = ["5 months", "7 months", "10 months"] }``.
+        """
+        if isinstance(value, str):
+            if _OFFSET.fullmatch(value):
+                return self.offset(value, where)
+            amount, unit = self.amount(value, where)
+            return self.build(where, lambda: Fixed(amount, unit=unit))
+        if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in KINDS:
+            shapes = ", ".join(f"{{ {k} = {v} }}" for k, v in _SHAPES.items())
+            raise self.fail(
+                where, f"{value!r} is not an amount like '3 months' nor one of {shapes}"
+            )
+        ((name, raw),) = value.items()
+        where = f"{where}.{name}"
+        texts = [raw] if name == "fixed" else raw
+        if not isinstance(texts, list) or (name == "fixed" and not isinstance(raw, str)):
+            raise self.fail(where, f"must be {_SHAPES[name]}, not {raw!r}")
+        if name in ("uniform", "triangular") and len(texts) != len(_SHAPES[name].split(",")):
+            raise self.fail(where, f"must be {_SHAPES[name]}, not {raw!r}")
+        amounts = [self.amount(text, f"{where}[{i}]") for i, text in enumerate(texts)]
+        units = {unit for _, unit in amounts}
+        if len(units) > 1:
+            raise self.fail(
+                where, f"mixes units ({', '.join(sorted(u.value for u in units))}); use one"
+            )
+        numbers = [number for number, _ in amounts]
+        unit = amounts[0][1] if amounts else Unit.DAYS
+        kinds: dict[str, Callable[[], Distribution]] = {
+            "fixed": lambda: Fixed(numbers[0], unit=unit),
+            "uniform": lambda: Uniform(*numbers, unit=unit),
+            "triangular": lambda: Triangular(*numbers, unit=unit),
+            "empirical": lambda: Empirical(numbers, unit=unit),
+        }
+        return self.build(where, kinds[name])
+
+    def amount(self, text: Any, where: str) -> tuple[float, Unit]:
+        match = _AMOUNT.fullmatch(text) if isinstance(text, str) else None
+        if match is None:
+            raise self.fail(
+                where, f"{text!r} is not an amount like '3 months', '4.5 weeks', '10 working days'"
+            )
+        number = float(match[1])
+        return (int(number) if number.is_integer() else number), Unit(
+            match[2].replace(" ", "_") + "s"
+        )
 
     def enum(self, table: Mapping[str, Any], key: str, w: str, kind: type[T]) -> T:
         value = self.get(table, key, w, str)

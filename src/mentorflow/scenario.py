@@ -20,6 +20,11 @@ Examples:
 from ._compare import Comparison as Comparison
 from ._compare import Slip as Slip
 from ._compare import compare as compare
+from ._distributions import Distribution as Distribution
+from ._distributions import Empirical as Empirical
+from ._distributions import Fixed as Fixed
+from ._distributions import Triangular as Triangular
+from ._distributions import Uniform as Uniform
 from ._exports import comparison_json as comparison_json
 from ._exports import comparison_table as comparison_table
 from ._exports import mermaid as mermaid
@@ -27,8 +32,13 @@ from ._exports import timeline_rows as timeline_rows
 from ._exports import timeline_table as timeline_table
 from ._exports import to_csv as to_csv
 from ._exports import to_json as to_json
+from ._forecast import DeadlineOdds as DeadlineOdds
+from ._forecast import Forecast as Forecast
+from ._forecast import Spread as Spread
 from ._gantt import gantt as gantt
 from ._ics import to_ics as to_ics
+from ._montecarlo import Progress as Progress
+from ._montecarlo import montecarlo as montecarlo
 from ._scenario import ACTIONS as ACTIONS
 from ._scenario import Action as Action
 from ._scenario import DeadlineRow as DeadlineRow
@@ -48,14 +58,23 @@ __all__ = [
     "ACTIONS",
     "Action",
     "Comparison",
+    "DeadlineOdds",
     "DeadlineRow",
+    "Distribution",
+    "Empirical",
+    "Fixed",
+    "Forecast",
     "PairSpec",
     "PhaseSpan",
     "ProgrammeSpec",
+    "Progress",
     "Scenario",
     "ScenarioError",
     "Slip",
+    "Spread",
     "Timeline",
+    "Triangular",
+    "Uniform",
     "VisitRow",
     "compare",
     "comparison_json",
@@ -63,6 +82,7 @@ __all__ = [
     "gantt",
     "load_scenario",
     "mermaid",
+    "montecarlo",
     "parse_scenario",
     "shipped",
     "simulate",
