@@ -354,11 +354,25 @@ def due_date(
     elif anchor_value is None:
         return None
     else:
-        day = rule.offset.after(anchor_value, calendar)
+        day = _shift(rule, anchor_value, calendar)
     day = calendar.roll_forward(extend(day, extensions, calendar))
     if rule.capped and day > end:
         day = calendar.roll_back(end)
     return day
+
+
+def _shift(rule: DeadlineRule, day: pendulum.Date, calendar: WorkingCalendar) -> pendulum.Date:
+    """``day`` moved by the rule's offset: ``rule.offset.after(day, calendar)`` without building
+    the `Offset` (due dates are recomputed after every phase that moves them)."""
+    if rule.days is not None:
+        return pendulum.Date.fromordinal(day.toordinal() + rule.days)
+    if rule.weeks is not None:
+        return pendulum.Date.fromordinal(day.toordinal() + 7 * rule.weeks)
+    if rule.months is not None:
+        return add_months(day, rule.months)
+    if rule.working_days is not None:
+        return calendar.add_working_days(day, rule.working_days)
+    return day  # no offset: the anchor's own day
 
 
 def end_of_day(day: pendulum.Date, tz: pendulum.Timezone) -> pendulum.DateTime:

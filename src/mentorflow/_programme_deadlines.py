@@ -94,8 +94,10 @@ class DeadlinesMixin:
         lapsed: list[tuple[Extension, pendulum.DateTime, str]] = []
         events: list[Event] = []
         for ext in self._extensions:
+            if ext.status is not ExtensionStatus.REQUESTED:
+                continue  # decided: nothing can lapse (and no need to date its window)
             due = ext.answer_due(self._policy_for(ext))
-            if ext.status is ExtensionStatus.REQUESTED and earlier(due, instant):
+            if earlier(due, instant):
                 reason = (
                     f"no answer within {self._policy_for(ext).response_days} days "
                     f"(lapsed on {due.to_date_string()})"

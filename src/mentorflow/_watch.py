@@ -129,7 +129,8 @@ class Deadline:
         """For a deadline met late, by how many days; 0 if on time; None if not met."""
         if self.met_at is None or self.due_on is None:
             return None
-        return max(0, (self.met_at.date() - self.due_on).days)
+        # ordinals: pendulum's date subtraction builds an Interval, ~10x slower
+        return max(0, self.met_at.date().toordinal() - self.due_on.toordinal())
 
 
 _PROGRAMME = ""  # the heap key of the programme's own deadlines
@@ -161,6 +162,12 @@ class DeadlineBook:
         self._names = {rule.name: i for i, rule in enumerate(schedule.phases)}
         self._milestone_names = {rule.name: i for i, rule in enumerate(schedule.milestones)}
         self._uses_host = any(r.calendar is CalendarBasis.HOST for r in schedule.phases)
+        # what a pair's due dates are computed from: the memo is keyed on these alone, so a
+        # phase that no rule counts from can start or complete without a recomputation
+        self._host_phases = tuple(
+            r.name for r in schedule.phases if r.calendar is CalendarBasis.HOST
+        )
+        self._reads_started, self._reads_completed = _pair_inputs(schedule)
         self._memo: dict[tuple[Any, ...], tuple[pendulum.Date | None, ...]] = {}
         self._reached: dict[str, pendulum.DateTime] = {}
         self._extensions: dict[tuple[str | None, str | None], list[Offset]] = {}
@@ -168,6 +175,7 @@ class DeadlineBook:
         self._heap: list[tuple[float, int, str, int]] = []
         self._tie = itertools.count()
         self._day_starts: dict[int, float] = {}
+        self._day_ends: dict[int, pendulum.DateTime] = {}
         self._milestones = _State(self._milestone_dues())
         self._push(_PROGRAMME, self._milestones)
 
@@ -227,7 +235,13 @@ class DeadlineBook:
             if self._extensions
             else ()
         )
-        key = (both, hosts, tuple(started.items()), tuple(completed.items()), extensions)
+        key = (
+            both,
+            hosts,
+            tuple(started.get(phase) for phase in self._reads_started),
+            tuple(completed.get(phase) for phase in self._reads_completed),
+            extensions,
+        )
         found = self._memo.get(key)
         if found is None:
             found = self._compute(pair, started, completed, both, dict(hosts))
@@ -241,9 +255,10 @@ class DeadlineBook:
         return (*every, *self._extensions.get((phase, pair), ()))
 
     def _hosts(self, pair: Pair) -> tuple[tuple[str, str], ...]:
+        """The hosting region of each phase whose deadline counts the host's working days."""
         lifecycle = self.schedule.lifecycle
         hosts = []
-        for phase in lifecycle.order:
+        for phase in self._host_phases:
             visit = lifecycle.step(phase).visit
             recorded = pair._visits.get(visit) if visit is not None else None
             role = recorded.host if recorded is not None else Role.MENTEE
@@ -415,7 +430,7 @@ class DeadlineBook:
             name=rule.name,
             pair=None if key == _PROGRAMME else key,
             due_on=due,
-            due_at=None if due is None else end_of_day(due, programme._tz),
+            due_at=None if due is None else self._day_end(due),
             lead_days=rule.lead_days,
             met_at=met,
             revisions=tuple((state.revisions or {}).get(rule.name, ())),
@@ -443,8 +458,19 @@ class DeadlineBook:
             found = self._day_starts[ordinal] = start.timestamp()
         return found
 
-    def _open(self, key: str, state: _State) -> Iterator[_Open]:
-        """The deadlines of ``key`` that may still need an alert, with what was sent."""
+    def _day_end(self, day: pendulum.Date) -> pendulum.DateTime:
+        """The last instant of ``day`` in the programme's timezone (cached)."""
+        ordinal = day.toordinal()
+        found = self._day_ends.get(ordinal)
+        if found is None:
+            found = self._day_ends[ordinal] = end_of_day(day, self.programme._tz)
+        return found
+
+    def _unsent(
+        self, key: str, state: _State
+    ) -> Iterator[tuple[DeadlineRule, pendulum.Date, int, bool]]:
+        """The deadlines of ``key`` that may still need an alert: each with its revision and
+        whether its warning was sent for that revision."""
         if key != _PROGRAMME:
             status = self.programme._pairs[key].status
             if status in (PairStatus.WITHDRAWN, PairStatus.COMPLETED):
@@ -462,16 +488,27 @@ class DeadlineBook:
                 warned = missed = False
             if missed:
                 continue
+            yield rule, due, revision, warned
+
+    def _open(self, key: str, state: _State) -> Iterator[_Open]:
+        """The deadlines of ``key`` that may still need an alert, with what was sent."""
+        for rule, due, revision, warned in self._unsent(key, state):
             ordinal = due.toordinal()
             warn = self._day_start(ordinal - rule.lead_days) if rule.lead_days else None
             yield _Open(rule, due, revision, warned, warn, self._day_start(ordinal + 1))
 
     def _next_alert(self, key: str, state: _State) -> float | None:
         """The timestamp of the next alert the deadlines of ``key`` need, if any."""
+        # run after every change of every pair: only the one instant each deadline needs next
+        # is worked out (no `_Open` views)
         soonest: float | None = None
-        for item in self._open(key, state):
-            when = item.warn_at if item.warn_at is not None and not item.warned else item.miss_at
-            soonest = when if soonest is None else min(soonest, when)
+        for rule, due, _, warned in self._unsent(key, state):
+            if rule.lead_days and not warned:
+                when = self._day_start(due.toordinal() - rule.lead_days)
+            else:
+                when = self._day_start(due.toordinal() + 1)
+            if soonest is None or when < soonest:
+                soonest = when
         return soonest
 
     def check(self, at: pendulum.DateTime, seq: int) -> CheckPlan:
@@ -552,3 +589,27 @@ def _completed_at(pair: Pair, phase: str) -> pendulum.DateTime | None:
         if isinstance(event, PhaseCompleted) and event.phase == phase:
             return event.at
     return None
+
+
+def _pair_inputs(schedule: Schedule) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The phases whose actual start day, and those whose actual completion day, a pair's
+    phase deadlines can be computed from (see `DeadlineBook._compute`'s anchors)."""
+    milestones = {rule.name for rule in schedule.milestones}
+    order = schedule.lifecycle.order
+    started: set[str] = set()
+    completed: set[str] = set()
+    # a completion not yet happened is projected from that phase's own rule, which is one of
+    # the rules walked here: the union over every rule covers the projections too
+    for rule in schedule.phases:
+        anchor = rule.after
+        if anchor is None or anchor in (START, END) or anchor in milestones:
+            continue
+        phase, _, event = anchor.rpartition(".")
+        if event == "completed":
+            completed.add(phase)
+        else:
+            started.add(phase)
+            index = order.index(phase)
+            if index:
+                completed.add(order[index - 1])
+    return tuple(sorted(started)), tuple(sorted(completed))
