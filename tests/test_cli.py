@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -150,3 +152,63 @@ def test_broken_pipe_in_process(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert 0 == main(["simulate", "inclucities"], out=GoneReader())  # type: ignore[arg-type]
     assert "" == capsys.readouterr().err
+
+
+class TestMontecarlo:
+    """Tests for `mentorflow montecarlo`."""
+
+    def test_table_and_formats(self) -> None:
+        """A table by default; CSV and JSON on request, the same for the same seed."""
+        table = run("montecarlo", "inclucities-plan", "--runs", "40", "--seed", "1")
+        assert 0 == table.returncode, table.stderr
+        assert "IncluCities as planned in 2020, uncertain: 40 runs, seed 1" in table.stdout
+        assert "an extension is needed in" in table.stdout
+        csv_out = run("montecarlo", "inclucities-plan", "--runs", "40", "--format", "csv")
+        assert csv_out.stdout.startswith("kind,pair,name,p10,p50,p90,runs,probability,")
+        args = ("montecarlo", "inclucities-plan", "--runs", "40", "--seed", "1", "--format", "json")
+        one = run(*args, "--workers", "1").stdout
+        assert one == run(*args, "--workers", "2").stdout
+        summary = json.loads(one)["summary"]
+        assert (40, 40, False) == (summary["runs"], summary["done"], summary["partial"])
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (("--runs", "0"), "runs: must be a whole number >= 1"),
+            (("--workers", "0"), "workers: must be a whole number >= 1"),
+            (("--plot", "chart.pdf"), "--plot: 'chart.pdf': the plot is a .png or .svg file"),
+        ],
+    )
+    def test_bad_arguments(self, args: tuple[str, ...], message: str) -> None:
+        """Bad arguments get one line naming them, and exit code 1."""
+        result = run("montecarlo", "inclucities-plan", *args)
+        assert 1 == result.returncode
+        assert message in result.stderr
+        assert 1 == len(result.stderr.strip().splitlines())
+
+    def test_workers_or_scheduler(self) -> None:
+        """--workers and --scheduler exclude each other."""
+        result = run("montecarlo", "inclucities-plan", "--workers", "2", "--scheduler", "x:1")
+        assert 2 == result.returncode
+        assert "not allowed with argument" in result.stderr
+
+    @pytest.mark.parametrize("workers", ["1", "2"])
+    def test_ctrl_c_reports_the_runs_done(self, workers: str) -> None:
+        """Ctrl-C stops the runs; the report has the runs done, says partial, exits 130."""
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "mentorflow", "montecarlo", "inclucities-plan"),
+                *("--runs", "1000000", "--workers", workers, "--format", "json"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(5)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        assert 130 == process.returncode, err
+        summary = json.loads(out)["summary"]
+        assert summary["partial"]
+        assert 0 < summary["done"] < 1_000_000
+        assert f"interrupted: {summary['done']} of 1000000 runs done" in err

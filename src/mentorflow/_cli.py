@@ -8,12 +8,16 @@ file, the key or line, and the problem, and exit code 1; never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from ._montecarlo import Progress
     from ._scenario import Timeline
 
 FORMATS = ("table", "csv", "json", "ics")
@@ -76,6 +80,47 @@ def _parser() -> argparse.ArgumentParser:
     gantt.add_argument("file", metavar="FILE", help=scenario)
     gantt.add_argument("--output", metavar="PATH", required=True, help="a .png or .svg file")
 
+    montecarlo = commands.add_parser(
+        "montecarlo",
+        help="simulate an uncertain scenario many times: percentiles, odds, extension needed",
+        description="Simulate a scenario RUNS times, its uncertain durations and delays drawn "
+        "afresh each time, and report per pair and milestone the P10/P50/P90 dates, the odds "
+        "of missing each deadline and of breaching the programme's end, and the extension "
+        "needed. The same seed gives the same report, whatever the workers. Ctrl-C stops and "
+        "reports the runs done so far as partial (exit code 130).",
+    )
+    montecarlo.add_argument("file", metavar="FILE", help=scenario)
+    montecarlo.add_argument(
+        "--runs", type=int, default=1000, metavar="N", help="how many runs (default: %(default)s)"
+    )
+    montecarlo.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="the random seed (default: %(default)s)"
+    )
+    where = montecarlo.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=int,
+        metavar="W",
+        help="local worker processes (default: one per CPU; 1: no subprocesses)",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (needs mentorflow[dask])",
+    )
+    montecarlo.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help="default: table"
+    )
+    montecarlo.add_argument(
+        "--output", metavar="PATH", help="write to PATH instead of the terminal"
+    )
+    montecarlo.add_argument(
+        "--plot", metavar="PATH", help="also save the completion dates' distributions (.png/.svg)"
+    )
+    montecarlo.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (none unless on a terminal)"
+    )
+
     validate = commands.add_parser(
         "validate",
         help="check a scenario file",
@@ -104,6 +149,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except BrokenPipeError:  # `mentorflow demo | head`: the reader has gone, nothing is wrong
         _silence_stdout()
         return 0
+    except KeyboardInterrupt:  # outside a Monte Carlo run's loop (which reports partial results)
+        print("mentorflow: interrupted", file=sys.stderr)
+        return 130
     except MentorflowError as err:
         print(f"mentorflow: {err}", file=sys.stderr)
     except ImportError as err:
@@ -147,6 +195,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
         written = gantt(load_scenario(args.file).simulate(), args.output)
         out.write(f"saved {written}\n")
+    elif args.command == "montecarlo":
+        return _montecarlo(args, out)
     elif args.command == "validate":
         scenario = load_scenario(args.file)
         counts = (
@@ -163,6 +213,92 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         )
         out.write(x.mermaid(lifecycle))
     return 0
+
+
+def _montecarlo(args: argparse.Namespace, out: TextIO) -> int:
+    from . import _forecast_exports as fx
+    from ._montecarlo import montecarlo
+    from ._scenario_file import load_scenario
+    from .exceptions import ValidationError
+
+    scenario = load_scenario(args.file)
+    if args.plot and Path(args.plot).suffix.lower() not in (".png", ".svg"):
+        # fail now, not after the runs
+        raise ValidationError("--plot", f"{args.plot!r}: the plot is a .png or .svg file")
+    with _progress(not args.no_progress) as progress, _executor(args.scheduler) as executor:
+        forecast = montecarlo(
+            scenario,
+            args.runs,
+            seed=args.seed,
+            workers=args.workers,
+            executor=executor,
+            progress=progress,
+        )
+    render = {"csv": fx.forecast_csv, "json": fx.forecast_json, "table": fx.forecast_table}
+    _emit(render[args.format](forecast), args.output, out)
+    if args.plot:
+        from ._forecast_plot import plot
+
+        out.write(f"saved {plot(forecast, args.plot)}\n")
+    if forecast.partial:
+        print(
+            f"mentorflow: interrupted: {forecast.done} of {forecast.runs} runs done; "
+            "the report is partial",
+            file=sys.stderr,
+        )
+        return 130
+    return 0
+
+
+@contextlib.contextmanager
+def _progress(wanted: bool) -> Iterator[Progress | None]:
+    """A rich progress bar on stderr, if it is a terminal."""
+    if not wanted or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as Bar
+
+    bar = Bar(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        console=Console(stderr=True),
+    )
+    task = bar.add_task("runs", total=None)
+    with bar:
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+@contextlib.contextmanager
+def _executor(address: str | None) -> Iterator[Executor | None]:
+    """The executor of the Dask cluster at ``address`` (None: local processes)."""
+    if address is None:
+        yield None
+        return
+    try:
+        import distributed
+    except ImportError as err:
+        raise ImportError(
+            '--scheduler needs dask.distributed: pip install "mentorflow[dask]"'
+        ) from err
+    dask: Any = distributed  # untyped
+    try:
+        client = dask.Client(address, timeout="10s")
+    except (OSError, TimeoutError) as err:
+        raise OSError(f"can't reach the Dask scheduler at {address}: {err}") from None
+    with client:
+        yield client.get_executor()
 
 
 def _count(number: int, noun: str) -> str:

@@ -34,6 +34,8 @@ class Tally:
     """(deadline, pair) -> the ordinal it was due on -> runs."""
     late: dict[tuple[str, str | None], Counter[int]] = attrs.field(factory=dict)
     """(deadline, pair) -> days late -> runs, for the runs that missed it."""
+    breaches: Counter[str] = attrs.field(factory=Counter)
+    """Pair -> runs in which it completed after the programme's end (as extended in the run)."""
     extensions: Counter[int] = attrs.field(factory=Counter)
     """Months of extension needed -> runs (0: none needed)."""
     unfinished: int = 0
@@ -52,9 +54,12 @@ class Tally:
             day = span.ended_on.toordinal()
             _add(dates, (span.pair, span.phase), day)
             last[span.pair] = max(day, last.get(span.pair, day))
+        end = timeline.ends_on.toordinal()
         for pair, day in last.items():
             if pair not in stopped:
                 _add(dates, (pair, None), day)
+                if day > end:
+                    self.breaches[pair] += 1
         if timeline.completed_on is not None:
             _add(dates, _PROGRAMME, timeline.completed_on.toordinal())
         for row in timeline.deadlines:
@@ -73,6 +78,7 @@ class Tally:
         _merge(self.dates, other.dates)
         _merge(self.due, other.due)
         _merge(self.late, other.late)
+        self.breaches.update(other.breaches)
         self.extensions.update(other.extensions)
         self.unfinished += other.unfinished
 
@@ -188,6 +194,8 @@ class Forecast:
         deadlines: Every deadline's odds.
         breach_probability: The share of the runs whose last completion was after the
             programme's end (as extended in that run, if the script extends it).
+        pair_breach_probability: For each pair, the share of the runs in which it completed
+            after the programme's end.
         extensions: Months of extension needed, and the share of the runs that needed that
             many, from 0 (none needed) up.
         unfinished_probability: The share of the runs in which a pair never finished.
@@ -203,6 +211,7 @@ class Forecast:
     phases: tuple[Spread, ...]
     deadlines: tuple[DeadlineOdds, ...]
     breach_probability: float
+    pair_breach_probability: tuple[tuple[str, float], ...]
     extensions: tuple[tuple[int, float], ...]
     unfinished_probability: float
 
@@ -278,6 +287,7 @@ def forecast(
         ),
         deadlines=tuple(odds),
         breach_probability=share(done - tally.extensions.get(0, 0)),
+        pair_breach_probability=tuple((p, share(tally.breaches.get(p, 0))) for p in pairs),
         extensions=tuple((m, share(tally.extensions.get(m, 0))) for m in range(most + 1)),
         unfinished_probability=share(tally.unfinished),
     )

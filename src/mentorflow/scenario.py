@@ -35,6 +35,10 @@ from ._exports import to_json as to_json
 from ._forecast import DeadlineOdds as DeadlineOdds
 from ._forecast import Forecast as Forecast
 from ._forecast import Spread as Spread
+from ._forecast_exports import forecast_csv as forecast_csv
+from ._forecast_exports import forecast_json as forecast_json
+from ._forecast_exports import forecast_rows as forecast_rows
+from ._forecast_exports import forecast_table as forecast_table
 from ._gantt import gantt as gantt
 from ._ics import to_ics as to_ics
 from ._montecarlo import Progress as Progress
@@ -79,6 +83,10 @@ __all__ = [
     "compare",
     "comparison_json",
     "comparison_table",
+    "forecast_csv",
+    "forecast_json",
+    "forecast_rows",
+    "forecast_table",
     "gantt",
     "load_scenario",
     "mermaid",

@@ -46,6 +46,7 @@ from ._strategies import countries as countries
 from ._strategies import dates as dates
 from ._strategies import deadline_rules as deadline_rules
 from ._strategies import deliverables as deliverables
+from ._strategies import distributions as distributions
 from ._strategies import extension_policies as extension_policies
 from ._strategies import instants as instants
 from ._strategies import invalid_lifecycles as invalid_lifecycles
@@ -82,6 +83,7 @@ __all__ = [
     "deadline_dates",
     "deadline_rules",
     "deliverables",
+    "distributions",
     "extension_policies",
     "extension_requests",
     "instants",

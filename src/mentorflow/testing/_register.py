@@ -14,9 +14,12 @@ def _resolve(kind: type) -> Any:
     from hypothesis import strategies as st
 
     import mentorflow as m
+    from mentorflow._distributions import KINDS, Distribution
     from mentorflow._scenario import Scenario
 
     from . import _strategies as s
+
+    kinds = KINDS.values()
     from ._events import event_strategies
 
     builders: dict[type, Any] = {
@@ -34,6 +37,8 @@ def _resolve(kind: type) -> Any:
         m.Pair: s.pairs,
         m.ManualClock: lambda: s.instants().map(m.ManualClock),
         Scenario: s.scenarios,
+        Distribution: s.distributions,
+        **{kind: lambda kind=kind: s.distributions(kinds=[kind.kind]) for kind in kinds},
     }
     if kind in builders:
         return builders[kind]()
@@ -44,6 +49,7 @@ def public_types() -> list[type]:
     """Every public type with a registered strategy."""
     import mentorflow as m
     from mentorflow import _events
+    from mentorflow._distributions import KINDS, Distribution
     from mentorflow._scenario import Scenario
 
     return [
@@ -61,6 +67,8 @@ def public_types() -> list[type]:
         m.Pair,
         m.ManualClock,
         Scenario,
+        Distribution,
+        *KINDS.values(),
         *_events.EVENT_TYPES,
     ]
 

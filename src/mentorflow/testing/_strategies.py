@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from .._clock import ManualClock
 from .._deadlines import END, START, CalendarBasis, DeadlineRule, Offset, Unit
+from .._distributions import KINDS, Distribution, Empirical, Fixed, Triangular, Uniform
 from .._extensions import ExtensionPolicy
 from .._lifecycle import Lifecycle, Phase, Step
 from .._model import (
@@ -211,6 +212,39 @@ def offsets(
     return st.sampled_from(list(units or Unit)).flatmap(of)
 
 
+def distributions(
+    *, units: Sequence[Unit] | None = None, kinds: Sequence[str] | None = None
+) -> st.SearchStrategy[Distribution]:
+    """Uncertain amounts: fixed, uniform, triangular and empirical distributions of a few
+    days, weeks, months or working days (fractional amounts included).
+
+    Args:
+        units: The units to draw from (default: all).
+        kinds: The kinds to draw from, by name (``"fixed"``, ``"uniform"``, ``"triangular"``,
+            ``"empirical"``; default: all).
+    """
+    bounds = {Unit.DAYS: 120, Unit.WEEKS: 16, Unit.MONTHS: 9, Unit.WORKING_DAYS: 60}
+
+    @st.composite
+    def of(draw: st.DrawFn, unit: Unit, kind: str) -> Distribution:
+        amount = st.one_of(
+            st.integers(0, bounds[unit]),
+            st.floats(0, bounds[unit], allow_nan=False, allow_infinity=False),
+        )
+        if kind == "fixed":
+            return Fixed(draw(amount), unit=unit)
+        if kind == "empirical":
+            return Empirical(draw(st.lists(amount, min_size=1, max_size=8)), unit=unit)
+        points = sorted(draw(st.lists(amount, min_size=3, max_size=3)))
+        if kind == "uniform":
+            return Uniform(points[0], points[2], unit=unit)
+        return Triangular(*points, unit=unit)
+
+    return st.tuples(
+        st.sampled_from(list(units or Unit)), st.sampled_from(list(kinds or KINDS))
+    ).flatmap(lambda pair: of(*pair))
+
+
 def _rule(draw: st.DrawFn, name: str, anchors: list[str], basis: bool) -> DeadlineRule:
     capped = draw(st.booleans())
     lead = draw(st.integers(0, 30))
@@ -350,6 +384,7 @@ def scenarios(
     lifecycle: Lifecycle | None = None,
     pairs: int | None = None,
     actions: int | None = None,
+    uncertain: bool = False,
 ) -> Scenario:
     """Scenarios: a programme with deadline rules, pairs, planned durations for every phase,
     and a script of delays, suspensions, withdrawals and extension requests and answers.
@@ -358,6 +393,7 @@ def scenarios(
         lifecycle: Default: a draw of `lifecycles` (hosting rule on, so projections can host).
         pairs: How many pairs (default 1 to 3).
         actions: How many scripted actions (default 0 to 8).
+        uncertain: Let durations and delays be `distributions` too (for `montecarlo`).
     """
     from .._scenario import Action, PairSpec, ProgrammeSpec
 
@@ -387,10 +423,11 @@ def scenarios(
                 theme=draw(st.sampled_from(Theme)),
             )
         )
-    durations = {
-        phase: draw(offsets(units=[Unit.DAYS, Unit.WEEKS, Unit.MONTHS], signed=False))
-        for phase in lifecycle.order
-    }
+    units = [Unit.DAYS, Unit.WEEKS, Unit.MONTHS]
+    amounts: st.SearchStrategy[Offset | Distribution] = offsets(units=units, signed=False)
+    if uncertain:
+        amounts = amounts | distributions(units=units)
+    durations = {phase: draw(amounts) for phase in lifecycle.order}
     script = []
     for _ in range(draw(st.integers(0, 8)) if actions is None else actions):
         on = starts.add(days=draw(st.integers(0, 900)))
@@ -415,7 +452,14 @@ def scenarios(
                     action=kind,
                     pair=key,
                     phase=draw(st.sampled_from(lifecycle.order)),
-                    offset=draw(offsets(units=[Unit.WEEKS, Unit.MONTHS], signed=False)),
+                    offset=draw(
+                        offsets(units=[Unit.WEEKS, Unit.MONTHS], signed=False)
+                        | (
+                            distributions(units=[Unit.WEEKS, Unit.MONTHS])
+                            if uncertain
+                            else st.nothing()
+                        )
+                    ),
                 )
             )
         elif kind in ("suspend", "resume", "withdraw"):
