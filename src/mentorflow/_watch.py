@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 import heapq
 import itertools
-from collections.abc import Container, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -139,7 +139,16 @@ _PROGRAMME = ""  # the heap key of the programme's own deadlines
 class _State:
     """The watch state of one pair (or of the programme's milestones)."""
 
-    __slots__ = ("alerts", "completed", "due", "revisions", "seen", "started", "version")
+    __slots__ = (
+        "alerts",
+        "completed",
+        "completed_at",
+        "due",
+        "revisions",
+        "seen",
+        "started",
+        "version",
+    )
 
     def __init__(self, due: tuple[pendulum.Date | None, ...] = ()) -> None:
         self.due = due
@@ -149,6 +158,7 @@ class _State:
         # the pair's phase dates, folded from its history as it grows (seen: events folded)
         self.started: dict[str, pendulum.Date] = {}
         self.completed: dict[str, pendulum.Date] = {}
+        self.completed_at: dict[str, pendulum.DateTime] = {}  # a deadline's met_at: the first
         self.seen = 0
 
 
@@ -206,24 +216,30 @@ class DeadlineBook:
             return reached.date()
         return found.get(anchor)
 
-    def _fold(self, pair: Pair, state: _State) -> bool:
-        """Fold the pair's new events into ``state``; whether any can move a deadline or end
-        the watch (a phase started or completed, a partner or host changed, the pair left)."""
+    def _fold(self, pair: Pair, state: _State) -> tuple[bool, bool]:
+        """Fold the pair's new events into ``state``. Whether any can move a deadline or end
+        the watch (a phase started or completed, a partner or host changed, the pair left), and
+        whether any changed what its due dates are computed from (`_pair_dues`' key)."""
         history = pair._history
-        moved = False
+        moved = inputs = False
         for event in history[state.seen :]:
             if isinstance(event, PhaseStarted):
                 state.started[event.phase] = event.at.date()
                 moved = True
+                inputs = inputs or event.phase in self._reads_started
             elif isinstance(event, PhaseCompleted):
                 state.completed[event.phase] = event.at.date()
+                state.completed_at.setdefault(event.phase, event.at)
                 moved = True
-            elif isinstance(event, PartnerReplaced | PairWithdrawn | PairCompleted) or (
+                inputs = inputs or event.phase in self._reads_completed
+            elif isinstance(event, PartnerReplaced) or (
                 self._uses_host and isinstance(event, VisitRecorded)
             ):
+                moved = inputs = True
+            elif isinstance(event, PairWithdrawn | PairCompleted):
                 moved = True
         state.seen = len(history)
-        return moved
+        return moved, inputs
 
     def _pair_dues(self, pair: Pair) -> tuple[pendulum.Date | None, ...]:
         state = self._pairs[pair._key]
@@ -326,8 +342,13 @@ class DeadlineBook:
             self._fold(pair, state)
             state.due = self._pair_dues(pair)
             self._push(pair._key, state)
-        elif self._fold(pair, state):
-            self._revise(pair._key, state, self._pair_dues(pair), at, None)
+            return
+        moved, inputs = self._fold(pair, state)
+        if moved:
+            # with the same inputs the dates are the same: only the next alert can change
+            # (a phase met, the pair gone), and the pair is pushed again all the same
+            due = self._pair_dues(pair) if inputs else state.due
+            self._revise(pair._key, state, due, at, None)
 
     def reach(self, name: str, at: pendulum.DateTime) -> None:
         """A milestone was reached: deadlines counted from it now count from that day."""
@@ -423,7 +444,7 @@ class DeadlineBook:
         else:
             rule = self.schedule.phases[index]
             pair = programme._pairs[key]
-            met = _completed_at(pair, rule.name)
+            met = state.completed_at.get(rule.name)
             withdrawn = pair.status is PairStatus.WITHDRAWN
         due = state.due[index]
         return Deadline(
@@ -444,11 +465,6 @@ class DeadlineBook:
         if when is not None:
             heapq.heappush(self._heap, (when, next(self._tie), key, state.version))
 
-    def _met(self, key: str) -> Container[str]:
-        if key == _PROGRAMME:
-            return self._reached
-        return self._pairs[key].completed
-
     def _day_start(self, ordinal: int) -> float:
         """The timestamp of the start of day ``ordinal`` in the programme's timezone (cached)."""
         found = self._day_starts.get(ordinal)
@@ -468,27 +484,30 @@ class DeadlineBook:
 
     def _unsent(
         self, key: str, state: _State
-    ) -> Iterator[tuple[DeadlineRule, pendulum.Date, int, bool]]:
+    ) -> list[tuple[DeadlineRule, pendulum.Date, int, bool]]:
         """The deadlines of ``key`` that may still need an alert: each with its revision and
         whether its warning was sent for that revision."""
-        if key != _PROGRAMME:
+        # a list, not a generator: this runs after every change of every pair, for a rule or two
+        found: list[tuple[DeadlineRule, pendulum.Date, int, bool]] = []
+        if key == _PROGRAMME:
+            rules, met = self.schedule.milestones, self._reached
+        else:
             status = self.programme._pairs[key].status
-            if status in (PairStatus.WITHDRAWN, PairStatus.COMPLETED):
-                return
-        rules = self.schedule.milestones if key == _PROGRAMME else self.schedule.phases
-        met = self._met(key)
-        alerts = state.alerts or {}
-        revisions = state.revisions or {}
+            if status is PairStatus.WITHDRAWN or status is PairStatus.COMPLETED:
+                return found
+            rules, met = self.schedule.phases, state.completed
+        alerts = state.alerts
+        revisions = state.revisions
         for rule, due in zip(rules, state.due, strict=True):
             if due is None or rule.name in met:
                 continue
-            revision = len(revisions.get(rule.name, ()))
-            sent, warned, missed = alerts.get(rule.name, (revision, False, False))
-            if sent != revision:
-                warned = missed = False
-            if missed:
-                continue
-            yield rule, due, revision, warned
+            revision = len(revisions.get(rule.name, ())) if revisions else 0
+            sent = alerts.get(rule.name) if alerts else None
+            if sent is None or sent[0] != revision:
+                found.append((rule, due, revision, False))  # nothing sent for this revision
+            elif not sent[2]:  # not missed yet
+                found.append((rule, due, revision, sent[1]))
+        return found
 
     def _open(self, key: str, state: _State) -> Iterator[_Open]:
         """The deadlines of ``key`` that may still need an alert, with what was sent."""
@@ -582,13 +601,6 @@ class _Open:
     warned: bool
     warn_at: float | None
     miss_at: float
-
-
-def _completed_at(pair: Pair, phase: str) -> pendulum.DateTime | None:
-    for event in pair._history:
-        if isinstance(event, PhaseCompleted) and event.phase == phase:
-            return event.at
-    return None
 
 
 def _pair_inputs(schedule: Schedule) -> tuple[tuple[str, ...], tuple[str, ...]]:
