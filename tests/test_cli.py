@@ -212,3 +212,50 @@ class TestMontecarlo:
         assert summary["partial"]
         assert 0 < summary["done"] < 1_000_000
         assert f"interrupted: {summary['done']} of 1000000 runs done" in err
+
+    def test_progress_bar_on_a_terminal(self) -> None:
+        """On a terminal, stderr shows a progress bar that ends at the runs asked for."""
+        import os
+        import pty
+        import threading
+
+        main, child = pty.openpty()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mentorflow",
+                "montecarlo",
+                "inclucities-plan",
+                "--runs",
+                "300",
+                "--workers",
+                "1",
+                "--format",
+                "csv",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=child,
+        )
+        os.close(child)
+        seen = bytearray()
+
+        def read() -> None:
+            while True:
+                try:
+                    chunk = os.read(main, 4096)
+                except OSError:  # EIO: the child's end is closed
+                    return
+                if not chunk:
+                    return
+                seen.extend(chunk)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        out, _ = process.communicate(timeout=120)
+        reader.join(timeout=30)
+        os.close(main)
+        assert 0 == process.returncode
+        assert out.startswith(b"kind,pair,name")
+        assert b"simulating" in seen
+        assert b"300/300" in seen

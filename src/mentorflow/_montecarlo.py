@@ -65,6 +65,8 @@ def montecarlo(
     # the scenario's median run: it must run at all, and it orders the forecast's rows
     median = simulate(scenario)
     tally = Tally()
+    if progress is not None:
+        progress(0, runs)
     if executor is None and (workers or _cpus()) == 1:
         _here(scenario, seed, runs, tally, progress)
     else:
