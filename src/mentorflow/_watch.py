@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 import heapq
 import itertools
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -489,6 +489,7 @@ class DeadlineBook:
         whether its warning was sent for that revision."""
         # a list, not a generator: this runs after every change of every pair, for a rule or two
         found: list[tuple[DeadlineRule, pendulum.Date, int, bool]] = []
+        met: Container[str]  # milestones reached, or phases completed
         if key == _PROGRAMME:
             rules, met = self.schedule.milestones, self._reached
         else:
