@@ -33,6 +33,7 @@ from mentorflow import (
     VisitMode,
     VisitRecorded,
 )
+from mentorflow.scenario import load_scenario, montecarlo
 
 TZ = "Europe/Brussels"
 
@@ -158,9 +159,77 @@ def test_script_the_inclucities_demo(tmp_path: Path) -> None:
     assert "programme: 2020-06-17 to 2023-03-31 (planned to 2022-12-31)" in out
     assert "final_review (mechelen-capaci): due 2022-12-30, 89 days late" in out
     assert "the smallest extension that avoids it: 3 months" in out
+    assert "an extension was needed in 77% of runs, 2 months in half of them" in out
     assert f"Gantt chart saved to {tmp_path / 'demo.png'}" in out
     assert (tmp_path / "demo.png").read_bytes().startswith(b"\x89PNG")
     assert "" == result.stderr
+
+
+def test_how_likely_is_an_extension(tmp_path: Path) -> None:
+    """Script an uncertain what-if: write a scenario with three-point estimates and a shared
+    uncertain delay, run it many times on two processes, and read the odds."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        """
+name = "a two-pair plan"
+
+[programme]
+name = "Twinning"
+starts_on = 2024-01-15
+ends_on = 2025-06-30
+timezone = "Europe/Riga"
+country = "LV"
+lifecycle = ["needs_assessment", "matching", "study_visit_1", "final_review"]
+visit_hosts = { mentee = 1, mentor = 0 }
+
+[[programme.deadlines]]
+name = "final_review"
+after = "programme.end"
+capped = true
+
+[[pairs]]
+key = "riga-jelgava"
+theme = "housing"
+mentor = { city = "Riga", country = "LV", association = "LALRG" }
+mentee = { city = "Jelgava", country = "LV", association = "LALRG" }
+
+[[pairs]]
+key = "tartu-valga"
+theme = "housing"
+mentor = { city = "Tartu", country = "EE", association = "AECM" }
+mentee = { city = "Valga", country = "EE", association = "AECM" }
+
+[durations]
+needs_assessment = { triangular = ["2 months", "3 months", "5 months"] }
+matching = "1 month"
+study_visit_1 = { uniform = ["6 months", "12 months"] }
+final_review = { empirical = ["1 month", "2 months"] }
+
+[[script]]
+on = 2024-03-01
+action = "delay"
+pair = "*"
+phase = "needs_assessment"
+offset = { uniform = ["0 weeks", "6 weeks"] }
+""",
+        encoding="utf-8",
+    )
+    scenario = load_scenario(plan)
+    forecast = montecarlo(scenario, 400, seed=7, workers=2)
+    assert forecast == montecarlo(scenario, 400, seed=7, workers=1)
+    assert 400 == forecast.done
+    assert 0 < forecast.extension_probability < 1
+    programme = forecast.programme
+    assert programme.p10 < programme.p50 < programme.p90  # type: ignore[operator]
+    for pair in forecast.pairs:  # the programme ends with its last pair
+        assert pair.p50 <= programme.p50  # type: ignore[operator]
+    late = {d.pair: d.miss_probability for d in forecast.deadlines}
+    assert {"riga-jelgava", "tartu-valga"} == set(late)
+    # the review is due by the end: missing it is completing after the end, or on its last day
+    for key, share in forecast.pair_breach_probability:
+        assert share <= late[key]
+    median = scenario.simulate()
+    assert programme.p10 <= median.completed_on <= programme.p90  # type: ignore[operator]
 
 
 def test_cli_version_and_help() -> None:
