@@ -16,9 +16,12 @@ import pathlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ._charts import DPI, RC, month_ticks, require_matplotlib, save, target
+from ._charts import INK as _INK
+from ._charts import MISSED as _MISSED
+from ._charts import x_of as _x
 from ._model import VisitMode
 from ._scenario import PhaseSpan, Timeline
-from .exceptions import ValidationError
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -27,13 +30,8 @@ if TYPE_CHECKING:
     from matplotlib.patches import Patch
     from matplotlib.typing import FillStyleType, LineStyleType
 
-FORMATS = (".png", ".svg")
-"""The suffixes `gantt` writes."""
-
 WIDTH = 12.0
 """The chart's width, in inches."""
-DPI = 100
-"""The resolution of PNG charts (SVG charts are vector graphics)."""
 
 PALETTE = (
     "#1f77b4",
@@ -51,11 +49,8 @@ PALETTE = (
 )
 """The phases' colours, in the order the phases first appear (no red: red marks misses)."""
 
-_MISSED = "#d62728"
-_INK = "#333333"
 _PROJECTED = "#8a8a8a"
 _BAR = 0.56  # bar height, in rows
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _KEPT_MARK: dict[str, Any] = {
     "marker": "o",
     "markersize": 6.5,
@@ -82,37 +77,11 @@ def height(rows: int) -> float:
     return 3.6 + 0.55 * rows
 
 
-def _x(day: dt.date) -> float:
-    """A day on the x axis: its proleptic ordinal (day 1 is 1 January of year 1)."""
-    return float(day.toordinal())
-
-
 def _lighter(colour: str, share: float = 0.55) -> tuple[float, float, float]:
     """``colour`` mixed with ``share`` of white."""
     rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     r, g, b = (c + (1 - c) * share for c in rgb)
     return (r, g, b)
-
-
-def _month_ticks(first: dt.date, last: dt.date) -> tuple[list[float], list[str], list[float]]:
-    """Major ticks (positions, labels) every 1, 2, 3, 6 or 12 months, and monthly minor ticks."""
-    months = (last.year - first.year) * 12 + last.month - first.month + 1
-    step = next((s for s, limit in ((1, 12), (2, 24), (3, 48), (6, 96)) if months <= limit), 12)
-    major: list[float] = []
-    labels: list[str] = []
-    minor: list[float] = []
-    year, month = first.year, first.month
-    while dt.date(year, month, 1) <= last:
-        day = dt.date(year, month, 1)
-        if day >= first:
-            if (month - 1) % step == 0:
-                major.append(_x(day))
-                name = _MONTHS[month - 1]
-                labels.append(f"{name}\n{year}" if month == 1 or not labels else name)
-            else:
-                minor.append(_x(day))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return major, labels, minor
 
 
 def _pairs(timeline: Timeline) -> list[str]:
@@ -170,23 +139,12 @@ def gantt(timeline: Timeline, path: str | os.PathLike[str]) -> pathlib.Path:
         ValidationError: (a `ValueError`) ``path`` does not end in ``.png`` or ``.svg``.
         ImportError: matplotlib is not installed.
     """
-    target = pathlib.Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in FORMATS:
-        raise ValidationError(
-            str(target),
-            f"can't draw a Gantt chart as {target.suffix or 'a file without a suffix'!r}: "
-            f"use one of {', '.join(FORMATS)}",
-        )
-    try:
-        import matplotlib
-        from matplotlib.figure import Figure
-        from matplotlib.lines import Line2D
-        from matplotlib.patches import Patch
-    except ImportError as err:
-        raise ImportError(
-            'the Gantt chart needs matplotlib: pip install "mentorflow[charts]"'
-        ) from err
+    where, suffix = target(path, "a Gantt chart")
+    require_matplotlib("the Gantt chart")
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     pairs = _pairs(timeline)
     rows: dict[str | None, int] = {None: 0}
@@ -195,17 +153,7 @@ def gantt(timeline: Timeline, path: str | os.PathLike[str]) -> pathlib.Path:
     margin = max(20.0, 0.03 * (_x(last) - _x(first)))
     left, right = _x(first) - margin, _x(last) + margin
 
-    with matplotlib.rc_context(
-        {
-            "svg.hashsalt": "mentorflow",
-            "svg.fonttype": "path",
-            "font.family": "DejaVu Sans",
-            "font.size": 9,
-            "hatch.linewidth": 0.8,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-        }
-    ):
+    with matplotlib.rc_context(RC):
         figure = Figure(figsize=(WIDTH, height(len(rows))), dpi=DPI, layout="constrained")
         ax = figure.add_subplot()
         legend: dict[str, Artist] = {}
@@ -219,7 +167,7 @@ def gantt(timeline: Timeline, path: str | os.PathLike[str]) -> pathlib.Path:
         ax.set_xlim(left, right)
         ax.set_ylim(len(rows) - 0.45, -0.6)
         ax.set_yticks(list(rows.values()), ["programme", *pairs])
-        major, labels, minor = _month_ticks(first, last)
+        major, labels, minor = month_ticks(first, last)
         ax.set_xticks(major, labels)
         ax.set_xticks(minor, minor=True)
         ax.grid(axis="x", which="major", color="#dddddd", linewidth=0.7)
@@ -237,9 +185,8 @@ def gantt(timeline: Timeline, path: str | os.PathLike[str]) -> pathlib.Path:
             fontsize=8,
             frameon=False,
         )
-        metadata: dict[str, Any] = {"Date": None} if suffix == ".svg" else {"Software": None}
-        figure.savefig(target, format=suffix[1:], dpi=DPI, metadata=metadata)
-    return target
+        save(figure, where, suffix)
+    return where
 
 
 def _draw_programme(
