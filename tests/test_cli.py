@@ -186,6 +186,23 @@ class TestMontecarlo:
         assert message in result.stderr
         assert 1 == len(result.stderr.strip().splitlines())
 
+    def test_plot(self, tmp_path: Path) -> None:
+        """--plot saves the completion dates' distributions beside the report."""
+        target = tmp_path / "odds.png"
+        result = run(
+            "montecarlo",
+            "inclucities-plan",
+            "--runs",
+            "60",
+            "--workers",
+            "1",
+            "--plot",
+            str(target),
+        )
+        assert 0 == result.returncode, result.stderr
+        assert f"saved {target}" in result.stdout
+        assert target.read_bytes().startswith(b"\x89PNG")
+
     def test_workers_or_scheduler(self) -> None:
         """--workers and --scheduler exclude each other."""
         result = run("montecarlo", "inclucities-plan", "--workers", "2", "--scheduler", "x:1")

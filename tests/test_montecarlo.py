@@ -315,6 +315,18 @@ class TestMontecarlo:
         assert forecast.partial
         assert calls[0] <= forecast.done < 200
 
+    @pytest.mark.parametrize("workers", [1, 2])
+    def test_ctrl_c_before_any_run(self, workers: int) -> None:
+        """Ctrl-C before the first run gives an empty partial forecast, not a traceback."""
+
+        def stop(done: int, total: int) -> None:
+            raise KeyboardInterrupt
+
+        forecast = montecarlo(PLAN, 50, seed=1, workers=workers, progress=stop)
+        assert (True, 0) == (forecast.partial, forecast.done)
+        assert forecast.programme.p50 is None
+        assert 0.0 == forecast.breach_probability
+
     @pytest.mark.parametrize(
         ("kwargs", "field"),
         [

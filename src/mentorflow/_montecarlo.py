@@ -65,8 +65,6 @@ def montecarlo(
     # the scenario's median run: it must run at all, and it orders the forecast's rows
     median = simulate(scenario)
     tally = Tally()
-    if progress is not None:
-        progress(0, runs)
     if executor is None and (workers or _cpus()) == 1:
         _here(scenario, seed, runs, tally, progress)
     else:
@@ -113,6 +111,8 @@ def _here(
 ) -> None:
     step = min(_CHUNK, max(1, runs // 100))
     try:
+        if progress is not None:
+            progress(0, runs)
         for start in range(0, runs, step):
             run_chunk(scenario, seed, start, min(runs, start + step), tally)
             if progress is not None:
@@ -164,6 +164,8 @@ def _spread(
     futures: list[Future[Tally]] = []
     counted: set[Future[Tally]] = set()
     try:
+        if progress is not None:
+            progress(0, runs)
         for start in range(0, runs, step):
             futures.append(executor.submit(_remote, payload, seed, start, min(runs, start + step)))
         for future in as_completed(futures):

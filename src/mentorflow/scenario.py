@@ -39,6 +39,7 @@ from ._forecast_exports import forecast_csv as forecast_csv
 from ._forecast_exports import forecast_json as forecast_json
 from ._forecast_exports import forecast_rows as forecast_rows
 from ._forecast_exports import forecast_table as forecast_table
+from ._forecast_plot import plot as plot_forecast
 from ._gantt import gantt as gantt
 from ._ics import to_ics as to_ics
 from ._montecarlo import Progress as Progress
@@ -92,6 +93,7 @@ __all__ = [
     "mermaid",
     "montecarlo",
     "parse_scenario",
+    "plot_forecast",
     "shipped",
     "simulate",
     "timeline_rows",
