@@ -11,8 +11,8 @@ import pendulum
 
 from . import _validate as v
 from ._calendar import calendar_for, check_region
-from ._clock import Clock, SystemClock, to_instant
-from ._deadlines import DeadlineRule, Offset, make_schedule
+from ._clock import Clock, ManualClock, SystemClock, to_instant
+from ._deadlines import DeadlineRule, Offset, Schedule, make_schedule
 from ._engine import Engine, engine_for
 from ._events import Event, PairEnrolled, PairEvent, PhaseCompleted, PhaseStarted
 from ._extensions import Extension, ExtensionPolicy
@@ -36,6 +36,9 @@ from .exceptions import (
 E = TypeVar("E", bound=Event)
 
 _check_topic = v.optional_text("topic")
+# the default policies (frozen values): shared, not built for every programme
+_PROGRAMME_POLICY = ExtensionPolicy()
+_PHASE_POLICY = ExtensionPolicy(request_lead=Offset(amount=0))
 _check_note = v.optional_text("note")
 
 
@@ -156,18 +159,17 @@ class Programme(DeadlinesMixin):
             )
         # the default clock reads the time in the programme's zone: no conversion per command
         clock = SystemClock(timezone) if clock is None else clock
-        if not isinstance(clock, Clock):
+        # the library's own clocks skip the protocol check (~3 us: typing inspects the class)
+        if type(clock) not in (ManualClock, SystemClock) and not isinstance(clock, Clock):
             raise DefinitionError("clock", "must have a now() method returning a DateTime")
         self._clock = clock
         self._engine: Engine = engine_for(lifecycle)
         self._original_ends_on = self._ends_on
         self._regions = _regions(country, subdivision)
         self._calendar = calendar_for(self._regions)
-        self._extension_policy = _policy("extension_policy", extension_policy, ExtensionPolicy())
+        self._extension_policy = _policy("extension_policy", extension_policy, _PROGRAMME_POLICY)
         self._phase_extension_policy = _policy(
-            "phase_extension_policy",
-            phase_extension_policy,
-            ExtensionPolicy(request_lead=Offset(amount=0)),
+            "phase_extension_policy", phase_extension_policy, _PHASE_POLICY
         )
         self._extensions: list[Extension] = []
         self._pairs: dict[str, Pair] = {}
@@ -177,7 +179,7 @@ class Programme(DeadlinesMixin):
         self._seq = 0
         self._deadline_rules = tuple(deadlines)
         self._journal: Callable[[Sequence[Event]], None] | None = None
-        schedule = make_schedule(self._deadline_rules, lifecycle)
+        schedule = _schedule(self._deadline_rules, lifecycle)
         self._book = None if schedule.empty else DeadlineBook(self, schedule)
 
     # -- definition --------------------------------------------------------------------
@@ -512,6 +514,26 @@ def _regions(country: str | None, subdivision: str | None) -> tuple[str, ...]:
     except ValidationError as err:
         raise DefinitionError(err.field, err.problem) from None
     return (region,)
+
+
+_last_schedule: tuple[tuple[DeadlineRule, ...], Lifecycle, Schedule] | None = None
+
+
+def _schedule(rules: tuple[DeadlineRule, ...], lifecycle: Lifecycle) -> Schedule:
+    """`make_schedule`, reusing the last schedule made from the very same rules and lifecycle
+    (the same objects: a simulation builds one definition's programme run after run)."""
+    global _last_schedule
+    last = _last_schedule
+    if (
+        last is not None
+        and last[1] is lifecycle
+        and len(last[0]) == len(rules)
+        and all(a is b for a, b in zip(last[0], rules, strict=True))
+    ):
+        return last[2]
+    schedule = make_schedule(rules, lifecycle)
+    _last_schedule = (rules, lifecycle, schedule)
+    return schedule
 
 
 def _policy(field: str, value: ExtensionPolicy | None, default: ExtensionPolicy) -> ExtensionPolicy:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import heapq
 import itertools
 from collections.abc import Container, Iterator
@@ -178,6 +179,11 @@ class DeadlineBook:
             r.name for r in schedule.phases if r.calendar is CalendarBasis.HOST
         )
         self._reads_started, self._reads_completed = _pair_inputs(schedule)
+        self._anchors = _phase_anchors(schedule)
+        # the programme's anchors (start, end, milestones) as of the memo: both are forgotten
+        # together, in recompute_all, whenever one of them may have moved
+        self._programme_anchors: dict[str, pendulum.Date | None] | None = None
+        self._pair_calendars: dict[tuple[str, str], WorkingCalendar] = {}
         self._memo: dict[tuple[Any, ...], tuple[pendulum.Date | None, ...]] = {}
         self._reached: dict[str, pendulum.DateTime] = {}
         self._extensions: dict[tuple[str | None, str | None], list[Offset]] = {}
@@ -289,35 +295,36 @@ class DeadlineBook:
         both: tuple[str, str],
         hosts: dict[str, str],
     ) -> tuple[pendulum.Date | None, ...]:
-        order = self.schedule.lifecycle.order
-        milestones = dict(zip(self._milestone_names, self._milestones.due, strict=True))
+        programme = self._programme_anchors
+        if programme is None:
+            programme = self._programme_anchors = self._programme_anchor_values()
+        ends_on = self.programme.ends_on
         found: dict[str, pendulum.Date | None] = {}
-
-        def completion(phase: str) -> pendulum.Date | None:
-            return completed.get(phase) or found.get(phase)
-
-        def anchor(name: str) -> pendulum.Date | None:
-            if name in (START, END) or name in milestones:
-                return self._programme_anchor(name, milestones)
-            phase, _, event = name.rpartition(".")
-            if event == "completed":
-                return completion(phase)
-            if phase in started:
-                return started[phase]
-            index = order.index(phase)
-            return completion(order[index - 1]) if index else None
-
-        for rule in self.schedule.phases:
-            calendar = self._calendar(rule, both, hosts.get(rule.name))
-            value = anchor(rule.after) if rule.after else None
+        for rule, kind, phase, previous in self._anchors:
+            value: pendulum.Date | None = None
+            if kind == _FROM_PROGRAMME:
+                value = programme[phase]
+            elif kind == _FROM_COMPLETION:
+                value = completed.get(phase) or found.get(phase)  # done, or projected
+            elif kind == _FROM_START:
+                value = started.get(phase)
+                if value is None and previous is not None:  # projected: the last one's end
+                    value = completed.get(previous) or found.get(previous)
             found[rule.name] = due_date(
                 rule,
                 value,
-                calendar,
-                self.programme.ends_on,
+                self._calendar(rule, both, hosts.get(rule.name)),
+                ends_on,
                 self._phase_extensions(rule.name, pair._key),
             )
-        return tuple(found[r.name] for r in self.schedule.phases)
+        return tuple(found.values())
+
+    def _programme_anchor_values(self) -> dict[str, pendulum.Date | None]:
+        """The day of every programme anchor a phase deadline can count from."""
+        milestones = dict(zip(self._milestone_names, self._milestones.due, strict=True))
+        return {
+            name: self._programme_anchor(name, milestones) for name in (START, END, *milestones)
+        }
 
     def _calendar(
         self, rule: DeadlineRule, both: tuple[str, str], host: str | None
@@ -327,7 +334,10 @@ class DeadlineBook:
             return self.calendar
         if basis is CalendarBasis.HOST and host is not None:
             return calendar_for((host,))
-        return calendar_for(tuple(sorted(set(both))))
+        found = self._pair_calendars.get(both)
+        if found is None:
+            found = self._pair_calendars[both] = calendar_for(tuple(sorted(set(both))))
+        return found
 
     # -- keeping up to date ------------------------------------------------------------
 
@@ -362,6 +372,7 @@ class DeadlineBook:
     def recompute_all(self, at: pendulum.DateTime, extension: str | None) -> None:
         """Recompute every deadline, recording revisions caused by ``extension``."""
         self._memo.clear()
+        self._programme_anchors = None
         self._revise(_PROGRAMME, self._milestones, self._milestone_dues(), at, extension)
         pairs = self.programme._pairs
         for key, state in self._pairs.items():
@@ -469,9 +480,7 @@ class DeadlineBook:
         """The timestamp of the start of day ``ordinal`` in the programme's timezone (cached)."""
         found = self._day_starts.get(ordinal)
         if found is None:
-            day = dt.date.fromordinal(ordinal)
-            start = start_of_day(pendulum.Date(day.year, day.month, day.day), self.programme._tz)
-            found = self._day_starts[ordinal] = start.timestamp()
+            found = self._day_starts[ordinal] = _day_start(self.programme._tz, ordinal)
         return found
 
     def _day_end(self, day: pendulum.Date) -> pendulum.DateTime:
@@ -479,7 +488,7 @@ class DeadlineBook:
         ordinal = day.toordinal()
         found = self._day_ends.get(ordinal)
         if found is None:
-            found = self._day_ends[ordinal] = end_of_day(day, self.programme._tz)
+            found = self._day_ends[ordinal] = _day_end(self.programme._tz, ordinal)
         return found
 
     def _unsent(
@@ -626,3 +635,48 @@ def _pair_inputs(schedule: Schedule) -> tuple[tuple[str, ...], tuple[str, ...]]:
             if index:
                 completed.add(order[index - 1])
     return tuple(sorted(started)), tuple(sorted(completed))
+
+
+# Shared by every programme in the zone: a simulation builds a new programme run after run, and
+# pendulum takes a few microseconds to place a wall time in a zone.
+@functools.lru_cache(maxsize=8192)
+def _day_start(tz: pendulum.Timezone, ordinal: int) -> float:
+    """The timestamp of the start of day ``ordinal`` in ``tz``."""
+    day = dt.date.fromordinal(ordinal)
+    return start_of_day(pendulum.Date(day.year, day.month, day.day), tz).timestamp()
+
+
+@functools.lru_cache(maxsize=8192)
+def _day_end(tz: pendulum.Timezone, ordinal: int) -> pendulum.DateTime:
+    """The last instant of day ``ordinal`` in ``tz``."""
+    day = dt.date.fromordinal(ordinal)
+    return end_of_day(pendulum.Date(day.year, day.month, day.day), tz)
+
+
+# where a phase deadline's anchor comes from
+_NO_ANCHOR, _FROM_PROGRAMME, _FROM_COMPLETION, _FROM_START = range(4)
+
+
+def _phase_anchors(
+    schedule: Schedule,
+) -> tuple[tuple[DeadlineRule, int, str, str | None], ...]:
+    """Each phase rule, dependencies first, with where its anchor's day comes from: the
+    programme (start, end, a milestone: the name), a phase's completion (the phase), or a
+    phase's start (the phase, and the one before it, whose completion projects the start)."""
+    milestones = {rule.name for rule in schedule.milestones}
+    order = schedule.lifecycle.order
+    anchors: list[tuple[DeadlineRule, int, str, str | None]] = []
+    for rule in schedule.phases:
+        anchor = rule.after
+        if anchor is None:
+            anchors.append((rule, _NO_ANCHOR, "", None))
+        elif anchor in (START, END) or anchor in milestones:
+            anchors.append((rule, _FROM_PROGRAMME, anchor, None))
+        else:
+            phase, _, event = anchor.rpartition(".")
+            if event == "completed":
+                anchors.append((rule, _FROM_COMPLETION, phase, None))
+            else:
+                index = order.index(phase)
+                anchors.append((rule, _FROM_START, phase, order[index - 1] if index else None))
+    return tuple(anchors)
