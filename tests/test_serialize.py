@@ -23,6 +23,8 @@ from mentorflow import (
     _inclucities,
 )
 from mentorflow import _serialize as s
+from mentorflow.scenario import Scenario, load_scenario
+from mentorflow.testing import scenarios
 from test_testing import PUBLIC_TYPES
 
 VALUE_TYPES = [t for t in PUBLIC_TYPES if t not in (Programme, Pair, ManualClock)]
@@ -217,3 +219,40 @@ def test_fast_path_agrees_with_cattrs(kind: type) -> None:
         assert s._FAST[kind]({**document, "extra": 1}) is None
 
     check()
+
+
+class TestUncertainScenarios:
+    """Tests for serializing scenarios whose durations and delays are distributions."""
+
+    @settings(max_examples=25, deadline=None)
+    @given(scenarios(uncertain=True))
+    def test_round_trip(self, scenario: Scenario) -> None:
+        """An uncertain scenario comes back equal, through JSON."""
+        document = json.loads(json.dumps(s.unstructure(scenario)))
+        assert scenario == s.structure(document, Scenario)
+
+    def test_the_kind_is_written(self) -> None:
+        """A distribution is written with its kind, and read back by it."""
+        plan = load_scenario("inclucities-plan")
+        document = s.unstructure(plan)
+        assert {"kind": "uniform", "unit": "months", "low": 1, "high": 3} == document["durations"][
+            "transfer_workshop"
+        ]
+        assert plan == s.structure(json.loads(json.dumps(document)), Scenario)
+
+    @pytest.mark.parametrize(
+        ("amount", "problem"),
+        [
+            ({"kind": "gaussian", "value": 1}, "a distribution has a kind"),
+            ({"kind": "fixed", "value": -1, "unit": "days"}, "value"),
+            ({"kind": "fixed", "value": 1, "sigma": 2}, "extra fields found (sigma)"),
+        ],
+    )
+    def test_bad_distributions_are_named(self, amount: dict[str, object], problem: str) -> None:
+        """A bad distribution in a document is a SerializationError naming where."""
+        document = s.unstructure(load_scenario("inclucities-plan"))
+        document["durations"]["matching"] = amount
+        with pytest.raises(SerializationError) as caught:
+            s.structure(document, Scenario)
+        assert "durations" in str(caught.value)
+        assert problem in str(caught.value)

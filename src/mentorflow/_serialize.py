@@ -21,13 +21,15 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 import pendulum
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from . import _events as ev
 from ._clock import in_zone
-from ._deadlines import DeadlineRule
+from ._deadlines import DeadlineRule, Offset
+from ._distributions import KINDS, Distribution
 from ._extensions import ExtensionPolicy
 from ._lifecycle import Lifecycle, Step
 from ._model import Association, City, Deliverable, Partner, Role, Theme
@@ -101,7 +103,48 @@ def _make_converter() -> cattrs.Converter:
         DeadlineRule,
         make_dict_unstructure_fn(DeadlineRule, conv, _cattrs_omit_if_default=True),
     )
+    # distributions carry their kind; an amount that may be uncertain is one or an Offset
+    conv.register_unstructure_hook_func(_is_distribution, lambda d: _dump_distribution(conv, d))
+    conv.register_structure_hook_func(
+        _is_distribution, lambda v, kind: _load_distribution(conv, v, kind)
+    )
+    conv.register_structure_hook_func(_is_amount, lambda v, kind: _load_amount(conv, v, kind))
     return conv
+
+
+def _is_distribution(kind: object) -> bool:
+    return isinstance(kind, type) and issubclass(kind, Distribution)
+
+
+def _is_amount(kind: object) -> bool:
+    args = set(typing.get_args(kind))
+    return Distribution in args and args <= {Offset, Distribution, type(None)}
+
+
+def _dump_distribution(conv: cattrs.Converter, value: Distribution) -> dict[str, Any]:
+    fields = {a.name: conv.unstructure(getattr(value, a.name)) for a in attrs.fields(type(value))}
+    return {"kind": value.kind, **fields}
+
+
+def _load_distribution(conv: cattrs.Converter, value: Any, kind: type[Distribution]) -> Any:
+    if not isinstance(value, Mapping) or value.get("kind") not in KINDS:
+        raise ValueError(f"a distribution has a kind, one of {', '.join(KINDS)}")
+    chosen = KINDS[value["kind"]]
+    if not issubclass(chosen, kind):
+        raise ValueError(f"a {value['kind']} distribution is not a {kind.__name__}")
+    fields = {k: v for k, v in value.items() if k != "kind"}
+    names = {a.name for a in attrs.fields(chosen)}
+    if set(fields) - names:
+        raise ValueError(f"extra fields found ({', '.join(sorted(set(fields) - names))})")
+    return chosen(**fields)  # its own validators check the amounts, naming the field
+
+
+def _load_amount(conv: cattrs.Converter, value: Any, kind: object) -> Any:
+    if value is None and type(None) in typing.get_args(kind):
+        return None
+    if isinstance(value, Mapping) and "kind" in value:
+        return _load_distribution(conv, value, Distribution)
+    return conv.structure(value, Offset)
 
 
 def _is_set(kind: object) -> bool:
