@@ -203,6 +203,16 @@ class TestMontecarlo:
         assert f"saved {target}" in result.stdout
         assert target.read_bytes().startswith(b"\x89PNG")
 
+    def test_notes_about_uncertainty(self) -> None:
+        """simulate says it takes medians; montecarlo says when nothing is uncertain."""
+        simulated = run("simulate", "inclucities-plan", "--format", "csv")
+        assert 0 == simulated.returncode
+        assert "simulate takes each one's median" in simulated.stderr
+        certain = run("montecarlo", "inclucities", "--runs", "5", "--workers", "1")
+        assert 0 == certain.returncode
+        assert "nothing in inclucities is uncertain" in certain.stderr
+        assert "" == run("simulate", "inclucities", "--format", "csv").stderr
+
     def test_workers_or_scheduler(self) -> None:
         """--workers and --scheduler exclude each other."""
         result = run("montecarlo", "inclucities-plan", "--workers", "2", "--scheduler", "x:1")

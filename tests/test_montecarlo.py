@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 import random
+import subprocess
+import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import attrs
 import pendulum
@@ -17,7 +20,7 @@ from mentorflow import Offset, Unit
 from mentorflow._distributions import to_offsets
 from mentorflow._forecast import Tally, percentile
 from mentorflow._montecarlo import rng
-from mentorflow.exceptions import ScenarioError, ValidationError
+from mentorflow.exceptions import ScenarioError, UnknownPairError, ValidationError
 from mentorflow.scenario import (
     Action,
     Empirical,
@@ -172,6 +175,28 @@ class TestScenarioSyntax:
             parse_scenario(document, "f.toml")
         assert f"f.toml: {key}" in str(caught.value)
         assert problem in str(caught.value)
+
+    def test_an_extension_request_is_not_uncertain(self) -> None:
+        """In a file, an uncertain offset on anything but a delay says so."""
+        document = {
+            "name": "x",
+            "programme": {
+                "name": "P",
+                "starts_on": pendulum.Date(2021, 1, 1),
+                "ends_on": pendulum.Date(2022, 1, 1),
+            },
+            "pairs": [],
+            "script": [
+                {
+                    "on": pendulum.Date(2021, 6, 1),
+                    "action": "request_extension",
+                    "offset": {"uniform": ["1 month", "3 months"]},
+                }
+            ],
+        }
+        with pytest.raises(ScenarioError) as caught:
+            parse_scenario(document, "f.toml")
+        assert "f.toml: script[0].offset: only a delay can be uncertain" in str(caught.value)
 
     def test_decimal_plain_amount_is_fixed(self) -> None:
         """'7.5 months' is a fixed distribution; '7 months' stays an Offset."""
@@ -342,6 +367,54 @@ class TestMontecarlo:
         with pytest.raises(ValidationError) as caught:
             montecarlo(PLAN, **{"runs": 10, **kwargs})  # type: ignore[arg-type]
         assert field == caught.value.field
+
+
+class TestLookups:
+    """Tests for Forecast.pair and Forecast.deadline."""
+
+    def test_finds_and_refuses(self) -> None:
+        """A pair's spread and a deadline's odds by name; unknown ones are named errors."""
+        forecast = montecarlo(PLAN, 20, seed=1, workers=1)
+        assert forecast.pairs[1] == forecast.pair("mechelen-capaci")
+        assert forecast.deadlines[0] == forecast.deadline("final_review", "brussels-saint-jean")
+        with pytest.raises(UnknownPairError):
+            forecast.pair("nowhere")
+        with pytest.raises(ValidationError) as caught:
+            forecast.deadline("final_review")
+        assert "final_review (brussels-saint-jean)" in str(caught.value)
+
+    def test_extension_probability_is_exact(self) -> None:
+        """The share needing an extension is counted, not summed from rounded shares."""
+        forecast = montecarlo(PLAN, 30, seed=2, workers=1)
+        needed = sum(round(share * 30) for months, share in forecast.extensions if months)
+        assert needed / 30 == forecast.extension_probability == forecast.breach_probability
+
+
+class TestWorkers:
+    """Tests for what happens when worker processes can't start."""
+
+    def test_a_script_without_a_main_guard(self, tmp_path: Path) -> None:
+        """A script calling montecarlo at module level gets a WorkerError saying what to do."""
+        script = tmp_path / "no_guard.py"
+        script.write_text(
+            "from mentorflow.exceptions import WorkerError\n"
+            "from mentorflow.scenario import load_scenario, montecarlo\n"
+            "try:\n"
+            "    montecarlo(load_scenario('inclucities-plan'), 20, workers=2)\n"
+            "except WorkerError as err:\n"
+            "    print('caught:', err)\n",
+            encoding="utf-8",
+        )
+        result = subprocess.run(
+            [sys.executable, str(script)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
+        assert 0 == result.returncode
+        assert "caught: the worker processes failed" in result.stdout
+        assert "if __name__ == '__main__':" in result.stdout
 
 
 class TestForecastProperties:

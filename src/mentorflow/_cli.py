@@ -180,7 +180,14 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "demo":
         return _demo(args.chart, out)
     if args.command == "simulate":
-        timeline = load_scenario(args.file).simulate()
+        scenario = load_scenario(args.file)
+        if scenario.uncertain:
+            print(
+                f"mentorflow: note: {args.file} has uncertain durations or delays; simulate "
+                "takes each one's median (mentorflow montecarlo samples them)",
+                file=sys.stderr,
+            )
+        timeline = scenario.simulate()
         _emit(_format(timeline, args.format), args.output, out)
     elif args.command == "compare":
         from ._compare import compare
@@ -222,6 +229,12 @@ def _montecarlo(args: argparse.Namespace, out: TextIO) -> int:
     from .exceptions import ValidationError
 
     scenario = load_scenario(args.file)
+    if not scenario.uncertain:
+        print(
+            f"mentorflow: note: nothing in {args.file} is uncertain, so every run is the same "
+            "(make a duration or a delay a distribution: see the scenario file reference)",
+            file=sys.stderr,
+        )
     if args.plot and Path(args.plot).suffix.lower() not in (".png", ".svg"):
         # fail now, not after the runs
         raise ValidationError("--plot", f"{args.plot!r}: the plot is a .png or .svg file")

@@ -17,6 +17,7 @@ import attrs
 import pendulum
 
 from ._scenario import Timeline
+from .exceptions import UnknownPairError, ValidationError
 
 K = TypeVar("K")
 _PROGRAMME = (None, None)  # the key of the programme's completion among the dates
@@ -222,8 +223,34 @@ class Forecast:
 
     @property
     def extension_probability(self) -> float:
-        """The share of the runs that needed an extension."""
-        return sum(share for months, share in self.extensions if months)
+        """The share of the runs that needed an extension: those that breached the end."""
+        return self.breach_probability
+
+    def pair(self, key: str) -> Spread:
+        """The spread of pair ``key``'s completion.
+
+        Raises:
+            UnknownPairError: no such pair.
+        """
+        for spread in self.pairs:
+            if spread.pair == key:
+                return spread
+        raise UnknownPairError(key)
+
+    def deadline(self, name: str, pair: str | None = None) -> DeadlineOdds:
+        """The odds of deadline ``name`` (of ``pair``; None: the programme's).
+
+        Raises:
+            ValidationError: no such deadline.
+        """
+        for odds in self.deadlines:
+            if odds.name == name and odds.pair == pair:
+                return odds
+        known = ", ".join(sorted({f"{d.name} ({d.pair or 'programme'})" for d in self.deadlines}))
+        raise ValidationError(
+            "name",
+            f"no deadline {name!r} of {pair or 'the programme'}; there are: {known or 'none'}",
+        )
 
     def extension_for(self, confidence: float) -> int:
         """The fewest months of extension that suffice in at least ``confidence`` of the runs.

@@ -20,10 +20,11 @@ import random
 import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
 from ._forecast import Forecast, Tally, forecast
 from ._scenario import Scenario, simulate
-from .exceptions import ValidationError
+from .exceptions import ValidationError, WorkerError
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, runs)`` as runs finish."""
@@ -52,11 +53,12 @@ def montecarlo(
         progress: Called as ``progress(done, runs)`` after each chunk of runs.
 
     Returns:
-        The forecast. On Ctrl-C (`KeyboardInterrupt`) the runs done so far are returned,
-        with ``partial`` set.
+        The forecast; on Ctrl-C (`KeyboardInterrupt`), of the runs done so far, and partial.
 
     Raises:
         ValidationError: ``runs``, ``seed`` or ``workers`` is not a whole number in range.
+        WorkerError: the local worker processes failed (in a script, call `montecarlo` under
+            ``if __name__ == "__main__":``; each worker imports the script).
     """
     _check("runs", runs, 1)
     _check("seed", seed, 0)
@@ -173,6 +175,12 @@ def _spread(
             counted.add(future)
             if progress is not None:
                 progress(tally.runs, runs)
+    except BrokenProcessPool as err:
+        raise WorkerError(
+            "the worker processes failed. In a script, call montecarlo() under "
+            "`if __name__ == '__main__':` (each worker process imports the script); "
+            "or pass workers=1 to run in this process"
+        ) from err
     except KeyboardInterrupt:
         for future in futures:
             future.cancel()

@@ -173,10 +173,12 @@ def _durations(
     for phase, offset in value.items():
         if isinstance(offset, Distribution):
             continue  # its amounts are checked when it is made
-        if not isinstance(offset, Offset) or offset.amount < 0:
+        if not isinstance(offset, Offset):
             raise ValidationError(
-                f"durations.{phase}", f"must be an Offset >= 0 or a Distribution, not {offset!r}"
+                f"durations.{phase}", f"must be an Offset or a Distribution, not {offset!r}"
             )
+        if offset.amount < 0:
+            raise ValidationError(f"durations.{phase}", f"can't be negative ({offset})")
     return dict(value)
 
 

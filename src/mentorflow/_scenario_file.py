@@ -298,6 +298,10 @@ class _Reader:
             for key in ("pair", "phase", "by", "reason", "milestone", "note")
         }
         if "offset" in table:
+            if kind != "delay" and isinstance(table["offset"], dict):
+                raise self.fail(
+                    f"{w}offset", f"only a delay can be uncertain; a {kind} takes an amount"
+                )
             kwargs["offset"] = (
                 self.uncertain(table["offset"], f"{w}offset")
                 if kind == "delay"

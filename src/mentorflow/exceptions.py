@@ -14,6 +14,7 @@ MentorflowError
 │   └── Vetoed                          a *before* hook vetoed the command
 ├── Veto                                raised by a before hook to veto a command
 ├── AfterHookError (ExceptionGroup)     after hooks raised; the change itself stands
+├── WorkerError (RuntimeError)          Monte Carlo worker processes failed to start or died
 └── StoreError                          a store can't do what was asked; nothing was changed
     ├── ConcurrencyError                another writer appended first: reload and retry
     ├── CorruptStoreError (ValueError)  stored data is damaged: names the line or record
@@ -51,6 +52,7 @@ __all__ = [
     "ValidationError",
     "Veto",
     "Vetoed",
+    "WorkerError",
 ]
 
 
@@ -221,6 +223,15 @@ class Veto(MentorflowError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+class WorkerError(MentorflowError, RuntimeError):
+    """The worker processes of a Monte Carlo run failed to start, or died.
+
+    The usual cause: a script that calls `montecarlo` at module level, without
+    ``if __name__ == "__main__":`` (each worker imports the script again). The message says
+    what to do; ``__cause__`` is the executor's own error.
+    """
 
 
 class AfterHookError(MentorflowError, ExceptionGroup[Exception]):
