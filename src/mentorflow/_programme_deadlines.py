@@ -91,6 +91,10 @@ class DeadlinesMixin:
         hooks (before hooks are not asked: these are facts, not commands).
         """
         instant = self._instant(at)
+        if (self._book is None or not self._book.anything_due(instant)) and not any(
+            ext.status is ExtensionStatus.REQUESTED for ext in self._extensions
+        ):
+            return ()  # the usual case: nothing due, nothing waiting for an answer
         lapsed: list[tuple[Extension, pendulum.DateTime, str]] = []
         events: list[Event] = []
         for ext in self._extensions:

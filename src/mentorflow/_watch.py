@@ -145,6 +145,7 @@ class _State:
         "completed",
         "completed_at",
         "due",
+        "next_alert",
         "revisions",
         "seen",
         "started",
@@ -154,6 +155,7 @@ class _State:
     def __init__(self, due: tuple[pendulum.Date | None, ...] = ()) -> None:
         self.due = due
         self.version = 0
+        self.next_alert: float | None = None  # as last pushed
         self.revisions: dict[str, list[DeadlineRevision]] | None = None
         self.alerts: dict[str, tuple[int, bool, bool]] | None = None  # rev, warned, missed
         # the pair's phase dates, folded from its history as it grows (seen: events folded)
@@ -222,12 +224,13 @@ class DeadlineBook:
             return reached.date()
         return found.get(anchor)
 
-    def _fold(self, pair: Pair, state: _State) -> tuple[bool, bool]:
+    def _fold(self, pair: Pair, state: _State) -> tuple[bool, bool, bool]:
         """Fold the pair's new events into ``state``. Whether any can move a deadline or end
-        the watch (a phase started or completed, a partner or host changed, the pair left), and
-        whether any changed what its due dates are computed from (`_pair_dues`' key)."""
+        the watch (a phase started or completed, a partner or host changed, the pair left);
+        whether any changed what its due dates are computed from (`_pair_dues`' key); and
+        whether any met a deadline or ended the watch (its next alert must be worked out)."""
         history = pair._history
-        moved = inputs = False
+        moved = inputs = alerts = False
         for event in history[state.seen :]:
             if isinstance(event, PhaseStarted):
                 state.started[event.phase] = event.at.date()
@@ -238,14 +241,15 @@ class DeadlineBook:
                 state.completed_at.setdefault(event.phase, event.at)
                 moved = True
                 inputs = inputs or event.phase in self._reads_completed
+                alerts = alerts or event.phase in self._names
             elif isinstance(event, PartnerReplaced) or (
                 self._uses_host and isinstance(event, VisitRecorded)
             ):
                 moved = inputs = True
             elif isinstance(event, PairWithdrawn | PairCompleted):
-                moved = True
+                moved = alerts = True
         state.seen = len(history)
-        return moved, inputs
+        return moved, inputs, alerts
 
     def _pair_dues(self, pair: Pair) -> tuple[pendulum.Date | None, ...]:
         state = self._pairs[pair._key]
@@ -353,12 +357,13 @@ class DeadlineBook:
             state.due = self._pair_dues(pair)
             self._push(pair._key, state)
             return
-        moved, inputs = self._fold(pair, state)
+        moved, inputs, alerts = self._fold(pair, state)
         if moved:
-            # with the same inputs the dates are the same: only the next alert can change
-            # (a phase met, the pair gone), and the pair is pushed again all the same
+            # with the same inputs the dates are the same; with the same dates and no deadline
+            # met nor the pair gone, so is the next alert. The pair is pushed again all the same
+            # (a fresh entry: the heap's order stays as it always was)
             due = self._pair_dues(pair) if inputs else state.due
-            self._revise(pair._key, state, due, at, None)
+            self._revise(pair._key, state, due, at, None, alerts)
 
     def reach(self, name: str, at: pendulum.DateTime) -> None:
         """A milestone was reached: deadlines counted from it now count from that day."""
@@ -391,8 +396,12 @@ class DeadlineBook:
         due: tuple[pendulum.Date | None, ...],
         at: pendulum.DateTime,
         extension: str | None,
+        recheck: bool = True,
     ) -> None:
-        if due is not state.due and due != state.due:
+        """Record the moves from ``state.due`` to ``due``, then push the next alert: worked out
+        again if a date moved or ``recheck``, else the one pushed last."""
+        moved = due is not state.due and due != state.due
+        if moved:
             rules = self.schedule.milestones if key == _PROGRAMME else self.schedule.phases
             if state.revisions is None:
                 state.revisions = {}
@@ -410,7 +419,7 @@ class DeadlineBook:
                     )
             state.due = due
         state.version += 1
-        self._push(key, state)
+        self._push(key, state, moved or recheck)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -471,8 +480,9 @@ class DeadlineBook:
 
     # -- checking ----------------------------------------------------------------------
 
-    def _push(self, key: str, state: _State) -> None:
-        when = self._next_alert(key, state)
+    def _push(self, key: str, state: _State, recheck: bool = True) -> None:
+        when = self._next_alert(key, state) if recheck else state.next_alert
+        state.next_alert = when
         if when is not None:
             heapq.heappush(self._heap, (when, next(self._tie), key, state.version))
 
@@ -539,6 +549,10 @@ class DeadlineBook:
             if soonest is None or when < soonest:
                 soonest = when
         return soonest
+
+    def anything_due(self, at: pendulum.DateTime) -> bool:
+        """Whether a check at ``at`` has an entry to look at (`check` would find nothing else)."""
+        return bool(self._heap) and self._heap[0][0] <= at.timestamp()
 
     def check(self, at: pendulum.DateTime, seq: int) -> CheckPlan:
         """The alerts due at ``at``, each once per deadline revision, numbered from ``seq + 1``;
