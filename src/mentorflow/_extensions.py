@@ -18,7 +18,9 @@ that breaks one raises `PolicyViolation` naming it:
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+import functools
 
 import attrs
 import pendulum
@@ -120,8 +122,19 @@ class Extension:
 
     def answer_due(self, policy: ExtensionPolicy) -> pendulum.DateTime:
         """The last instant the funder can answer."""
-        return self.requested_at.add(days=policy.response_days)
+        at = self.requested_at
+        return _days_later(at, at.tzinfo, at.fold, policy.response_days)
 
     def open_at(self, at: pendulum.DateTime, policy: ExtensionPolicy) -> bool:
         """Whether the request is still waiting for an answer at ``at``."""
         return self.status is ExtensionStatus.REQUESTED and at <= self.answer_due(policy)
+
+
+@functools.lru_cache(maxsize=1024)
+def _days_later(
+    at: pendulum.DateTime, tz: dt.tzinfo | None, fold: int, days: int
+) -> pendulum.DateTime:
+    """``at.add(days=days)``, remembered: every deadline check asks it of each open request,
+    and pendulum's calendar arithmetic takes microseconds. Equal datetimes can be different
+    wall times (another zone, or the other side of a DST fold), so the key has both."""
+    return at.add(days=days)
