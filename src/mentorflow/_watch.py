@@ -182,8 +182,13 @@ class DeadlineBook:
         )
         self._reads_started, self._reads_completed = _pair_inputs(schedule)
         self._anchors = _phase_anchors(schedule)
-        # the programme's anchors (start, end, milestones) as of the memo: both are forgotten
-        # together, in recompute_all, whenever one of them may have moved
+        # the days of the programme's anchors the phase rules read (its start and end, the
+        # milestones they count from), as of the memo: the memo holds while they do
+        self._programme_reads = (
+            START,
+            END,
+            *sorted({name for _, kind, name, _ in self._anchors if kind == _FROM_PROGRAMME}),
+        )
         self._programme_anchors: dict[str, pendulum.Date | None] | None = None
         self._pair_calendars: dict[tuple[str, str], WorkingCalendar] = {}
         self._memo: dict[tuple[Any, ...], tuple[pendulum.Date | None, ...]] = {}
@@ -324,11 +329,10 @@ class DeadlineBook:
         return tuple(found.values())
 
     def _programme_anchor_values(self) -> dict[str, pendulum.Date | None]:
-        """The day of every programme anchor a phase deadline can count from."""
+        """The day of every programme anchor a phase deadline counts from, and of the end
+        (which caps them)."""
         milestones = dict(zip(self._milestone_names, self._milestones.due, strict=True))
-        return {
-            name: self._programme_anchor(name, milestones) for name in (START, END, *milestones)
-        }
+        return {name: self._programme_anchor(name, milestones) for name in self._programme_reads}
 
     def _calendar(
         self, rule: DeadlineRule, both: tuple[str, str], host: str | None
@@ -376,9 +380,13 @@ class DeadlineBook:
 
     def recompute_all(self, at: pendulum.DateTime, extension: str | None) -> None:
         """Recompute every deadline, recording revisions caused by ``extension``."""
-        self._memo.clear()
-        self._programme_anchors = None
         self._revise(_PROGRAMME, self._milestones, self._milestone_dues(), at, extension)
+        # the pairs' dates are computed from the programme's only through these: while they
+        # stay (a milestone no phase counts from was reached), so do the memo's dates
+        anchors = self._programme_anchor_values()
+        if anchors != self._programme_anchors:
+            self._memo.clear()
+            self._programme_anchors = anchors
         pairs = self.programme._pairs
         for key, state in self._pairs.items():
             self._revise(key, state, self._pair_dues(pairs[key]), at, extension)
