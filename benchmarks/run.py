@@ -1,5 +1,5 @@
-"""Speed and memory benchmarks for the targets of the core, deadlines, persistence and scenario
-issues.
+"""Speed and memory benchmarks for the targets of the core, deadlines, persistence, scenario and
+Monte Carlo issues.
 
 Run it with ``nox -s bench`` (a fresh venv with only the project installed) or, in a venv where
 mentorflow is installed, ``python benchmarks/run.py``. Options:
@@ -11,13 +11,15 @@ mentorflow is installed, ``python benchmarks/run.py``. Options:
     the targets' conditions (the 100,000-pair time is extrapolated from 10,000 pairs; target 3
     runs on 10,000 pairs, not scaled; target 4 makes 300 appends; target 5 replays 100,000
     events, not 1,000,000, against a pro-rata 1 s; target 6 times 30 simulations, target 7
-    3 starts of each command); don't quote them.
+    3 starts of each command; target 8 times 3 repeats of 100 runs, and 2 of 600 runs on
+    two workers, where the pool's start-up weighs ten times as much); don't quote them.
 ``--detail``
     Also print where the bytes of a pair go (tracemalloc, by source line; with target 2), where
-    ``simulate()``'s time goes (cProfile; with target 6) and what ``mentorflow --help`` spends
-    importing, by package (``-X importtime``; with target 7).
+    ``simulate()``'s time goes (cProfile; with target 6), what ``mentorflow --help`` spends
+    importing, by package (``-X importtime``; with target 7), and where the time of one
+    in-process Monte Carlo chunk goes (cProfile of ``run_chunk``; with target 8).
 ``--only N [N ...]``
-    Run only the targets named (1 to 7).
+    Run only the targets named (1 to 8).
 ``--dir DIR``
     Where targets 4 and 5 write their SQLite files (default: the system's temporary directory).
     The header names its file system: target 4's fsyncs cost what that file system makes them.
@@ -25,9 +27,10 @@ mentorflow is installed, ``python benchmarks/run.py``. Options:
 Every figure is printed beside a baseline measured in the same run, on the same machine, so the
 ratio means something on any machine; the absolute time targets (2 s, 1 ms, 10 s, 50 ms, 0.5 s)
 depend on the machine, and the baselines say how fast this one is. Only the standard library and
-the project's own dependencies are used. A full run takes about 2.5 minutes on a 2-core x86_64
+the project's own dependencies are used. A full run takes about 4 minutes on a 2-core x86_64
 machine where a bare transitions trigger costs ~8-9 us (targets 1-3 about 40 s, target 4 about
-12 s, target 5 about 85 s, targets 6 and 7 about 14 s); ``--quick`` about 15 s.
+12 s, target 5 about 85 s, targets 6 and 7 about 14 s, target 8 about 75 s); ``--quick`` about
+25 s.
 
 Target 1: "a lifecycle command with one after-hook costs at most 1.2x a bare transitions trigger"
     measured  ``pair.complete(phase, at=t)`` on 10,000 fresh pairs of a programme with one after
@@ -190,6 +193,48 @@ Target 7: "``mentorflow --help`` starts in at most 0.5 s (heavy imports deferred
     imports   A target of its own, untimed: ``python -X importtime -m mentorflow --help`` must
               import none of rich, matplotlib, icalendar (the row says how many of them are
               installed: one that is not can't be imported, and proves nothing).
+
+Target 8: "at least 500 IncluCities runs per second per core; two workers reach at least 1.7x
+one worker on a two-core machine"
+    setup     ``load_scenario("inclucities-plan")``, the shipped uncertain plan (IncluCities'
+              programme and pairs, three-point, uniform and empirical phase durations and a
+              uniform Covid-19 delay for every pair: each run draws new ones), and
+              ``load_scenario("inclucities")`` (as it happened: nothing uncertain), each loaded
+              once and simulated once, untimed. Untimed: the plan is uncertain and its runs
+              differ; IncluCities simulates as in target 6.
+    measured  (a) Runs per second of ``montecarlo(scenario, 500, seed=1, workers=1)``, in this
+              process: the median run (``montecarlo`` runs it first), 500 runs each drawing from
+              its own seeded generator, the tally, the forecast. The plan's rate is the target;
+              IncluCities' is info. (b) Runs per second of ``montecarlo(plan, 6000, seed=1,
+              workers=2)`` divided by those of ``workers=1`` on the same 6,000 runs. The target
+              figure includes the pool's start-up and shut-down, as a user's call gets them: it
+              runs in a fresh process of this script (``--child``; the scenario loaded and
+              simulated once first, untimed), where ``montecarlo`` starts the forkserver and
+              two worker processes (each imports this script, as Python 3.11's forkserver does
+              not preload it, and unpickles the scenario) and shuts them down; ``workers=1``
+              runs in this process. Only with 2 or more usable CPUs (``os.sched_getaffinity``):
+              with fewer, (b) is not run and reads "not applicable (needs 2 cores)".
+    baseline  (a) A bare loop of ``simulate(scenario)``, 500 times, on the same scenario: its
+              median run, no draws, no tally; the ratio is montecarlo's own overhead. (b)
+              ``workers=1``, as above.
+    info      (a) The plan's 500 runs as ``simulate(plan, rng=...)`` with each run's generator
+              (``mentorflow._montecarlo.rng``) and no tally, beside the bare loop: what the draws
+              change (the runs' own work differs from the median run's); montecarlo less this
+              is the tally and the forecast. (b) The same 6,000 runs on a pool started
+              beforehand, ``ProcessPoolExecutor(2, mp_context=forkserver)`` passed as
+              ``executor=`` and warmed by a montecarlo of 200 runs: the speed-up without
+              start-up; and the seconds of the fresh-process call beside the warm pool's. The
+              machine's own ceiling: a pure-Python loop of 5,000,000 additions, iterations per
+              second of two at once on the warm pool beside one in this process (well below 2x:
+              the cores are not all this script's).
+              Untimed: the forecasts of ``workers=1``, of the fresh process and of the warm
+              pool are identical (the same seed; SHA-256 of their repr).
+    how       (a) The median of 5 repeats, the five loops interleaved in each; (b) the median of
+              3 repeats, each running the fresh process, ``workers=1``, the warm pool and the
+              loops in turn. Garbage collector enabled (collected before each timed call). A
+              note gives the usable CPUs, the load average before and after, and the share of a
+              core this process had during its own runs (CPU over wall time): another busy
+              process makes every figure read low, and the 2-worker speed-up most.
 """
 
 from __future__ import annotations
@@ -200,9 +245,11 @@ import cProfile
 import datetime as dt
 import functools
 import gc
+import hashlib
 import importlib.util
 import itertools
 import json
+import multiprocessing
 import os
 import platform
 import pstats
@@ -216,6 +263,7 @@ import tomllib
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -247,8 +295,19 @@ from mentorflow import _engine as engine  # private: the Event.trigger reference
 from mentorflow import (
     _inclucities as inclucities,  # private: IncluCities as a script of direct commands
 )
+from mentorflow._forecast import Tally  # private: a chunk's tally, for --detail
+from mentorflow._montecarlo import rng as run_rng  # private: each run's generator
+from mentorflow._montecarlo import run_chunk  # private: one chunk of runs, for --detail
 from mentorflow._replay import replay  # private: replay alone, to split restore's time
-from mentorflow.scenario import Scenario, Timeline, load_scenario, shipped
+from mentorflow.scenario import (
+    Forecast,
+    Scenario,
+    Timeline,
+    load_scenario,
+    montecarlo,
+    shipped,
+    simulate,
+)
 from mentorflow.serialization import (
     SCHEMA,
     dump_definition,
@@ -282,6 +341,7 @@ REPLAY_LIMIT_S = 10.0
 REPLAY_EVENTS = 1_000_000
 SIMULATE_LIMIT_MS = 50.0
 MONTE_CARLO_RATE = 500  # issue 7: IncluCities runs per second per core (<= 2 ms each)
+SPEED_UP_LIMIT = 1.7  # issue 7: two workers vs one, on a two-core machine
 HELP_LIMIT_S = 0.5
 HEAVY_MODULES = ("rich", "matplotlib", "icalendar")  # the CLI must defer these
 
@@ -354,6 +414,11 @@ class Config:
     simulate_runs: int
     profile_runs: int
     startup_runs: int
+    mc_runs: int
+    mc_repeats: int
+    pool_runs: int
+    pool_repeats: int
+    chunk_runs: int
 
 
 FULL = Config(
@@ -378,6 +443,11 @@ FULL = Config(
     simulate_runs=300,
     profile_runs=200,
     startup_runs=15,
+    mc_runs=500,
+    mc_repeats=5,
+    pool_runs=6_000,
+    pool_repeats=3,
+    chunk_runs=250,
 )
 QUICK = Config(
     command_calls=2_000,
@@ -401,6 +471,11 @@ QUICK = Config(
     simulate_runs=30,
     profile_runs=20,
     startup_runs=3,
+    mc_runs=100,
+    mc_repeats=3,
+    pool_runs=600,
+    pool_repeats=2,
+    chunk_runs=50,
 )
 
 
@@ -569,7 +644,7 @@ def traced_bytes(build: Callable[[], object]) -> tuple[int, object]:
 @dataclass
 class Row:
     figure: str
-    measured: float
+    measured: float | None  # None: not measured (not applicable here)
     baseline: float | None
     unit: str
     target: str = "info"
@@ -1639,6 +1714,225 @@ def bench_startup(cfg: Config) -> list[Row]:
     return rows
 
 
+# -- Monte Carlo (target 8) -------------------------------------------------------------------
+
+PLAN = "inclucities-plan"  # uncertain: every run draws its durations and the Covid-19 delay
+MC_SEED = 1
+WARM_UP_RUNS = 200  # the warm pool's untimed first montecarlo: both workers start, unpickle
+SPIN = 5_000_000  # iterations of the machine's own parallel ceiling (~0.3 s)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (what ``montecarlo``'s default ``workers`` uses)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity outside Linux
+        return os.cpu_count() or 1
+
+
+def load_average() -> str:
+    try:
+        return "/".join(f"{load:.2f}" for load in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def digest(forecast: Forecast) -> str:
+    """A forecast's fingerprint, to compare forecasts made in different processes."""
+    return hashlib.sha256(repr(forecast).encode()).hexdigest()
+
+
+def simulate_loop(scenario: Scenario, runs: int) -> None:
+    """The baseline: ``runs`` bare simulations (the median run: no draws, no tally)."""
+    for _ in range(runs):
+        simulate(scenario)
+
+
+def drawn_loop(scenario: Scenario, runs: int, seed: int) -> None:
+    """What montecarlo's runs simulate, without the tally: each run with its own generator."""
+    for run in range(runs):
+        simulate(scenario, rng=run_rng(seed, run))
+
+
+def spin(n: int) -> int:
+    """A pure-Python CPU-bound loop: on 2 processes beside 1, how parallel the machine is."""
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def child_montecarlo(name: str, runs: int) -> dict[str, Any]:
+    """In a fresh process: ``montecarlo(load_scenario(name), runs, seed=1, workers=2)``, timed
+    with the pool's start-up and shut-down, as a user's first call gets them (the forkserver
+    too); the scenario is loaded and simulated once first, untimed, as in this process."""
+    scenario = load_scenario(name)
+    simulate(scenario)
+    seconds, forecast = timed_result(lambda: montecarlo(scenario, runs, seed=MC_SEED, workers=2))
+    assert forecast.done == runs
+    return {"seconds": seconds, "forecast": digest(forecast)}
+
+
+CHILDREN["montecarlo"] = child_montecarlo
+
+
+def core_share(run: Callable[[], T]) -> tuple[T, float]:
+    """``run()``'s result, and the share of a core this process had while it ran: its CPU time
+    over the wall time (well below 1 when other processes compete for the cores)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = run()
+    return result, (time.process_time() - cpu) / (time.perf_counter() - wall)
+
+
+def rates(calls: dict[str, Callable[[], object]], runs: int, repeats: int) -> dict[str, float]:
+    """Runs per second of each call (each does ``runs`` runs): the median of ``repeats``
+    repeats, interleaved, gc enabled (collected before each call)."""
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(repeats):
+        for name, call in calls.items():
+            samples[name].append(runs / timed_with_gc(call))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def bench_montecarlo(cfg: Config) -> list[Row]:
+    n, cpus = cfg.mc_runs, usable_cpus()
+    before = load_average()
+    plan, happened = load_scenario(PLAN), load_scenario(SCENARIO)
+    assert plan.uncertain
+    assert not happened.uncertain
+    check_timeline(simulate(happened))
+    simulate(plan)  # warm up, untimed
+    drawn = [simulate(plan, rng=run_rng(MC_SEED, run)) for run in range(20)]
+    assert len({t.completed_on for t in drawn}) > 1, "the plan's runs should differ"
+
+    # (a) in this process, one core
+    a, share = core_share(
+        lambda: rates(
+            {
+                "plan": lambda: montecarlo(plan, n, seed=MC_SEED, workers=1),
+                "plan-simulate": lambda: simulate_loop(plan, n),
+                "plan-drawn": lambda: drawn_loop(plan, n, MC_SEED),
+                "happened": lambda: montecarlo(happened, n, seed=MC_SEED, workers=1),
+                "happened-simulate": lambda: simulate_loop(happened, n),
+            },
+            n,
+            cfg.mc_repeats,
+        )
+    )
+    rate, need = a["plan"], MONTE_CARLO_RATE
+    rows = [
+        Row(
+            f"8  montecarlo({PLAN}, {n}, workers=1) runs/s  vs simulate() loop",
+            rate,
+            a["plan-simulate"],
+            "/s",
+            f">= {need}/s",
+            rate >= need,
+        ),
+        Row(
+            "   same runs, drawn durations, no tally  vs simulate() loop",
+            a["plan-drawn"],
+            a["plan-simulate"],
+            "/s",
+        ),
+        Row(
+            f"   montecarlo({SCENARIO}, {n}, workers=1) (nothing uncertain)  vs simulate() loop",
+            a["happened"],
+            a["happened-simulate"],
+            "/s",
+        ),
+    ]
+
+    # (b) two local worker processes against one, on the same runs
+    m = cfg.pool_runs
+    speed_up = f">= {SPEED_UP_LIMIT:g}x"
+    if cpus < 2:
+        NOTES.append(f"Target 8: {cpus} usable CPU; the two-worker target needs 2: not run.")
+        rows.append(
+            Row(
+                f"8  montecarlo({PLAN}, {m:,}, workers=2) runs/s  vs workers=1",
+                None,
+                None,
+                "/s",
+                f"{speed_up}: not applicable (needs 2 cores)",
+            )
+        )
+        NOTES.append(
+            f"Target 8: load average {before} before, {load_average()} after; this process "
+            f"had {share:.0%} of a core during the in-process runs."
+        )
+        return rows
+
+    seconds: dict[str, list[float]] = {"cold": [], "one": [], "warm": [], "spin": [], "spin2": []}
+    shares: list[float] = []  # of a core, during the workers=1 runs
+    forecasts: set[str] = set()
+    forkserver = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(2, mp_context=forkserver) as pool:
+        forecast = montecarlo(plan, WARM_UP_RUNS, seed=MC_SEED, executor=pool)
+        assert forecast.done == WARM_UP_RUNS
+        for _ in range(cfg.pool_repeats):  # interleaved
+            cold = run_child("montecarlo", PLAN, m)
+            seconds["cold"].append(cold["seconds"])
+            forecasts.add(cold["forecast"])
+            for name, kwargs in (("one", {"workers": 1}), ("warm", {"executor": pool})):
+                (took, forecast), got = core_share(
+                    functools.partial(
+                        timed_result,
+                        functools.partial(montecarlo, plan, m, seed=MC_SEED, **kwargs),
+                    )
+                )
+                seconds[name].append(took)
+                if name == "one":
+                    shares.append(got)
+                forecasts.add(digest(forecast))
+            seconds["spin"].append(timed_with_gc(functools.partial(spin, SPIN)))
+            seconds["spin2"].append(timed_with_gc(lambda: list(pool.map(spin, [SPIN, SPIN]))))
+    # Untimed: the same seed gives the same forecast, whoever ran the runs.
+    assert len(forecasts) == 1, "the forecasts differ between workers=1, 2 and the warm pool"
+    s = {name: statistics.median(values) for name, values in seconds.items()}
+    per_s = {name: m / value for name, value in s.items()}
+    ratio = per_s["cold"] / per_s["one"]
+    ceiling = 2 * s["spin"] / s["spin2"]
+    rows += [
+        Row(
+            f"8  montecarlo({PLAN}, {m:,}, workers=2), pool start-up in  vs workers=1",
+            per_s["cold"],
+            per_s["one"],
+            "/s",
+            speed_up,
+            ratio >= SPEED_UP_LIMIT,
+        ),
+        Row(
+            "   same, on a warm pool of 2 (executor=)  vs workers=1",
+            per_s["warm"],
+            per_s["one"],
+            "/s",
+        ),
+        Row(
+            f"   same, {m:,} runs on 2 workers, pool started  vs warm pool",
+            s["cold"],
+            s["warm"],
+            "s",
+        ),
+        Row(
+            "   the machine: a pure-Python loop, iterations/s on the warm pool  vs here",
+            2 * SPIN / s["spin2"],
+            SPIN / s["spin"],
+            "/s",
+        ),
+    ]
+    NOTES.append(
+        f"Target 8: {cpus} usable CPUs; load average (1/5/15 min) {before} before, "
+        f"{load_average()} after; this process had {share:.0%} of a core during the "
+        f"in-process runs, {statistics.median(shares):.0%} during the workers=1 runs (another "
+        "busy process makes every figure read low, and the 2-worker speed-up most). "
+        f"Pool start-up and shut-down cost ~{s['cold'] - s['warm']:.2f} s a call; "
+        f"2 workers on a warm pool: {per_s['warm'] / per_s['one']:.2f}x one, where a pure-Python "
+        f"loop reaches {ceiling:.2f}x (the machine's own ceiling, as busy as it was)."
+    )
+    return rows
+
+
 def where(key: tuple[str, int, str]) -> str:
     """A profiler entry's function, with a short path."""
     file, line, function = key
@@ -1663,18 +1957,40 @@ def print_simulate_profile(runs: int) -> None:
     for _ in range(runs):
         scenario.simulate()
     profiler.disable()
+    # mentorflow's own functions, less the two simulate() wrappers
+    print_profile(profiler, runs, "simulate()", wrappers=2)
+
+
+def print_chunk_profile(runs: int) -> None:
+    """Where an in-process Monte Carlo chunk's time goes: cProfile over ``run_chunk`` of
+    ``runs`` runs of the uncertain IncluCities plan (a guide, as for simulate())."""
+    scenario = load_scenario(PLAN)
+    simulate(scenario)
+    tally = Tally()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_chunk(scenario, MC_SEED, 0, runs, tally)
+    profiler.disable()
+    assert tally.runs == runs
+    # less run_chunk and the two simulate() wrappers
+    print_profile(profiler, runs, "a montecarlo chunk (run_chunk)", wrappers=3)
+
+
+def print_profile(profiler: cProfile.Profile, runs: int, what: str, *, wrappers: int) -> None:
+    """The top functions of ``profiler``, per run: by own time, and (less the first
+    ``wrappers``, which contain everything) by time with callees, mentorflow only."""
     stats = pstats.Stats(profiler)
     entries = stats.stats  # type: ignore[attr-defined]  # {key: (cc, nc, tt, ct, callers)}
     total = sum(entry[2] for entry in entries.values())
     print(
-        f"Where simulate()'s time goes (cProfile, {runs} runs, {total / runs * 1e3:.2f} ms per "
+        f"Where {what}'s time goes (cProfile, {runs} runs, {total / runs * 1e3:.2f} ms per "
         "run profiled; per run: own time, with callees, the share of the total, calls):"
     )
     for title, column in (("own time", 2), ("time with callees, mentorflow only", 3)):
         print(f"  by {title}:")
         chosen = sorted(entries.items(), key=lambda item: item[1][column], reverse=True)
-        if column == 3:  # mentorflow's own functions, less the two simulate() wrappers
-            chosen = [item for item in chosen if "mentorflow" in item[0][0]][2:]
+        if column == 3:
+            chosen = [item for item in chosen if "mentorflow" in item[0][0]][wrappers:]
         for key, entry in chosen[:12]:
             calls, own, cumulative = entry[1], entry[2], entry[3]
             print(
@@ -1744,7 +2060,7 @@ def fmt(value: float | None, unit: str) -> str:
 
 
 def fmt_ratio(row: Row) -> str:
-    if not row.baseline:
+    if not row.baseline or row.measured is None:
         return "-"
     ratio = row.measured / row.baseline
     if ratio < 0.001:
@@ -1785,10 +2101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--detail",
         action="store_true",
-        help="where a pair's bytes go; simulate()'s profile; --help's imports",
+        help="where a pair's bytes go; simulate()'s and a montecarlo chunk's profiles; "
+        "--help's imports",
     )
     parser.add_argument(
-        "--only", nargs="+", type=int, choices=range(1, 8), metavar="N", help="run targets N only"
+        "--only", nargs="+", type=int, choices=range(1, 9), metavar="N", help="run targets N only"
     )
     parser.add_argument(
         "--dir", help="where targets 4 and 5 write their SQLite files (default: the temp dir)"
@@ -1800,12 +2117,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(CHILDREN[mode](path, int(pairs))))
         return 0
     cfg = QUICK if args.quick else FULL
-    only = set(args.only or range(1, 8))
+    only = set(args.only or range(1, 9))
 
     print(
         f"mentorflow {mentorflow.__version__}, transitions {version('transitions')}, "
         f"pendulum {version('pendulum')}, {platform.python_implementation()} "
-        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
+        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs "
+        f"({usable_cpus()} usable)"
     )
     if args.quick:
         print(
@@ -1824,7 +2142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "each figure once, gc enabled; restore and memory in fresh processes. Target 6: per "
         f"run, median of {cfg.simulate_runs} interleaved runs, gc enabled; first runs in a "
         f"fresh process. Target 7: median of {cfg.startup_runs} interleaved starts of each "
-        "command, after one warm-up start."
+        f"command, after one warm-up start. Target 8: runs/s, median of {cfg.mc_repeats} "
+        f"interleaved repeats of {cfg.mc_runs:,} runs in this process; 2 workers: median of "
+        f"{cfg.pool_repeats} interleaved repeats of {cfg.pool_runs:,} runs, the pool started "
+        "in a fresh process; gc enabled."
     )
 
     started = time.perf_counter()
@@ -1848,6 +2169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += bench_scenario(cfg)
     if 7 in only:
         rows += bench_startup(cfg)
+    if 8 in only:
+        rows += bench_montecarlo(cfg)
     print_table(rows)
     if NOTES:
         print()
@@ -1859,6 +2182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.detail and 6 in only:
         print()
         print_simulate_profile(cfg.profile_runs)
+    if args.detail and 8 in only:
+        print()
+        print_chunk_profile(cfg.chunk_runs)
     if args.detail and IMPORT_DETAIL:
         print()
         print_import_detail(IMPORT_DETAIL)
