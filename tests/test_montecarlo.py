@@ -131,6 +131,16 @@ class TestToOffsets:
         )
 
 
+def _document(**parts: object) -> dict[str, object]:
+    """A scenario document with no pairs, and ``parts``."""
+    programme = {
+        "name": "P",
+        "starts_on": pendulum.Date(2021, 1, 1),
+        "ends_on": pendulum.Date(2022, 1, 1),
+    }
+    return {"name": "x", "programme": programme, "pairs": [], **parts}
+
+
 class TestScenarioSyntax:
     """Tests for uncertain amounts in scenarios, in Python and TOML."""
 
@@ -161,16 +171,7 @@ class TestScenarioSyntax:
     )
     def test_toml_errors_name_the_key(self, value: object, key: str, problem: str) -> None:
         """A bad uncertain amount is a ScenarioError naming its key."""
-        document = {
-            "name": "x",
-            "programme": {
-                "name": "P",
-                "starts_on": pendulum.Date(2021, 1, 1),
-                "ends_on": pendulum.Date(2022, 1, 1),
-            },
-            "pairs": [],
-            "durations": {"matching": value},
-        }
+        document = _document(durations={"matching": value})
         with pytest.raises(ScenarioError) as caught:
             parse_scenario(document, "f.toml")
         assert f"f.toml: {key}" in str(caught.value)
@@ -178,38 +179,22 @@ class TestScenarioSyntax:
 
     def test_an_extension_request_is_not_uncertain(self) -> None:
         """In a file, an uncertain offset on anything but a delay says so."""
-        document = {
-            "name": "x",
-            "programme": {
-                "name": "P",
-                "starts_on": pendulum.Date(2021, 1, 1),
-                "ends_on": pendulum.Date(2022, 1, 1),
-            },
-            "pairs": [],
-            "script": [
+        document = _document(
+            script=[
                 {
                     "on": pendulum.Date(2021, 6, 1),
                     "action": "request_extension",
                     "offset": {"uniform": ["1 month", "3 months"]},
                 }
-            ],
-        }
+            ]
+        )
         with pytest.raises(ScenarioError) as caught:
             parse_scenario(document, "f.toml")
         assert "f.toml: script[0].offset: only a delay can be uncertain" in str(caught.value)
 
     def test_decimal_plain_amount_is_fixed(self) -> None:
         """'7.5 months' is a fixed distribution; '7 months' stays an Offset."""
-        document = {
-            "name": "x",
-            "programme": {
-                "name": "P",
-                "starts_on": pendulum.Date(2021, 1, 1),
-                "ends_on": pendulum.Date(2022, 1, 1),
-            },
-            "pairs": [],
-            "durations": {"matching": "7.5 months", "needs_assessment": "7 months"},
-        }
+        document = _document(durations={"matching": "7.5 months", "needs_assessment": "7 months"})
         scenario = parse_scenario(document)
         assert Fixed(7.5, unit="months") == scenario.durations["matching"]
         assert Offset(amount=7, unit=Unit.MONTHS) == scenario.durations["needs_assessment"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ._compare import Comparison
@@ -99,13 +99,18 @@ def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
     return rows
 
 
+def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    """``rows`` as CSV with a header line of ``columns``, lines ending in a bare newline."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
 def to_csv(timeline: Timeline) -> str:
     """The rows of `timeline_rows` as CSV (with a header line)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(timeline_rows(timeline))
-    return out.getvalue()
+    return csv_text(COLUMNS, timeline_rows(timeline))
 
 
 def summary(timeline: Timeline) -> dict[str, Any]:

@@ -3,12 +3,10 @@ the same forecast."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
-from ._exports import render_table
+from ._exports import csv_text, render_table
 from ._forecast import Forecast, Spread
 
 COLUMNS = (
@@ -90,11 +88,7 @@ def forecast_rows(forecast: Forecast) -> list[dict[str, Any]]:
 
 def forecast_csv(forecast: Forecast) -> str:
     """The rows of `forecast_rows` as CSV (with a header line)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(forecast_rows(forecast))
-    return out.getvalue()
+    return csv_text(COLUMNS, forecast_rows(forecast))
 
 
 def forecast_summary(forecast: Forecast) -> dict[str, Any]:
