@@ -286,3 +286,15 @@ class TestMontecarlo:
         assert out.startswith(b"kind,pair,name")
         assert b"simulating" in seen
         assert b"300/300" in seen
+
+    def test_scheduler(self) -> None:
+        """--scheduler runs on a real Dask cluster, with the same report as one process."""
+        import distributed
+
+        args = ("montecarlo", "inclucities-plan", "--runs", "60", "--seed", "5", "--format", "json")
+        with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster:
+            on_dask = run(*args, "--scheduler", cluster.scheduler_address)
+        assert 0 == on_dask.returncode, on_dask.stderr
+        assert run(*args, "--workers", "1").stdout == on_dask.stdout
