@@ -35,6 +35,8 @@ class Tally:
     """(deadline, pair) -> the ordinal it was due on -> runs."""
     late: dict[tuple[str, str | None], Counter[int]] = attrs.field(factory=dict)
     """(deadline, pair) -> days late -> runs, for the runs that missed it."""
+    ends: Counter[int] = attrs.field(factory=Counter)
+    """The programme's last day (ordinal), as extended in the run -> runs."""
     breaches: Counter[str] = attrs.field(factory=Counter)
     """Pair -> runs in which it completed after the programme's end (as extended in the run)."""
     extensions: Counter[int] = attrs.field(factory=Counter)
@@ -56,6 +58,7 @@ class Tally:
             _add(dates, (span.pair, span.phase), day)
             last[span.pair] = max(day, last.get(span.pair, day))
         end = timeline.ends_on.toordinal()
+        self.ends[end] += 1
         for pair, day in last.items():
             if pair not in stopped:
                 _add(dates, (pair, None), day)
@@ -79,6 +82,7 @@ class Tally:
         _merge(self.dates, other.dates)
         _merge(self.due, other.due)
         _merge(self.late, other.late)
+        self.ends.update(other.ends)
         self.breaches.update(other.breaches)
         self.extensions.update(other.extensions)
         self.unfinished += other.unfinished
@@ -189,6 +193,9 @@ class Forecast:
         runs: The runs asked for.
         done: The runs simulated (fewer than ``runs`` if interrupted: see ``partial``).
         ends_on: The programme's last day as the scenario defines it (before any extension).
+        end: The spread of the programme's last day as extended in each run: every run's is
+            ``ends_on`` unless the script extends the programme. Breaches and the extension
+            needed are counted from each run's own end.
         programme: The spread of the programme's completion (its last pair's).
         pairs: The spread of each pair's completion.
         phases: The spread of each pair's completion of each phase.
@@ -207,6 +214,7 @@ class Forecast:
     runs: int
     done: int
     ends_on: pendulum.Date
+    end: Spread
     programme: Spread
     pairs: tuple[Spread, ...]
     phases: tuple[Spread, ...]
@@ -305,6 +313,7 @@ def forecast(
         runs=runs,
         done=done,
         ends_on=ends_on,
+        end=Spread.of(None, "end", tally.ends),
         programme=Spread.of(None, "completion", tally.dates.get(_PROGRAMME, empty)),
         pairs=tuple(Spread.of(p, "completion", tally.dates.get((p, None), empty)) for p in pairs),
         phases=tuple(

@@ -100,6 +100,7 @@ def forecast_summary(forecast: Forecast) -> dict[str, Any]:
         "done": forecast.done,
         "partial": forecast.partial,
         "ends_on": _day(forecast.ends_on),
+        "extended_ends_on_p50": _day(forecast.end.p50),
         "completion_p50": _day(forecast.programme.p50),
         "completion_p90": _day(forecast.programme.p90),
         "breach_probability": _share(forecast.breach_probability),

@@ -62,7 +62,8 @@ def plot(forecast: Forecast, path: str | os.PathLike[str]) -> pathlib.Path:
     and P90 days dotted grey lines. Beside it, the months of extension needed, as shares of
     the runs. Below, one smaller panel per pair on the same axis, with the median due day of
     each of the pair's deadlines (a hollow circle). Each panel's title gives the share of
-    runs late (completion after the programme's end, before any extension); the subtitle the
+    runs late (completion after the programme's end, as extended by the script in the median
+    run, if it extends it); the subtitle the
     runs, the seed, the odds of an extension and the months that cover 90% of the runs.
 
     Raises:
@@ -81,7 +82,7 @@ def plot(forecast: Forecast, path: str | os.PathLike[str]) -> pathlib.Path:
     first, last = _horizon(forecast)
     width, unit = _bin_width(last - first + 1)
     # bins end on the programme's end, so none straddles it: a bar is all on time or all late
-    end = forecast.ends_on.toordinal() + 1
+    end = _end(forecast).toordinal() + 1
     low = end - width * math.ceil((end - first) / width)
     high = end + width * max(0, math.ceil((last + 1 - end) / width))
     margin = max(7.0, 0.02 * (high - low))
@@ -154,7 +155,7 @@ def _day(ordinal: int) -> pendulum.Date:
 
 def _horizon(forecast: Forecast) -> tuple[int, int]:
     """The first and last day (ordinals) the chart must show."""
-    days = [forecast.ends_on.toordinal()]
+    days = [_end(forecast).toordinal()]
     for spread in (forecast.programme, *forecast.pairs):
         days += [day.toordinal() for day, _ in spread.histogram]
     days += [d.due.p50.toordinal() for d in forecast.deadlines if d.due.p50 is not None]
@@ -199,9 +200,15 @@ def _subtitle(forecast: Forecast) -> str:
     )
 
 
+def _end(forecast: Forecast) -> pendulum.Date:
+    """The programme's end the chart marks: as extended, in the median run, if the scenario's
+    script extends it (so the late bars agree with the extension needed); else as defined."""
+    return forecast.end.p50 or forecast.ends_on
+
+
 def _late(spread: Spread, forecast: Forecast) -> int:
     """How many runs completed after the programme's end."""
-    return sum(n for day, n in spread.histogram if day > forecast.ends_on)
+    return sum(n for day, n in spread.histogram if day > _end(forecast))
 
 
 def _heading(spread: Spread, forecast: Forecast) -> str:
@@ -303,8 +310,9 @@ def _name_lines(ax: Axes, spread: Spread, forecast: Forecast) -> None:
             zorder=5,
         )
     ax.annotate(
-        f"programme end\n{_short(forecast.ends_on, year=True)}",
-        (forecast.ends_on.toordinal() + 1, 0.72),
+        f"programme end{' (extended)' if _end(forecast) != forecast.ends_on else ''}\n"
+        f"{_short(_end(forecast), year=True)}",
+        (_end(forecast).toordinal() + 1, 0.72),
         xycoords=transform,
         xytext=(4, 0),
         textcoords="offset points",
