@@ -4,6 +4,7 @@ when a programme is given one; tests and simulations use `ManualClock`."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Protocol, runtime_checkable
 
 import pendulum
@@ -95,6 +96,23 @@ class ManualClock:
 
     def __repr__(self) -> str:
         return f"ManualClock({self._now.isoformat()})"
+
+
+@functools.lru_cache(maxsize=16384)
+def wall_time(
+    ordinal: int,
+    tz: pendulum.Timezone,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    microsecond: int = 0,
+) -> pendulum.DateTime:
+    """That wall time on day ``ordinal`` in ``tz``, made once: placing a wall time in a zone
+    costs pendulum a few microseconds, and deadline checks and simulations (thousands of runs
+    of one scenario) ask for the same few days again and again. Times are immutable, so they
+    are safe to share."""
+    day = dt.date.fromordinal(ordinal)
+    return pendulum.datetime(day.year, day.month, day.day, hour, minute, second, microsecond, tz=tz)
 
 
 def earlier(a: dt.datetime, b: dt.datetime) -> bool:

@@ -11,7 +11,6 @@ deadlines are checked as the clock moves, so the timeline's statuses are the eng
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import heapq
 import itertools
 import random
@@ -22,7 +21,7 @@ import attrs
 import pendulum
 
 from ._calendar import add_months, calendar_for
-from ._clock import ManualClock
+from ._clock import ManualClock, wall_time
 from ._deadlines import DeadlineRule, Offset, Unit, extend
 from ._distributions import Distribution
 from ._events import PhaseCompleted, PhaseStarted, VisitRecorded
@@ -423,7 +422,7 @@ class _Run:
         return [attrs.evolve(action, pair=key) for key in self.programme.pairs]
 
     def _instant(self, day: dt.date) -> pendulum.DateTime:
-        return _at_hour(day.toordinal(), self.scenario.programme.timezone)
+        return wall_time(day.toordinal(), self.tz, _HOUR)
 
     def _push(self, at: pendulum.DateTime, kind: int, payload: Any) -> None:
         # kind 0 (scripted) runs before kind 1 (projected) at the same instant
@@ -681,14 +680,6 @@ class _Run:
                 if p.status in (PairStatus.ACTIVE, PairStatus.SUSPENDED)
             ),
         )
-
-
-@functools.lru_cache(maxsize=8192)
-def _at_hour(ordinal: int, zone: str) -> pendulum.DateTime:
-    """17:00 on day ``ordinal`` in ``zone``: made once per day and zone, as Monte Carlo runs
-    revisit the same days thousands of times (pendulum times are immutable: safe to share)."""
-    day = dt.date.fromordinal(ordinal)
-    return pendulum.datetime(day.year, day.month, day.day, _HOUR, tz=pendulum.timezone(zone))
 
 
 def _median() -> float:

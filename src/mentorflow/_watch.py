@@ -9,7 +9,6 @@ alert. A check pops only the entries that are due, so with nothing due it costs 
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import functools
 import heapq
@@ -21,7 +20,7 @@ import attrs
 import pendulum
 
 from ._calendar import WorkingCalendar, calendar_for
-from ._clock import earlier
+from ._clock import earlier, wall_time
 from ._deadlines import (
     END,
     START,
@@ -30,7 +29,6 @@ from ._deadlines import (
     Offset,
     Schedule,
     due_date,
-    end_of_day,
     start_of_day,
 )
 from ._events import (
@@ -197,8 +195,6 @@ class DeadlineBook:
         self._pairs: dict[str, _State] = {}
         self._heap: list[tuple[float, int, str, int]] = []
         self._tie = itertools.count()
-        self._day_starts: dict[int, float] = {}
-        self._day_ends: dict[int, pendulum.DateTime] = {}
         self._milestones = _State(self._milestone_dues())
         self._push(_PROGRAMME, self._milestones)
 
@@ -495,19 +491,12 @@ class DeadlineBook:
             heapq.heappush(self._heap, (when, next(self._tie), key, state.version))
 
     def _day_start(self, ordinal: int) -> float:
-        """The timestamp of the start of day ``ordinal`` in the programme's timezone (cached)."""
-        found = self._day_starts.get(ordinal)
-        if found is None:
-            found = self._day_starts[ordinal] = _day_start(self.programme._tz, ordinal)
-        return found
+        """The timestamp of the start of day ``ordinal`` in the programme's timezone."""
+        return _start_timestamp(ordinal, self.programme._tz)
 
     def _day_end(self, day: pendulum.Date) -> pendulum.DateTime:
-        """The last instant of ``day`` in the programme's timezone (cached)."""
-        ordinal = day.toordinal()
-        found = self._day_ends.get(ordinal)
-        if found is None:
-            found = self._day_ends[ordinal] = _day_end(self.programme._tz, ordinal)
-        return found
+        """The last instant of ``day`` in the programme's timezone (a deadline's end)."""
+        return wall_time(day.toordinal(), self.programme._tz, 23, 59, 59, 999999)
 
     def _unsent(
         self, key: str, state: _State
@@ -659,20 +648,10 @@ def _pair_inputs(schedule: Schedule) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(sorted(started)), tuple(sorted(completed))
 
 
-# Shared by every programme in the zone: a simulation builds a new programme run after run, and
-# pendulum takes a few microseconds to place a wall time in a zone.
-@functools.lru_cache(maxsize=8192)
-def _day_start(tz: pendulum.Timezone, ordinal: int) -> float:
-    """The timestamp of the start of day ``ordinal`` in ``tz``."""
-    day = dt.date.fromordinal(ordinal)
-    return start_of_day(pendulum.Date(day.year, day.month, day.day), tz).timestamp()
-
-
-@functools.lru_cache(maxsize=8192)
-def _day_end(tz: pendulum.Timezone, ordinal: int) -> pendulum.DateTime:
-    """The last instant of day ``ordinal`` in ``tz``."""
-    day = dt.date.fromordinal(ordinal)
-    return end_of_day(pendulum.Date(day.year, day.month, day.day), tz)
+@functools.lru_cache(maxsize=16384)
+def _start_timestamp(ordinal: int, tz: pendulum.Timezone) -> float:
+    # the heap of next alerts orders by timestamps; `timestamp()` costs as much as the lookup
+    return wall_time(ordinal, tz).timestamp()
 
 
 # where a phase deadline's anchor comes from
