@@ -117,7 +117,7 @@ class TestPlot:
         text = svg_text(plot(certain, tmp_path / "certain.svg"))
         assert "P10, P50, P90" in text  # one label for the three, on the same day
         # late is counted from the end as the script extends it, like the extension needed
-        assert pendulum.Date(2023, 3, 31) == certain.end.p50
+        assert pendulum.Date(2023, 3, 31) == certain.extended_end.p50
         assert "late in 0% of runs" in text
         assert "programme end (extended)" in text
         assert "an extension needed in 0% of runs; none in 90%" in text

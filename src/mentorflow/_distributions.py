@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 
@@ -34,16 +34,16 @@ def _unit(value: Unit | str) -> Unit:
         raise ValidationError("unit", f"{value!r} is not one of {units}") from None
 
 
-def _amount(name: str) -> Any:
-    """A validator: a finite real number, not negative (durations and delays don't run back)."""
+def _check_amount(name: str, value: object) -> None:
+    """A finite real number, not negative (durations and delays don't run back)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(name, f"must be a number, not {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValidationError(name, f"must be a finite number >= 0, not {value!r}")
 
-    def check(_: object, __: attrs.Attribute[float], value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValidationError(name, f"must be a number, not {value!r}")
-        if not math.isfinite(value) or value < 0:
-            raise ValidationError(name, f"must be a finite number >= 0, not {value!r}")
 
-    return check
+def _amount(_: object, attribute: attrs.Attribute[float], value: object) -> None:
+    _check_amount(attribute.name, value)
 
 
 def _round(amount: float) -> int:
@@ -107,7 +107,7 @@ class Fixed(Distribution):
 
     kind: ClassVar[str] = "fixed"
 
-    value: float = attrs.field(validator=_amount("value"))
+    value: float = attrs.field(validator=_amount)
 
     def quantile(self, u: float) -> float:
         return self.value
@@ -131,8 +131,8 @@ class Uniform(Distribution):
 
     kind: ClassVar[str] = "uniform"
 
-    low: float = attrs.field(validator=_amount("low"))
-    high: float = attrs.field(validator=_amount("high"))
+    low: float = attrs.field(validator=_amount)
+    high: float = attrs.field(validator=_amount)
 
     def __attrs_post_init__(self) -> None:
         if self.high < self.low:
@@ -160,9 +160,9 @@ class Triangular(Distribution):
 
     kind: ClassVar[str] = "triangular"
 
-    low: float = attrs.field(validator=_amount("low"))
-    mode: float = attrs.field(validator=_amount("mode"))
-    high: float = attrs.field(validator=_amount("high"))
+    low: float = attrs.field(validator=_amount)
+    mode: float = attrs.field(validator=_amount)
+    high: float = attrs.field(validator=_amount)
 
     def __attrs_post_init__(self) -> None:
         if not self.low <= self.mode:
@@ -193,9 +193,8 @@ def _values(value: Iterable[float]) -> tuple[float, ...]:
     values = tuple(value)
     if not values:
         raise ValidationError("values", "must have at least one observed value")
-    check = _amount("values")
     for number in values:
-        check(None, None, number)
+        _check_amount("values", number)
     return tuple(sorted(values))
 
 

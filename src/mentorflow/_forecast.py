@@ -126,7 +126,8 @@ class Spread:
     Attributes:
         pair: The pair, or None for the programme.
         name: ``"completion"`` (the pair's, or the programme's: its last pair's), a phase (its
-            completion), or a deadline (the day it was due).
+            completion), a deadline (the day it was due), or ``"extended end"`` (the
+            programme's last day after any extension the script granted).
         p10: The day by which 10% of the runs had it (None if no run did).
         p50: The median day.
         p90: The day by which 90% of the runs had it.
@@ -193,7 +194,7 @@ class Forecast:
         runs: The runs asked for.
         done: The runs simulated (fewer than ``runs`` if interrupted: see ``partial``).
         ends_on: The programme's last day as the scenario defines it (before any extension).
-        end: The spread of the programme's last day as extended in each run: every run's is
+        extended_end: The spread of the programme's last day as extended in each run: every run's is
             ``ends_on`` unless the script extends the programme. Breaches and the extension
             needed are counted from each run's own end.
         programme: The spread of the programme's completion (its last pair's).
@@ -214,7 +215,7 @@ class Forecast:
     runs: int
     done: int
     ends_on: pendulum.Date
-    end: Spread
+    extended_end: Spread
     programme: Spread
     pairs: tuple[Spread, ...]
     phases: tuple[Spread, ...]
@@ -313,7 +314,7 @@ def forecast(
         runs=runs,
         done=done,
         ends_on=ends_on,
-        end=Spread.of(None, "end", tally.ends),
+        extended_end=Spread.of(None, "extended end", tally.ends),
         programme=Spread.of(None, "completion", tally.dates.get(_PROGRAMME, empty)),
         pairs=tuple(Spread.of(p, "completion", tally.dates.get((p, None), empty)) for p in pairs),
         phases=tuple(

@@ -63,7 +63,6 @@ def forecast_rows(forecast: Forecast) -> list[dict[str, Any]]:
     for odds in forecast.deadlines:
         row = _row("deadline", odds.due, odds.miss_probability)
         row.update(
-            name=odds.name,
             days_late_p50=_day(odds.days_late_p50),
             days_late_p90=_day(odds.days_late_p90),
         )
@@ -100,7 +99,7 @@ def forecast_summary(forecast: Forecast) -> dict[str, Any]:
         "done": forecast.done,
         "partial": forecast.partial,
         "ends_on": _day(forecast.ends_on),
-        "extended_ends_on_p50": _day(forecast.end.p50),
+        "extended_ends_on_p50": _day(forecast.extended_end.p50),
         "completion_p50": _day(forecast.programme.p50),
         "completion_p90": _day(forecast.programme.p90),
         "breach_probability": _share(forecast.breach_probability),

@@ -203,7 +203,7 @@ def _subtitle(forecast: Forecast) -> str:
 def _end(forecast: Forecast) -> pendulum.Date:
     """The programme's end the chart marks: as extended, in the median run, if the scenario's
     script extends it (so the late bars agree with the extension needed); else as defined."""
-    return forecast.end.p50 or forecast.ends_on
+    return forecast.extended_end.p50 or forecast.ends_on
 
 
 def _late(spread: Spread, forecast: Forecast) -> int:

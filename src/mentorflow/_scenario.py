@@ -368,7 +368,7 @@ class _Run:
         self.order = itertools.count()
         self.scripted: set[tuple[str | None, str | None]] = set()
         self.delays: dict[tuple[str, str], list[Offset]] = {}
-        self.planned = self._draw(rng)
+        self.planned, delays = self._draw(rng)
         self.due: dict[str, tuple[int, pendulum.DateTime]] = {}  # pair -> (ticket, planned end)
         self.tickets = itertools.count(1)
         self.suspended_at: dict[str, pendulum.DateTime] = {}
@@ -384,7 +384,7 @@ class _Run:
                 at=start,
             )
         for index, action in enumerate(scenario.script):
-            drawn = self.planned.get(("script", str(index)))
+            drawn = delays.get(index)
             for expanded in self._expand(action):
                 self._push(self._instant(expanded.on), 0, (expanded, drawn))
                 if expanded.action == "complete":
@@ -392,8 +392,11 @@ class _Run:
         for key in self.programme.pairs:
             self._plan(key, start)
 
-    def _draw(self, rng: random.Random | None) -> dict[tuple[str, str], tuple[Offset, ...]]:
-        """Every pair's phase durations and every delay's offsets, drawn from ``rng``.
+    def _draw(
+        self, rng: random.Random | None
+    ) -> tuple[dict[tuple[str, str], tuple[Offset, ...]], dict[int, tuple[Offset, ...]]]:
+        """Every (pair, phase)'s duration, and every delay's offsets by its index in the
+        script, drawn from ``rng`` (without one, at their medians).
 
         One uniform number per slot whether or not the slot is uncertain, always in the same
         order, so a slot's luck doesn't depend on what the other slots are.
@@ -401,6 +404,7 @@ class _Run:
         draw: Callable[[], float] = _median if rng is None else rng.random
         durations = self.scenario.durations
         planned: dict[tuple[str, str], tuple[Offset, ...]] = {}
+        delays: dict[int, tuple[Offset, ...]] = {}
         for pair in self.scenario.pairs:
             for phase in self.scenario.programme.lifecycle.order:
                 u = draw()
@@ -413,8 +417,10 @@ class _Run:
             if action.action == "delay":
                 u = draw()
                 if isinstance(action.offset, Distribution):
-                    planned[("script", str(index))] = action.offset.offsets(u)
-        return planned
+                    delays[index] = action.offset.offsets(u)
+                elif action.offset is not None:
+                    delays[index] = (action.offset,)
+        return planned, delays
 
     def _expand(self, action: Action) -> list[Action]:
         if action.pair != "*":
@@ -526,13 +532,7 @@ class _Run:
             pair.record_visit(action.visit, at=at, note=action.note)
         elif name == "deliverable" and pair is not None and action.deliverable is not None:
             pair.register_deliverable(action.deliverable, at=at, note=action.note)
-        elif name == "delay" and pair is not None and action.offset is not None:
-            if drawn is None:
-                drawn = (
-                    action.offset.offsets(0.5)
-                    if isinstance(action.offset, Distribution)
-                    else (action.offset,)
-                )
+        elif name == "delay" and pair is not None and drawn is not None:
             self.delays.setdefault((pair.key, action.phase or pair.phase), []).extend(drawn)
         elif name == "suspend" and pair is not None:
             pair.suspend(at=at, note=action.note)

@@ -33,6 +33,7 @@ _SHAPES = {
     "triangular": "[low, mode, high]",
     "empirical": "[observed, ...]",
 }
+_ARITY = {"uniform": 2, "triangular": 3}  # how many amounts each listed kind takes
 
 
 def shipped() -> dict[str, Path]:
@@ -368,7 +369,7 @@ class _Reader:
         texts = [raw] if name == "fixed" else raw
         if not isinstance(texts, list) or (name == "fixed" and not isinstance(raw, str)):
             raise self.fail(where, f"must be {_SHAPES[name]}, not {raw!r}")
-        if name in ("uniform", "triangular") and len(texts) != len(_SHAPES[name].split(",")):
+        if name in _ARITY and len(texts) != _ARITY[name]:
             raise self.fail(where, f"must be {_SHAPES[name]}, not {raw!r}")
         amounts = [self.amount(text, f"{where}[{i}]") for i, text in enumerate(texts)]
         units = {unit for _, unit in amounts}
