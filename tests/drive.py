@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pendulum
-
-from mentorflow import Benchmark, CommandRefused, Pair, PairEvent, StudyVisit
-from mentorflow import _engine as engine
+from mentorflow import Benchmark, CommandRefused, Pair, PairEvent
 from mentorflow.testing import Command
 
 from helpers import partner
@@ -21,37 +18,10 @@ def run(
     if not via_machine:
         return command.run(pair)
     at = pair.last_changed_at.add(hours=command.hours)
-    arg, role = _arguments(pair, command, at)
-    programme = pair.programme
     try:
-        events = programme._engine.execute_via_machine(
-            pair, engine.Command(command.name, at, None, arg, role)
-        )
+        return pair._rt.run_pair(pair._s, command.command_for(pair, at), via_machine=True)
     except CommandRefused as refusal:
         return refusal
-    return programme._record(pair, events, at)
-
-
-def _arguments(pair: Pair, command: Command, at: pendulum.DateTime) -> tuple[object, object]:
-    """What the public method would pass the engine."""
-    name, args = command.name, command.args
-    if name == "complete":
-        return (pair.phase if args[0] is None else args[0]), None
-    if name == "record_visit":
-        number, host, mode, ends_in = args
-        if number is None:
-            lifecycle = pair.programme.lifecycle
-            held = lifecycle.step(pair.phase).visit if pair.phase in lifecycle.order else None
-            number = held or 1
-        ends = at.date().add(days=ends_in)
-        return StudyVisit(number=number, host=host, mode=mode, starts_on=ends, ends_on=ends), None
-    if name == "register_deliverable":
-        return (args[0], None), None
-    if name == "define_benchmarks":
-        return tuple(args[0]), None
-    if name == "replace_partner":
-        return args[1], args[0]
-    return None, None
 
 
 REPLACEMENTS = [

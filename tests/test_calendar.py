@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mentorflow import ValidationError
-from mentorflow._calendar import WorkingCalendar, add_months, calendar_for
+from mentorflow._domain.calendar import WorkingCalendar, add_months, calendar_for
 
 BE = calendar_for(("BE",))
 

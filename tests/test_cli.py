@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import mentorflow
-from mentorflow._scenario_file import shipped
+from mentorflow._simulation.scenario_file import shipped
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mentorflow import ValidationError
-from mentorflow._clock import earlier, to_instant
+from mentorflow._domain.clock import earlier, to_instant
 
 BRUSSELS = pendulum.timezone("Europe/Brussels")
 ZONES = ["UTC", "Europe/Brussels", "Europe/Riga", "America/Sao_Paulo", "Asia/Kolkata"]

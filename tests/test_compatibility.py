@@ -41,8 +41,7 @@ def summary(p: Programme) -> dict[str, Any]:
         },
         "extensions": [[e.key, e.status.value, e.phase, e.pair] for e in p.extensions],
         "deadlines": [
-            [d.name, d.due_on.isoformat() if d.due_on else None, d.revision]
-            for d in p.deadlines()
+            [d.name, d.due_on.isoformat() if d.due_on else None, d.revision] for d in p.deadlines()
         ]
         + [
             [k, d.name, d.due_on.isoformat() if d.due_on else None, d.revision]

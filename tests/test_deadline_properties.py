@@ -18,8 +18,8 @@ from mentorflow import (
     Programme,
     Theme,
 )
-from mentorflow._calendar import calendar_for
-from mentorflow._deadlines import END
+from mentorflow._domain.calendar import calendar_for
+from mentorflow._domain.deadlines import END
 from mentorflow.testing import deadline_rules
 
 from helpers import partner
@@ -99,7 +99,7 @@ def test_extensions_move_only_dependents_and_never_earlier(data: st.DataObject) 
     rules = data.draw(schedules())
     pairs = data.draw(couples)
     programme = programme_with(rules, pairs)
-    schedule = programme._book.schedule if programme._book else None
+    schedule = None if programme.definition.schedule.empty else programme.definition.schedule
     at = START
     for phase, pair, unit, amount in data.draw(extensions(rules, len(pairs))):
         at = at.add(days=1)
@@ -175,7 +175,7 @@ def test_recomputing_twice_changes_nothing(
 ) -> None:
     """Recomputing every deadline gives the same dates and adds no revision."""
     programme = programme_with(rules, pairs)
-    book = programme._book
+    book = programme._rt.book
     if book is None:
         return
     before = dues(programme)

@@ -24,7 +24,7 @@ from mentorflow import (
     Unit,
     ValidationError,
 )
-from mentorflow._calendar import calendar_for
+from mentorflow._domain.calendar import calendar_for
 
 from helpers import CAPACI, MECHELEN, partner, visit
 

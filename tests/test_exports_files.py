@@ -11,10 +11,10 @@ from pathlib import Path
 import attrs
 import pytest
 
-from mentorflow._gantt import gantt
-from mentorflow._ics import to_ics
-from mentorflow._scenario import Timeline
-from mentorflow._scenario_file import load_scenario
+from mentorflow._render.gantt import gantt
+from mentorflow._render.ics import to_ics
+from mentorflow._simulation.scenario import Timeline
+from mentorflow._simulation.scenario_file import load_scenario
 from mentorflow.exceptions import MentorflowError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

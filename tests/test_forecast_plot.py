@@ -10,11 +10,11 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from mentorflow._forecast import Forecast, Tally
-from mentorflow._forecast import forecast as tally_forecast
-from mentorflow._forecast_plot import plot
-from mentorflow._montecarlo import montecarlo
-from mentorflow._scenario_file import load_scenario
+from mentorflow._render.forecast_plot import plot
+from mentorflow._simulation.forecast import Forecast, Tally
+from mentorflow._simulation.forecast import forecast as tally_forecast
+from mentorflow._simulation.montecarlo import montecarlo
+from mentorflow._simulation.scenario_file import load_scenario
 from mentorflow.exceptions import ValidationError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -17,9 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mentorflow import Offset, Unit
-from mentorflow._distributions import to_offsets
-from mentorflow._forecast import Tally, percentile
-from mentorflow._montecarlo import rng
+from mentorflow._domain.distributions import to_offsets
+from mentorflow._simulation.forecast import Tally, percentile
+from mentorflow._simulation.montecarlo import rng
 from mentorflow.exceptions import ScenarioError, UnknownPairError, ValidationError
 from mentorflow.scenario import (
     Action,
@@ -121,8 +121,8 @@ class TestToOffsets:
     @given(st.floats(0, 40), st.floats(0, 40), st.sampled_from(list(Unit)))
     def test_more_is_never_earlier(self, a: float, b: float, unit: Unit) -> None:
         """A longer amount never ends earlier from the same day."""
-        from mentorflow._calendar import calendar_for
-        from mentorflow._deadlines import extend
+        from mentorflow._domain.calendar import calendar_for
+        from mentorflow._domain.deadlines import extend
 
         day, calendar = pendulum.Date(2021, 1, 31), calendar_for(())
         short, long_ = sorted((a, b))

@@ -25,8 +25,8 @@ from mentorflow import (
     Store,
     StoreError,
     ValidationError,
-    _inclucities,
 )
+from mentorflow._simulation import inclucities as _inclucities
 from mentorflow.testing import commands, extension_requests, programmes, snapshot
 
 
@@ -233,6 +233,6 @@ def test_replay_equals_live(programme: Programme, data: st.DataObject) -> None:
     restored = Programme.restore(memory, "p", clock=clock)
     same(programme, restored)
     # both would write to the same log now (the second would get a conflict): compare alone
-    programme._journal = restored._journal = None
+    programme._rt.ledger.journal = restored._rt.ledger.journal = None
     later = clock.now().add(days=400)
     assert programme.check_deadlines(at=later) == restored.check_deadlines(at=later)

@@ -84,8 +84,8 @@ class TestDefinition:
 
     def test_shared_engine(self) -> None:
         """Programmes with equal lifecycles share one compiled engine."""
-        assert make()._engine is make()._engine
-        assert make()._engine is not make(lifecycle=Lifecycle.linear(Phase.MATCHING))._engine
+        assert make()._rt.engine is make()._rt.engine
+        assert make()._rt.engine is not make(lifecycle=Lifecycle.linear(Phase.MATCHING))._rt.engine
 
     def test_repr(self) -> None:
         """The repr gives name, dates and size."""

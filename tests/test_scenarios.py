@@ -19,13 +19,13 @@ from mentorflow import (
     StudyVisit,
     Unit,
     VisitMode,
-    _inclucities,
 )
-from mentorflow import _exports as x
-from mentorflow._calendar import add_months
-from mentorflow._compare import compare
-from mentorflow._scenario import Action, PairSpec, ProgrammeSpec, Scenario
-from mentorflow._scenario_file import load_scenario, parse_scenario, shipped
+from mentorflow._domain.calendar import add_months
+from mentorflow._render import exports as x
+from mentorflow._simulation import inclucities as _inclucities
+from mentorflow._simulation.compare import compare
+from mentorflow._simulation.scenario import Action, PairSpec, ProgrammeSpec, Scenario
+from mentorflow._simulation.scenario_file import load_scenario, parse_scenario, shipped
 from mentorflow.exceptions import ScenarioError
 from mentorflow.testing import scenarios
 

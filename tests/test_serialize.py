@@ -20,9 +20,9 @@ from mentorflow import (
     PhaseStarted,
     Programme,
     SerializationError,
-    _inclucities,
 )
-from mentorflow import _serialize as s
+from mentorflow._codec import serialize as s
+from mentorflow._simulation import inclucities as _inclucities
 from mentorflow.scenario import Scenario, load_scenario
 from mentorflow.testing import scenarios
 from test_testing import PUBLIC_TYPES

@@ -25,8 +25,8 @@ from mentorflow import (
     StudyVisit,
     Theme,
     VisitMode,
-    _inclucities,
 )
+from mentorflow._simulation import inclucities as _inclucities
 
 from drive import BENCHMARKS, REPLACEMENTS
 from helpers import CAPACI, MECHELEN, START

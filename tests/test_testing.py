@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 
 import mentorflow as m
-from mentorflow import _engine, _inclucities
+from mentorflow._engine import machine as _engine
+from mentorflow._simulation import inclucities as _inclucities
 from mentorflow.testing import (
     ProgrammeStateMachine,
     assert_follows_lifecycle,
@@ -113,9 +114,11 @@ class TestInvariants:
             assert_rules_respected(pair)
 
 
-def _lax_complete(pair: m.Pair, cmd: _engine.Command, step: m.Step) -> _engine.Refusal | None:
+def _lax_complete(
+    pair: object, cmd: m.Complete, at: object, step: m.Step, lifecycle: object
+) -> _engine.Refusal | None:
     """A broken rule: completes any current phase, recorded visit or not."""
-    if cmd.arg != step.phase:
+    if cmd.phase != step.phase:
         return _engine.Refusal("wrong-phase", "not the current phase")
     return None
 
@@ -125,7 +128,7 @@ def broken_visit_rule(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Plant a bug in the engine: study visit phases complete without their visit. Engines
     are compiled once per lifecycle and cached, so the cache is dropped before and after."""
     _engine.engine_for.cache_clear()
-    monkeypatch.setitem(_engine._GUARDS, _engine.COMPLETE, _lax_complete)
+    monkeypatch.setitem(_engine._GUARDS, m.Complete, _lax_complete)
     yield
     monkeypatch.undo()
     _engine.engine_for.cache_clear()

@@ -25,60 +25,77 @@ from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _version
 
 from . import exceptions as exceptions
-from ._clock import Clock as Clock
-from ._clock import ManualClock as ManualClock
-from ._clock import SystemClock as SystemClock
-from ._deadlines import CalendarBasis as CalendarBasis
-from ._deadlines import DeadlineRule as DeadlineRule
-from ._deadlines import Offset as Offset
-from ._deadlines import Unit as Unit
-from ._events import BenchmarksDefined as BenchmarksDefined
-from ._events import DeadlineApproaching as DeadlineApproaching
-from ._events import DeadlineMissed as DeadlineMissed
-from ._events import DeliverableRegistered as DeliverableRegistered
-from ._events import Event as Event
-from ._events import ExtensionGranted as ExtensionGranted
-from ._events import ExtensionRefused as ExtensionRefused
-from ._events import ExtensionRequested as ExtensionRequested
-from ._events import MilestoneReached as MilestoneReached
-from ._events import PairCompleted as PairCompleted
-from ._events import PairEnrolled as PairEnrolled
-from ._events import PairEvent as PairEvent
-from ._events import PairResumed as PairResumed
-from ._events import PairSuspended as PairSuspended
-from ._events import PairWithdrawn as PairWithdrawn
-from ._events import PartnerReplaced as PartnerReplaced
-from ._events import PhaseCompleted as PhaseCompleted
-from ._events import PhaseStarted as PhaseStarted
-from ._events import VisitRecorded as VisitRecorded
-from ._extensions import Extension as Extension
-from ._extensions import ExtensionPolicy as ExtensionPolicy
-from ._extensions import ExtensionStatus as ExtensionStatus
-from ._hooks import Subscription as Subscription
-from ._lifecycle import Lifecycle as Lifecycle
-from ._lifecycle import PairStatus as PairStatus
-from ._lifecycle import Phase as Phase
-from ._lifecycle import Step as Step
-from ._model import Association as Association
-from ._model import Benchmark as Benchmark
-from ._model import City as City
-from ._model import Deliverable as Deliverable
-from ._model import Partner as Partner
-from ._model import Role as Role
-from ._model import StudyVisit as StudyVisit
-from ._model import Theme as Theme
-from ._model import VisitMode as VisitMode
-from ._pair import Pair as Pair
-from ._programme import History as History
-from ._programme import Programme as Programme
-from ._stores import JsonLinesStore as JsonLinesStore
-from ._stores import MemoryStore as MemoryStore
-from ._stores import SQLiteStore as SQLiteStore
-from ._stores import Store as Store
-from ._stores import StoredLog as StoredLog
-from ._watch import Deadline as Deadline
-from ._watch import DeadlineRevision as DeadlineRevision
-from ._watch import DeadlineStatus as DeadlineStatus
+from ._core.book import Deadline as Deadline
+from ._core.book import DeadlineRevision as DeadlineRevision
+from ._core.book import DeadlineStatus as DeadlineStatus
+from ._core.hooks import Subscription as Subscription
+from ._core.pair import Pair as Pair
+from ._core.programme import Programme as Programme
+from ._core.transaction import History as History
+from ._domain.clock import Clock as Clock
+from ._domain.clock import ManualClock as ManualClock
+from ._domain.clock import SystemClock as SystemClock
+from ._domain.commands import CheckDeadlines as CheckDeadlines
+from ._domain.commands import Command as Command
+from ._domain.commands import Complete as Complete
+from ._domain.commands import DefineBenchmarks as DefineBenchmarks
+from ._domain.commands import Enrol as Enrol
+from ._domain.commands import GrantExtension as GrantExtension
+from ._domain.commands import PairCommand as PairCommand
+from ._domain.commands import ReachMilestone as ReachMilestone
+from ._domain.commands import RecordVisit as RecordVisit
+from ._domain.commands import RefuseExtension as RefuseExtension
+from ._domain.commands import RegisterDeliverable as RegisterDeliverable
+from ._domain.commands import ReplacePartner as ReplacePartner
+from ._domain.commands import RequestExtension as RequestExtension
+from ._domain.commands import Resume as Resume
+from ._domain.commands import Suspend as Suspend
+from ._domain.commands import Withdraw as Withdraw
+from ._domain.deadlines import CalendarBasis as CalendarBasis
+from ._domain.deadlines import DeadlineRule as DeadlineRule
+from ._domain.deadlines import Offset as Offset
+from ._domain.deadlines import Unit as Unit
+from ._domain.definition import Definition as Definition
+from ._domain.events import BenchmarksDefined as BenchmarksDefined
+from ._domain.events import DeadlineApproaching as DeadlineApproaching
+from ._domain.events import DeadlineMissed as DeadlineMissed
+from ._domain.events import DeliverableRegistered as DeliverableRegistered
+from ._domain.events import Event as Event
+from ._domain.events import ExtensionGranted as ExtensionGranted
+from ._domain.events import ExtensionRefused as ExtensionRefused
+from ._domain.events import ExtensionRequested as ExtensionRequested
+from ._domain.events import MilestoneReached as MilestoneReached
+from ._domain.events import PairCompleted as PairCompleted
+from ._domain.events import PairEnrolled as PairEnrolled
+from ._domain.events import PairEvent as PairEvent
+from ._domain.events import PairResumed as PairResumed
+from ._domain.events import PairSuspended as PairSuspended
+from ._domain.events import PairWithdrawn as PairWithdrawn
+from ._domain.events import PartnerReplaced as PartnerReplaced
+from ._domain.events import PhaseCompleted as PhaseCompleted
+from ._domain.events import PhaseStarted as PhaseStarted
+from ._domain.events import VisitRecorded as VisitRecorded
+from ._domain.extensions import Extension as Extension
+from ._domain.extensions import ExtensionPolicy as ExtensionPolicy
+from ._domain.extensions import ExtensionStatus as ExtensionStatus
+from ._domain.lifecycle import Lifecycle as Lifecycle
+from ._domain.lifecycle import PairStatus as PairStatus
+from ._domain.lifecycle import Phase as Phase
+from ._domain.lifecycle import Step as Step
+from ._domain.model import Association as Association
+from ._domain.model import Benchmark as Benchmark
+from ._domain.model import City as City
+from ._domain.model import Deliverable as Deliverable
+from ._domain.model import Partner as Partner
+from ._domain.model import Role as Role
+from ._domain.model import StudyVisit as StudyVisit
+from ._domain.model import Theme as Theme
+from ._domain.model import VisitMode as VisitMode
+from ._storage.stores import JsonLinesStore as JsonLinesStore
+from ._storage.stores import MemoryStore as MemoryStore
+from ._storage.stores import SQLiteStore as SQLiteStore
+from ._storage.stores import Store as Store
+from ._storage.stores import StoredLog as StoredLog
 from .exceptions import AfterHookError as AfterHookError
 from .exceptions import CommandRefused as CommandRefused
 from .exceptions import ConcurrencyError as ConcurrencyError
@@ -106,9 +123,12 @@ __all__ = [
     "Benchmark",
     "BenchmarksDefined",
     "CalendarBasis",
+    "CheckDeadlines",
     "City",
     "Clock",
+    "Command",
     "CommandRefused",
+    "Complete",
     "ConcurrencyError",
     "CorruptStoreError",
     "Deadline",
@@ -117,9 +137,12 @@ __all__ = [
     "DeadlineRevision",
     "DeadlineRule",
     "DeadlineStatus",
+    "DefineBenchmarks",
+    "Definition",
     "DefinitionError",
     "Deliverable",
     "DeliverableRegistered",
+    "Enrol",
     "Event",
     "Extension",
     "ExtensionGranted",
@@ -127,6 +150,7 @@ __all__ = [
     "ExtensionRefused",
     "ExtensionRequested",
     "ExtensionStatus",
+    "GrantExtension",
     "History",
     "JsonLinesStore",
     "Lifecycle",
@@ -136,6 +160,7 @@ __all__ = [
     "MilestoneReached",
     "Offset",
     "Pair",
+    "PairCommand",
     "PairCompleted",
     "PairEnrolled",
     "PairEvent",
@@ -150,7 +175,14 @@ __all__ = [
     "PhaseStarted",
     "PolicyViolation",
     "Programme",
+    "ReachMilestone",
+    "RecordVisit",
+    "RefuseExtension",
+    "RegisterDeliverable",
+    "ReplacePartner",
     "ReplayError",
+    "RequestExtension",
+    "Resume",
     "Role",
     "SQLiteStore",
     "SerializationError",
@@ -160,6 +192,7 @@ __all__ = [
     "StoredLog",
     "StudyVisit",
     "Subscription",
+    "Suspend",
     "SystemClock",
     "Theme",
     "Unit",
@@ -170,6 +203,7 @@ __all__ = [
     "Vetoed",
     "VisitMode",
     "VisitRecorded",
+    "Withdraw",
     "__version__",
     "exceptions",
 ]

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
-    from ._montecarlo import Progress
-    from ._scenario import Timeline
+    from ._simulation.montecarlo import Progress
+    from ._simulation.scenario import Timeline
 
 FORMATS = ("table", "csv", "json", "ics")
 
@@ -174,8 +174,8 @@ def _silence_stdout() -> None:
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
-    from . import _exports as x
-    from ._scenario_file import load_scenario
+    from ._render import exports as x
+    from ._simulation.scenario_file import load_scenario
 
     if args.command == "demo":
         return _demo(args.chart, out)
@@ -190,7 +190,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         timeline = scenario.simulate()
         _emit(_format(timeline, args.format), args.output, out)
     elif args.command == "compare":
-        from ._compare import compare
+        from ._simulation.compare import compare
 
         result = compare(
             load_scenario(args.base).simulate(), load_scenario(args.variant).simulate()
@@ -198,7 +198,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         text = x.comparison_json(result) if args.format == "json" else x.comparison_table(result)
         _emit(text, args.output, out)
     elif args.command == "gantt":
-        from ._gantt import gantt
+        from ._render.gantt import gantt
 
         written = gantt(load_scenario(args.file).simulate(), args.output)
         out.write(f"saved {written}\n")
@@ -213,7 +213,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         )
         out.write(f"{args.file}: a valid scenario, {scenario.name!r}: {', '.join(counts)}\n")
     elif args.command == "diagram":
-        from ._lifecycle import Lifecycle
+        from ._domain.lifecycle import Lifecycle
 
         lifecycle = (
             load_scenario(args.file).programme.lifecycle if args.file else Lifecycle.default()
@@ -223,9 +223,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _montecarlo(args: argparse.Namespace, out: TextIO) -> int:
-    from . import _forecast_exports as fx
-    from ._montecarlo import montecarlo
-    from ._scenario_file import load_scenario
+    from ._render import forecast_exports as fx
+    from ._simulation.montecarlo import montecarlo
+    from ._simulation.scenario_file import load_scenario
     from .exceptions import ValidationError
 
     scenario = load_scenario(args.file)
@@ -250,7 +250,7 @@ def _montecarlo(args: argparse.Namespace, out: TextIO) -> int:
     render = {"csv": fx.forecast_csv, "json": fx.forecast_json, "table": fx.forecast_table}
     _emit(render[args.format](forecast), args.output, out)
     if args.plot:
-        from ._forecast_plot import plot
+        from ._render.forecast_plot import plot
 
         out.write(f"saved {plot(forecast, args.plot)}\n")
     if forecast.partial:
@@ -319,14 +319,14 @@ def _count(number: int, noun: str) -> str:
 
 
 def _format(timeline: Timeline, form: str) -> str | bytes:
-    from . import _exports as x
+    from ._render import exports as x
 
     if form == "csv":
         return x.to_csv(timeline)
     if form == "json":
         return x.to_json(timeline)
     if form == "ics":
-        from ._ics import to_ics
+        from ._render.ics import to_ics
 
         return to_ics(timeline)
     return x.timeline_table(timeline)
@@ -345,9 +345,9 @@ def _emit(content: str | bytes, path: str | None, out: TextIO) -> None:
 
 
 def _demo(chart: str, out: TextIO) -> int:
-    from . import _exports as x
-    from ._compare import compare
-    from ._scenario_file import load_scenario
+    from ._render import exports as x
+    from ._simulation.compare import compare
+    from ._simulation.scenario_file import load_scenario
 
     happened = load_scenario("inclucities").simulate()
     without = load_scenario("inclucities-without-extension").simulate()
@@ -361,7 +361,7 @@ def _demo(chart: str, out: TextIO) -> int:
         f"the planned end; the smallest extension that avoids it: {without.smallest_extension} "
         "(IncluCities got three months).\n"
     )
-    from ._montecarlo import montecarlo
+    from ._simulation.montecarlo import montecarlo
 
     odds = montecarlo(load_scenario("inclucities-plan"), 1000, seed=1, workers=1)
     out.write(
@@ -372,7 +372,7 @@ def _demo(chart: str, out: TextIO) -> int:
         "(mentorflow montecarlo inclucities-plan).\n"
     )
     try:
-        from ._gantt import gantt
+        from ._render.gantt import gantt
 
         written = gantt(happened, chart)
     except ImportError as err:

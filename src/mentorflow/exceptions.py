@@ -30,10 +30,7 @@ unchanged and leave the pair as it was.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Self
-
-if TYPE_CHECKING:
-    from ._events import Event
+from typing import Any, Self
 
 __all__ = [
     "AfterHookError",
@@ -242,7 +239,8 @@ class AfterHookError(MentorflowError, ExceptionGroup[Exception]):
     ``except*`` works) and the events of the change in ``events``.
     """
 
-    events: tuple[Event, ...]
+    events: tuple[Any, ...]
+    """The events of the change (`mentorflow.Event` s)."""
 
     def __new__(cls, message: str, exceptions: Sequence[Exception]) -> Self:
         self = super().__new__(cls, message, exceptions)

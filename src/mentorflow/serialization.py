@@ -24,19 +24,19 @@ Examples:
     True
 """
 
-from ._serialize import EVENTS as EVENTS
-from ._serialize import SCHEMA as SCHEMA
-from ._serialize import UPGRADES as UPGRADES
-from ._serialize import converter as converter
-from ._serialize import dump_definition as dump_definition
-from ._serialize import dump_event as dump_event
-from ._serialize import dump_instant as dump_instant
-from ._serialize import load_definition as load_definition
-from ._serialize import load_event as load_event
-from ._serialize import load_instant as load_instant
-from ._serialize import structure as structure
-from ._serialize import unstructure as unstructure
-from ._serialize import upgrade as upgrade
+from ._codec.serialize import EVENTS as EVENTS
+from ._codec.serialize import SCHEMA as SCHEMA
+from ._codec.serialize import UPGRADES as UPGRADES
+from ._codec.serialize import converter as converter
+from ._codec.serialize import dump_definition as dump_definition
+from ._codec.serialize import dump_event as dump_event
+from ._codec.serialize import dump_instant as dump_instant
+from ._codec.serialize import load_definition as load_definition
+from ._codec.serialize import load_event as load_event
+from ._codec.serialize import load_instant as load_instant
+from ._codec.serialize import structure as structure
+from ._codec.serialize import unstructure as unstructure
+from ._codec.serialize import upgrade as upgrade
 
 __all__ = [
     "EVENTS",

@@ -21,7 +21,7 @@ Every option of a strategy defaults to ``None``: "let hypothesis choose". The py
 (registered automatically) adds the fixtures ``manual_clock`` and ``inclucities``.
 """
 
-from .._clock import ManualClock as ManualClock
+from .._domain.clock import ManualClock as ManualClock
 from ._commands import Command as Command
 from ._commands import ExtensionRequest as ExtensionRequest
 from ._commands import command_sequences as command_sequences

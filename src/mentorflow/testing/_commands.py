@@ -9,13 +9,14 @@ import attrs
 import pendulum
 from hypothesis import strategies as st
 
-from .._deadlines import Offset, Unit
-from .._events import PairEvent
-from .._extensions import Extension
-from .._lifecycle import Lifecycle, Phase
-from .._model import Benchmark, Deliverable, Role, StudyVisit, VisitMode
-from .._pair import Pair
-from .._programme import Programme
+from .._core.pair import Pair
+from .._core.programme import Programme
+from .._domain import commands as c
+from .._domain.deadlines import Offset, Unit
+from .._domain.events import PairEvent
+from .._domain.extensions import Extension
+from .._domain.lifecycle import Lifecycle, Phase
+from .._domain.model import Benchmark, Deliverable, Role, StudyVisit, VisitMode
 from ..exceptions import CommandRefused, PolicyViolation
 from ._strategies import benchmarks, partners
 
@@ -44,10 +45,15 @@ class Command:
             return refusal
 
     def _send(self, pair: Pair, at: pendulum.DateTime) -> tuple[PairEvent, ...]:
-        lifecycle = pair.programme.lifecycle
+        # a pair command emits pair events
+        return pair.programme.execute(self.command_for(pair, at))  # type: ignore[return-value]
+
+    def command_for(self, pair: Pair, at: pendulum.DateTime) -> c.PairCommand:
+        """The command value this sends to ``pair`` at ``at`` (placeholders filled in)."""
+        key, lifecycle = pair.key, pair.programme.lifecycle
         if self.name == "complete":
             (phase,) = self.args
-            return pair.complete(pair.phase if phase is None else phase, at=at)
+            return c.Complete(pair=key, phase=pair.phase if phase is None else phase, at=at)
         if self.name == "record_visit":
             number, host, mode, ends_in = self.args
             if number is None:
@@ -55,17 +61,20 @@ class Command:
                 number = held or 1
             ends = at.date().add(days=ends_in)
             visit = StudyVisit(number=number, host=host, mode=mode, starts_on=ends, ends_on=ends)
-            return pair.record_visit(visit, at=at)
+            return c.RecordVisit(pair=key, visit=visit, at=at)
         if self.name == "register_deliverable":
-            return pair.register_deliverable(self.args[0], at=at)
+            return c.RegisterDeliverable(pair=key, deliverable=self.args[0], at=at)
         if self.name == "define_benchmarks":
-            return pair.define_benchmarks(self.args[0], at=at)
+            return c.DefineBenchmarks(pair=key, benchmarks=self.args[0], at=at)
         if self.name == "replace_partner":
             role, partner = self.args
-            return pair.replace_partner(role, partner, at=at)
-        command = getattr(pair, self.name)
-        events: tuple[PairEvent, ...] = command(at=at)
-        return events
+            return c.ReplacePartner(pair=key, role=role, partner=partner, at=at)
+        kinds: dict[str, type[c.PairCommand]] = {
+            "suspend": c.Suspend,
+            "resume": c.Resume,
+            "withdraw": c.Withdraw,
+        }
+        return kinds[self.name](pair=key, at=at)
 
     def __str__(self) -> str:
         args = ", ".join(map(str, self.args))

@@ -7,10 +7,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .. import _events as ev
-from .._deadlines import Offset, Unit
-from .._extensions import Extension, ExtensionStatus
-from .._model import Deliverable, Role, Theme
+from .._domain import events as ev
+from .._domain.deadlines import Offset, Unit
+from .._domain.extensions import Extension, ExtensionStatus
+from .._domain.model import Deliverable, Role, Theme
 from ._strategies import (
     STANDARD_PHASES,
     benchmarks,

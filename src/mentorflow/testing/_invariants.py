@@ -12,9 +12,11 @@ from typing import Any
 
 import pendulum
 
-from .._calendar import calendar_for
-from .._deadlines import CalendarBasis
-from .._events import (
+from .._core.pair import Pair
+from .._core.programme import Programme
+from .._domain.calendar import calendar_for
+from .._domain.deadlines import CalendarBasis
+from .._domain.events import (
     DeliverableRegistered,
     PairCompleted,
     PairResumed,
@@ -24,10 +26,8 @@ from .._events import (
     PhaseStarted,
     VisitRecorded,
 )
-from .._lifecycle import PairStatus, Phase
-from .._model import Role
-from .._pair import Pair
-from .._programme import Programme
+from .._domain.lifecycle import PairStatus, Phase
+from .._domain.model import Role
 
 Snapshot = Mapping[str, Any]
 """Everything observable about a programme, comparable with ``==``."""
@@ -144,11 +144,11 @@ def deadline_dates(programme: Programme) -> dict[tuple[str, str | None], pendulu
 def assert_deadlines_on_working_days(programme: Programme) -> None:
     """Every computed due date is a working day of the calendar its rule counts on, and a
     capped one is not after the programme's end."""
-    book = programme._book
-    if book is None:
+    schedule = programme.definition.schedule
+    if schedule.empty:
         return
-    rules = book.schedule.by_name
-    own = calendar_for(programme._regions)
+    rules = schedule.by_name
+    own = calendar_for(programme.definition.regions)
     for deadline in programme.deadlines():
         if deadline.due_on is not None and not own.is_working_day(deadline.due_on):
             _fail(f"milestone '{deadline.name}' is due on {deadline.due_on}, not a working day")
@@ -206,8 +206,8 @@ def assert_replays(programme: Programme) -> None:
     """Replaying ``programme``'s event log rebuilds the same programme: pairs, histories,
     deadlines and their revisions, extensions. (Written to a private `MemoryStore`; the
     programme itself is not touched.)"""
-    from .._serialize import dump_definition, dump_event
-    from .._stores import MemoryStore
+    from .._codec.serialize import dump_definition, dump_event
+    from .._storage.stores import MemoryStore
 
     store = MemoryStore()
     store.create("replay", dump_definition(programme))

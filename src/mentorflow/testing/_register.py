@@ -14,8 +14,8 @@ def _resolve(kind: type) -> Any:
     from hypothesis import strategies as st
 
     import mentorflow as m
-    from mentorflow._distributions import KINDS, Distribution
-    from mentorflow._scenario import Scenario
+    from mentorflow._domain.distributions import KINDS, Distribution
+    from mentorflow._simulation.scenario import Scenario
 
     from . import _strategies as s
 
@@ -48,9 +48,9 @@ def _resolve(kind: type) -> Any:
 def public_types() -> list[type]:
     """Every public type with a registered strategy."""
     import mentorflow as m
-    from mentorflow import _events
-    from mentorflow._distributions import KINDS, Distribution
-    from mentorflow._scenario import Scenario
+    from mentorflow._domain import events as _events
+    from mentorflow._domain.distributions import KINDS, Distribution
+    from mentorflow._simulation.scenario import Scenario
 
     return [
         m.City,

@@ -9,12 +9,12 @@ import pendulum
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from .._clock import ManualClock
-from .._deadlines import DeadlineRule
-from .._extensions import Extension, ExtensionStatus
-from .._lifecycle import Lifecycle
-from .._model import Theme
-from .._programme import Programme
+from .._core.programme import Programme
+from .._domain.clock import ManualClock
+from .._domain.deadlines import DeadlineRule
+from .._domain.extensions import Extension, ExtensionStatus
+from .._domain.lifecycle import Lifecycle
+from .._domain.model import Theme
 from ..exceptions import CommandRefused, PolicyViolation
 from ._commands import Command, commands, extension_requests
 from ._invariants import (

@@ -14,12 +14,14 @@ import holidays
 import pendulum
 from hypothesis import strategies as st
 
-from .._clock import ManualClock
-from .._deadlines import END, START, CalendarBasis, DeadlineRule, Offset, Unit
-from .._distributions import KINDS, Distribution, Empirical, Fixed, Triangular, Uniform
-from .._extensions import ExtensionPolicy
-from .._lifecycle import Lifecycle, Phase, Step
-from .._model import (
+from .._core.pair import Pair
+from .._core.programme import Programme
+from .._domain.clock import ManualClock
+from .._domain.deadlines import END, START, CalendarBasis, DeadlineRule, Offset, Unit
+from .._domain.distributions import KINDS, Distribution, Empirical, Fixed, Triangular, Uniform
+from .._domain.extensions import ExtensionPolicy
+from .._domain.lifecycle import Lifecycle, Phase, Step
+from .._domain.model import (
     Association,
     Benchmark,
     City,
@@ -30,9 +32,7 @@ from .._model import (
     Theme,
     VisitMode,
 )
-from .._pair import Pair
-from .._programme import Programme
-from .._scenario import Scenario
+from .._simulation.scenario import Scenario
 
 TIMEZONES = ("Europe/Brussels", "Europe/Madrid", "Europe/Riga", "Europe/Athens", "UTC")
 STANDARD_PHASES = tuple(p for p in Phase if p is not Phase.COMPLETED)
@@ -395,7 +395,7 @@ def scenarios(
         actions: How many scripted actions (default 0 to 8).
         uncertain: Let durations and delays be `distributions` too (for `montecarlo`).
     """
-    from .._scenario import Action, PairSpec, ProgrammeSpec
+    from .._simulation.scenario import Action, PairSpec, ProgrammeSpec
 
     lifecycle = lifecycle or draw(lifecycles(hosts_rule=False))
     zone = draw(st.sampled_from(TIMEZONES))

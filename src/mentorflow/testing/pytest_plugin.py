@@ -3,7 +3,7 @@
 Fixtures:
     manual_clock: a `ManualClock` at the IncluCities kick-off, 17 June 2020, 10:00 Brussels.
     inclucities: the IncluCities programme at its kick-off: four pairs, its lifecycle and
-        deadline rules, on ``manual_clock``. ``mentorflow._inclucities.play`` replays it.
+        deadline rules, on ``manual_clock``. ``mentorflow._simulation.inclucities.play`` replays it.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import pendulum
 import pytest
 
-from .._clock import ManualClock
-from .._programme import Programme
+from .._core.programme import Programme
+from .._domain.clock import ManualClock
 
 
 @pytest.fixture
@@ -24,6 +24,6 @@ def manual_clock() -> ManualClock:
 @pytest.fixture
 def inclucities(manual_clock: ManualClock) -> Programme:
     """The IncluCities programme at its kick-off, with its four pairs, on ``manual_clock``."""
-    from .. import _inclucities
+    from .._simulation import inclucities as _inclucities
 
     return _inclucities.programme(manual_clock)

@@ -1,0 +1,573 @@
+"""JSON documents for every public value and event, with a schema version and upgrades.
+
+* Times are RFC 9557 strings: ISO 8601 with the offset, then the IANA zone in brackets
+  (``2020-06-17T10:00:00+02:00[Europe/Brussels]``), so a time comes back in its own zone. Dates
+  are ISO 8601 (``2022-12-31``); enums are their values.
+* An event is a mapping with its ``type`` (the class name) and its fields.
+* A programme's definition (everything given to `Programme` but the clock) is a mapping with a
+  ``schema`` version. Documents of an older schema are upgraded step by step (`UPGRADES`);
+  documents of a newer schema are refused.
+
+Every failure is a `SerializationError` naming where in the document the problem is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import typing
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+import pendulum
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+
+from .._domain import events as ev
+from .._domain.clock import in_zone
+from .._domain.deadlines import DeadlineRule, Offset
+from .._domain.definition import Definition
+from .._domain.distributions import KINDS, Distribution
+from .._domain.extensions import ExtensionPolicy
+from .._domain.lifecycle import Lifecycle, Step
+from .._domain.model import Association, City, Deliverable, Partner, Role, Theme
+from ..exceptions import MentorflowError, SerializationError
+
+SCHEMA = 2
+"""The schema version this mentorflow writes."""
+
+T = TypeVar("T")
+_ZONES: dict[str, pendulum.Timezone] = {}
+
+
+def _zone(name: str) -> pendulum.Timezone:
+    found = _ZONES.get(name)
+    if found is None:
+        found = _ZONES[name] = pendulum.timezone(name)
+    return found
+
+
+def dump_instant(value: pendulum.DateTime) -> str:
+    """``2020-06-17T10:00:00+02:00[Europe/Brussels]``."""
+    return f"{value.isoformat()}[{value.timezone_name}]"
+
+
+def load_instant(value: object) -> pendulum.DateTime:
+    """The inverse of `dump_instant` (the zone in brackets may be left out: then the offset's)."""
+    if not isinstance(value, str):
+        raise ValueError(f"a time must be an ISO 8601 string, not {type(value).__name__}")
+    return _instant(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _instant(value: str) -> pendulum.DateTime:
+    """Parsed once per distinct string: a log repeats its instants (every event of a command
+    shares one), and pendulum times are immutable, so sharing them is safe."""
+    text, _, zone = value.partition("[")
+    try:
+        plain = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 time") from None
+    if plain.tzinfo is None:
+        raise ValueError(f"{value!r} has no UTC offset")
+    if not zone:
+        return pendulum.instance(plain)
+    return in_zone(plain, _zone(zone.rstrip("]")))
+
+
+def _load_date(value: object, _: object = None) -> pendulum.Date:
+    if not isinstance(value, str):
+        raise ValueError(f"a date must be an ISO 8601 string, not {type(value).__name__}")
+    day = dt.date.fromisoformat(value)
+    return pendulum.Date(day.year, day.month, day.day)
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    # enums (and str fields holding a Phase) are written as their plain values
+    conv.register_unstructure_hook(str, str)
+    conv.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda v: v.value
+    )
+    # sets (a step's required deliverables) as sorted lists: JSON has no sets
+    conv.register_unstructure_hook_func(_is_set, lambda v: sorted(conv.unstructure(i) for i in v))
+    conv.register_unstructure_hook(pendulum.DateTime, dump_instant)
+    conv.register_structure_hook(pendulum.DateTime, lambda v, _: load_instant(v))
+    conv.register_unstructure_hook(pendulum.Date, lambda v: v.isoformat())
+    conv.register_structure_hook(pendulum.Date, _load_date)
+    conv.register_unstructure_hook(Lifecycle, _dump_lifecycle)
+    conv.register_structure_hook(Lifecycle, lambda v, _: _load_lifecycle(conv, v))
+    conv.register_unstructure_hook(
+        DeadlineRule,
+        make_dict_unstructure_fn(DeadlineRule, conv, _cattrs_omit_if_default=True),
+    )
+    # distributions carry their kind; an amount that may be uncertain is one or an Offset
+    conv.register_unstructure_hook_func(_is_distribution, lambda d: _dump_distribution(conv, d))
+    conv.register_structure_hook_func(
+        _is_distribution, lambda v, kind: _load_distribution(conv, v, kind)
+    )
+    conv.register_structure_hook_func(_is_amount, lambda v, kind: _load_amount(conv, v, kind))
+    return conv
+
+
+def _is_distribution(kind: object) -> bool:
+    return isinstance(kind, type) and issubclass(kind, Distribution)
+
+
+def _is_amount(kind: object) -> bool:
+    args = set(typing.get_args(kind))
+    return Distribution in args and args <= {Offset, Distribution, type(None)}
+
+
+def _dump_distribution(conv: cattrs.Converter, value: Distribution) -> dict[str, Any]:
+    fields = {a.name: conv.unstructure(getattr(value, a.name)) for a in attrs.fields(type(value))}
+    return {"kind": value.kind, **fields}
+
+
+def _load_distribution(conv: cattrs.Converter, value: Any, kind: type[Distribution]) -> Any:
+    if not isinstance(value, Mapping) or value.get("kind") not in KINDS:
+        raise ValueError(f"a distribution has a kind, one of {', '.join(KINDS)}")
+    chosen = KINDS[value["kind"]]
+    if not issubclass(chosen, kind):
+        raise ValueError(f"a {value['kind']} distribution is not a {kind.__name__}")
+    fields = {k: v for k, v in value.items() if k != "kind"}
+    names = {a.name for a in attrs.fields(chosen)}
+    if set(fields) - names:
+        raise ValueError(f"extra fields found ({', '.join(sorted(set(fields) - names))})")
+    return chosen(**fields)  # its own validators check the amounts, naming the field
+
+
+def _load_amount(conv: cattrs.Converter, value: Any, kind: object) -> Any:
+    if value is None and type(None) in typing.get_args(kind):
+        return None
+    if isinstance(value, Mapping) and "kind" in value:
+        return _load_distribution(conv, value, Distribution)
+    return conv.structure(value, Offset)
+
+
+def _is_set(kind: object) -> bool:
+    origin: object = typing.get_origin(kind) or kind
+    return origin is frozenset or origin is set
+
+
+def _dump_lifecycle(lifecycle: Lifecycle) -> dict[str, Any]:
+    hosts = lifecycle.visit_hosts
+    return {
+        "steps": [
+            {
+                "phase": str(step.phase),
+                "then": None if step.then is None else str(step.then),
+                "visit": step.visit,
+                "requires": sorted(d.value for d in step.requires),
+            }
+            for step in lifecycle.steps
+        ],
+        "visit_hosts": None if hosts is None else {r.value: n for r, n in hosts.items()},
+    }
+
+
+def _load_lifecycle(conv: cattrs.Converter, doc: Any) -> Lifecycle:
+    if not isinstance(doc, Mapping) or set(doc) != {"steps", "visit_hosts"}:
+        raise ValueError("a lifecycle has exactly the keys steps and visit_hosts")
+    steps = [conv.structure(step, Step) for step in doc["steps"]]
+    hosts = doc["visit_hosts"]
+    return Lifecycle(
+        steps=steps, visit_hosts=None if hosts is None else {Role(k): v for k, v in hosts.items()}
+    )
+
+
+converter = _make_converter()
+"""The cattrs converter of every public value and event type."""
+
+EVENTS: Mapping[str, type[ev.Event]] = MappingProxyType({k.__name__: k for k in ev.EVENT_TYPES})
+
+_dump_fns: dict[type, Callable[[Any], dict[str, Any]]] = {
+    kind: make_dict_unstructure_fn(kind, converter) for kind in ev.EVENT_TYPES
+}
+_load_fns: dict[type, Callable[[Any, Any], Any]] = {
+    kind: make_dict_structure_fn(kind, converter, _cattrs_forbid_extra_keys=True)
+    for kind in ev.EVENT_TYPES
+}
+
+
+def unstructure(value: object) -> Any:
+    """A JSON-ready document of ``value`` (a value, an event, or a collection of them)."""
+    if isinstance(value, ev.Event):
+        return dump_event(value)
+    return converter.unstructure(value)
+
+
+def structure(document: object, kind: type[T], where: str = "$") -> T:
+    """``kind`` from ``document``.
+
+    Raises:
+        SerializationError: naming where in the document the first problem is.
+    """
+    if isinstance(kind, type) and issubclass(kind, ev.Event):
+        return load_event(document, where)  # type: ignore[return-value]
+    try:
+        return converter.structure(document, kind)
+    except Exception as err:  # cattrs groups; mentorflow's own validation errors
+        raise _error(err, where) from None
+
+
+def dump_event(event: ev.Event) -> dict[str, Any]:
+    """``{"type": "PhaseStarted", "seq": 3, "at": "...", ...}``."""
+    document = _dump_fns[type(event)](event)
+    return {"type": type(event).__name__, **document}
+
+
+def load_event(document: object, where: str = "$") -> ev.Event:
+    """The event of a `dump_event` document.
+
+    Raises:
+        SerializationError: an unknown type, a missing field or a wrong value, naming where.
+    """
+    if not isinstance(document, Mapping):
+        raise SerializationError(
+            where, f"an event must be a mapping, not {type(document).__name__}"
+        )
+    name = document.get("type")
+    kind = EVENTS.get(name) if isinstance(name, str) else None
+    if kind is None:
+        raise SerializationError(f"{where}.type", f"{name!r} is not an event type")
+    fast = _FAST.get(kind)
+    if fast is not None:
+        event = fast(document)
+        if event is not None:
+            return event
+    fields = {k: v for k, v in document.items() if k != "type"}
+    try:
+        loaded: ev.Event = _load_fns[kind](fields, kind)
+    except Exception as err:
+        raise _error(err, where) from None
+    return loaded
+
+
+# -- a fast path for events of plain fields -------------------------------------------------
+#
+# Most of a log is PhaseStarted / PhaseCompleted / PairCompleted and the like: ints, strings and
+# times. For those, checking each field's type by hand and building the event directly is
+# about 4x faster than the generated cattrs function. Anything unexpected (a missing or extra
+# key, a wrong type) returns None, and the cattrs path runs to name the problem exactly.
+
+_NONE = type(None)
+_PLAIN_NAMES: dict[str, Any] = {
+    "int": int,
+    "str": str,
+    "str | None": (str, _NONE),
+    "int | None": (int, _NONE),
+    "pendulum.DateTime": pendulum.DateTime,
+    "pendulum.Date": pendulum.Date,
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _partner(
+    city: str, country: str, subdivision: str | None, association: str, association_country: str
+) -> Partner:
+    """A partner of a log: the same few appear in many events, and values are immutable."""
+    return Partner(
+        city=City(name=city, country=country, subdivision=subdivision),
+        association=Association(name=association, country=association_country),
+    )
+
+
+def load_partner(document: object) -> Partner | None:
+    """A partner document, through the cache; None if it isn't exactly one (let cattrs say why)."""
+    if not isinstance(document, dict) or document.keys() != {"city", "association"}:
+        return None
+    city, association = document["city"], document["association"]
+    if not isinstance(city, dict) or city.keys() != {"name", "country", "subdivision"}:
+        return None
+    if not isinstance(association, dict) or association.keys() != {"name", "country"}:
+        return None
+    try:
+        return _partner(
+            city["name"],
+            city["country"],
+            city["subdivision"],
+            association["name"],
+            association["country"],
+        )
+    except (TypeError, MentorflowError):  # unhashable or invalid values: the cattrs path
+        return None
+
+
+_ENUMS: dict[str, type[enum.Enum]] = {k.__name__: k for k in (Theme, Role, Deliverable)}
+_STRINGS = "strings"  # a tuple of strings
+_NO_BENCHMARKS = "no benchmarks"  # an empty tuple of benchmarks (others: the cattrs path)
+
+
+def _plain(declared: object) -> Any:
+    """What a field's declared type (a name or a class) checks against, if it is plain."""
+    name = declared if isinstance(declared, str) else getattr(declared, "__name__", "")
+    shown = declared if isinstance(declared, str) else str(declared)
+    if name in _ENUMS:
+        return _ENUMS[name]
+    if shown in ("tuple[str, ...]",):
+        return _STRINGS
+    if shown.replace("mentorflow._domain.model.", "") == "tuple[Benchmark, ...]":
+        return _NO_BENCHMARKS
+    if isinstance(declared, str):
+        return _PLAIN_NAMES.get(declared)
+    if declared in (int, str, pendulum.DateTime, pendulum.Date, Partner):
+        return declared
+    if declared == "Partner":
+        return Partner
+    args = set(typing.get_args(declared))
+    if args and args <= {str, _NONE}:
+        return (str, _NONE)
+    if args and args <= {int, _NONE}:
+        return (int, _NONE)
+    return None
+
+
+def _fast_loader(kind: type[ev.Event]) -> Callable[[Mapping[str, Any]], ev.Event | None] | None:
+    import attrs
+
+    plan: list[tuple[str, Any]] = []
+    for field in attrs.fields(kind):
+        expected = _plain(field.type)
+        if expected is None:
+            return None  # nested values: the cattrs path
+        plan.append((field.name, expected))
+    names = frozenset(name for name, _ in plan) | {"type"}
+
+    def load(document: Mapping[str, Any]) -> ev.Event | None:
+        if document.keys() != names:
+            return None
+        values: dict[str, Any] = {}
+        for name, expected in plan:
+            value = document[name]
+            if expected is pendulum.DateTime:
+                if not isinstance(value, str):
+                    return None
+                try:
+                    value = _instant(value)
+                except ValueError:
+                    return None
+            elif expected is Partner:
+                value = load_partner(value)
+                if value is None:
+                    return None
+            elif expected is _STRINGS:
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    return None
+                value = tuple(value)
+            elif expected is _NO_BENCHMARKS:
+                if value != []:
+                    return None
+                value = ()
+            elif isinstance(expected, type) and issubclass(expected, enum.Enum):
+                try:
+                    value = expected(value)
+                except ValueError:
+                    return None
+            elif expected is pendulum.Date:
+                if not isinstance(value, str):
+                    return None
+                try:
+                    value = _load_date(value)
+                except ValueError:
+                    return None
+            elif not isinstance(value, expected) or isinstance(value, bool):
+                return None
+            values[name] = value
+        return kind(**values)
+
+    return load
+
+
+_FAST: dict[type[ev.Event], Callable[[Mapping[str, Any]], ev.Event | None]] = {
+    kind: loader for kind in ev.EVENT_TYPES if (loader := _fast_loader(kind)) is not None
+}
+
+
+def _describe(exc: BaseException, kind: type | None) -> str:
+    """Our converters' own messages say more than cattrs' generic ones."""
+    if isinstance(exc, ValueError) and not isinstance(exc, cattrs.BaseValidationError) and str(exc):
+        return str(exc)
+    return cattrs.v.format_exception(exc, kind)
+
+
+def _error(err: Exception, where: str) -> SerializationError:
+    if isinstance(err, MentorflowError) and hasattr(err, "field"):
+        return SerializationError(f"{where}.{err.field}", str(getattr(err, "problem", err)))
+    try:
+        messages = cattrs.transform_error(err, path=where, format_exception=_describe)
+    except Exception:  # not a cattrs error
+        messages = [f"{err} @ {where}"]
+    message = messages[0]
+    problem, _, path = message.rpartition(" @ ")
+    return SerializationError(path or where, problem or message)
+
+
+# -- programme definitions --------------------------------------------------------------
+
+
+def dump_definition(definition: Definition | Any) -> dict[str, Any]:
+    """The document of a `Definition`, or of a `Programme`'s definition: everything but its
+    clock and state (the end is the original one, before any extension).
+
+    Raises:
+        SerializationError: for anything else.
+    """
+    definition = getattr(definition, "definition", definition)
+    if not isinstance(definition, Definition):
+        raise SerializationError("$", f"{type(definition).__name__} is not a Definition")
+    return {
+        "schema": SCHEMA,
+        "name": definition.name,
+        "starts_on": definition.starts_on.isoformat(),
+        "ends_on": definition.ends_on.isoformat(),
+        "timezone": definition.timezone,
+        "lifecycle": _dump_lifecycle(definition.lifecycle),
+        "coordinator": definition.coordinator,
+        "funding_reference": definition.funding_reference,
+        "country": definition.country,
+        "subdivision": definition.subdivision,
+        "deadlines": [converter.unstructure(rule) for rule in definition.deadlines],
+        "extension_policy": converter.unstructure(definition.extension_policy),
+        "phase_extension_policy": converter.unstructure(definition.phase_extension_policy),
+    }
+
+
+_DEFINITION_KEYS = frozenset(
+    {
+        "schema",
+        "name",
+        "starts_on",
+        "ends_on",
+        "timezone",
+        "lifecycle",
+        "coordinator",
+        "funding_reference",
+        "country",
+        "subdivision",
+        "deadlines",
+        "extension_policy",
+        "phase_extension_policy",
+    }
+)
+
+
+def load_definition(document: object, where: str = "$") -> dict[str, Any]:
+    """The keyword arguments of `Programme` from a `dump_definition` document (upgraded first).
+
+    Raises:
+        SerializationError: naming the key and the problem.
+    """
+    doc = upgrade(document, where)
+    missing = sorted(_DEFINITION_KEYS - set(doc))
+    if missing:
+        raise SerializationError(f"{where}.{missing[0]}", "required field missing")
+    extra = sorted(set(doc) - _DEFINITION_KEYS)
+    if extra:
+        raise SerializationError(f"{where}.{extra[0]}", "unknown field")
+    kwargs: dict[str, Any] = {"name": doc["name"], "timezone": doc["timezone"]}
+    for key, kind in (
+        ("starts_on", pendulum.Date),
+        ("ends_on", pendulum.Date),
+        ("lifecycle", Lifecycle),
+        ("extension_policy", ExtensionPolicy),
+        ("phase_extension_policy", ExtensionPolicy),
+    ):
+        kwargs[key] = structure(doc[key], kind, f"{where}.{key}")
+    if not isinstance(doc["deadlines"], list):
+        raise SerializationError(f"{where}.deadlines", "must be a list")
+    kwargs["deadlines"] = [
+        structure(rule, DeadlineRule, f"{where}.deadlines[{i}]")
+        for i, rule in enumerate(doc["deadlines"])
+    ]
+    for key in ("coordinator", "funding_reference", "country", "subdivision"):
+        kwargs[key] = doc[key]
+    return kwargs
+
+
+def read_definition(document: object, where: str = "$") -> Definition:
+    """The `Definition` a `dump_definition` document holds (upgraded first).
+
+    Raises:
+        SerializationError: naming the key and the problem (a field the definition refuses
+            included).
+    """
+    kwargs = load_definition(document, where)
+    try:
+        return Definition(**kwargs)
+    except MentorflowError as err:
+        field = getattr(err, "field", "")
+        raise SerializationError(f"{where}.{field}", str(getattr(err, "problem", err))) from None
+
+
+# -- schema versions ----------------------------------------------------------------------
+
+
+def _is_offset_time(value: str) -> bool:
+    """An ISO 8601 date and time with a UTC offset and no zone (not "IT", not "TBD")."""
+    if "T" not in value or "[" in value:
+        return False
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return parsed.tzinfo is not None
+
+
+def _from_1(doc: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 wrote times with their UTC offset only (``2020-06-17T10:00:00+02:00``); schema
+    2 adds the zone, so a time comes back in the zone it was written in. Documents of schema 1
+    get the programme's timezone on every time."""
+    zone = doc.get("timezone")
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: fix(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        if isinstance(value, str) and _is_offset_time(value):
+            return f"{value}[{zone}]"
+        return value
+
+    out: dict[str, Any] = fix(doc)
+    out["schema"] = 2
+    return out
+
+
+UPGRADES: Mapping[int, Callable[[dict[str, Any]], dict[str, Any]]] = MappingProxyType({1: _from_1})
+"""``UPGRADES[n]`` turns a document of schema ``n`` into one of schema ``n + 1``."""
+
+
+def upgrade(document: object, where: str = "$") -> dict[str, Any]:
+    """``document`` upgraded to the current schema.
+
+    Raises:
+        SerializationError: for a missing or unknown schema, or one newer than this mentorflow.
+    """
+    if not isinstance(document, Mapping):
+        raise SerializationError(where, f"must be a mapping, not {type(document).__name__}")
+    doc = dict(document)
+    version = doc.get("schema")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise SerializationError(f"{where}.schema", f"{version!r} is not a schema version")
+    if version > SCHEMA:
+        raise SerializationError(
+            f"{where}.schema",
+            f"schema {version} is newer than this mentorflow's ({SCHEMA}); upgrade mentorflow",
+        )
+    while version < SCHEMA:
+        doc = UPGRADES[version](doc)
+        version = doc["schema"]
+    return doc
+
+
+def upgrade_events(documents: list[Any], schema: int, zone: str, where: str = "$") -> list[Any]:
+    """Event documents written under ``schema``, upgraded with the definition's timezone."""
+    if schema == SCHEMA:
+        return documents
+    wrapped = upgrade({"schema": schema, "timezone": zone, "events": documents}, where)
+    events: list[Any] = wrapped["events"]
+    return events

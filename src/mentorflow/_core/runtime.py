@@ -1,0 +1,368 @@
+"""A programme's working parts, and the one place commands are executed.
+
+`Runtime` composes the parts of a programme: its `Definition`, its clock, the shared
+`Engine`, the `Ledger` (history, hooks, journal: the transaction), the pairs' `PairState` s,
+the deadline book and the `Extensions`. `execute` dispatches a command value by its type to
+a handler that decides (the engine, the policy, the book: nothing changes) and then commits
+the decision through `Ledger.commit` (which applies it). `Programme` and `Pair` are views that
+hand their methods off to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import pendulum
+
+from .._domain import commands as c
+from .._domain.calendar import calendar_for
+from .._domain.clock import Clock, ManualClock, SystemClock, to_instant
+from .._domain.definition import Definition
+from .._domain.events import (
+    Event,
+    ExtensionGranted,
+    ExtensionRefused,
+    ExtensionRequested,
+    MilestoneReached,
+    PairEnrolled,
+    PairEvent,
+    PhaseStarted,
+)
+from .._domain.extensions import Extension, ExtensionStatus
+from .._domain.pair_state import PairState
+from .._engine.machine import NAMES, Engine, Refusal, engine_for
+from ..exceptions import CommandRefused, DefinitionError, UnknownPairError, ValidationError, Vetoed
+from .amendments import Extensions
+from .book import DeadlineBook
+from .transaction import Ledger
+
+if TYPE_CHECKING:
+    from .pair import Pair
+    from .programme import Programme
+
+
+class Runtime:
+    """The parts of one programme, and `execute`."""
+
+    __slots__ = (
+        "book",
+        "calendar",
+        "clock",
+        "definition",
+        "ends_on",
+        "engine",
+        "extensions",
+        "handlers",
+        "ledger",
+        "programme",
+        "states",
+        "tz",
+        "views",
+    )
+
+    def __init__(self, programme: Programme, definition: Definition, clock: Clock | None) -> None:
+        self.programme = programme
+        self.definition = definition
+        self.tz = pendulum.timezone(definition.timezone)
+        # the default clock reads the time in the programme's zone: no conversion per command
+        clock = SystemClock(definition.timezone) if clock is None else clock
+        # the library's own clocks skip the protocol check (~3 us: typing inspects the class)
+        if type(clock) not in (ManualClock, SystemClock) and not isinstance(clock, Clock):
+            raise DefinitionError("clock", "must have a now() method returning a DateTime")
+        self.clock = clock
+        self.engine: Engine = engine_for(definition.lifecycle)
+        self.calendar = calendar_for(definition.regions)
+        self.ends_on = definition.ends_on
+        self.ledger = Ledger()
+        self.states: dict[str, PairState] = {}
+        self.views: dict[str, Pair] = {}
+        self.extensions = Extensions(definition.extension_policy, definition.phase_extension_policy)
+        schedule = definition.schedule
+        self.book = (
+            None
+            if schedule.empty
+            else DeadlineBook(
+                schedule,
+                regions=definition.regions,
+                timezone=self.tz,
+                starts_on=definition.starts_on,
+                ends_on=definition.ends_on,
+                granted=self.extensions.granted,
+            )
+        )
+        self.handlers: dict[type[c.Command], Callable[[Any], tuple[Event, ...]]] = {
+            c.Enrol: self.enrol,
+            c.ReachMilestone: self.reach_milestone,
+            c.RequestExtension: self.request,
+            c.GrantExtension: self.grant,
+            c.RefuseExtension: self.refuse,
+            c.CheckDeadlines: self.check,
+            **dict.fromkeys(NAMES, self.pair_command),
+        }
+
+    # -- time --------------------------------------------------------------------------
+
+    def now(self) -> pendulum.DateTime:
+        """The clock's current instant, in the programme's timezone."""
+        return to_instant(self.clock.now(), "clock.now()", self.tz)
+
+    def instant(self, at: dt.datetime | None) -> pendulum.DateTime:
+        """``at`` in the programme's timezone; None is now."""
+        if at is None:
+            return self.now()
+        return to_instant(at, "at", self.tz)
+
+    # -- executing ---------------------------------------------------------------------
+
+    def execute(self, command: c.Command) -> tuple[Event, ...]:
+        """Run ``command``; return the events it emitted.
+
+        Raises:
+            ValidationError: ``command`` is not a command.
+            CommandRefused, PolicyViolation, ValidationError: as its method says.
+        """
+        handler = self.handlers.get(type(command))
+        if handler is None:
+            raise ValidationError(
+                "command", f"must be a mentorflow command, not {type(command).__name__}"
+            )
+        return handler(command)
+
+    def state(self, key: str) -> PairState:
+        """The state of pair ``key``.
+
+        Raises:
+            UnknownPairError: if there is none.
+        """
+        try:
+            return self.states[key]
+        except (KeyError, TypeError):
+            raise UnknownPairError(key) from None
+
+    def pair_command(self, command: c.PairCommand) -> tuple[PairEvent, ...]:
+        """A command to one pair, found by key."""
+        return self.run_pair(self.state(command.pair), command)
+
+    def run_pair(
+        self, state: PairState, command: c.PairCommand, *, via_machine: bool = False
+    ) -> tuple[PairEvent, ...]:
+        """Decide ``command`` on ``state`` with the engine, then commit it. ``via_machine``
+        decides through transitions' own trigger (the reference the tests compare with)."""
+        ledger = self.ledger
+        engine = self.engine
+        if ledger.in_before_hook:
+            self._refuse_reentry(state, command)
+        at = self.instant(command.at)
+        decide = engine.decide_via_machine if via_machine else engine.decide
+        events, dest = decide(state, command, at, len(ledger.events))
+
+        def apply() -> None:
+            state.fold(events, dest, at)
+            if self.book is not None:
+                self.book.on_pair_events(state.key, events, at)
+
+        def veto(reason: str) -> NoReturn:
+            engine.refuse(state, command, Refusal("vetoed", reason), Vetoed)
+
+        return ledger.commit(events, apply, veto=veto if ledger.hooks.before_count else None)
+
+    def _refuse_reentry(self, state: PairState | None, command: c.Command) -> NoReturn:
+        if state is None:
+            key, name, phase, status = str(getattr(command, "pair", "")), "enrol", "", "new"
+            phase = self.engine.lifecycle.first
+        else:
+            key, name = state.key, NAMES[type(command)]  # type: ignore[index]
+            phase = self.engine.phase_of[state.state]
+            status = self.engine.status_of[state.state].value
+        raise CommandRefused(
+            pair=key,
+            command=name,
+            phase=phase,
+            status=status,
+            rule="reentrant-command",
+            reason="a before hook can't issue commands (the change it sees has not "
+            "happened yet); issue it from an after hook",
+        )
+
+    def enrol(self, command: c.Enrol) -> tuple[PairEvent, ...]:
+        """Enrol a pair: `PairEnrolled` then `PhaseStarted` of the first phase."""
+        ledger = self.ledger
+        if ledger.in_before_hook:
+            self._refuse_reentry(None, command)
+        key = command.pair
+        if key in self.states:
+            raise ValidationError("key", f"a pair with key {key!r} already exists")
+        at = self.instant(command.at)
+        seq, note, first = len(ledger.events), command.note, self.engine.lifecycle.first
+        events: tuple[PairEvent, ...] = (
+            PairEnrolled(
+                seq=seq + 1,
+                pair=key,
+                at=at,
+                note=note,
+                mentor=command.mentor,
+                mentee=command.mentee,
+                theme=command.theme,
+                topic=command.topic,
+                benchmarks=command.benchmarks,
+                support_network=command.support_network,
+            ),
+            PhaseStarted(seq=seq + 2, pair=key, at=at, note=note, phase=first),
+        )
+
+        def apply() -> None:
+            from .pair import Pair  # the view of the new state (same layer, built on demand)
+
+            state = PairState(
+                key,
+                mentor=command.mentor,
+                mentee=command.mentee,
+                theme=command.theme,
+                topic=command.topic,
+                benchmarks=command.benchmarks,
+                support_network=command.support_network,
+                state=self.engine.initial_state,
+                at=at,
+            )
+            self.states[key] = state
+            self.views[key] = Pair(self, state)
+            state.fold(events, None, at)
+            if self.book is not None:
+                self.book.on_pair_events(key, events, at)
+
+        def veto(reason: str) -> NoReturn:
+            raise Vetoed(
+                pair=key, command="enrol", phase=first, status="new", rule="vetoed", reason=reason
+            )
+
+        return ledger.commit(events, apply, veto=veto)
+
+    # -- programme commands ------------------------------------------------------------
+
+    def require_book(self, field: str) -> DeadlineBook:
+        """The deadline book.
+
+        Raises:
+            ValidationError: naming ``field``, if the programme has no deadline rules.
+        """
+        if self.book is None:
+            raise ValidationError(field, "the programme has no deadline rules")
+        return self.book
+
+    def reach_milestone(self, command: c.ReachMilestone) -> tuple[Event, ...]:
+        """Record a milestone; deadlines counted from it now count from this day."""
+        book = self.require_book("name")
+        name = command.milestone
+        if not book.is_milestone(name):
+            raise ValidationError("name", f"{name!r} is not a milestone with a deadline")
+        if book.reached(name):
+            raise ValidationError("name", f"{name!r} was already reached")
+        at = self.instant(command.at)
+        event = MilestoneReached(seq=self.ledger.seq + 1, at=at, note=command.note, milestone=name)
+        return self.ledger.commit((event,), lambda: book.reach(name, at))
+
+    def request(self, command: c.RequestExtension) -> tuple[Event, ...]:
+        """Request an extension, under the policy's clauses."""
+        phase, pair = command.phase, command.pair
+        moves: pendulum.Date | None = self.ends_on
+        if phase is not None:
+            book = self.require_book("phase")
+            if not book.is_phase(phase):
+                raise ValidationError("phase", f"{phase!r} is not a phase with a deadline")
+            moves = None
+            if pair is not None:
+                self.state(pair)
+                moves = book.deadline(phase, pair).due_on
+        at = self.instant(command.at)
+        ext = self.extensions.request(
+            phase=phase,
+            pair=pair,
+            offset=command.offset,
+            reason=command.reason,
+            at=at,
+            ends_on=self.ends_on,
+            moves=moves,
+            original_ends_on=self.definition.ends_on,
+            calendar=self.calendar,
+        )
+        event = ExtensionRequested(seq=self.ledger.seq + 1, at=at, note=command.note, extension=ext)
+        return self.ledger.commit((event,), lambda: self.extensions.apply_request(ext))
+
+    def _decision(self, key: str, at: dt.datetime | None) -> tuple[Extension, pendulum.DateTime]:
+        self.extensions.get(key)  # an unknown key is named before anything else
+        instant = self.instant(at)
+        return self.extensions.decide(key, instant), instant
+
+    def grant(self, command: c.GrantExtension) -> tuple[Event, ...]:
+        """Grant a requested extension: the end or the phase deadline moves, and with it
+        every deadline that depends on it."""
+        ext, at = self._decision(command.extension, command.at)
+        event = ExtensionGranted(
+            seq=self.ledger.seq + 1,
+            at=at,
+            note=command.note,
+            extension=ext.key,
+            by=command.by,
+        )
+
+        def apply() -> None:
+            if ext.phase is None:
+                self.ends_on = self.extensions.extended_end(
+                    self.definition.ends_on, ext.offset, self.calendar
+                )
+            self.extensions.apply_decision(ext, ExtensionStatus.GRANTED, command.by, None, at)
+            book = self.book
+            if book is not None:
+                book.set_end(self.ends_on)
+                if ext.pair is None:
+                    book.recompute_all(at, ext.key)
+                else:
+                    book.recompute_pair(ext.pair, at, ext.key)
+
+        return self.ledger.commit((event,), apply)
+
+    def refuse(self, command: c.RefuseExtension) -> tuple[Event, ...]:
+        """Refuse a requested extension; nothing moves."""
+        ext, at = self._decision(command.extension, command.at)
+        event = ExtensionRefused(
+            seq=self.ledger.seq + 1,
+            at=at,
+            note=command.note,
+            extension=ext.key,
+            by=command.by,
+            reason=command.reason,
+        )
+        return self.ledger.commit(
+            (event,),
+            lambda: self.extensions.apply_decision(
+                ext, ExtensionStatus.REFUSED, command.by, command.reason, at
+            ),
+        )
+
+    def check(self, command: c.CheckDeadlines) -> tuple[Event, ...]:
+        """Emit the lapses of unanswered requests, then the deadline alerts due by ``at``."""
+        at = self.instant(command.at)
+        book = self.book
+        extensions = self.extensions
+        if (book is None or not book.anything_due(at)) and not extensions.any_open():
+            return ()  # the usual case: nothing due, nothing waiting for an answer
+        seq = self.ledger.seq
+        lapsed = extensions.lapsed(at)
+        events: list[Event] = [
+            ExtensionRefused(seq=seq + i, at=at, extension=ext.key, by=None, reason=why)
+            for i, (ext, _due, why) in enumerate(lapsed, 1)
+        ]
+        plan = book.check(at, seq + len(events)) if book is not None else None
+        if plan is not None:
+            events.extend(plan.events)
+
+        def apply() -> None:
+            for ext, due, why in lapsed:
+                extensions.apply_decision(ext, ExtensionStatus.LAPSED, None, why, due)
+            if plan is not None:
+                plan.commit()
+
+        undo = plan.rollback if plan is not None else None
+        return self.ledger.commit(tuple(events), apply, undo=undo)

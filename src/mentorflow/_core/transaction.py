@@ -1,0 +1,140 @@
+"""The one transaction path: every change of a programme is committed here.
+
+A command is decided first (by the engine for a pair, by the policy and the deadline book for
+the programme): the decision is a tuple of events numbered from `Ledger.seq` + 1, and a
+function that applies them. `Ledger.commit` then, in this order and all or nothing:
+
+1. checks the numbering (the events continue the history with no gap);
+2. runs the before hooks (pair events only), which may veto: nothing has changed yet;
+3. journals the events (when the programme is persisted): a failed write changes nothing;
+4. applies them (the pair's state, the deadline book, the extensions);
+5. records them in the history, which *is* the sequence: ``seq`` is its length;
+6. tells the after hooks, whose errors are raised together once the change stands.
+
+Nothing else appends to a history or computes a sequence number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import NoReturn, TypeVar, overload
+
+from .._domain.events import Event
+from ..exceptions import AfterHookError, Veto
+from .hooks import Hooks
+
+E = TypeVar("E", bound=Event)
+
+Journal = Callable[[Sequence[Event]], None]
+"""Writes a change's events to a store before the change is made (see `persist`)."""
+
+
+class History(Sequence[Event]):
+    """A read-only, live view of the programme's events, in the order they happened."""
+
+    __slots__ = ("_events",)
+
+    def __init__(self, events: list[Event]) -> None:
+        self._events = events
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Event]: ...
+    def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
+        if isinstance(index, slice):
+            return tuple(self._events[index])
+        return self._events[index]
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._events)
+
+    def __repr__(self) -> str:
+        return f"<History of {len(self._events)} events>"
+
+
+class Ledger:
+    """A programme's history, hooks and journal, and the commit of every change.
+
+    Attributes:
+        events: The history, oldest first; its length is the last sequence number.
+        hooks: The programme's subscriptions.
+        journal: Where events are written before a change, when persisted.
+        in_before_hook: True while before hooks run (commands are refused meanwhile).
+    """
+
+    __slots__ = ("events", "hooks", "in_before_hook", "journal")
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.hooks = Hooks()
+        self.journal: Journal | None = None
+        self.in_before_hook = False
+
+    @property
+    def seq(self) -> int:
+        """The sequence number of the last event (0 before the first)."""
+        return len(self.events)
+
+    def commit(
+        self,
+        events: tuple[E, ...],
+        apply: Callable[[], object] | None = None,
+        *,
+        veto: Callable[[str], NoReturn] | None = None,
+        undo: Callable[[], object] | None = None,
+    ) -> tuple[E, ...]:
+        """Commit ``events``: before hooks, journal, ``apply``, history, after hooks.
+
+        Args:
+            events: The decided events, numbered from `seq` + 1.
+            apply: Makes the change (called once the journal holds the events).
+            veto: Given, the before hooks are asked, and a `Veto` they raise is passed to it
+                (it raises the refusal); None for facts that can't be vetoed.
+            undo: Called if the journal fails, to put back what deciding took (a check's
+                heap entries); nothing else needs undoing, since nothing has changed yet.
+
+        Returns:
+            ``events``.
+
+        Raises:
+            AfterHookError: after hooks raised; the change stands (``.events`` has them).
+        """
+        if not events:  # nothing to record; what deciding took is settled (a check's heap)
+            if apply is not None:
+                apply()
+            return events
+        if events[0].seq != len(self.events) + 1:  # pragma: no cover - a bug, not an input
+            msg = f"event {events[0].seq} does not follow event {len(self.events)}"
+            raise AssertionError(msg)
+        hooks = self.hooks
+        if veto is not None and hooks.before_count:
+            self.in_before_hook = True
+            try:
+                hooks.run_before(events)
+            except Veto as refusal:
+                veto(refusal.reason)
+            finally:
+                self.in_before_hook = False
+        if self.journal is not None:
+            try:
+                self.journal(events)
+            except BaseException:
+                if undo is not None:
+                    undo()
+                raise
+        if apply is not None:
+            apply()
+        self.events.extend(events)
+        if hooks.after_count:
+            errors = hooks.run_after(events)
+            if errors:
+                error = AfterHookError(
+                    f"{len(errors)} after hook(s) raised; the change stands", errors
+                )
+                error.events = events
+                raise error
+        return events

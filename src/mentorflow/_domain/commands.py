@@ -1,0 +1,363 @@
+"""Commands: frozen values of what is asked of a programme or one of its pairs.
+
+A command is data: build one, hand it to `Programme.execute`, store it, send it to another
+process, draw it in a property test. `Pair` and `Programme` methods build the same values, a
+scenario's script is a list of dated commands, and replay turns logged events back into the
+commands that made them (`command_of`). Each command checks its own fields when it is made
+(a `ValidationError` naming the field); whether it is allowed *now* is the engine's and the
+policy's to say when it runs.
+
+``at`` is when the command happens (timezone-aware); None means "now" on the programme's clock.
+
+Examples:
+    >>> import pendulum
+    >>> from mentorflow import Complete, Phase
+    >>> command = Complete(pair="mechelen-capaci", phase=Phase.MATCHING,
+    ...                    at=pendulum.datetime(2020, 10, 1, 17, tz="Europe/Brussels"))
+    >>> command.pair, command.phase
+    ('mechelen-capaci', <Phase.MATCHING: 'matching'>)
+    >>> Complete(pair="mechelen-capaci", phase=3)
+    Traceback (most recent call last):
+    ...
+    mentorflow.exceptions.ValidationError: phase: must be a phase name, not int
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from ..exceptions import ValidationError
+from . import events as ev
+from . import validate as v
+from .deadlines import Offset, Unit
+from .model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+
+
+def _at(_inst: Any, _attr: Any, value: Any) -> None:
+    if value is not None and not isinstance(value, dt.datetime):
+        raise ValidationError("at", f"must be a datetime or None, not {type(value).__name__}")
+
+
+def _note(_inst: Any, _attr: Any, value: Any) -> None:
+    if value is not None and type(value) is not str:
+        raise ValidationError("note", f"must be a string or None, not {type(value).__name__}")
+
+
+def _phase(_inst: Any, _attr: Any, value: Any) -> None:
+    if not isinstance(value, str):
+        raise ValidationError("phase", f"must be a phase name, not {type(value).__name__}")
+
+
+def _optional_str(field: str) -> Any:
+    def check(_inst: Any, _attr: Any, value: Any) -> None:
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(field, f"must be a string or None, not {type(value).__name__}")
+
+    return check
+
+
+def _benchmarks(value: Iterable[Benchmark]) -> tuple[Benchmark, ...]:
+    return v.tuple_of("benchmarks", Benchmark, value)
+
+
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return v.text_tuple("support_network", value)
+
+
+def _deliverable(value: Any) -> Deliverable:
+    try:
+        return Deliverable(value)
+    except ValueError:
+        raise ValidationError("deliverable", f"{value!r} is not a Deliverable") from None
+
+
+def _role(value: Any) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise ValidationError("role", f"{value!r} is not a Role") from None
+
+
+def _theme(value: Any) -> Theme:
+    return v.enum_value("theme", Theme, value)
+
+
+def _reason(_inst: Any, _attr: Any, value: Any) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("reason", "give the reason for the extension")
+
+
+def _by(_inst: Any, _attr: Any, value: Any) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("by", "say who decided")
+
+
+def _positive_offset(_inst: Any, _attr: Any, value: Any) -> None:
+    if not isinstance(value, Offset):
+        raise ValidationError("offset", f"must be an Offset, not {type(value).__name__}")
+    if value.amount <= 0:
+        raise ValidationError(value.unit.value, f"must be a whole number > 0, not {value.amount}")
+
+
+def _key(_inst: Any, _attr: Any, value: Any) -> None:
+    if not isinstance(value, str) or not value.strip() or value != value.strip():
+        raise ValidationError("key", f"{value!r} is not a non-empty key without outer spaces")
+
+
+def offset_of(days: int | None, weeks: int | None, months: int | None) -> Offset:
+    """The one ``Offset`` given as ``days=``, ``weeks=`` or ``months=`` (exactly one).
+
+    Raises:
+        ValidationError: naming the field, for none or several, or an amount that is not a
+            whole number > 0.
+    """
+    given = [
+        (unit, amount)
+        for unit, amount in ((Unit.DAYS, days), (Unit.WEEKS, weeks), (Unit.MONTHS, months))
+        if amount is not None
+    ]
+    if len(given) != 1:
+        raise ValidationError("days", "give exactly one of days=, weeks= or months=")
+    unit, amount = given[0]
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValidationError(unit.value, f"must be a whole number > 0, not {amount!r}")
+    return Offset(amount=amount, unit=unit)
+
+
+@attrs.frozen(kw_only=True)
+class Command:
+    """Base of every command.
+
+    Attributes:
+        at: When it happens (timezone-aware); None means now, on the programme's clock.
+        note: A free-text note, kept on the events it emits.
+    """
+
+    at: dt.datetime | None = attrs.field(default=None, validator=_at)
+    note: str | None = attrs.field(default=None, validator=_note)
+
+
+@attrs.frozen(kw_only=True)
+class PairCommand(Command):
+    """Base of the commands to one pair.
+
+    Attributes:
+        pair: The pair's key.
+    """
+
+    pair: str = attrs.field(validator=v.instance_of("pair", str))
+
+
+@attrs.frozen(kw_only=True)
+class Enrol(Command):
+    """Enrol a pair; it starts in the lifecycle's first phase (`Programme.add_pair`)."""
+
+    pair: str = attrs.field(validator=_key)
+    mentor: Partner = attrs.field(validator=v.instance_of("mentor", Partner))
+    mentee: Partner = attrs.field(validator=v.instance_of("mentee", Partner))
+    theme: Theme = attrs.field(converter=_theme)
+    topic: str | None = attrs.field(default=None, validator=v.optional_text("topic"))
+    benchmarks: tuple[Benchmark, ...] = attrs.field(default=(), converter=_benchmarks)
+    support_network: tuple[str, ...] = attrs.field(default=(), converter=_names)
+
+    def __attrs_post_init__(self) -> None:
+        if self.mentor.city == self.mentee.city:
+            raise ValidationError("mentee", f"{self.mentee.city.name} is also the mentor")
+
+
+@attrs.frozen(kw_only=True)
+class Complete(PairCommand):
+    """Complete ``phase`` (the pair's current one) and start the next (`Pair.complete`)."""
+
+    phase: str = attrs.field(validator=_phase)
+
+
+@attrs.frozen(kw_only=True)
+class RecordVisit(PairCommand):
+    """Record the study visit of the current visit phase (`Pair.record_visit`)."""
+
+    visit: StudyVisit = attrs.field(validator=v.instance_of("visit", StudyVisit))
+
+
+@attrs.frozen(kw_only=True)
+class RegisterDeliverable(PairCommand):
+    """Register a deliverable; a new registration supersedes the last."""
+
+    deliverable: Deliverable = attrs.field(converter=_deliverable)
+    reference: str | None = attrs.field(default=None, validator=_optional_str("reference"))
+
+
+@attrs.frozen(kw_only=True)
+class DefineBenchmarks(PairCommand):
+    """Define the pair's benchmarks, replacing any defined before."""
+
+    benchmarks: tuple[Benchmark, ...] = attrs.field(converter=_benchmarks)
+
+
+@attrs.frozen(kw_only=True)
+class Suspend(PairCommand):
+    """Pause the pair in its current phase."""
+
+
+@attrs.frozen(kw_only=True)
+class Resume(PairCommand):
+    """Continue a suspended pair where it was suspended."""
+
+
+@attrs.frozen(kw_only=True)
+class Withdraw(PairCommand):
+    """Take the pair out of the programme for good."""
+
+
+@attrs.frozen(kw_only=True)
+class ReplacePartner(PairCommand):
+    """Replace the mentor or the mentee by another city."""
+
+    role: Role = attrs.field(converter=_role)
+    partner: Partner = attrs.field(validator=v.instance_of("partner", Partner))
+
+
+@attrs.frozen(kw_only=True)
+class ReachMilestone(Command):
+    """Record that a milestone (e.g. the final conference) was reached."""
+
+    milestone: str = attrs.field(validator=v.instance_of("name", str))
+
+
+@attrs.frozen(kw_only=True)
+class RequestExtension(Command):
+    """Request an extension of the programme's end, or (with ``phase``) of a phase deadline.
+
+    Attributes:
+        reason: Why.
+        offset: By how much (more than zero).
+        phase: The phase whose deadline it moves; None for the programme's end.
+        pair: With ``phase``, the pair; None for every pair.
+    """
+
+    reason: str = attrs.field(validator=_reason)
+    offset: Offset = attrs.field(validator=_positive_offset)
+    phase: str | None = attrs.field(default=None, validator=_optional_str("phase"))
+    pair: str | None = attrs.field(default=None, validator=_optional_str("pair"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.pair is not None and self.phase is None:
+            raise ValidationError("pair", "a pair's extension is of a phase: give the phase")
+
+
+@attrs.frozen(kw_only=True)
+class GrantExtension(Command):
+    """Grant a requested extension (``"E1"``, ...)."""
+
+    extension: str = attrs.field(validator=v.instance_of("extension", str))
+    by: str = attrs.field(validator=_by)
+
+
+@attrs.frozen(kw_only=True)
+class RefuseExtension(Command):
+    """Refuse a requested extension."""
+
+    extension: str = attrs.field(validator=v.instance_of("extension", str))
+    by: str = attrs.field(validator=_by)
+    reason: str | None = attrs.field(default=None, validator=_optional_str("reason"))
+
+
+@attrs.frozen(kw_only=True)
+class CheckDeadlines(Command):
+    """Emit the deadline alerts and extension lapses that became due by ``at``."""
+
+
+COMMANDS: tuple[type[Command], ...] = (
+    Enrol,
+    Complete,
+    RecordVisit,
+    RegisterDeliverable,
+    DefineBenchmarks,
+    Suspend,
+    Resume,
+    Withdraw,
+    ReplacePartner,
+    ReachMilestone,
+    RequestExtension,
+    GrantExtension,
+    RefuseExtension,
+    CheckDeadlines,
+)
+"""Every concrete command type."""
+
+
+def command_of(event: ev.Event) -> Command | None:
+    """The command that ``event`` records having been run, if it starts one.
+
+    The first event of a command names it; events that follow in the same command (a
+    ``PhaseStarted`` after a ``PhaseCompleted``) return None. Deadline alerts and lapses are
+    recorded by `CheckDeadlines` at their instant.
+    """
+    at, note = event.at, event.note
+    match event:
+        case ev.PairEnrolled():
+            return Enrol(
+                pair=event.pair,
+                mentor=event.mentor,
+                mentee=event.mentee,
+                theme=event.theme,
+                topic=event.topic,
+                benchmarks=event.benchmarks,
+                support_network=event.support_network,
+                at=at,
+                note=note,
+            )
+        case ev.PhaseCompleted():
+            return Complete(pair=event.pair, phase=event.phase, at=at, note=note)
+        case ev.VisitRecorded():
+            return RecordVisit(pair=event.pair, visit=event.visit, at=at, note=note)
+        case ev.DeliverableRegistered():
+            return RegisterDeliverable(
+                pair=event.pair,
+                deliverable=event.deliverable,
+                reference=event.reference,
+                at=at,
+                note=note,
+            )
+        case ev.BenchmarksDefined():
+            return DefineBenchmarks(pair=event.pair, benchmarks=event.benchmarks, at=at, note=note)
+        case ev.PairSuspended():
+            return Suspend(pair=event.pair, at=at, note=note)
+        case ev.PairResumed():
+            return Resume(pair=event.pair, at=at, note=note)
+        case ev.PairWithdrawn():
+            return Withdraw(pair=event.pair, at=at, note=note)
+        case ev.PartnerReplaced():
+            return ReplacePartner(
+                pair=event.pair, role=event.role, partner=event.replacement, at=at, note=note
+            )
+        case ev.MilestoneReached():
+            return ReachMilestone(milestone=event.milestone, at=at, note=note)
+        case ev.ExtensionRequested():
+            ext = event.extension
+            return RequestExtension(
+                reason=ext.reason,
+                offset=ext.offset,
+                phase=ext.phase,
+                pair=ext.pair,
+                at=at,
+                note=note,
+            )
+        case ev.ExtensionGranted():
+            return GrantExtension(extension=event.extension, by=event.by, at=at, note=note)
+        case ev.ExtensionRefused() if event.by is not None:
+            return RefuseExtension(
+                extension=event.extension, by=event.by, reason=event.reason, at=at, note=note
+            )
+        case ev.ExtensionRefused() | ev.DeadlineApproaching() | ev.DeadlineMissed():
+            return CheckDeadlines(at=at)
+    return None
+
+
+def fields_of(command: Command) -> dict[str, Any]:
+    """The command's fields by name (for error messages and codecs)."""
+    return attrs.asdict(command, recurse=False)

@@ -1,0 +1,190 @@
+"""A programme's definition: one validated value.
+
+Everything a `Programme` is made from but its clock and its state: the name, the dates, the
+timezone, the lifecycle, the country whose holidays count, the deadline rules and the extension
+policies. `Programme`'s constructor, a scenario, the codec and the scenario file reader all
+build this one value, so the fields and their checks live here and nowhere else.
+
+Examples:
+    >>> import pendulum
+    >>> from mentorflow import Definition
+    >>> definition = Definition(name="IncluCities", starts_on=pendulum.date(2020, 6, 17),
+    ...     ends_on=pendulum.date(2022, 12, 31), timezone="Europe/Brussels", country="BE")
+    >>> definition.region
+    'BE'
+    >>> Definition(name="X", starts_on=pendulum.date(2021, 1, 1), ends_on=pendulum.date(2020, 1, 1))
+    Traceback (most recent call last):
+    ...
+    mentorflow.exceptions.DefinitionError: ends_on: 2020-01-01 is before starts_on 2021-01-01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+import pendulum
+
+from ..exceptions import DefinitionError, ValidationError
+from . import validate as v
+from .calendar import check_region
+from .deadlines import DeadlineRule, Offset, Schedule, make_schedule
+from .extensions import ExtensionPolicy
+from .lifecycle import Lifecycle
+
+PROGRAMME_POLICY = ExtensionPolicy()
+"""The default policy of programme extensions (EU practice)."""
+PHASE_POLICY = ExtensionPolicy(request_lead=Offset(amount=0))
+"""The default policy of phase extensions: as for the programme, but a request may come up to
+the deadline itself."""
+
+
+def _define(check: Any, value: object) -> None:
+    try:
+        check(None, None, value)
+    except ValidationError as err:
+        raise DefinitionError(err.field, err.problem) from None
+
+
+def _date(field: str, value: object) -> pendulum.Date:
+    try:
+        return v.date_value(field, value)
+    except ValidationError as err:
+        raise DefinitionError(err.field, err.problem) from None
+
+
+def _starts_on(value: object) -> pendulum.Date:
+    return _date("starts_on", value)
+
+
+def _ends_on(value: object) -> pendulum.Date:
+    return _date("ends_on", value)
+
+
+def _text(field: str, optional: bool = False) -> Any:
+    check = v.optional_text(field) if optional else v.text(field)
+    return lambda _inst, _attr, value: _define(check, value)
+
+
+def _timezone(_inst: object, _attr: object, value: object) -> None:
+    if not isinstance(value, str):
+        raise DefinitionError("timezone", f"must be an IANA name, not {type(value).__name__}")
+    try:
+        pendulum.timezone(value)
+    except Exception:  # pendulum raises several kinds for unknown names
+        raise DefinitionError("timezone", f"{value!r} is not an IANA timezone") from None
+
+
+def _lifecycle(value: object) -> Lifecycle:
+    if value is None:
+        return Lifecycle.default()
+    if not isinstance(value, Lifecycle):
+        raise DefinitionError("lifecycle", f"must be a Lifecycle, not {type(value).__name__}")
+    return value
+
+
+def _rules(value: Iterable[DeadlineRule] | None) -> tuple[DeadlineRule, ...]:
+    if value is None or isinstance(value, str | bytes | dict):
+        raise DefinitionError("deadlines", f"must be a list of DeadlineRule, not {value!r}")
+    try:
+        return tuple(value)
+    except TypeError:
+        raise DefinitionError(
+            "deadlines", f"must be a list of DeadlineRule, not {type(value).__name__}"
+        ) from None
+
+
+def _policy(field: str, value: object, default: ExtensionPolicy) -> ExtensionPolicy:
+    if value is None:
+        return default
+    if not isinstance(value, ExtensionPolicy):
+        raise DefinitionError(field, f"must be an ExtensionPolicy, not {type(value).__name__}")
+    return value
+
+
+def _programme_policy(value: object) -> ExtensionPolicy:
+    return _policy("extension_policy", value, PROGRAMME_POLICY)
+
+
+def _phase_policy(value: object) -> ExtensionPolicy:
+    return _policy("phase_extension_policy", value, PHASE_POLICY)
+
+
+@attrs.frozen(kw_only=True)
+class Definition:
+    """A programme's definition, validated when made.
+
+    Args:
+        name: The programme's name, e.g. ``"IncluCities"``.
+        starts_on: First day of the programme.
+        ends_on: Last day of the programme before any extension.
+        timezone: IANA name; every timestamp is converted to it. Default ``"UTC"``.
+        lifecycle: The pairs' lifecycle; default (or None) `Lifecycle.default`.
+        country: ISO code of the programme's country (its public holidays count for
+            programme milestones); None counts weekends only.
+        subdivision: Optional ISO 3166-2 subdivision of ``country`` (``"MD"`` for ES-MD).
+        coordinator: Who leads the programme, e.g. ``"CEMR"``.
+        funding_reference: The grant, e.g. ``"AMIF-2018-AG-INTE no. 863770"``.
+        deadlines: `DeadlineRule` s for phases and programme milestones.
+        extension_policy: What programme extensions are allowed (None: EU practice).
+        phase_extension_policy: What phase extensions are allowed (None: as for the
+            programme, but a request may come up to the deadline itself).
+
+    Raises:
+        DefinitionError: naming the field and the problem.
+    """
+
+    name: str = attrs.field(validator=_text("name"))
+    starts_on: pendulum.Date = attrs.field(converter=_starts_on)
+    ends_on: pendulum.Date = attrs.field(converter=_ends_on)
+    timezone: str = attrs.field(default="UTC", validator=_timezone)
+    lifecycle: Lifecycle = attrs.field(default=None, converter=_lifecycle)
+    country: str | None = None
+    subdivision: str | None = None
+    coordinator: str | None = attrs.field(default=None, validator=_text("coordinator", True))
+    funding_reference: str | None = attrs.field(
+        default=None, validator=_text("funding_reference", True)
+    )
+    deadlines: tuple[DeadlineRule, ...] = attrs.field(default=(), converter=_rules)
+    extension_policy: ExtensionPolicy = attrs.field(default=None, converter=_programme_policy)
+    phase_extension_policy: ExtensionPolicy = attrs.field(default=None, converter=_phase_policy)
+    # derived once, owned by the value: programmes of one definition share them
+    _regions: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
+    _schedule: Schedule = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.ends_on < self.starts_on:
+            raise DefinitionError("ends_on", f"{self.ends_on} is before starts_on {self.starts_on}")
+        object.__setattr__(self, "_regions", _regions(self.country, self.subdivision))
+        object.__setattr__(self, "_schedule", make_schedule(self.deadlines, self.lifecycle))
+
+    @property
+    def region(self) -> str | None:
+        """The country and subdivision whose holidays count (``"ES-MD"``), if any."""
+        return self._regions[0] if self._regions else None
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The regions whose holidays count for programme milestones (none or one)."""
+        return self._regions
+
+    @property
+    def schedule(self) -> Schedule:
+        """The deadline rules, validated against the lifecycle and put in dependency order."""
+        return self._schedule
+
+
+def _regions(country: str | None, subdivision: str | None) -> tuple[str, ...]:
+    if country is None:
+        if subdivision is not None:
+            raise DefinitionError("subdivision", "give the country too")
+        return ()
+    _define(v.country_code("country"), country)
+    _define(v.subdivision_code("subdivision"), subdivision)
+    region = f"{country}-{subdivision}" if subdivision else country
+    try:
+        check_region(region)
+    except ValidationError as err:
+        raise DefinitionError(err.field, err.problem) from None
+    return (region,)

@@ -1,0 +1,204 @@
+"""Events: frozen, timestamped records of every change to a pair.
+
+The engine emits them; hooks, histories and (later) the event log consume them. They hold plain
+data only (keys, values, enums, pendulum times), never live objects, so they can be stored and
+replayed.
+"""
+
+from __future__ import annotations
+
+import attrs
+import pendulum
+
+from .extensions import Extension
+from .model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """Base of every event.
+
+    Attributes:
+        seq: Position in the programme's merged history, from 1, with no gaps.
+        at: When it happened, timezone-aware, in the programme's timezone.
+        note: The free-text note given with the command, if any.
+    """
+
+    seq: int
+    at: pendulum.DateTime
+    note: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PairEvent(Event):
+    """Base of the events about one pair; they make up the pair's history.
+
+    Attributes:
+        pair: Key of the pair the event is about.
+    """
+
+    pair: str
+
+
+@attrs.frozen(kw_only=True)
+class PairEnrolled(PairEvent):
+    """A pair joined the programme (its first phase starts in the same command)."""
+
+    mentor: Partner
+    mentee: Partner
+    theme: Theme
+    topic: str | None = None
+    benchmarks: tuple[Benchmark, ...] = ()
+    support_network: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class PhaseStarted(PairEvent):
+    """A pair entered a phase."""
+
+    phase: str
+
+
+@attrs.frozen(kw_only=True)
+class PhaseCompleted(PairEvent):
+    """A pair completed (left) a phase."""
+
+    phase: str
+
+
+@attrs.frozen(kw_only=True)
+class PairCompleted(PairEvent):
+    """A pair completed its last phase; it accepts no more commands."""
+
+
+@attrs.frozen(kw_only=True)
+class VisitRecorded(PairEvent):
+    """A study visit was held and recorded, in ``phase``."""
+
+    phase: str
+    visit: StudyVisit
+
+
+@attrs.frozen(kw_only=True)
+class DeliverableRegistered(PairEvent):
+    """A deliverable was registered (a later registration of the same kind supersedes it)."""
+
+    phase: str
+    deliverable: Deliverable
+    reference: str | None = None
+    """Where to find it: a URL, a document number, a title."""
+
+
+@attrs.frozen(kw_only=True)
+class BenchmarksDefined(PairEvent):
+    """A pair's benchmarks (with their key factors) were defined, replacing any before."""
+
+    phase: str
+    benchmarks: tuple[Benchmark, ...]
+
+
+@attrs.frozen(kw_only=True)
+class PairSuspended(PairEvent):
+    """A pair was paused in ``phase``."""
+
+    phase: str
+
+
+@attrs.frozen(kw_only=True)
+class PairResumed(PairEvent):
+    """A suspended pair continued in ``phase``, where it was."""
+
+    phase: str
+
+
+@attrs.frozen(kw_only=True)
+class PairWithdrawn(PairEvent):
+    """A pair left the programme while in ``phase``; it accepts no more commands."""
+
+    phase: str
+
+
+@attrs.frozen(kw_only=True)
+class PartnerReplaced(PairEvent):
+    """One side of a pair was replaced by another city (and its association)."""
+
+    phase: str
+    role: Role
+    previous: Partner
+    replacement: Partner
+
+
+@attrs.frozen(kw_only=True)
+class DeadlineApproaching(Event):
+    """A deadline entered its warning lead time (once per revision of the deadline)."""
+
+    deadline: str
+    """The phase or milestone."""
+    pair: str | None
+    """The pair, for a phase deadline; None for a programme milestone."""
+    due_on: pendulum.Date
+    revision: int
+    """Which revision of the deadline (0: never moved)."""
+
+
+@attrs.frozen(kw_only=True)
+class DeadlineMissed(Event):
+    """A deadline passed unmet (once per revision of the deadline)."""
+
+    deadline: str
+    pair: str | None
+    due_on: pendulum.Date
+    revision: int
+
+
+@attrs.frozen(kw_only=True)
+class MilestoneReached(Event):
+    """A programme milestone (the final conference, a report) was reached."""
+
+    milestone: str
+
+
+@attrs.frozen(kw_only=True)
+class ExtensionRequested(Event):
+    """An extension of the programme or of a phase was requested."""
+
+    extension: Extension
+
+
+@attrs.frozen(kw_only=True)
+class ExtensionGranted(Event):
+    """An extension was granted; the deadlines that depend on it have moved."""
+
+    extension: str
+    """The extension's key."""
+    by: str
+
+
+@attrs.frozen(kw_only=True)
+class ExtensionRefused(Event):
+    """An extension was refused, or lapsed with no answer (``by`` is None)."""
+
+    extension: str
+    by: str | None
+    reason: str | None = None
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    PairEnrolled,
+    PhaseStarted,
+    PhaseCompleted,
+    PairCompleted,
+    VisitRecorded,
+    DeliverableRegistered,
+    BenchmarksDefined,
+    PairSuspended,
+    PairResumed,
+    PairWithdrawn,
+    PartnerReplaced,
+    DeadlineApproaching,
+    DeadlineMissed,
+    MilestoneReached,
+    ExtensionRequested,
+    ExtensionGranted,
+    ExtensionRefused,
+)

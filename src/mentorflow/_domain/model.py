@@ -1,0 +1,166 @@
+"""The domain's plain values: cities, associations, partners, benchmarks, visits, deliverables.
+
+All are frozen attrs classes, validated when made, equal by value and hashable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+
+import attrs
+import pendulum
+
+from ..exceptions import ValidationError
+from . import validate as v
+from .calendar import check_region
+
+
+class Role(enum.StrEnum):
+    """The part a city plays in a pair."""
+
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+
+    @property
+    def other(self) -> Role:
+        """The other role of the pair."""
+        return Role.MENTEE if self is Role.MENTOR else Role.MENTOR
+
+
+class Theme(enum.StrEnum):
+    """The scheme areas named at the launch of IncluCities."""
+
+    EDUCATION_AND_TRAINING = "education_and_training"
+    ACCESS_TO_BASIC_SERVICES = "access_to_basic_services"
+    PARTICIPATION_AND_SOCIAL_INCLUSION = "participation_and_social_inclusion"
+    HOUSING = "housing"
+
+
+class VisitMode(enum.StrEnum):
+    """How a study visit was held."""
+
+    ONLINE = "online"
+    IN_PERSON = "in_person"
+    HYBRID = "hybrid"
+
+
+class Deliverable(enum.StrEnum):
+    """What a pair produces. ``owner`` says which role produces it, if one does."""
+
+    ACTION_PLAN = "action_plan"
+    ONE_STOP_SHOP = "one_stop_shop"
+    TOOLKIT = "toolkit"
+    INFOGRAPHIC = "infographic"
+    METHODOLOGICAL_GUIDE = "methodological_guide"
+
+    @property
+    def owner(self) -> Role | None:
+        """The mentee produces the Action Plan, the mentor the one-stop-shop; others are shared."""
+        return _OWNERS.get(self)
+
+
+_OWNERS = {Deliverable.ACTION_PLAN: Role.MENTEE, Deliverable.ONE_STOP_SHOP: Role.MENTOR}
+
+
+@attrs.frozen(kw_only=True)
+class City:
+    """A participating city.
+
+    Args:
+        name: The city's name, e.g. ``"Fuenlabrada"``.
+        country: ISO 3166-1 alpha-2 code; decides the city's public holidays.
+        subdivision: Optional ISO 3166-2 subdivision after the dash (``"MD"`` for ES-MD).
+
+    Raises:
+        ValidationError: naming the field, also when the ``holidays`` package has no calendar
+            for the country or subdivision.
+    """
+
+    name: str = attrs.field(validator=v.text("name"))
+    country: str = attrs.field(validator=v.country_code("country"))
+    subdivision: str | None = attrs.field(default=None, validator=v.subdivision_code("subdivision"))
+
+    def __attrs_post_init__(self) -> None:
+        check_region(self.region)  # its public holidays must be known
+
+    @property
+    def region(self) -> str:
+        """``"ES-MD"`` style code: country and subdivision, or just the country."""
+        return f"{self.country}-{self.subdivision}" if self.subdivision else self.country
+
+
+@attrs.frozen(kw_only=True)
+class Association:
+    """A national association of local and regional governments, e.g. ``VVSG`` (Belgium)."""
+
+    name: str = attrs.field(validator=v.text("name"))
+    country: str = attrs.field(validator=v.country_code("country"))
+
+
+@attrs.frozen(kw_only=True)
+class Partner:
+    """One side of a pair: a city and the association that accompanies it."""
+
+    city: City = attrs.field(validator=v.instance_of("city", City))
+    association: Association = attrs.field(validator=v.instance_of("association", Association))
+
+
+def _key_factors(value: Iterable[str]) -> tuple[str, ...]:
+    return v.text_tuple("key_factors", value)
+
+
+@attrs.frozen(kw_only=True)
+class Benchmark:
+    """A thematic standard for a pair, with the key factors needed to reach it."""
+
+    title: str = attrs.field(validator=v.text("title"))
+    key_factors: tuple[str, ...] = attrs.field(default=(), converter=_key_factors)
+
+
+def _host(value: Role | str) -> Role:
+    return v.enum_value("host", Role, value)
+
+
+def _mode(value: VisitMode | str) -> VisitMode:
+    return v.enum_value("mode", VisitMode, value)
+
+
+def _starts_on(value: dt.date) -> pendulum.Date:
+    return v.date_value("starts_on", value)
+
+
+def _ends_on(value: dt.date) -> pendulum.Date:
+    return v.date_value("ends_on", value)
+
+
+@attrs.frozen(kw_only=True)
+class StudyVisit:
+    """A study visit that was held.
+
+    Args:
+        number: Which visit of the lifecycle it is (1, 2, 3 by default).
+        host: The role whose city hosted it (held online, it is still hosted by one side).
+        mode: Online, in person or hybrid.
+        starts_on: First day of the visit.
+        ends_on: Last day of the visit; not before ``starts_on``.
+    """
+
+    number: int = attrs.field(validator=v.instance_of("number", int))
+    host: Role = attrs.field(converter=_host)
+    mode: VisitMode = attrs.field(converter=_mode)
+    starts_on: pendulum.Date = attrs.field(converter=_starts_on)
+    ends_on: pendulum.Date = attrs.field(converter=_ends_on)
+
+    @number.validator
+    def _check_number(self, _attr: object, value: int) -> None:
+        if isinstance(value, bool) or value < 1:
+            raise ValidationError("number", f"must be a positive whole number, not {value!r}")
+
+    @ends_on.validator
+    def _check_dates(self, _attr: object, value: pendulum.Date) -> None:
+        if value < self.starts_on:
+            raise ValidationError(
+                "ends_on", f"{value.isoformat()} is before starts_on {self.starts_on.isoformat()}"
+            )

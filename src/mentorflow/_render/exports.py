@@ -1,0 +1,273 @@
+"""Exports of timelines and comparisons: rows, CSV, JSON, a terminal table, a mermaid diagram.
+
+Every export is deterministic: the same timeline gives byte-identical output. The iCalendar
+file and the Gantt chart live in their own modules (their libraries load only when used).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .._domain.lifecycle import Lifecycle, Phase
+from .._simulation.compare import Comparison
+from .._simulation.scenario import Timeline
+
+COLUMNS = (
+    "kind",
+    "pair",
+    "name",
+    "start",
+    "end",
+    "status",
+    "projected",
+    "days_late",
+    "revisions",
+)
+"""The columns of `timeline_rows` (and of the CSV export)."""
+
+
+def _day(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
+    """One row per phase, visit, deadline and extension, in time order within each kind."""
+    rows: list[dict[str, Any]] = []
+    for span in timeline.phases:
+        rows.append(
+            {
+                "kind": "phase",
+                "pair": span.pair,
+                "name": span.phase,
+                "start": _day(span.started_on),
+                "end": _day(span.ended_on),
+                "status": span.status,
+                "projected": span.projected,
+                "days_late": "",
+                "revisions": "",
+            }
+        )
+    for visit in timeline.visits:
+        rows.append(
+            {
+                "kind": "visit",
+                "pair": visit.pair,
+                "name": f"study visit {visit.number} in {visit.host} ({visit.mode.value})",
+                "start": _day(visit.starts_on),
+                "end": _day(visit.ends_on),
+                "status": "held",
+                "projected": visit.projected,
+                "days_late": "",
+                "revisions": "",
+            }
+        )
+    for row in timeline.deadlines:
+        moves = "; ".join(
+            f"{r.previous} -> {r.due_on} ({r.extension or 'progress'})" for r in row.revisions
+        )
+        rows.append(
+            {
+                "kind": "deadline",
+                "pair": row.pair or "",
+                "name": row.name,
+                "start": "",
+                "end": _day(row.due_on),
+                "status": row.status.value,
+                "projected": False,
+                "days_late": "" if row.days_late is None else row.days_late,
+                "revisions": moves,
+            }
+        )
+    for ext in timeline.extensions:
+        rows.append(
+            {
+                "kind": "extension",
+                "pair": ext.pair or "",
+                "name": f"{ext.key}: {ext.offset} ({ext.phase or 'programme'})",
+                "start": _day(ext.requested_at.date()),
+                "end": _day(None if ext.decided_at is None else ext.decided_at.date()),
+                "status": ext.status.value,
+                "projected": False,
+                "days_late": "",
+                "revisions": ext.reason,
+            }
+        )
+    return rows
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    """``rows`` as CSV with a header line of ``columns``, lines ending in a bare newline."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def to_csv(timeline: Timeline) -> str:
+    """The rows of `timeline_rows` as CSV (with a header line)."""
+    return csv_text(COLUMNS, timeline_rows(timeline))
+
+
+def summary(timeline: Timeline) -> dict[str, Any]:
+    """The headline facts of a timeline."""
+    extension = timeline.smallest_extension
+    return {
+        "scenario": timeline.scenario,
+        "starts_on": _day(timeline.starts_on),
+        "ends_on": _day(timeline.ends_on),
+        "original_ends_on": _day(timeline.original_ends_on),
+        "completed_on": _day(timeline.completed_on),
+        "breach_days": timeline.breach_days,
+        "smallest_extension": None if extension is None else str(extension),
+        "missed": [f"{d.name} ({d.pair or 'programme'})" for d in timeline.missed],
+        "refusals": list(timeline.refusals),
+    }
+
+
+def to_json(timeline: Timeline) -> str:
+    """The summary and every row, as indented JSON."""
+    document = {"summary": summary(timeline), "rows": timeline_rows(timeline)}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def comparison_rows(comparison: Comparison) -> list[dict[str, Any]]:
+    """One row per milestone: its date in the baseline and the variant, and the slip."""
+    return [
+        {
+            "milestone": slip.milestone,
+            "pair": slip.pair or "",
+            "baseline": _day(slip.baseline),
+            "variant": _day(slip.variant),
+            "slip_days": "" if slip.days is None else slip.days,
+        }
+        for slip in comparison.slips
+    ]
+
+
+def comparison_json(comparison: Comparison) -> str:
+    """A comparison as indented JSON."""
+    document = {
+        "baseline": comparison.baseline,
+        "variant": comparison.variant,
+        "end_change_days": comparison.end_change_days,
+        "breach_change_days": comparison.breach_change_days,
+        "newly_missed": [f"{d.name} ({d.pair or 'programme'})" for d in comparison.newly_missed],
+        "no_longer_missed": [
+            f"{d.name} ({d.pair or 'programme'})" for d in comparison.no_longer_missed
+        ],
+        "milestones": comparison_rows(comparison),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_table(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[str]], *, width: int = 120
+) -> str:
+    """A table as plain text (rich, no colours), the same on every terminal."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    console.print(table)
+    return console.export_text()
+
+
+def timeline_table(timeline: Timeline, *, width: int = 120) -> str:
+    """A timeline as a terminal table, with its headline facts underneath."""
+    rows = [
+        (
+            r["kind"],
+            r["pair"],
+            r["name"],
+            r["start"],
+            r["end"],
+            r["status"].replace("_", " ") + (" (projected)" if r["projected"] else ""),
+            str(r["days_late"]),
+        )
+        for r in timeline_rows(timeline)
+        if r["kind"] != "visit"
+    ]
+    table = render_table(
+        timeline.scenario,
+        ("kind", "pair", "what", "start", "end / due", "status", "days late"),
+        rows,
+        width=width,
+    )
+    facts = summary(timeline)
+    lines = [
+        f"programme: {facts['starts_on']} to {facts['ends_on']}"
+        + (
+            f" (planned to {facts['original_ends_on']})"
+            if facts["original_ends_on"] != facts["ends_on"]
+            else ""
+        ),
+        f"last completion: {facts['completed_on'] or 'none'}",
+        f"missed deadlines: {len(facts['missed'])}",
+    ]
+    if timeline.breach_days:
+        lines.append(
+            f"the end is breached by {timeline.breach_days} days; the smallest extension "
+            f"that avoids it: {facts['smallest_extension']}"
+        )
+    lines += [f"refused: {r}" for r in timeline.refusals]
+    return table + "\n".join(lines) + "\n"
+
+
+def comparison_table(comparison: Comparison, *, width: int = 120) -> str:
+    """A comparison as a terminal table (milestones whose date changed), with its summary."""
+    rows = [
+        (r["milestone"], r["pair"], r["baseline"], r["variant"], str(r["slip_days"]))
+        for r in comparison_rows(comparison)
+        if r["slip_days"] != 0
+    ]
+    table = render_table(
+        f"{comparison.variant} against {comparison.baseline}",
+        ("milestone", "pair", "baseline", "variant", "slip (days)"),
+        rows,
+        width=width,
+    )
+    lines = [
+        f"programme end: {comparison.end_change_days:+d} days",
+        f"completion past the end: {comparison.breach_change_days:+d} days",
+        *(f"newly missed: {d.name} ({d.pair or 'programme'})" for d in comparison.newly_missed),
+        *(
+            f"no longer missed: {d.name} ({d.pair or 'programme'})"
+            for d in comparison.no_longer_missed
+        ),
+    ]
+    return table + "\n".join(lines) + "\n"
+
+
+def mermaid(lifecycle: Lifecycle) -> str:
+    """The lifecycle as a mermaid state diagram (``stateDiagram-v2``)."""
+    lines = ["stateDiagram-v2", f"    [*] --> {lifecycle.first}"]
+    for phase in lifecycle.order:
+        step = lifecycle.step(phase)
+        following = lifecycle.next_phase(phase)
+        needs = []
+        if step.visit is not None:
+            needs.append(f"visit {step.visit}")
+        needs += sorted(d.value for d in step.requires)
+        label = "complete" + (f" [{', '.join(needs)}]" if needs else "")
+        target = "completed" if following == Phase.COMPLETED else following
+        lines.append(f"    {phase} --> {target}: {label}")
+    lines += [
+        "    completed --> [*]",
+        '    state "any phase" as active',
+        "    active --> suspended: suspend",
+        "    suspended --> active: resume (where it was)",
+        "    active --> withdrawn: withdraw",
+        "    suspended --> withdrawn: withdraw",
+        "    withdrawn --> [*]",
+    ]
+    return "\n".join(lines) + "\n"

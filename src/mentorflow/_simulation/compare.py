@@ -1,0 +1,87 @@
+"""Comparing two timelines: what slipped, what became missed, how the end moved."""
+
+from __future__ import annotations
+
+import attrs
+import pendulum
+
+from .scenario import DeadlineRow, Timeline
+
+
+@attrs.frozen(kw_only=True)
+class Slip:
+    """One milestone in a baseline and a variant.
+
+    Attributes:
+        milestone: What it is: ``"programme end"``, ``"completion"``, ``"<phase> completed"``
+            or ``"<deadline> due"``.
+        pair: The pair, for a pair's milestone.
+        baseline: Its date in the baseline (None where it has none).
+        variant: Its date in the variant (None where it has none).
+    """
+
+    milestone: str
+    pair: str | None
+    baseline: pendulum.Date | None
+    variant: pendulum.Date | None
+
+    @property
+    def days(self) -> int | None:
+        """``variant - baseline`` in days (positive: later in the variant)."""
+        if self.baseline is None or self.variant is None:
+            return None
+        return (self.variant - self.baseline).days
+
+
+@attrs.frozen(kw_only=True)
+class Comparison:
+    """A variant against a baseline."""
+
+    baseline: str
+    variant: str
+    slips: tuple[Slip, ...]
+    newly_missed: tuple[DeadlineRow, ...]
+    """Deadlines missed in the variant but not in the baseline."""
+    no_longer_missed: tuple[DeadlineRow, ...]
+    """Deadlines missed in the baseline but not in the variant."""
+    end_change_days: int
+    """How many days later the variant's programme ends (after extensions)."""
+    breach_change_days: int
+    """How many more days the variant's completion is past its end than the baseline's."""
+
+
+def _milestones(timeline: Timeline) -> dict[tuple[str, str | None], pendulum.Date | None]:
+    found: dict[tuple[str, str | None], pendulum.Date | None] = {
+        ("programme end", None): timeline.ends_on,
+        ("completion", None): timeline.completed_on,
+    }
+    for span in timeline.phases:
+        found[(f"{span.phase} completed", span.pair)] = span.ended_on
+    for row in timeline.deadlines:
+        found[(f"{row.name} due", row.pair)] = row.due_on
+    return found
+
+
+def compare(baseline: Timeline, variant: Timeline) -> Comparison:
+    """Every milestone of either timeline, with its date in each and the slip."""
+    before, after = _milestones(baseline), _milestones(variant)
+    keys = list(before) + [k for k in after if k not in before]
+    missed_before = {(d.name, d.pair) for d in baseline.missed}
+    missed_after = {(d.name, d.pair) for d in variant.missed}
+    return Comparison(
+        baseline=baseline.scenario,
+        variant=variant.scenario,
+        slips=tuple(
+            Slip(
+                milestone=name,
+                pair=pair,
+                baseline=before.get((name, pair)),
+                variant=after.get((name, pair)),
+            )
+            for name, pair in keys
+        ),
+        newly_missed=tuple(d for d in variant.missed if (d.name, d.pair) not in missed_before),
+        no_longer_missed=tuple(d for d in baseline.missed if (d.name, d.pair) not in missed_after),
+        end_change_days=(variant.ends_on - baseline.ends_on).days,
+        breach_change_days=variant.breach_days - baseline.breach_days,
+    )

@@ -1,0 +1,681 @@
+"""Scenarios: a programme, planned durations, and a script of dated actions; and their simulation.
+
+Simulating a scenario drives a real `Programme` (the same lifecycle, deadline and extension
+code as everywhere else) on a `ManualClock`. Scripted actions happen on their days; every phase
+the script does not complete is completed at its planned end (its start plus its planned
+duration, plus any delay, plus any time suspended), recording the visit and the deliverables
+the lifecycle asks for. Those completions are *projected*; the script's are *actual*. The
+deadlines are checked as the clock moves, so the timeline's statuses are the engine's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import itertools
+import random
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+import pendulum
+
+from .._core.book import DeadlineRevision, DeadlineStatus
+from .._core.pair import Pair
+from .._core.programme import Programme
+from .._domain.calendar import add_months, calendar_for
+from .._domain.clock import ManualClock, wall_time
+from .._domain.commands import RequestExtension
+from .._domain.deadlines import Offset, Unit, extend
+from .._domain.definition import Definition
+from .._domain.distributions import Distribution
+from .._domain.events import PhaseCompleted, PhaseStarted, VisitRecorded
+from .._domain.extensions import Extension
+from .._domain.lifecycle import PairStatus
+from .._domain.model import Deliverable, Partner, Role, StudyVisit, Theme, VisitMode
+from ..exceptions import CommandRefused, PolicyViolation, ValidationError
+
+ACTIONS = (
+    "complete",
+    "visit",
+    "deliverable",
+    "delay",
+    "suspend",
+    "resume",
+    "withdraw",
+    "replace_partner",
+    "request_extension",
+    "grant_extension",
+    "refuse_extension",
+    "milestone",
+)
+_HOUR = 17  # scripted actions happen at 17:00 on their day, in the programme's timezone
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "complete": ("pair",),
+    "visit": ("pair", "visit"),
+    "deliverable": ("pair", "deliverable"),
+    "delay": ("pair", "phase", "offset"),
+    "suspend": ("pair",),
+    "resume": ("pair",),
+    "withdraw": ("pair",),
+    "replace_partner": ("pair", "role", "partner"),
+    "request_extension": ("offset",),
+    "grant_extension": (),
+    "refuse_extension": (),
+    "milestone": ("milestone",),
+}
+
+
+ProgrammeSpec = Definition
+"""A programme's definition, as a scenario holds it: the same `Definition` value."""
+
+
+@attrs.frozen(kw_only=True)
+class PairSpec:
+    """A pair to enrol at the programme's start."""
+
+    key: str
+    mentor: Partner
+    mentee: Partner
+    theme: Theme
+    topic: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Action:
+    """One dated action of a scenario's script.
+
+    Attributes:
+        on: The day it happens (at 17:00 in the programme's timezone).
+        action: One of `ACTIONS`: ``complete`` (``phase``), ``visit`` (``visit``),
+            ``deliverable`` (``deliverable``), ``delay`` (``phase`` takes ``offset`` longer than
+            planned), ``suspend``, ``resume``, ``withdraw``, ``replace_partner`` (``role``,
+            ``partner``), ``request_extension`` (``offset``, ``reason``; with ``phase``, of that
+            phase), ``grant_extension`` / ``refuse_extension`` (``by``; the oldest open
+            request), ``milestone`` (``milestone``).
+        pair: The pair it concerns; ``"*"`` for every pair; None for programme actions.
+    """
+
+    on: pendulum.Date
+    action: str
+    pair: str | None = None
+    phase: str | None = None
+    offset: Offset | Distribution | None = None
+    visit: StudyVisit | None = None
+    deliverable: Deliverable | None = None
+    role: Role | None = None
+    partner: Partner | None = None
+    milestone: str | None = None
+    by: str | None = None
+    reason: str | None = None
+    note: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.action not in ACTIONS:
+            raise ValidationError("action", f"{self.action!r} is not one of {', '.join(ACTIONS)}")
+        for key in _NEEDS[self.action]:
+            if getattr(self, key) is None:
+                raise ValidationError(key, f"a {self.action} action needs {key}")
+        offset = self.offset
+        if isinstance(offset, Distribution) and self.action != "delay":
+            raise ValidationError(
+                "offset", f"only a delay can be uncertain; a {self.action} takes an Offset"
+            )
+        if self.action == "request_extension" and isinstance(offset, Offset):
+            if offset.amount <= 0 or offset.unit is Unit.WORKING_DAYS:
+                raise ValidationError(
+                    "offset", f"an extension is some days, weeks or months, not {offset}"
+                )
+            if self.pair is not None and self.phase is None:
+                raise ValidationError("phase", "an extension for one pair is of one of its phases")
+        if self.action == "delay" and isinstance(offset, Offset) and offset.amount < 0:
+            raise ValidationError("offset", f"a delay can't be negative ({offset})")
+
+
+def _durations(
+    value: Mapping[str, Offset | Distribution],
+) -> Mapping[str, Offset | Distribution]:
+    for phase, offset in value.items():
+        if isinstance(offset, Distribution):
+            continue  # its amounts are checked when it is made
+        if not isinstance(offset, Offset):
+            raise ValidationError(
+                f"durations.{phase}", f"must be an Offset or a Distribution, not {offset!r}"
+            )
+        if offset.amount < 0:
+            raise ValidationError(f"durations.{phase}", f"can't be negative ({offset})")
+    return dict(value)
+
+
+@attrs.frozen(kw_only=True)
+class Scenario:
+    """A what-if: a programme, its pairs, planned phase durations and a script of actions.
+
+    Args:
+        name: What the scenario is called.
+        programme: The programme's definition.
+        pairs: The pairs, enrolled at the programme's start.
+        durations: The planned duration of each phase; a phase without one takes no time. A
+            `Distribution` makes it uncertain: `montecarlo` samples it, once per pair and run;
+            `simulate` takes its median.
+        script: The dated actions, in any order (same-day actions keep their order). A delay's
+            offset may be a `Distribution` too (sampled once per run, even for ``pair="*"``: a
+            shared cause delays every pair alike).
+    """
+
+    name: str
+    programme: ProgrammeSpec
+    pairs: tuple[PairSpec, ...]
+    durations: Mapping[str, Offset | Distribution] = attrs.field(
+        factory=dict, converter=_durations, hash=False
+    )
+    script: tuple[Action, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        keys: set[str] = set()
+        for i, pair in enumerate(self.pairs):
+            if pair.key in keys:
+                raise ValidationError(f"pairs[{i}].key", f"{pair.key!r} is a duplicate")
+            keys.add(pair.key)
+        order = set(self.programme.lifecycle.order)
+        for phase in self.durations:
+            if phase not in order:
+                raise ValidationError(f"durations.{phase}", "is not a phase of the lifecycle")
+        for i, action in enumerate(self.script):
+            if action.pair not in (None, "*") and action.pair not in keys:
+                raise ValidationError(f"script[{i}].pair", f"{action.pair!r} is not a pair")
+            if action.phase is not None and action.phase not in order:
+                raise ValidationError(
+                    f"script[{i}].phase", f"{action.phase!r} is not a phase of the lifecycle"
+                )
+
+    def simulate(self) -> Timeline:
+        """Run the scenario (see `simulate`)."""
+        return simulate(self)
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether any duration or delay is a `Distribution` that can give more than one amount."""
+        amounts = [*self.durations.values(), *(a.offset for a in self.script)]
+        return any(isinstance(a, Distribution) and a.bounds[0] != a.bounds[1] for a in amounts)
+
+
+@attrs.frozen(kw_only=True)
+class PhaseSpan:
+    """One phase of one pair on the timeline."""
+
+    pair: str
+    phase: str
+    started_on: pendulum.Date
+    ended_on: pendulum.Date | None
+    """None if the phase never ended (see ``status``)."""
+    projected: bool
+    """Completed by the simulation from the planned durations, not by the script."""
+    status: str = "completed"
+    """``completed``; or, for a phase that never ended, ``withdrawn``, ``suspended`` or
+    ``unfinished`` (the pair was still in it when the simulation ended)."""
+
+
+@attrs.frozen(kw_only=True)
+class VisitRow:
+    """A study visit on the timeline."""
+
+    pair: str
+    number: int
+    host: str
+    """The hosting city."""
+    mode: VisitMode
+    starts_on: pendulum.Date
+    ends_on: pendulum.Date
+    projected: bool
+
+
+@attrs.frozen(kw_only=True)
+class DeadlineRow:
+    """A deadline as it stands at the end of a simulation."""
+
+    name: str
+    pair: str | None
+    due_on: pendulum.Date | None
+    status: DeadlineStatus
+    met_on: pendulum.Date | None
+    days_late: int | None
+    revisions: tuple[DeadlineRevision, ...]
+
+    @property
+    def missed(self) -> bool:
+        """Met late, or still overdue."""
+        return self.status in (DeadlineStatus.MET_LATE, DeadlineStatus.OVERDUE)
+
+
+@attrs.frozen(kw_only=True)
+class Timeline:
+    """What a simulation found.
+
+    Attributes:
+        scenario: The scenario's name.
+        starts_on: The programme's first day.
+        ends_on: The programme's last day, as extended.
+        original_ends_on: The programme's last day before any extension.
+        phases: Every pair's phases, actual and projected.
+        visits: Every study visit, actual and projected.
+        deadlines: Every deadline with its status at the end, and its revisions.
+        extensions: The extension requests and their outcomes.
+        completed_on: The day the last pair completed its last phase (None if none did).
+        unfinished: Pairs neither completed nor withdrawn when the simulation ended (a pair
+            suspended and never resumed): the timeline says nothing of when they would end.
+        refusals: Script actions the rules refused (and delays that changed nothing), why.
+    """
+
+    scenario: str
+    starts_on: pendulum.Date
+    ends_on: pendulum.Date
+    original_ends_on: pendulum.Date
+    phases: tuple[PhaseSpan, ...]
+    visits: tuple[VisitRow, ...]
+    deadlines: tuple[DeadlineRow, ...]
+    extensions: tuple[Extension, ...]
+    completed_on: pendulum.Date | None
+    refusals: tuple[str, ...]
+    unfinished: tuple[str, ...] = ()
+
+    @property
+    def missed(self) -> tuple[DeadlineRow, ...]:
+        """The deadlines met late or still overdue."""
+        return tuple(d for d in self.deadlines if d.missed)
+
+    @property
+    def breach_days(self) -> int:
+        """By how many days the last completion is after the programme's end (0 if not)."""
+        if self.completed_on is None:
+            return 0
+        return max(0, (self.completed_on - self.ends_on).days)
+
+    @property
+    def smallest_extension(self) -> Offset | None:
+        """The fewest whole months of extension that would have avoided the breach."""
+        if not self.breach_days or self.completed_on is None:
+            return None
+        months = 1
+        while add_months(self.ends_on, months) < self.completed_on:
+            months += 1
+        return Offset(amount=months, unit=Unit.MONTHS)
+
+
+# -- the simulation ------------------------------------------------------------------------
+
+
+def simulate(scenario: Scenario, *, rng: random.Random | None = None) -> Timeline:
+    """Drive a real programme through ``scenario`` on a virtual clock; return its timeline.
+
+    Args:
+        scenario: What to simulate.
+        rng: Where uncertain durations and delays draw their luck (one uniform number per
+            pair and phase, then one per delay, in that order). Without one, each takes its
+            median.
+    """
+    return _Run(scenario, rng).run()
+
+
+class _Run:
+    """One simulation: a programme, a clock, and a queue of things to do, in time order."""
+
+    def __init__(self, scenario: Scenario, rng: random.Random | None = None) -> None:
+        self.scenario = scenario
+        spec = scenario.programme
+        self.tz = pendulum.timezone(spec.timezone)
+        start = pendulum.datetime(
+            spec.starts_on.year, spec.starts_on.month, spec.starts_on.day, 9, tz=self.tz
+        )
+        self.clock = ManualClock(start)
+        self.programme = Programme.from_definition(spec, clock=self.clock)
+        self.queue: list[tuple[float, int, int, Any]] = []
+        self.order = itertools.count()
+        self.scripted: set[tuple[str | None, str | None]] = set()
+        self.delays: dict[tuple[str, str], list[Offset]] = {}
+        self.planned, delays = self._draw(rng)
+        self.due: dict[str, tuple[int, pendulum.DateTime]] = {}  # pair -> (ticket, planned end)
+        self.tickets = itertools.count(1)
+        self.suspended_at: dict[str, pendulum.DateTime] = {}
+        self.projected: set[tuple[str, str]] = set()
+        self.refusals: list[str] = []
+        for pair in scenario.pairs:
+            self.programme.add_pair(
+                pair.key,
+                mentor=pair.mentor,
+                mentee=pair.mentee,
+                theme=pair.theme,
+                topic=pair.topic,
+                at=start,
+            )
+        for index, action in enumerate(scenario.script):
+            drawn = delays.get(index)
+            for expanded in self._expand(action):
+                self._push(self._instant(expanded.on), 0, (expanded, drawn))
+                if expanded.action == "complete":
+                    self.scripted.add((expanded.pair, expanded.phase))
+        for key in self.programme.pairs:
+            self._plan(key, start)
+
+    def _draw(
+        self, rng: random.Random | None
+    ) -> tuple[dict[tuple[str, str], tuple[Offset, ...]], dict[int, tuple[Offset, ...]]]:
+        """Every (pair, phase)'s duration, and every delay's offsets by its index in the
+        script, drawn from ``rng`` (without one, at their medians).
+
+        One uniform number per slot whether or not the slot is uncertain, always in the same
+        order, so a slot's luck doesn't depend on what the other slots are.
+        """
+        draw: Callable[[], float] = _median if rng is None else rng.random
+        durations = self.scenario.durations
+        planned: dict[tuple[str, str], tuple[Offset, ...]] = {}
+        delays: dict[int, tuple[Offset, ...]] = {}
+        for pair in self.scenario.pairs:
+            for phase in self.scenario.programme.lifecycle.order:
+                u = draw()
+                amount = durations.get(phase)
+                if isinstance(amount, Distribution):
+                    planned[(pair.key, phase)] = amount.offsets(u)
+                elif amount is not None:
+                    planned[(pair.key, phase)] = (amount,)
+        for index, action in enumerate(self.scenario.script):
+            if action.action == "delay":
+                u = draw()
+                if isinstance(action.offset, Distribution):
+                    delays[index] = action.offset.offsets(u)
+                elif action.offset is not None:
+                    delays[index] = (action.offset,)
+        return planned, delays
+
+    def _expand(self, action: Action) -> list[Action]:
+        if action.pair != "*":
+            return [action]
+        return [attrs.evolve(action, pair=key) for key in self.programme.pairs]
+
+    def _instant(self, day: dt.date) -> pendulum.DateTime:
+        return wall_time(day.toordinal(), self.tz, _HOUR)
+
+    def _push(self, at: pendulum.DateTime, kind: int, payload: Any) -> None:
+        # kind 0 (scripted) runs before kind 1 (projected) at the same instant
+        heapq.heappush(self.queue, (at.timestamp(), kind, next(self.order), (at, payload)))
+
+    def _plan(self, key: str, started: pendulum.DateTime) -> None:
+        """Schedule the completion of the pair's current phase at its planned end."""
+        pair = self.programme.pair(key)
+        if pair.status is not PairStatus.ACTIVE or (key, pair.phase) in self.scripted:
+            self.due.pop(key, None)
+            return
+        offsets = [
+            *self.planned.get((key, pair.phase), ()),
+            *self.delays.get((key, pair.phase), ()),
+        ]
+        # planned durations count calendar time (working days: weekdays only)
+        end_day = extend(started.date(), offsets, calendar_for(()))
+        end = self._instant(end_day) if end_day > started.date() else started
+        ticket = next(self.tickets)
+        self.due[key] = (ticket, end)
+        self._push(end, 1, ("complete", key, pair.phase, ticket))
+
+    def run(self) -> Timeline:
+        while self.queue:
+            _, _, _, (at, payload) = heapq.heappop(self.queue)
+            if at > self.clock.now():
+                self.clock.set(at)
+                self.programme.check_deadlines()
+            if isinstance(payload[0], Action):
+                self._act(*payload)
+            else:
+                self._project(*payload[1:])
+        return self._timeline()
+
+    def _project(self, key: str, phase: str, ticket: int) -> None:
+        current = self.due.get(key)
+        pair = self.programme.pair(key)
+        if current is None or current[0] != ticket or pair.phase != phase:
+            return  # rescheduled, suspended or moved on since
+        at = self.clock.now()
+        step = self.programme.lifecycle.step(phase)
+        try:
+            if step.visit is not None and all(v.number != step.visit for v in pair.visits):
+                pair.record_visit(_visit(pair, step.visit, at), at=at, note="projected")
+            for deliverable in sorted(step.requires - set(pair.deliverables)):
+                pair.register_deliverable(deliverable, at=at, note="projected")
+            pair.complete(phase, at=at, note="projected")
+        except CommandRefused as refusal:
+            self.refusals.append(
+                f"{at.date()} projected completion of {phase} ({key}): {refusal.reason}"
+            )
+            self.due.pop(key, None)
+            return
+        self.projected.add((key, phase))
+        self._plan(key, at)
+
+    def _act(self, action: Action, drawn: tuple[Offset, ...] | None) -> None:
+        at = self.clock.now()
+        programme = self.programme
+        try:
+            self._do(action, at, drawn)
+        except (CommandRefused, PolicyViolation, ValidationError) as err:
+            who = action.pair or "programme"
+            self.refusals.append(f"{action.on} {action.action} ({who}): {err}")
+            if action.action == "complete" and action.pair is not None:
+                # the script's completion didn't happen: the plan completes the phase instead
+                self.scripted.discard((action.pair, action.phase))
+                if self.due.get(action.pair) is None:
+                    self._plan(action.pair, _started(programme.pair(action.pair)))
+            return
+        if action.pair is None:
+            return
+        pair = programme.pair(action.pair)
+        if action.action == "complete":
+            self._plan(action.pair, at)
+        elif action.action == "delay":
+            self._note_delay(action, pair)
+            if pair.phase == action.phase:
+                self._plan(action.pair, _started(pair))
+
+    def _note_delay(self, action: Action, pair: Pair) -> None:
+        """Say so when a delay can't change anything."""
+        if (pair.key, action.phase) in self.scripted:
+            self.refusals.append(
+                f"{action.on} delay ({pair.key}): the script completes {action.phase} itself, "
+                "so the delay changes nothing"
+            )
+        elif any(isinstance(e, PhaseCompleted) and e.phase == action.phase for e in pair.history):
+            self.refusals.append(
+                f"{action.on} delay ({pair.key}): {action.phase} is over already, so the delay "
+                "changes nothing"
+            )
+
+    def _do(self, action: Action, at: pendulum.DateTime, drawn: tuple[Offset, ...] | None) -> None:
+        programme = self.programme
+        pair = programme.pair(action.pair) if action.pair is not None else None
+        name = action.action
+        if name == "complete" and pair is not None:
+            pair.complete(action.phase or pair.phase, at=at, note=action.note)
+        elif name == "visit" and pair is not None and action.visit is not None:
+            pair.record_visit(action.visit, at=at, note=action.note)
+        elif name == "deliverable" and pair is not None and action.deliverable is not None:
+            pair.register_deliverable(action.deliverable, at=at, note=action.note)
+        elif name == "delay" and pair is not None and drawn is not None:
+            self.delays.setdefault((pair.key, action.phase or pair.phase), []).extend(drawn)
+        elif name == "suspend" and pair is not None:
+            pair.suspend(at=at, note=action.note)
+            self.suspended_at[pair.key] = at
+            planned = self.due.get(pair.key)
+            if planned is not None:  # no completion while suspended; resume moves the end
+                self.due[pair.key] = (0, planned[1])
+        elif name == "resume" and pair is not None:
+            pair.resume(at=at, note=action.note)
+            self._resume(pair, at)
+        elif name == "withdraw" and pair is not None:
+            pair.withdraw(at=at, note=action.note)
+            self.due.pop(pair.key, None)
+        elif name == "replace_partner" and pair is not None and action.role and action.partner:
+            pair.replace_partner(action.role, action.partner, at=at, note=action.note)
+        elif name == "request_extension" and isinstance(action.offset, Offset):
+            reason = action.reason or action.note or "scenario"
+            programme.execute(
+                RequestExtension(
+                    reason=reason,
+                    offset=action.offset,
+                    phase=action.phase,
+                    pair=action.pair,
+                    at=at,
+                    note=action.note,
+                )
+            )
+        elif name in ("grant_extension", "refuse_extension"):
+            policies = (programme.extension_policy, programme.phase_extension_policy)
+            open_ = [
+                e for e in programme.extensions if e.open_at(at, policies[e.phase is not None])
+            ]
+            if not open_:
+                raise ValidationError("script", "no extension request is waiting for an answer")
+            if name == "grant_extension":
+                programme.grant_extension(
+                    open_[0].key, by=action.by or "funder", at=at, note=action.note
+                )
+            else:
+                programme.refuse_extension(
+                    open_[0].key,
+                    by=action.by or "funder",
+                    reason=action.reason,
+                    at=at,
+                    note=action.note,
+                )
+        elif name == "milestone" and action.milestone is not None:
+            programme.reach_milestone(action.milestone, at=at, note=action.note)
+        else:
+            raise ValidationError("script", f"{name} is missing what it needs ({action})")
+
+    def _resume(self, pair: Pair, at: pendulum.DateTime) -> None:
+        """A resumed phase ends as much later as it was suspended."""
+        since = self.suspended_at.pop(pair.key, None)
+        planned = self.due.get(pair.key)
+        if since is None or planned is None or (pair.key, pair.phase) in self.scripted:
+            return
+        # elapsed time (pendulum would add an Interval as calendar months and days)
+        end = planned[1].add(seconds=at.timestamp() - since.timestamp())
+        ticket = next(self.tickets)
+        self.due[pair.key] = (ticket, end)
+        self._push(end, 1, ("complete", pair.key, pair.phase, ticket))
+
+    def _timeline(self) -> Timeline:
+        programme = self.programme
+        spans: list[PhaseSpan] = []
+        visits: list[VisitRow] = []
+        last: pendulum.Date | None = None
+        for key, pair in programme.pairs.items():
+            started: dict[str, pendulum.Date] = {}
+            for event in pair.history:
+                if isinstance(event, VisitRecorded):
+                    host = (pair.mentor if event.visit.host is Role.MENTOR else pair.mentee).city
+                    visits.append(
+                        VisitRow(
+                            pair=key,
+                            number=event.visit.number,
+                            host=host.name,
+                            mode=event.visit.mode,
+                            starts_on=event.visit.starts_on,
+                            ends_on=event.visit.ends_on,
+                            projected=event.note == "projected",
+                        )
+                    )
+                if isinstance(event, PhaseStarted):
+                    started[event.phase] = event.at.date()
+                elif isinstance(event, PhaseCompleted):
+                    spans.append(
+                        PhaseSpan(
+                            pair=key,
+                            phase=str(event.phase),
+                            started_on=started[event.phase],
+                            ended_on=event.at.date(),
+                            projected=(key, event.phase) in self.projected,
+                        )
+                    )
+            if pair.status is PairStatus.COMPLETED:
+                done = pair.history[-1].at.date()
+                last = done if last is None or done > last else last
+            elif pair.phase in started:
+                status = {
+                    PairStatus.WITHDRAWN: "withdrawn",
+                    PairStatus.SUSPENDED: "suspended",
+                }.get(pair.status, "unfinished")
+                spans.append(
+                    PhaseSpan(
+                        pair=key,
+                        phase=str(pair.phase),
+                        started_on=started[pair.phase],
+                        ended_on=None,
+                        projected=False,
+                        status=status,
+                    )
+                )
+        # settle every deadline: check once more after the last of them
+        dues = [
+            d.due_on
+            for k in [None, *programme.pairs]
+            for d in programme.deadlines(pair=k)
+            if d.due_on
+        ]
+        horizon = max([self.clock.now().date(), *dues]).add(days=1)
+        end = pendulum.datetime(horizon.year, horizon.month, horizon.day, 9, tz=self.tz)
+        if end > self.clock.now():
+            self.clock.set(end)
+            programme.check_deadlines()
+        rows = []
+        for owner in [None, *programme.pairs]:
+            for deadline in programme.deadlines(pair=owner):
+                rows.append(
+                    DeadlineRow(
+                        name=str(deadline.name),
+                        pair=deadline.pair,
+                        due_on=deadline.due_on,
+                        status=deadline.status(end),
+                        met_on=None if deadline.met_at is None else deadline.met_at.date(),
+                        days_late=deadline.days_late,
+                        revisions=deadline.revisions,
+                    )
+                )
+        return Timeline(
+            scenario=self.scenario.name,
+            starts_on=programme.starts_on,
+            ends_on=programme.ends_on,
+            original_ends_on=programme.original_ends_on,
+            phases=tuple(spans),
+            visits=tuple(visits),
+            deadlines=tuple(rows),
+            extensions=programme.extensions,
+            completed_on=last,
+            refusals=tuple(self.refusals),
+            unfinished=tuple(
+                k
+                for k, p in programme.pairs.items()
+                if p.status in (PairStatus.ACTIVE, PairStatus.SUSPENDED)
+            ),
+        )
+
+
+def _median() -> float:
+    return 0.5
+
+
+def _started(pair: Pair) -> pendulum.DateTime:
+    for event in reversed(pair.history):
+        if isinstance(event, PhaseStarted):
+            return event.at
+    return pair.last_changed_at  # pragma: no cover - every pair starts a phase on enrolment
+
+
+def _visit(pair: Pair, number: int, at: pendulum.DateTime) -> StudyVisit:
+    """A projected visit: hosted by whichever side may still host one (the mentee first)."""
+    limits = pair.programme.lifecycle.visit_hosts
+    host = Role.MENTEE
+    if limits is not None:
+        hosted = sum(1 for v in pair.visits if v.host is Role.MENTEE)
+        host = Role.MENTEE if hosted < limits.get(Role.MENTEE, 0) else Role.MENTOR
+    day = at.date()
+    return StudyVisit(
+        number=number, host=host, mode=VisitMode.IN_PERSON, starts_on=day, ends_on=day
+    )

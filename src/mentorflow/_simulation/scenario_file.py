@@ -1,0 +1,417 @@
+"""Scenario files (TOML): reading them into `Scenario`, with errors that name the key.
+
+The format is documented in docs/reference/scenario-file.md; the shipped scenarios are in
+``mentorflow/scenarios/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pendulum
+
+from .._domain.deadlines import DeadlineRule, Offset, Unit
+from .._domain.distributions import KINDS, Distribution, Empirical, Fixed, Triangular, Uniform
+from .._domain.extensions import ExtensionPolicy
+from .._domain.lifecycle import Lifecycle
+from .._domain.model import Association, City, Deliverable, Partner, Role, StudyVisit, Theme
+from ..exceptions import MentorflowError, ScenarioError
+from .scenario import ACTIONS, Action, PairSpec, ProgrammeSpec, Scenario
+
+T = TypeVar("T")
+_OFFSET = re.compile(r"\s*(-?\d+)\s+(day|week|month|working day)s?\s*")
+_AMOUNT = re.compile(r"\s*(\d+(?:\.\d+)?)\s+(day|week|month|working day)s?\s*")
+_SHAPES = {
+    "fixed": "'7 months'",
+    "uniform": "[low, high]",
+    "triangular": "[low, mode, high]",
+    "empirical": "[observed, ...]",
+}
+_ARITY = {"uniform": 2, "triangular": 3}  # how many amounts each listed kind takes
+
+
+def shipped() -> dict[str, Path]:
+    """The scenarios that come with mentorflow, by name."""
+    folder = resources.files("mentorflow") / "scenarios"
+    return {
+        entry.name.removesuffix(".toml"): Path(str(entry))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    }
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """The scenario in TOML file ``path`` (or the name of a shipped scenario).
+
+    Raises:
+        ScenarioError: naming the file, the key (or the line, for TOML syntax) and the problem.
+    """
+    source = Path(path)
+    if not source.exists() and str(path) in shipped():
+        source = shipped()[str(path)]
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ScenarioError(str(path), f"can't read it ({err.strerror})") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(str(path), f"not valid TOML: {err}") from None
+    return parse_scenario(document, str(path))
+
+
+def parse_scenario(document: Mapping[str, Any], source: str = "scenario") -> Scenario:
+    """The scenario of a parsed TOML ``document``."""
+    reader = _Reader(source)
+    return reader.scenario(document)
+
+
+class _Reader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> ScenarioError:
+        return ScenarioError(f"{self.source}: {key}", problem)
+
+    def get(
+        self, table: Mapping[str, Any], key: str, where: str, kind: type[T], default: Any = ...
+    ) -> T:
+        if key not in table:
+            if default is ...:
+                raise self.fail(f"{where}{key}", "is missing")
+            return default  # type: ignore[no-any-return]
+        value = table[key]
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise self.fail(f"{where}{key}", f"must be {_kind(kind)}, not {value!r}")
+        return value
+
+    def check_keys(self, table: Mapping[str, Any], where: str, allowed: set[str]) -> None:
+        extra = sorted(set(table) - allowed)
+        if extra:
+            raise self.fail(
+                f"{where}{extra[0]}", f"unknown key (expected one of: {', '.join(sorted(allowed))})"
+            )
+
+    def build(self, where: str, make: Callable[[], T]) -> T:
+        """Call ``make``; mentorflow's own validation errors are named by ``where``."""
+        try:
+            return make()
+        except ScenarioError:
+            raise
+        except MentorflowError as err:
+            field = getattr(err, "field", "")
+            problem = getattr(err, "problem", str(err))
+            path = ".".join(part for part in (where, field) if part)
+            raise self.fail(path, problem) from None
+
+    # -- the parts -----------------------------------------------------------------------
+
+    def scenario(self, doc: Mapping[str, Any]) -> Scenario:
+        self.check_keys(doc, "", {"name", "programme", "pairs", "durations", "script"})
+        programme = self.programme(self.get(doc, "programme", "", dict))
+        pairs = tuple(
+            self.pair(p, f"pairs[{i}].") for i, p in enumerate(self.get(doc, "pairs", "", list))
+        )
+        durations = {
+            phase: self.uncertain(text, f"durations.{phase}")
+            for phase, text in self.get(doc, "durations", "", dict, {}).items()
+        }
+        script = tuple(
+            self.action(a, f"script[{i}].")
+            for i, a in enumerate(self.get(doc, "script", "", list, []))
+        )
+        name = self.get(doc, "name", "", str)
+        return self.build(
+            "",
+            lambda: Scenario(
+                name=name, programme=programme, pairs=pairs, durations=durations, script=script
+            ),
+        )
+
+    def programme(self, table: Mapping[str, Any]) -> ProgrammeSpec:
+        w = "programme."
+        self.check_keys(
+            table,
+            w,
+            {
+                "name",
+                "starts_on",
+                "ends_on",
+                "timezone",
+                "lifecycle",
+                "visit_hosts",
+                "country",
+                "subdivision",
+                "coordinator",
+                "funding_reference",
+                "deadlines",
+                "extension_policy",
+                "phase_extension_policy",
+            },
+        )
+        phases = self.get(table, "lifecycle", w, list, None)
+        hosts = self.get(table, "visit_hosts", w, dict, None)
+        if phases is None and hosts is not None:
+            phases = list(Lifecycle.default().order)  # the default order, with these hosts
+        lifecycle = (
+            Lifecycle.default()
+            if phases is None
+            else self.build(
+                f"{w}lifecycle",
+                lambda: Lifecycle.linear(
+                    *phases, **({} if hosts is None else {"visit_hosts": hosts})
+                ),
+            )
+        )
+        rules = tuple(
+            self.rule(r, f"{w}deadlines[{i}].")
+            for i, r in enumerate(self.get(table, "deadlines", w, list, []))
+        )
+        return self.build(
+            "programme",
+            lambda: ProgrammeSpec(
+                name=self.get(table, "name", w, str),
+                starts_on=self.date(table, "starts_on", w),
+                ends_on=self.date(table, "ends_on", w),
+                timezone=self.get(table, "timezone", w, str, "UTC"),
+                lifecycle=lifecycle,
+                country=self.get(table, "country", w, str, None),
+                subdivision=self.get(table, "subdivision", w, str, None),
+                coordinator=self.get(table, "coordinator", w, str, None),
+                funding_reference=self.get(table, "funding_reference", w, str, None),
+                deadlines=rules,
+                extension_policy=self.policy(table, "extension_policy", w),
+                phase_extension_policy=self.policy(table, "phase_extension_policy", w),
+            ),
+        )
+
+    def policy(self, table: Mapping[str, Any], key: str, w: str) -> ExtensionPolicy | None:
+        raw = self.get(table, key, w, dict, None)
+        if raw is None:
+            return None
+        where = f"{w}{key}."
+        self.check_keys(raw, where, {"request_lead", "response_days", "max_count", "max_total"})
+        kwargs: dict[str, Any] = {}
+        for name in ("request_lead", "max_total"):
+            if name in raw:
+                kwargs[name] = self.offset(raw[name], f"{where}{name}")
+        for name in ("response_days", "max_count"):
+            if name in raw:
+                kwargs[name] = self.get(raw, name, where, int)
+        return self.build(f"{w}{key}", lambda: ExtensionPolicy(**kwargs))
+
+    def rule(self, table: Mapping[str, Any], w: str) -> DeadlineRule:
+        self.check_keys(
+            table,
+            w,
+            {
+                "name",
+                "on",
+                "after",
+                "days",
+                "weeks",
+                "months",
+                "working_days",
+                "capped",
+                "lead_days",
+                "calendar",
+            },
+        )
+        kwargs: dict[str, Any] = {
+            k: v for k, v in table.items() if k not in ("name", "on", "calendar")
+        }
+        if "on" in table:
+            kwargs["on"] = self.date(table, "on", w)
+        if "calendar" in table:
+            kwargs["calendar"] = self.get(table, "calendar", w, str)
+        name = self.get(table, "name", w, str)
+        return self.build(w.rstrip("."), lambda: DeadlineRule(name, **kwargs))
+
+    def partner(self, table: Any, w: str) -> Partner:
+        if not isinstance(table, dict):
+            raise self.fail(
+                w.rstrip("."),
+                "must be a table like { city = ..., country = ..., association = ... }",
+            )
+        self.check_keys(table, w, {"city", "country", "subdivision", "association"})
+        country = self.get(table, "country", w, str)
+        return self.build(
+            w.rstrip("."),
+            lambda: Partner(
+                city=City(
+                    name=self.get(table, "city", w, str),
+                    country=country,
+                    subdivision=self.get(table, "subdivision", w, str, None),
+                ),
+                association=Association(
+                    name=self.get(table, "association", w, str), country=country
+                ),
+            ),
+        )
+
+    def pair(self, table: Mapping[str, Any], w: str) -> PairSpec:
+        self.check_keys(table, w, {"key", "mentor", "mentee", "theme", "topic"})
+        mentor = self.partner(table.get("mentor"), f"{w}mentor.")
+        mentee = self.partner(table.get("mentee"), f"{w}mentee.")
+        theme = self.enum(table, "theme", w, Theme)
+        return self.build(
+            w.rstrip("."),
+            lambda: PairSpec(
+                key=self.get(table, "key", w, str),
+                mentor=mentor,
+                mentee=mentee,
+                theme=theme,
+                topic=self.get(table, "topic", w, str, None),
+            ),
+        )
+
+    def action(self, table: Mapping[str, Any], w: str) -> Action:
+        self.check_keys(
+            table,
+            w,
+            {
+                "on",
+                "action",
+                "pair",
+                "phase",
+                "by",
+                "reason",
+                "milestone",
+                "note",
+                "visit",
+                "deliverable",
+                "role",
+                "partner",
+                "offset",
+            },
+        )
+        kind = self.get(table, "action", w, str)
+        if kind not in ACTIONS:
+            raise self.fail(f"{w}action", f"{kind!r} is not one of {', '.join(ACTIONS)}")
+        kwargs: dict[str, Any] = {
+            key: self.get(table, key, w, str, None)
+            for key in ("pair", "phase", "by", "reason", "milestone", "note")
+        }
+        if "offset" in table:
+            if kind != "delay" and isinstance(table["offset"], dict):
+                raise self.fail(
+                    f"{w}offset", f"only a delay can be uncertain; a {kind} takes an amount"
+                )
+            kwargs["offset"] = (
+                self.uncertain(table["offset"], f"{w}offset")
+                if kind == "delay"
+                else self.offset(table["offset"], f"{w}offset")
+            )
+        if "deliverable" in table:
+            kwargs["deliverable"] = self.enum(table, "deliverable", w, Deliverable)
+        if "role" in table:
+            kwargs["role"] = self.enum(table, "role", w, Role)
+        if "partner" in table:
+            kwargs["partner"] = self.partner(table["partner"], f"{w}partner.")
+        if "visit" in table:
+            visit = self.get(table, "visit", w, dict)
+            vw = f"{w}visit."
+            self.check_keys(visit, vw, {"number", "host", "mode", "starts_on", "ends_on"})
+            kwargs["visit"] = self.build(
+                vw.rstrip("."),
+                lambda: StudyVisit(
+                    number=self.get(visit, "number", vw, int),
+                    host=self.get(visit, "host", vw, str),
+                    mode=self.get(visit, "mode", vw, str),
+                    starts_on=self.date(visit, "starts_on", vw),
+                    ends_on=self.date(visit, "ends_on", vw),
+                ),
+            )
+        on = self.date(table, "on", w)
+        return self.build(w.rstrip("."), lambda: Action(on=on, action=kind, **kwargs))
+
+    # -- values --------------------------------------------------------------------------
+
+    def date(self, table: Mapping[str, Any], key: str, w: str) -> pendulum.Date:
+        value = self.get(table, key, w, dt.date)
+        if isinstance(value, dt.datetime):
+            raise self.fail(
+                f"{w}{key}", f"must be a date like 2020-06-17, not a date and time ({value})"
+            )
+        return pendulum.Date(value.year, value.month, value.day)
+
+    def offset(self, text: Any, where: str) -> Offset:
+        match = _OFFSET.fullmatch(text) if isinstance(text, str) else None
+        if match is None:
+            raise self.fail(
+                where, f"{text!r} is not an amount like '3 months', '6 weeks', '10 working days'"
+            )
+        amount, unit = int(match[1]), match[2].replace(" ", "_") + "s"
+        return Offset(amount=amount, unit=Unit(unit))
+
+    def uncertain(self, value: Any, where: str) -> Offset | Distribution:
+        """An amount that may be uncertain: ``"7 months"``, ``"7.5 months"``, or a one-key
+        table naming a distribution: ``{ triangular = ["5 months", "7 months", "10 months"] }``.
+        """
+        if isinstance(value, str):
+            if _OFFSET.fullmatch(value):
+                return self.offset(value, where)
+            amount, unit = self.amount(value, where)
+            return self.build(where, lambda: Fixed(amount, unit=unit))
+        if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in KINDS:
+            shapes = ", ".join(f"{{ {k} = {v} }}" for k, v in _SHAPES.items())
+            raise self.fail(
+                where, f"{value!r} is not an amount like '3 months' nor one of {shapes}"
+            )
+        ((name, raw),) = value.items()
+        where = f"{where}.{name}"
+        texts = [raw] if name == "fixed" else raw
+        if not isinstance(texts, list) or (name == "fixed" and not isinstance(raw, str)):
+            raise self.fail(where, f"must be {_SHAPES[name]}, not {raw!r}")
+        if name in _ARITY and len(texts) != _ARITY[name]:
+            raise self.fail(where, f"must be {_SHAPES[name]}, not {raw!r}")
+        amounts = [self.amount(text, f"{where}[{i}]") for i, text in enumerate(texts)]
+        units = {unit for _, unit in amounts}
+        if len(units) > 1:
+            raise self.fail(
+                where, f"mixes units ({', '.join(sorted(u.value for u in units))}); use one"
+            )
+        numbers = [number for number, _ in amounts]
+        unit = amounts[0][1] if amounts else Unit.DAYS
+        kinds: dict[str, Callable[[], Distribution]] = {
+            "fixed": lambda: Fixed(numbers[0], unit=unit),
+            "uniform": lambda: Uniform(*numbers, unit=unit),
+            "triangular": lambda: Triangular(*numbers, unit=unit),
+            "empirical": lambda: Empirical(numbers, unit=unit),
+        }
+        return self.build(where, kinds[name])
+
+    def amount(self, text: Any, where: str) -> tuple[float, Unit]:
+        match = _AMOUNT.fullmatch(text) if isinstance(text, str) else None
+        if match is None:
+            raise self.fail(
+                where, f"{text!r} is not an amount like '3 months', '4.5 weeks', '10 working days'"
+            )
+        number = float(match[1])
+        return (int(number) if number.is_integer() else number), Unit(
+            match[2].replace(" ", "_") + "s"
+        )
+
+    def enum(self, table: Mapping[str, Any], key: str, w: str, kind: type[T]) -> T:
+        value = self.get(table, key, w, str)
+        try:
+            return kind(value)  # type: ignore[call-arg]
+        except ValueError:
+            allowed = ", ".join(repr(m.value) for m in kind)  # type: ignore[attr-defined]
+            raise self.fail(f"{w}{key}", f"{value!r} is not one of {allowed}") from None
+
+
+def _kind(kind: type) -> str:
+    return {
+        str: "a string",
+        int: "a whole number",
+        list: "a list",
+        dict: "a table",
+        dt.date: "a date",
+    }.get(kind, kind.__name__)
