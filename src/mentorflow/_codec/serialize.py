@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import functools
 import typing
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -26,78 +25,62 @@ import cattrs
 import pendulum
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
+from .._domain import commands as cm
 from .._domain import events as ev
-from .._domain.clock import in_zone
 from .._domain.deadlines import DeadlineRule, Offset
 from .._domain.definition import Definition
 from .._domain.distributions import KINDS, Distribution
 from .._domain.extensions import ExtensionPolicy
 from .._domain.lifecycle import Lifecycle, Step
-from .._domain.model import Association, City, Deliverable, Partner, Role, Theme
+from .._domain.model import Role
 from ..exceptions import MentorflowError, SerializationError
+from .fastload import FAST
+from .primitives import dump_instant, load_date, load_instant
 
 SCHEMA = 2
 """The schema version this mentorflow writes."""
 
 T = TypeVar("T")
-_ZONES: dict[str, pendulum.Timezone] = {}
 
 
-def _zone(name: str) -> pendulum.Timezone:
-    found = _ZONES.get(name)
-    if found is None:
-        found = _ZONES[name] = pendulum.timezone(name)
-    return found
-
-
-def dump_instant(value: pendulum.DateTime) -> str:
-    """``2020-06-17T10:00:00+02:00[Europe/Brussels]``."""
-    return f"{value.isoformat()}[{value.timezone_name}]"
-
-
-def load_instant(value: object) -> pendulum.DateTime:
-    """The inverse of `dump_instant` (the zone in brackets may be left out: then the offset's)."""
+def _strict_str(value: object, _: object) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"a time must be an ISO 8601 string, not {type(value).__name__}")
-    return _instant(value)
+        raise ValueError(f"must be a string, not {type(value).__name__}")
+    return value
 
 
-@functools.lru_cache(maxsize=65536)
-def _instant(value: str) -> pendulum.DateTime:
-    """Parsed once per distinct string: a log repeats its instants (every event of a command
-    shares one), and pendulum times are immutable, so sharing them is safe."""
-    text, _, zone = value.partition("[")
-    try:
-        plain = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 time") from None
-    if plain.tzinfo is None:
-        raise ValueError(f"{value!r} has no UTC offset")
-    if not zone:
-        return pendulum.instance(plain)
-    return in_zone(plain, _zone(zone.rstrip("]")))
+def _strict_int(value: object, _: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"must be a whole number, not {type(value).__name__}")
+    return value
 
 
-def _load_date(value: object, _: object = None) -> pendulum.Date:
-    if not isinstance(value, str):
-        raise ValueError(f"a date must be an ISO 8601 string, not {type(value).__name__}")
-    day = dt.date.fromisoformat(value)
-    return pendulum.Date(day.year, day.month, day.day)
+def _strict_bool(value: object, _: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, not {type(value).__name__}")
+    return value
 
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True)
     # enums (and str fields holding a Phase) are written as their plain values
     conv.register_unstructure_hook(str, str)
+    # no silent coercion: a number where a string belongs is an error, not its repr
+    conv.register_structure_hook(str, _strict_str)
+    conv.register_structure_hook(int, _strict_int)
+    conv.register_structure_hook(bool, _strict_bool)
     conv.register_unstructure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda v: v.value
     )
     # sets (a step's required deliverables) as sorted lists: JSON has no sets
     conv.register_unstructure_hook_func(_is_set, lambda v: sorted(conv.unstructure(i) for i in v))
     conv.register_unstructure_hook(pendulum.DateTime, dump_instant)
+    # a command's `at` may be any aware datetime: written as the instant it is
+    conv.register_unstructure_hook(dt.datetime, lambda v: dump_instant(pendulum.instance(v)))
+    conv.register_structure_hook(dt.datetime, lambda v, _: load_instant(v))
     conv.register_structure_hook(pendulum.DateTime, lambda v, _: load_instant(v))
     conv.register_unstructure_hook(pendulum.Date, lambda v: v.isoformat())
-    conv.register_structure_hook(pendulum.Date, _load_date)
+    conv.register_structure_hook(pendulum.Date, load_date)
     conv.register_unstructure_hook(Lifecycle, _dump_lifecycle)
     conv.register_structure_hook(Lifecycle, lambda v, _: _load_lifecycle(conv, v))
     conv.register_unstructure_hook(
@@ -214,6 +197,44 @@ def structure(document: object, kind: type[T], where: str = "$") -> T:
         raise _error(err, where) from None
 
 
+COMMANDS: Mapping[str, type[cm.Command]] = MappingProxyType({k.__name__: k for k in cm.COMMANDS})
+"""Every command type by its document ``type``."""
+
+
+def dump_command(command: cm.Command) -> dict[str, Any]:
+    """``{"type": "Complete", "at": "...", "note": null, "pair": "...", "phase": "..."}``:
+    the same codec as events (times with their zone, enums as values).
+
+    Raises:
+        SerializationError: ``command`` is not a command.
+    """
+    kind = type(command)
+    if COMMANDS.get(kind.__name__) is not kind:
+        raise SerializationError("$", f"{kind.__name__} is not a mentorflow command")
+    return {"type": kind.__name__, **converter.unstructure(command)}
+
+
+def load_command(document: object, where: str = "$") -> cm.Command:
+    """The command of a `dump_command` document.
+
+    Raises:
+        SerializationError: an unknown type, a missing field or a wrong value, naming where.
+    """
+    if not isinstance(document, Mapping):
+        raise SerializationError(
+            where, f"a command must be a mapping, not {type(document).__name__}"
+        )
+    name = document.get("type")
+    kind = COMMANDS.get(name) if isinstance(name, str) else None
+    if kind is None:
+        raise SerializationError(f"{where}.type", f"{name!r} is not a command type")
+    fields = {k: v for k, v in document.items() if k != "type"}
+    try:
+        return converter.structure(fields, kind)
+    except Exception as err:  # cattrs groups; the command's own validation errors
+        raise _error(err, where) from None
+
+
 def dump_event(event: ev.Event) -> dict[str, Any]:
     """``{"type": "PhaseStarted", "seq": 3, "at": "...", ...}``."""
     document = _dump_fns[type(event)](event)
@@ -234,7 +255,7 @@ def load_event(document: object, where: str = "$") -> ev.Event:
     kind = EVENTS.get(name) if isinstance(name, str) else None
     if kind is None:
         raise SerializationError(f"{where}.type", f"{name!r} is not an event type")
-    fast = _FAST.get(kind)
+    fast = FAST.get(kind)
     if fast is not None:
         event = fast(document)
         if event is not None:
@@ -245,146 +266,6 @@ def load_event(document: object, where: str = "$") -> ev.Event:
     except Exception as err:
         raise _error(err, where) from None
     return loaded
-
-
-# -- a fast path for events of plain fields -------------------------------------------------
-#
-# Most of a log is PhaseStarted / PhaseCompleted / PairCompleted and the like: ints, strings and
-# times. For those, checking each field's type by hand and building the event directly is
-# about 4x faster than the generated cattrs function. Anything unexpected (a missing or extra
-# key, a wrong type) returns None, and the cattrs path runs to name the problem exactly.
-
-_NONE = type(None)
-_PLAIN_NAMES: dict[str, Any] = {
-    "int": int,
-    "str": str,
-    "str | None": (str, _NONE),
-    "int | None": (int, _NONE),
-    "pendulum.DateTime": pendulum.DateTime,
-    "pendulum.Date": pendulum.Date,
-}
-
-
-@functools.lru_cache(maxsize=4096)
-def _partner(
-    city: str, country: str, subdivision: str | None, association: str, association_country: str
-) -> Partner:
-    """A partner of a log: the same few appear in many events, and values are immutable."""
-    return Partner(
-        city=City(name=city, country=country, subdivision=subdivision),
-        association=Association(name=association, country=association_country),
-    )
-
-
-def load_partner(document: object) -> Partner | None:
-    """A partner document, through the cache; None if it isn't exactly one (let cattrs say why)."""
-    if not isinstance(document, dict) or document.keys() != {"city", "association"}:
-        return None
-    city, association = document["city"], document["association"]
-    if not isinstance(city, dict) or city.keys() != {"name", "country", "subdivision"}:
-        return None
-    if not isinstance(association, dict) or association.keys() != {"name", "country"}:
-        return None
-    try:
-        return _partner(
-            city["name"],
-            city["country"],
-            city["subdivision"],
-            association["name"],
-            association["country"],
-        )
-    except (TypeError, MentorflowError):  # unhashable or invalid values: the cattrs path
-        return None
-
-
-_ENUMS: dict[str, type[enum.Enum]] = {k.__name__: k for k in (Theme, Role, Deliverable)}
-_STRINGS = "strings"  # a tuple of strings
-_NO_BENCHMARKS = "no benchmarks"  # an empty tuple of benchmarks (others: the cattrs path)
-
-
-def _plain(declared: object) -> Any:
-    """What a field's declared type (a name or a class) checks against, if it is plain."""
-    name = declared if isinstance(declared, str) else getattr(declared, "__name__", "")
-    shown = declared if isinstance(declared, str) else str(declared)
-    if name in _ENUMS:
-        return _ENUMS[name]
-    if shown in ("tuple[str, ...]",):
-        return _STRINGS
-    if shown.replace("mentorflow._domain.model.", "") == "tuple[Benchmark, ...]":
-        return _NO_BENCHMARKS
-    if isinstance(declared, str):
-        return _PLAIN_NAMES.get(declared)
-    if declared in (int, str, pendulum.DateTime, pendulum.Date, Partner):
-        return declared
-    if declared == "Partner":
-        return Partner
-    args = set(typing.get_args(declared))
-    if args and args <= {str, _NONE}:
-        return (str, _NONE)
-    if args and args <= {int, _NONE}:
-        return (int, _NONE)
-    return None
-
-
-def _fast_loader(kind: type[ev.Event]) -> Callable[[Mapping[str, Any]], ev.Event | None] | None:
-    import attrs
-
-    plan: list[tuple[str, Any]] = []
-    for field in attrs.fields(kind):
-        expected = _plain(field.type)
-        if expected is None:
-            return None  # nested values: the cattrs path
-        plan.append((field.name, expected))
-    names = frozenset(name for name, _ in plan) | {"type"}
-
-    def load(document: Mapping[str, Any]) -> ev.Event | None:
-        if document.keys() != names:
-            return None
-        values: dict[str, Any] = {}
-        for name, expected in plan:
-            value = document[name]
-            if expected is pendulum.DateTime:
-                if not isinstance(value, str):
-                    return None
-                try:
-                    value = _instant(value)
-                except ValueError:
-                    return None
-            elif expected is Partner:
-                value = load_partner(value)
-                if value is None:
-                    return None
-            elif expected is _STRINGS:
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    return None
-                value = tuple(value)
-            elif expected is _NO_BENCHMARKS:
-                if value != []:
-                    return None
-                value = ()
-            elif isinstance(expected, type) and issubclass(expected, enum.Enum):
-                try:
-                    value = expected(value)
-                except ValueError:
-                    return None
-            elif expected is pendulum.Date:
-                if not isinstance(value, str):
-                    return None
-                try:
-                    value = _load_date(value)
-                except ValueError:
-                    return None
-            elif not isinstance(value, expected) or isinstance(value, bool):
-                return None
-            values[name] = value
-        return kind(**values)
-
-    return load
-
-
-_FAST: dict[type[ev.Event], Callable[[Mapping[str, Any]], ev.Event | None]] = {
-    kind: loader for kind in ev.EVENT_TYPES if (loader := _fast_loader(kind)) is not None
-}
 
 
 def _describe(exc: BaseException, kind: type | None) -> str:

@@ -128,6 +128,22 @@ def offset_of(days: int | None, weeks: int | None, months: int | None) -> Offset
     return Offset(amount=amount, unit=unit)
 
 
+def _check_base(command: Command) -> None:
+    """The fields every command has (one call, not one validator a field: commands are made
+    on every method call, and the pair commands are the hot path)."""
+    at, note = command.at, command.note
+    if at is not None and not isinstance(at, dt.datetime):
+        _at(None, None, at)
+    if note is not None and type(note) is not str:
+        _note(None, None, note)
+
+
+def _check_pair(command: PairCommand) -> None:
+    _check_base(command)
+    if type(command.pair) is not str:
+        v.instance_of("pair", str)(None, None, command.pair)
+
+
 @attrs.frozen(kw_only=True)
 class Command:
     """Base of every command.
@@ -137,8 +153,11 @@ class Command:
         note: A free-text note, kept on the events it emits.
     """
 
-    at: dt.datetime | None = attrs.field(default=None, validator=_at)
-    note: str | None = attrs.field(default=None, validator=_note)
+    at: dt.datetime | None = None
+    note: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _check_base(self)
 
 
 @attrs.frozen(kw_only=True)
@@ -149,7 +168,10 @@ class PairCommand(Command):
         pair: The pair's key.
     """
 
-    pair: str = attrs.field(validator=v.instance_of("pair", str))
+    pair: str
+
+    def __attrs_post_init__(self) -> None:
+        _check_pair(self)
 
 
 @attrs.frozen(kw_only=True)
@@ -165,6 +187,7 @@ class Enrol(Command):
     support_network: tuple[str, ...] = attrs.field(default=(), converter=_names)
 
     def __attrs_post_init__(self) -> None:
+        _check_base(self)
         if self.mentor.city == self.mentee.city:
             raise ValidationError("mentee", f"{self.mentee.city.name} is also the mentor")
 
@@ -173,14 +196,23 @@ class Enrol(Command):
 class Complete(PairCommand):
     """Complete ``phase`` (the pair's current one) and start the next (`Pair.complete`)."""
 
-    phase: str = attrs.field(validator=_phase)
+    phase: str
+
+    def __attrs_post_init__(self) -> None:
+        _check_pair(self)
+        if not isinstance(self.phase, str):
+            _phase(None, None, self.phase)
 
 
 @attrs.frozen(kw_only=True)
 class RecordVisit(PairCommand):
     """Record the study visit of the current visit phase (`Pair.record_visit`)."""
 
-    visit: StudyVisit = attrs.field(validator=v.instance_of("visit", StudyVisit))
+    visit: StudyVisit
+
+    def __attrs_post_init__(self) -> None:
+        _check_pair(self)
+        v.instance_of("visit", StudyVisit)(None, None, self.visit)
 
 
 @attrs.frozen(kw_only=True)
@@ -188,7 +220,11 @@ class RegisterDeliverable(PairCommand):
     """Register a deliverable; a new registration supersedes the last."""
 
     deliverable: Deliverable = attrs.field(converter=_deliverable)
-    reference: str | None = attrs.field(default=None, validator=_optional_str("reference"))
+    reference: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _check_pair(self)
+        _optional_str("reference")(None, None, self.reference)
 
 
 @attrs.frozen(kw_only=True)
@@ -218,7 +254,11 @@ class ReplacePartner(PairCommand):
     """Replace the mentor or the mentee by another city."""
 
     role: Role = attrs.field(converter=_role)
-    partner: Partner = attrs.field(validator=v.instance_of("partner", Partner))
+    partner: Partner
+
+    def __attrs_post_init__(self) -> None:
+        _check_pair(self)
+        v.instance_of("partner", Partner)(None, None, self.partner)
 
 
 @attrs.frozen(kw_only=True)
@@ -245,6 +285,7 @@ class RequestExtension(Command):
     pair: str | None = attrs.field(default=None, validator=_optional_str("pair"))
 
     def __attrs_post_init__(self) -> None:
+        _check_base(self)
         if self.pair is not None and self.phase is None:
             raise ValidationError("pair", "a pair's extension is of a phase: give the phase")
 

@@ -25,6 +25,10 @@ from .model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
 _NONE: Mapping[Any, Any] = MappingProxyType({})
 
 
+_CARRY_DATA = frozenset({VisitRecorded, DeliverableRegistered, BenchmarksDefined, PartnerReplaced})
+"""The event types whose data a pair keeps (events are final classes: no subclasses)."""
+
+
 class PairState:
     """One pair's data and the name of its state in the engine's machine.
 
@@ -86,6 +90,8 @@ class PairState:
         if state is not None:
             self.state = state
         for event in events:
+            if type(event) not in _CARRY_DATA:
+                continue  # most events only move the state: one set lookup, no isinstance chain
             if isinstance(event, VisitRecorded):
                 self.visits = {**self.visits, event.visit.number: event.visit}
             elif isinstance(event, DeliverableRegistered):

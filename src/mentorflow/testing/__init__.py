@@ -42,6 +42,7 @@ from ._stateful import ProgrammeStateMachine as ProgrammeStateMachine
 from ._strategies import associations as associations
 from ._strategies import benchmarks as benchmarks
 from ._strategies import cities as cities
+from ._strategies import command_values as command_values
 from ._strategies import countries as countries
 from ._strategies import dates as dates
 from ._strategies import deadline_rules as deadline_rules
@@ -77,6 +78,7 @@ __all__ = [
     "benchmarks",
     "cities",
     "command_sequences",
+    "command_values",
     "commands",
     "countries",
     "dates",

@@ -17,6 +17,23 @@ from hypothesis import strategies as st
 from .._core.pair import Pair
 from .._core.programme import Programme
 from .._domain.clock import ManualClock
+from .._domain.commands import (
+    CheckDeadlines,
+    Command,
+    Complete,
+    DefineBenchmarks,
+    Enrol,
+    GrantExtension,
+    ReachMilestone,
+    RecordVisit,
+    RefuseExtension,
+    RegisterDeliverable,
+    ReplacePartner,
+    RequestExtension,
+    Resume,
+    Suspend,
+    Withdraw,
+)
 from .._domain.deadlines import END, START, CalendarBasis, DeadlineRule, Offset, Unit
 from .._domain.distributions import KINDS, Distribution, Empirical, Fixed, Triangular, Uniform
 from .._domain.extensions import ExtensionPolicy
@@ -477,3 +494,92 @@ def scenarios(
     return Scenario(
         name="drawn", programme=spec, pairs=tuple(specs), durations=durations, script=tuple(script)
     )
+
+
+def command_values(
+    *,
+    pairs: Sequence[str] | None = None,
+    phases: Sequence[str] | None = None,
+    kinds: Sequence[type[Command]] | None = None,
+) -> st.SearchStrategy[Command]:
+    """Command values (`mentorflow.Complete`, `Enrol`, `GrantExtension`, ...), valid as values;
+    whether a programme accepts them is for `Programme.execute` to say.
+
+    Args:
+        pairs: The pair keys to draw from (default a few short keys).
+        phases: The phases to name (default the default lifecycle's).
+        kinds: The command types to draw (default every one).
+    """
+    keys = st.sampled_from(list(pairs)) if pairs else st.sampled_from(["a", "b", "c"])
+    phase = st.sampled_from(list(phases) if phases else [p for p in Phase if p != Phase.COMPLETED])
+    at = st.none() | instants()
+    note = st.none() | st.text(min_size=1, max_size=8)
+    extension = st.sampled_from(["E1", "E2", "E3"])
+    who = st.sampled_from(["CEMR", "the Commission"])
+    amount = st.integers(1, 12).map(lambda n: Offset(amount=n, unit=Unit.MONTHS))
+    builders: dict[type[Command], st.SearchStrategy[Command]] = {
+        Enrol: st.builds(
+            Enrol,
+            pair=keys,
+            mentor=partners(country="BE"),
+            mentee=partners(country="FR"),
+            theme=st.sampled_from(Theme),
+            at=at,
+            note=note,
+        ),
+        Complete: st.builds(Complete, pair=keys, phase=phase, at=at, note=note),
+        RecordVisit: st.builds(RecordVisit, pair=keys, visit=study_visits(), at=at, note=note),
+        RegisterDeliverable: st.builds(
+            RegisterDeliverable,
+            pair=keys,
+            deliverable=deliverables(),
+            reference=st.none() | st.just("doc"),
+            at=at,
+            note=note,
+        ),
+        DefineBenchmarks: st.builds(
+            DefineBenchmarks,
+            pair=keys,
+            benchmarks=st.lists(benchmarks(), max_size=2).map(tuple),
+            at=at,
+            note=note,
+        ),
+        Suspend: st.builds(Suspend, pair=keys, at=at, note=note),
+        Resume: st.builds(Resume, pair=keys, at=at, note=note),
+        Withdraw: st.builds(Withdraw, pair=keys, at=at, note=note),
+        ReplacePartner: st.builds(
+            ReplacePartner,
+            pair=keys,
+            role=st.sampled_from(Role),
+            partner=partners(country="IT"),
+            at=at,
+            note=note,
+        ),
+        ReachMilestone: st.builds(
+            ReachMilestone, milestone=st.just("final_conference"), at=at, note=note
+        ),
+        RequestExtension: st.one_of(
+            st.builds(RequestExtension, reason=st.just("covid"), offset=amount, at=at, note=note),
+            st.builds(
+                RequestExtension,
+                reason=st.just("late"),
+                offset=amount,
+                phase=phase,
+                pair=st.none() | keys,
+                at=at,
+                note=note,
+            ),
+        ),
+        GrantExtension: st.builds(GrantExtension, extension=extension, by=who, at=at, note=note),
+        RefuseExtension: st.builds(
+            RefuseExtension,
+            extension=extension,
+            by=who,
+            reason=st.none() | st.just("no"),
+            at=at,
+            note=note,
+        ),
+        CheckDeadlines: st.builds(CheckDeadlines, at=at),
+    }
+    chosen = list(kinds) if kinds else list(builders)
+    return st.one_of(*(builders[kind] for kind in chosen))

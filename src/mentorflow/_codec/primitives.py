@@ -1,0 +1,93 @@
+"""The codec's primitives: instants, dates and partners, parsed once and shared.
+
+Logs repeat their values: every event of a command shares one instant, and a handful of
+partners appear in thousands of events. The values are immutable, so each distinct document is
+parsed once; the caches are bounded (65,536 instants, 4,096 partners) and owned by this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import pendulum
+
+from .._domain.clock import in_zone
+from .._domain.model import Association, City, Partner
+from ..exceptions import MentorflowError
+
+_ZONES: dict[str, pendulum.Timezone] = {}
+
+
+def _zone(name: str) -> pendulum.Timezone:
+    found = _ZONES.get(name)
+    if found is None:
+        found = _ZONES[name] = pendulum.timezone(name)
+    return found
+
+
+def dump_instant(value: pendulum.DateTime) -> str:
+    """``2020-06-17T10:00:00+02:00[Europe/Brussels]``."""
+    return f"{value.isoformat()}[{value.timezone_name}]"
+
+
+def load_instant(value: object) -> pendulum.DateTime:
+    """The inverse of `dump_instant` (the zone in brackets may be left out: then the offset's)."""
+    if not isinstance(value, str):
+        raise ValueError(f"a time must be an ISO 8601 string, not {type(value).__name__}")
+    return parse_instant(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_instant(value: str) -> pendulum.DateTime:
+    """Parsed once per distinct string: a log repeats its instants (every event of a command
+    shares one), and pendulum times are immutable, so sharing them is safe."""
+    text, _, zone = value.partition("[")
+    try:
+        plain = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 time") from None
+    if plain.tzinfo is None:
+        raise ValueError(f"{value!r} has no UTC offset")
+    if not zone:
+        return pendulum.instance(plain)
+    return in_zone(plain, _zone(zone.rstrip("]")))
+
+
+def load_date(value: object, _: object = None) -> pendulum.Date:
+    if not isinstance(value, str):
+        raise ValueError(f"a date must be an ISO 8601 string, not {type(value).__name__}")
+    day = dt.date.fromisoformat(value)
+    return pendulum.Date(day.year, day.month, day.day)
+
+
+@functools.lru_cache(maxsize=4096)
+def _partner(
+    city: str, country: str, subdivision: str | None, association: str, association_country: str
+) -> Partner:
+    """A partner of a log: the same few appear in many events, and values are immutable."""
+    return Partner(
+        city=City(name=city, country=country, subdivision=subdivision),
+        association=Association(name=association, country=association_country),
+    )
+
+
+def load_partner(document: object) -> Partner | None:
+    """A partner document, through the cache; None if it isn't exactly one (let cattrs say why)."""
+    if not isinstance(document, dict) or document.keys() != {"city", "association"}:
+        return None
+    city, association = document["city"], document["association"]
+    if not isinstance(city, dict) or city.keys() != {"name", "country", "subdivision"}:
+        return None
+    if not isinstance(association, dict) or association.keys() != {"name", "country"}:
+        return None
+    try:
+        return _partner(
+            city["name"],
+            city["country"],
+            city["subdivision"],
+            association["name"],
+            association["country"],
+        )
+    except (TypeError, MentorflowError):  # unhashable or invalid values: the cattrs path
+        return None
