@@ -109,9 +109,15 @@ def measure_round(
             os.write(first_w, b".")  # the first turn
             for fd in (first_r, first_w, second_r, second_w):
                 os.close(fd)  # so that a tree whose partner ends reads end-of-file
+        try:
+            for process in processes:
+                process.wait()
+        except BaseException:  # Ctrl-C: stop both before the worktree goes
+            for process in processes:
+                process.kill()
+            raise
         results = []
         for tree, process, (out, err) in zip(trees, processes, outputs, strict=True):
-            process.wait()
             out.seek(0)
             err.seek(0)
             results.append(rows_of(tree, number, process.returncode, out.read(), err.read()))
