@@ -31,10 +31,12 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check."""
-    _install(session, "lint", project=False)
+    """ruff check, ruff format --check, and the import contracts (lint-imports: the layers
+    import only downwards; only the engine imports transitions)."""
+    _install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports")
 
 
 @nox.session

@@ -29,7 +29,7 @@ from ._core.book import Deadline as Deadline
 from ._core.book import DeadlineRevision as DeadlineRevision
 from ._core.book import DeadlineStatus as DeadlineStatus
 from ._core.hooks import Subscription as Subscription
-from ._core.pair import Pair as Pair
+from ._core.programme import Pair as Pair
 from ._core.programme import Programme as Programme
 from ._core.transaction import History as History
 from ._domain.clock import Clock as Clock

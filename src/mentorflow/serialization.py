@@ -34,6 +34,8 @@ Examples:
     True
 """
 
+from ._codec.primitives import dump_instant as dump_instant
+from ._codec.primitives import load_instant as load_instant
 from ._codec.serialize import COMMANDS as COMMANDS
 from ._codec.serialize import EVENTS as EVENTS
 from ._codec.serialize import SCHEMA as SCHEMA
@@ -42,12 +44,10 @@ from ._codec.serialize import converter as converter
 from ._codec.serialize import dump_command as dump_command
 from ._codec.serialize import dump_definition as dump_definition
 from ._codec.serialize import dump_event as dump_event
-from ._codec.serialize import dump_instant as dump_instant
 from ._codec.serialize import load_command as load_command
 from ._codec.serialize import load_definition as load_definition
-from ._codec.serialize import read_definition as read_definition
 from ._codec.serialize import load_event as load_event
-from ._codec.serialize import load_instant as load_instant
+from ._codec.serialize import read_definition as read_definition
 from ._codec.serialize import structure as structure
 from ._codec.serialize import unstructure as unstructure
 from ._codec.serialize import upgrade as upgrade

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from .._codec.serialize import (
     SCHEMA,
@@ -14,16 +14,14 @@ from .._codec.serialize import (
     read_definition,
     upgrade_events,
 )
-from .._domain.clock import Clock
+from .._domain.definition import Definition
 from .._domain.events import Event
 from .._storage.stores import Store
 from ..exceptions import MentorflowError, SerializationError, ValidationError
-from .replay import replay
+from .replay import Replayable, replay
 from .transaction import Ledger
 
-if TYPE_CHECKING:
-    from .programme import Programme
-    from .runtime import Runtime
+P = TypeVar("P", bound=Replayable)
 
 
 class Journal:
@@ -42,22 +40,25 @@ class Journal:
         )
 
 
-def persist(runtime: Runtime, store: Store, key: str) -> None:
-    """Save the programme (definition and history) under ``key``; journal every later change."""
+def persist(ledger: Ledger, definition: Definition, store: Store, key: str) -> None:
+    """Save a programme (its definition and its ledger's history) under ``key``; journal
+    every later change."""
     if not isinstance(store, Store):
         raise ValidationError("store", f"must be a Store, not {type(store).__name__}")
-    ledger = runtime.ledger
     if ledger.journal is not None:
         raise ValidationError("store", "the programme is persisted already")
-    store.create(key, dump_definition(runtime.definition), [dump_event(e) for e in ledger.events])
+    store.create(key, dump_definition(definition), [dump_event(e) for e in ledger.events])
     ledger.journal = Journal(store, key, ledger)
 
 
-def restore(store: Store, key: str, clock: Clock | None, *, pause_gc: bool = True) -> Programme:
+def restore(
+    store: Store, key: str, build: Callable[[Definition], P], *, pause_gc: bool = True
+) -> P:
     """The programme stored under ``key``, rebuilt by replaying its log (not journaling yet:
     see `journal`).
 
     Args:
+        build: Makes a new programme of the stored definition.
         pause_gc: Pause the cyclic garbage collector while loading. Loading builds millions of
             objects that all stay alive: the collector would scan them again and again (a third
             of the time for a million events) for nothing. It is switched back on as it was,
@@ -67,19 +68,17 @@ def restore(store: Store, key: str, clock: Clock | None, *, pause_gc: bool = Tru
     if collecting:
         gc.disable()
     try:
-        return _restore(store, key, clock)
+        return _restore(store, key, build)
     finally:
         if collecting:
             gc.enable()
 
 
-def _restore(store: Store, key: str, clock: Clock | None) -> Programme:
-    from .programme import Programme
-
+def _restore(store: Store, key: str, build: Callable[[Definition], P]) -> P:
     log = store.read(key)
     definition = read_definition(log.definition, f"{key}.definition")
     try:
-        programme = Programme.from_definition(definition, clock=clock)
+        programme = build(definition)
     except MentorflowError as err:
         field = getattr(err, "field", "")
         raise SerializationError(
@@ -100,7 +99,7 @@ def _restore(store: Store, key: str, clock: Clock | None) -> Programme:
     return programme
 
 
-def journal(runtime: Runtime, store: Store, key: str) -> None:
+def journal(ledger: Ledger, store: Store, key: str) -> None:
     """Write the programme's changes to ``store`` under ``key`` from now on (it holds them all
     so far: the programme was restored from it)."""
-    runtime.ledger.journal = Journal(store, key, runtime.ledger)
+    ledger.journal = Journal(store, key, ledger)

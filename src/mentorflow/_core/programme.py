@@ -1,8 +1,10 @@
-"""A programme: the public view of its definition, its pairs, its history and its hooks.
+"""The public views: a `Programme` (its definition, pairs, history and hooks) and its `Pair` s.
 
-`Programme` is a façade: each method builds a command value or reads a part, and hands off to
-the programme's `Runtime` (``runtime.py``), which executes every command through the one
-transaction path (``transaction.py``).
+Both are façades: each method builds a command value or reads a part, and hands off to the
+programme's `Runtime` (``runtime.py``), which executes every command through the one
+transaction path (``transaction.py``). A `Pair` is a view of one `PairState` with typed
+command methods; pairs are made by `Programme.add_pair`, never directly. (The two live in one
+module because each names the other: apart, they would import each other.)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .._domain.clock import Clock
 from .._domain.deadlines import DeadlineRule
 from .._domain.definition import Definition
 from .._domain.events import (
+    DeliverableRegistered,
     Event,
     MilestoneReached,
     PairEvent,
@@ -26,12 +29,12 @@ from .._domain.events import (
     PhaseStarted,
 )
 from .._domain.extensions import Extension, ExtensionPolicy
-from .._domain.lifecycle import Lifecycle
-from .._domain.model import Benchmark, Partner, Theme
-from ..exceptions import ValidationError
+from .._domain.lifecycle import Lifecycle, PairStatus
+from .._domain.model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+from .._domain.pair_state import PairState
+from ..exceptions import DefinitionError, UnknownPairError, ValidationError
 from .book import Deadline
 from .hooks import Subscription
-from .pair import Pair
 from .runtime import Runtime
 from .transaction import History
 
@@ -71,7 +74,7 @@ class Programme:
     A programme is not thread-safe: drive it from one thread, or guard it with a lock.
     """
 
-    __slots__ = ("_rt",)
+    __slots__ = ("_pairs", "_rt")
 
     def __init__(
         self,
@@ -104,7 +107,8 @@ class Programme:
             extension_policy=extension_policy,
             phase_extension_policy=phase_extension_policy,
         )
-        self._rt = Runtime(self, definition, clock)
+        self._pairs: dict[str, Pair] = {}
+        self._rt = Runtime(definition, clock, self._enrolled)
 
     @classmethod
     def from_definition(cls, definition: Definition, *, clock: Clock | None = None) -> Programme:
@@ -114,14 +118,17 @@ class Programme:
             DefinitionError: ``definition`` is not a `Definition`, or a bad clock.
         """
         if not isinstance(definition, Definition):
-            from ..exceptions import DefinitionError
-
             raise DefinitionError(
                 "definition", f"must be a Definition, not {type(definition).__name__}"
             )
         programme = cls.__new__(cls)
-        programme._rt = Runtime(programme, definition, clock)
+        programme._pairs = {}
+        programme._rt = Runtime(definition, clock, programme._enrolled)
         return programme
+
+    def _enrolled(self, state: PairState) -> None:
+        """A pair was enrolled: make its view (the runtime calls this from the transaction)."""
+        self._pairs[state.key] = Pair(self, self._rt, state)
 
     # -- definition --------------------------------------------------------------------
 
@@ -206,7 +213,7 @@ class Programme:
     @property
     def pairs(self) -> Mapping[str, Pair]:
         """The pairs by key, in the order they were added (a live, read-only view)."""
-        return MappingProxyType(self._rt.views)
+        return MappingProxyType(self._pairs)
 
     def pair(self, key: str) -> Pair:
         """The pair with this key.
@@ -214,8 +221,10 @@ class Programme:
         Raises:
             UnknownPairError: if there is none.
         """
-        self._rt.state(key)
-        return self._rt.views[key]
+        try:
+            return self._pairs[key]
+        except (KeyError, TypeError):
+            raise UnknownPairError(key) from None
 
     def add_pair(
         self,
@@ -251,7 +260,7 @@ class Programme:
             note=note,
         )
         self._rt.enrol(command)
-        return self._rt.views[key]
+        return self._pairs[key]
 
     # -- history and hooks ---------------------------------------------------------------
 
@@ -486,7 +495,7 @@ class Programme:
         """
         from .persist import persist
 
-        persist(self._rt, store, key)
+        persist(self._rt.ledger, self._rt.definition, store, key)
 
     @classmethod
     def restore(cls, store: Store, key: str, *, clock: Clock | None = None) -> Programme:
@@ -503,8 +512,10 @@ class Programme:
         """
         from .persist import journal, restore
 
-        programme = restore(store, key, clock)
-        journal(programme._rt, store, key)
+        programme = restore(
+            store, key, lambda definition: cls.from_definition(definition, clock=clock)
+        )
+        journal(programme._rt.ledger, store, key)
         return programme
 
     def __repr__(self) -> str:
@@ -512,4 +523,207 @@ class Programme:
         return (
             f"<Programme {d.name!r} {d.starts_on.isoformat()}.."
             f"{self._rt.ends_on.isoformat()}, {len(self._rt.states)} pairs>"
+        )
+
+
+class Pair:
+    """A mentor city and a mentee city working through a lifecycle, on a theme.
+
+    Every command takes ``at`` (a timezone-aware datetime; default: the programme's clock)
+    and an optional ``note``, returns the events it emitted, and either happens whole or
+    raises `CommandRefused` leaving the pair exactly as it was.
+    A completed or withdrawn pair accepts no command; a suspended pair accepts only
+    `resume`, `withdraw` and `replace_partner`. Each method is `Programme.execute` of the
+    command value it names (``pair.complete(p)`` is ``execute(Complete(pair=key, phase=p))``).
+    """
+
+    __slots__ = ("_programme", "_rt", "_s")
+
+    def __init__(self, programme: Programme, runtime: Runtime, state: PairState) -> None:
+        self._programme = programme
+        self._rt = runtime
+        self._s = state
+
+    # -- what the pair is --------------------------------------------------------------
+
+    @property
+    def key(self) -> str:
+        """The pair's key, unique in its programme."""
+        return self._s.key
+
+    @property
+    def programme(self) -> Programme:
+        """The programme the pair belongs to."""
+        return self._programme
+
+    @property
+    def mentor(self) -> Partner:
+        """The mentor city and its association."""
+        return self._s.mentor
+
+    @property
+    def mentee(self) -> Partner:
+        """The mentee city and its association."""
+        return self._s.mentee
+
+    def partner(self, role: Role) -> Partner:
+        """The partner playing ``role``."""
+        return self._s.partner(role)
+
+    @property
+    def theme(self) -> Theme:
+        """The scheme area the pair works on."""
+        return self._s.theme
+
+    @property
+    def topic(self) -> str | None:
+        """The pair's own topic, in words."""
+        return self._s.topic
+
+    @property
+    def benchmarks(self) -> tuple[Benchmark, ...]:
+        """The benchmarks defined for the pair, with their key factors."""
+        return self._s.benchmarks
+
+    @property
+    def support_network(self) -> tuple[str, ...]:
+        """The local stakeholders who join the study visits."""
+        return self._s.support_network
+
+    # -- where it stands ---------------------------------------------------------------
+
+    @property
+    def phase(self) -> str:
+        """The current phase (kept while suspended or withdrawn; ``completed`` at the end)."""
+        return self._rt.engine.phase_of[self._s.state]
+
+    @property
+    def status(self) -> PairStatus:
+        """Active, suspended, withdrawn or completed."""
+        return self._rt.engine.status_of[self._s.state]
+
+    @property
+    def history(self) -> tuple[PairEvent, ...]:
+        """Every event of the pair, oldest first."""
+        return tuple(self._s.history)
+
+    @property
+    def last_changed_at(self) -> pendulum.DateTime:
+        """When the pair last changed; a command can't be dated earlier."""
+        return self._s.last_at
+
+    @property
+    def visits(self) -> tuple[StudyVisit, ...]:
+        """The recorded study visits, by number."""
+        visits = self._s.visits
+        return tuple(visits[n] for n in sorted(visits))
+
+    @property
+    def deliverables(self) -> Mapping[Deliverable, DeliverableRegistered]:
+        """The latest registration of each deliverable."""
+        return MappingProxyType(self._s.deliverables)
+
+    def can_complete(self, *, at: dt.datetime | None = None) -> bool:
+        """Whether `complete` of the current phase would pass the rules now (hooks aside)."""
+        rt = self._rt
+        command = c.Complete(pair=self._s.key, phase=self.phase, at=at)
+        return rt.engine.check(self._s, command, rt.instant(at)) is None
+
+    # -- commands ----------------------------------------------------------------------
+
+    def complete(
+        self, phase: str, *, at: dt.datetime | None = None, note: str | None = None
+    ) -> tuple[PairEvent, ...]:
+        """Complete ``phase`` (the current one) and start the next, or complete the pair.
+
+        Raises:
+            CommandRefused: rule ``wrong-phase`` if ``phase`` is not the current phase,
+                ``visit-required`` for a study visit phase with no recorded visit,
+                ``deliverables-required`` if the phase's deliverables are missing.
+        """
+        command = c.Complete(pair=self._s.key, phase=phase, at=at, note=note)
+        return self._rt.run_pair(self._s, command)
+
+    def record_visit(
+        self, visit: StudyVisit, *, at: dt.datetime | None = None, note: str | None = None
+    ) -> tuple[PairEvent, ...]:
+        """Record the study visit of the current study visit phase, once it has been held.
+
+        Raises:
+            CommandRefused: rule ``not-a-visit-phase``, ``wrong-visit`` (its number is not the
+                phase's), ``visit-already-recorded``, ``visit-not-held`` (it ends after
+                ``at``), or ``visit-hosts`` (its host has hosted all the visits it may).
+        """
+        command = c.RecordVisit(pair=self._s.key, visit=visit, at=at, note=note)
+        return self._rt.run_pair(self._s, command)
+
+    def register_deliverable(
+        self,
+        deliverable: Deliverable,
+        *,
+        reference: str | None = None,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> tuple[PairEvent, ...]:
+        """Register a deliverable (e.g. the Action Plan); a new registration supersedes the last."""
+        command = c.RegisterDeliverable(
+            pair=self._s.key, deliverable=deliverable, reference=reference, at=at, note=note
+        )
+        return self._rt.run_pair(self._s, command)
+
+    def define_benchmarks(
+        self,
+        benchmarks: Iterable[Benchmark],
+        *,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> tuple[PairEvent, ...]:
+        """Define the pair's benchmarks and their key factors (usually while matching),
+        replacing any defined before.
+
+        Raises:
+            ValidationError: naming ``benchmarks[i]`` for an item that is not a `Benchmark`.
+        """
+        command = c.DefineBenchmarks(pair=self._s.key, benchmarks=benchmarks, at=at, note=note)
+        return self._rt.run_pair(self._s, command)
+
+    def suspend(
+        self, *, at: dt.datetime | None = None, note: str | None = None
+    ) -> tuple[PairEvent, ...]:
+        """Pause the pair in its current phase."""
+        return self._rt.run_pair(self._s, c.Suspend(pair=self._s.key, at=at, note=note))
+
+    def resume(
+        self, *, at: dt.datetime | None = None, note: str | None = None
+    ) -> tuple[PairEvent, ...]:
+        """Continue a suspended pair in the phase where it was suspended."""
+        return self._rt.run_pair(self._s, c.Resume(pair=self._s.key, at=at, note=note))
+
+    def withdraw(
+        self, *, at: dt.datetime | None = None, note: str | None = None
+    ) -> tuple[PairEvent, ...]:
+        """Take the pair out of the programme for good."""
+        return self._rt.run_pair(self._s, c.Withdraw(pair=self._s.key, at=at, note=note))
+
+    def replace_partner(
+        self,
+        role: Role,
+        partner: Partner,
+        *,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> tuple[PairEvent, ...]:
+        """Replace the mentor or the mentee by another city (IncluCities: Partinico by Capaci).
+
+        Raises:
+            CommandRefused: rule ``same-partner`` or ``partner-is-other-side``.
+        """
+        command = c.ReplacePartner(pair=self._s.key, role=role, partner=partner, at=at, note=note)
+        return self._rt.run_pair(self._s, command)
+
+    def __repr__(self) -> str:
+        s = self._s
+        return (
+            f"<Pair {s.key!r}: {s.mentor.city.name} -> {s.mentee.city.name}, "
+            f"{self.phase} ({self.status.value})>"
         )

@@ -12,19 +12,25 @@ alerts it has sent.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import attrs
 
 from .._domain import events as ev
-from .._domain.commands import command_of
+from .._domain.commands import Command, command_of
 from ..exceptions import MentorflowError, ReplayError
 
-if TYPE_CHECKING:
-    from .programme import Programme
+
+class Replayable(Protocol):
+    """What replay needs of a programme: its version and `execute`."""
+
+    @property
+    def version(self) -> int: ...
+
+    def execute(self, command: Command) -> tuple[ev.Event, ...]: ...
 
 
-def replay(programme: Programme, events: Sequence[ev.Event]) -> None:
+def replay(programme: Replayable, events: Sequence[ev.Event]) -> None:
     """Run the commands ``events`` record on ``programme`` (new, with no hooks or journal).
 
     Raises:

@@ -1,18 +1,18 @@
 """A programme's working parts, and the one place commands are executed.
 
-`Runtime` composes the parts of a programme: its `Definition`, its clock, the shared
-`Engine`, the `Ledger` (history, hooks, journal: the transaction), the pairs' `PairState` s,
-the deadline book and the `Extensions`. `execute` dispatches a command value by its type to
-a handler that decides (the engine, the policy, the book: nothing changes) and then commits
-the decision through `Ledger.commit` (which applies it). `Programme` and `Pair` are views that
-hand their methods off to it.
+`Runtime` composes the parts of a programme (and knows nothing of the public views): its
+`Definition`, its clock, the shared `Engine`, the `Ledger` (history, hooks, journal: the
+transaction), the pairs' `PairState` s, the deadline book and the `Extensions`. `execute`
+dispatches a command value by its type to a handler that decides (the engine, the policy, the
+book: nothing changes) and then commits the decision through `Ledger.commit` (which applies
+it). `Programme` and `Pair` are views that hand their methods off to it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import pendulum
 
@@ -38,10 +38,6 @@ from .amendments import Extensions
 from .book import DeadlineBook
 from .transaction import Ledger
 
-if TYPE_CHECKING:
-    from .pair import Pair
-    from .programme import Programme
-
 
 class Runtime:
     """The parts of one programme, and `execute`."""
@@ -53,17 +49,27 @@ class Runtime:
         "definition",
         "ends_on",
         "engine",
+        "enrolled",
         "extensions",
         "handlers",
         "ledger",
-        "programme",
         "states",
         "tz",
-        "views",
     )
 
-    def __init__(self, programme: Programme, definition: Definition, clock: Clock | None) -> None:
-        self.programme = programme
+    def __init__(
+        self,
+        definition: Definition,
+        clock: Clock | None,
+        enrolled: Callable[[PairState], object],
+    ) -> None:
+        """Args:
+        definition: The programme's definition.
+        clock: Its clock (None: the system clock, in the programme's zone).
+        enrolled: Called with each new pair's state as the enrolment is applied (the
+            programme makes its `Pair` view).
+        """
+        self.enrolled = enrolled
         self.definition = definition
         self.tz = pendulum.timezone(definition.timezone)
         # the default clock reads the time in the programme's zone: no conversion per command
@@ -77,7 +83,6 @@ class Runtime:
         self.ends_on = definition.ends_on
         self.ledger = Ledger()
         self.states: dict[str, PairState] = {}
-        self.views: dict[str, Pair] = {}
         self.extensions = Extensions(definition.extension_policy, definition.phase_extension_policy)
         schedule = definition.schedule
         self.book = (
@@ -213,8 +218,6 @@ class Runtime:
         )
 
         def apply() -> None:
-            from .pair import Pair  # the view of the new state (same layer, built on demand)
-
             state = PairState(
                 key,
                 mentor=command.mentor,
@@ -227,7 +230,7 @@ class Runtime:
                 at=at,
             )
             self.states[key] = state
-            self.views[key] = Pair(self, state)
+            self.enrolled(state)
             state.fold(events, None, at)
             if self.book is not None:
                 self.book.on_pair_events(key, events, at)

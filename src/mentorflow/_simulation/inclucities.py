@@ -19,8 +19,7 @@ from collections.abc import Callable
 
 import pendulum
 
-from .._core.pair import Pair
-from .._core.programme import Programme
+from .._core.programme import Pair, Programme
 from .._domain.clock import Clock, ManualClock
 from .._domain.deadlines import DeadlineRule
 from .._domain.lifecycle import Lifecycle, Phase

@@ -21,8 +21,7 @@ import attrs
 import pendulum
 
 from .._core.book import DeadlineRevision, DeadlineStatus
-from .._core.pair import Pair
-from .._core.programme import Programme
+from .._core.programme import Pair, Programme
 from .._domain.calendar import add_months, calendar_for
 from .._domain.clock import ManualClock, wall_time
 from .._domain.commands import RequestExtension

@@ -9,8 +9,7 @@ import attrs
 import pendulum
 from hypothesis import strategies as st
 
-from .._core.pair import Pair
-from .._core.programme import Programme
+from .._core.programme import Pair, Programme
 from .._domain import commands as c
 from .._domain.deadlines import Offset, Unit
 from .._domain.events import PairEvent

@@ -12,8 +12,7 @@ from typing import Any
 
 import pendulum
 
-from .._core.pair import Pair
-from .._core.programme import Programme
+from .._core.programme import Pair, Programme
 from .._domain.calendar import calendar_for
 from .._domain.deadlines import CalendarBasis
 from .._domain.events import (

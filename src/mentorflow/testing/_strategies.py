@@ -14,8 +14,7 @@ import holidays
 import pendulum
 from hypothesis import strategies as st
 
-from .._core.pair import Pair
-from .._core.programme import Programme
+from .._core.programme import Pair, Programme
 from .._domain.clock import ManualClock
 from .._domain.commands import (
     CheckDeadlines,
