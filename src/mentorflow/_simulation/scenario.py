@@ -24,7 +24,21 @@ from .._core.book import DeadlineRevision, DeadlineStatus
 from .._core.programme import Pair, Programme
 from .._domain.calendar import add_months, calendar_for
 from .._domain.clock import ManualClock, wall_time
-from .._domain.commands import RequestExtension
+from .._domain.commands import (
+    Command,
+    Complete,
+    GrantExtension,
+    PairCommand,
+    ReachMilestone,
+    RecordVisit,
+    RefuseExtension,
+    RegisterDeliverable,
+    ReplacePartner,
+    RequestExtension,
+    Resume,
+    Suspend,
+    Withdraw,
+)
 from .._domain.deadlines import Offset, Unit, extend
 from .._domain.definition import Definition
 from .._domain.distributions import Distribution
@@ -64,6 +78,14 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "milestone": ("milestone",),
 }
 
+
+_PROJECTED = "projected"  # the note on what the plan (not the script) did
+
+_PAIR_STATES: dict[str, type[PairCommand]] = {
+    "suspend": Suspend,
+    "resume": Resume,
+    "withdraw": Withdraw,
+}
 
 ProgrammeSpec = Definition
 """A programme's definition, as a scenario holds it: the same `Definition` value."""
@@ -337,6 +359,7 @@ class _Run:
         self.tickets = itertools.count(1)
         self.suspended_at: dict[str, pendulum.DateTime] = {}
         self.projected: set[tuple[str, str]] = set()
+        self.projected_visits: set[tuple[str, int]] = set()  # (pair, visit number)
         self.refusals: list[str] = []
         for pair in scenario.pairs:
             self.programme.add_pair(
@@ -435,11 +458,14 @@ class _Run:
         at = self.clock.now()
         step = self.programme.lifecycle.step(phase)
         try:
+            run = self.programme.execute
             if step.visit is not None and all(v.number != step.visit for v in pair.visits):
-                pair.record_visit(_visit(pair, step.visit, at), at=at, note="projected")
+                visit = _visit(pair, step.visit, at)
+                run(RecordVisit(pair=key, visit=visit, at=at, note=_PROJECTED))
+                self.projected_visits.add((key, step.visit))
             for deliverable in sorted(step.requires - set(pair.deliverables)):
-                pair.register_deliverable(deliverable, at=at, note="projected")
-            pair.complete(phase, at=at, note="projected")
+                run(RegisterDeliverable(pair=key, deliverable=deliverable, at=at, note=_PROJECTED))
+            run(Complete(pair=key, phase=phase, at=at, note=_PROJECTED))
         except CommandRefused as refusal:
             self.refusals.append(
                 f"{at.date()} projected completion of {phase} ({key}): {refusal.reason}"
@@ -487,66 +513,74 @@ class _Run:
             )
 
     def _do(self, action: Action, at: pendulum.DateTime, drawn: tuple[Offset, ...] | None) -> None:
+        """Run a scripted action: its command through `Programme.execute`, then what it
+        changes in the plan (a delay changes only the plan)."""
         programme = self.programme
         pair = programme.pair(action.pair) if action.pair is not None else None
         name = action.action
-        if name == "complete" and pair is not None:
-            pair.complete(action.phase or pair.phase, at=at, note=action.note)
-        elif name == "visit" and pair is not None and action.visit is not None:
-            pair.record_visit(action.visit, at=at, note=action.note)
-        elif name == "deliverable" and pair is not None and action.deliverable is not None:
-            pair.register_deliverable(action.deliverable, at=at, note=action.note)
-        elif name == "delay" and pair is not None and drawn is not None:
-            self.delays.setdefault((pair.key, action.phase or pair.phase), []).extend(drawn)
-        elif name == "suspend" and pair is not None:
-            pair.suspend(at=at, note=action.note)
+        if name == "delay":
+            if pair is not None and drawn is not None:
+                self.delays.setdefault((pair.key, action.phase or pair.phase), []).extend(drawn)
+                return
+            raise ValidationError("script", f"{name} is missing what it needs ({action})")
+        programme.execute(self._command(action, at, pair))
+        if pair is None:
+            return
+        if name == "suspend":
             self.suspended_at[pair.key] = at
             planned = self.due.get(pair.key)
             if planned is not None:  # no completion while suspended; resume moves the end
                 self.due[pair.key] = (0, planned[1])
-        elif name == "resume" and pair is not None:
-            pair.resume(at=at, note=action.note)
+        elif name == "resume":
             self._resume(pair, at)
-        elif name == "withdraw" and pair is not None:
-            pair.withdraw(at=at, note=action.note)
+        elif name == "withdraw":
             self.due.pop(pair.key, None)
-        elif name == "replace_partner" and pair is not None and action.role and action.partner:
-            pair.replace_partner(action.role, action.partner, at=at, note=action.note)
-        elif name == "request_extension" and isinstance(action.offset, Offset):
-            reason = action.reason or action.note or "scenario"
-            programme.execute(
-                RequestExtension(
-                    reason=reason,
-                    offset=action.offset,
-                    phase=action.phase,
-                    pair=action.pair,
-                    at=at,
-                    note=action.note,
+
+    def _command(self, action: Action, at: pendulum.DateTime, pair: Pair | None) -> Command:
+        """The command value a scripted action runs, dated ``at`` (17:00 on its day)."""
+        name, note = action.action, action.note
+        if pair is not None:
+            key = pair.key
+            if name == "complete":
+                return Complete(pair=key, phase=action.phase or pair.phase, at=at, note=note)
+            if name == "visit" and action.visit is not None:
+                return RecordVisit(pair=key, visit=action.visit, at=at, note=note)
+            if name == "deliverable" and action.deliverable is not None:
+                return RegisterDeliverable(
+                    pair=key, deliverable=action.deliverable, at=at, note=note
                 )
+            if name in _PAIR_STATES:
+                return _PAIR_STATES[name](pair=key, at=at, note=note)
+            if name == "replace_partner" and action.role and action.partner:
+                return ReplacePartner(
+                    pair=key, role=action.role, partner=action.partner, at=at, note=note
+                )
+        if name == "request_extension" and isinstance(action.offset, Offset):
+            return RequestExtension(
+                reason=action.reason or note or "scenario",
+                offset=action.offset,
+                phase=action.phase,
+                pair=action.pair,
+                at=at,
+                note=note,
             )
-        elif name in ("grant_extension", "refuse_extension"):
-            policies = (programme.extension_policy, programme.phase_extension_policy)
-            open_ = [
-                e for e in programme.extensions if e.open_at(at, policies[e.phase is not None])
-            ]
-            if not open_:
-                raise ValidationError("script", "no extension request is waiting for an answer")
-            if name == "grant_extension":
-                programme.grant_extension(
-                    open_[0].key, by=action.by or "funder", at=at, note=action.note
-                )
-            else:
-                programme.refuse_extension(
-                    open_[0].key,
-                    by=action.by or "funder",
-                    reason=action.reason,
-                    at=at,
-                    note=action.note,
-                )
-        elif name == "milestone" and action.milestone is not None:
-            programme.reach_milestone(action.milestone, at=at, note=action.note)
-        else:
-            raise ValidationError("script", f"{name} is missing what it needs ({action})")
+        if name in ("grant_extension", "refuse_extension"):
+            return self._decision(action, at)
+        if name == "milestone" and action.milestone is not None:
+            return ReachMilestone(milestone=action.milestone, at=at, note=note)
+        raise ValidationError("script", f"{name} is missing what it needs ({action})")
+
+    def _decision(self, action: Action, at: pendulum.DateTime) -> Command:
+        """A grant or refusal of the oldest request still waiting for an answer."""
+        programme = self.programme
+        policies = (programme.extension_policy, programme.phase_extension_policy)
+        waiting = [e for e in programme.extensions if e.open_at(at, policies[e.phase is not None])]
+        if not waiting:
+            raise ValidationError("script", "no extension request is waiting for an answer")
+        by, key = action.by or "funder", waiting[0].key
+        if action.action == "grant_extension":
+            return GrantExtension(extension=key, by=by, at=at, note=action.note)
+        return RefuseExtension(extension=key, by=by, reason=action.reason, at=at, note=action.note)
 
     def _resume(self, pair: Pair, at: pendulum.DateTime) -> None:
         """A resumed phase ends as much later as it was suspended."""
@@ -578,7 +612,7 @@ class _Run:
                             mode=event.visit.mode,
                             starts_on=event.visit.starts_on,
                             ends_on=event.visit.ends_on,
-                            projected=event.note == "projected",
+                            projected=(key, event.visit.number) in self.projected_visits,
                         )
                     )
                 if isinstance(event, PhaseStarted):
