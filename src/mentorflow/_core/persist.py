@@ -52,17 +52,17 @@ def persist(ledger: Ledger, definition: Definition, store: Store, key: str) -> N
 
 
 def restore(
-    store: Store, key: str, build: Callable[[Definition], P], *, pause_gc: bool = True
+    store: Store, key: str, build: Callable[[Definition], P], *, pause_gc: bool = False
 ) -> P:
     """The programme stored under ``key``, rebuilt by replaying its log (not journaling yet:
     see `journal`).
 
     Args:
         build: Makes a new programme of the stored definition.
-        pause_gc: Pause the cyclic garbage collector while loading. Loading builds millions of
-            objects that all stay alive: the collector would scan them again and again (a third
-            of the time for a million events) for nothing. It is switched back on as it was,
-            whatever happens.
+        pause_gc: Pause the cyclic garbage collector while loading, only if the caller asks
+            (it is process-wide). Loading builds millions of objects that all stay alive: the
+            collector would scan them again and again (a third of the time for a million
+            events) for nothing. It is switched back on as it was, whatever happens.
     """
     collecting = pause_gc and gc.isenabled()
     if collecting:
