@@ -318,22 +318,9 @@ def dump_definition(definition: Definition | Any) -> dict[str, Any]:
 
 
 _DEFINITION_KEYS = frozenset(
-    {
-        "schema",
-        "name",
-        "starts_on",
-        "ends_on",
-        "timezone",
-        "lifecycle",
-        "coordinator",
-        "funding_reference",
-        "country",
-        "subdivision",
-        "deadlines",
-        "extension_policy",
-        "phase_extension_policy",
-    }
+    {"schema", *(field.name for field in attrs.fields(Definition) if field.init)}
 )
+"""The keys of a definition document: the schema and `Definition`'s fields."""
 
 
 def load_definition(document: object, where: str = "$") -> dict[str, Any]:

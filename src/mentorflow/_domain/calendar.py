@@ -24,7 +24,7 @@ from ..exceptions import ValidationError
 _ONE_DAY = dt.timedelta(days=1)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4096)  # regions x years: ~10 KB each
 def _holidays(region: str, year: int) -> frozenset[dt.date]:
     country, _, subdivision = region.partition("-")
     return frozenset(holidays.country_holidays(country, subdiv=subdivision or None, years=year))
@@ -113,7 +113,7 @@ class WorkingCalendar:
         return f"WorkingCalendar({', '.join(self.regions) or 'weekends only'})"
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1024)
 def calendar_for(regions: tuple[str, ...]) -> WorkingCalendar:
     """The shared calendar of these regions."""
     return WorkingCalendar(regions)
