@@ -159,3 +159,30 @@ except ConcurrencyError as conflict:
 document: dict[str, object] = dump_event(scheduled.history[0])
 first: Event = load_event(document)
 others: list[Store] = [MemoryStore(), JsonLinesStore("logs")]
+
+# -- commands as values and definitions ------------------------------------------------------
+from mentorflow import (  # noqa: E402
+    CheckDeadlines,
+    Command,
+    Complete,
+    Definition,
+    Enrol,
+    GrantExtension,
+    RequestExtension,
+)
+from mentorflow.serialization import dump_command, load_command  # noqa: E402
+
+definition: Definition = scheduled.definition
+copy: Programme = Programme.from_definition(definition, clock=clock)
+queued: list[Command] = [
+    Enrol(pair="p", mentor=mechelen, mentee=capaci, theme=Theme.HOUSING),
+    Complete(pair="p", phase=Phase.NEEDS_ASSESSMENT),
+    RequestExtension(reason="Covid-19", offset=Offset(amount=3, unit=Unit.MONTHS)),
+    GrantExtension(extension="E1", by="REA"),
+    CheckDeadlines(),
+]
+for command in queued:
+    emitted: tuple[Event, ...] = copy.execute(command)
+    stored: Command = load_command(dump_command(command))
+version: int = copy.version
+restored_fast: Programme = Programme.restore(store, "inclucities", pause_gc=True)
