@@ -10,7 +10,8 @@ baseline  ``m.step()`` on one model of a bare ``transitions.Machine``: a 10-stat
           transitions have a condition (``ok``) and whose states have an ``on_enter`` callback
           (``entered``), 10,000 calls.
 info      The same command with ``at`` a stdlib ``datetime`` in UTC, and with no ``at`` (the
-          programme's SystemClock, in UTC): both are converted to the programme's timezone
+          programme's default SystemClock, which reads the time in the programme's zone): the
+          first is converted to the programme's timezone
           (Europe/Brussels) on every call; and a hand-written dict-dispatch state machine doing
           what the baseline does. (The row "same, via transitions Event.trigger" is gone: it
           called the engine's private ``execute_via_machine``.)

@@ -51,6 +51,7 @@ from ._domain.commands import RequestExtension as RequestExtension
 from ._domain.commands import Resume as Resume
 from ._domain.commands import Suspend as Suspend
 from ._domain.commands import Withdraw as Withdraw
+from ._domain.commands import command_of as command_of
 from ._domain.deadlines import CalendarBasis as CalendarBasis
 from ._domain.deadlines import DeadlineRule as DeadlineRule
 from ._domain.deadlines import Offset as Offset
@@ -205,5 +206,6 @@ __all__ = [
     "VisitRecorded",
     "Withdraw",
     "__version__",
+    "command_of",
     "exceptions",
 ]

@@ -16,14 +16,9 @@ from .._domain.clock import in_zone
 from .._domain.model import Association, City, Partner
 from ..exceptions import MentorflowError
 
-_ZONES: dict[str, pendulum.Timezone] = {}
-
-
+@functools.lru_cache(maxsize=1024)  # there are about 600 IANA zones
 def _zone(name: str) -> pendulum.Timezone:
-    found = _ZONES.get(name)
-    if found is None:
-        found = _ZONES[name] = pendulum.timezone(name)
-    return found
+    return pendulum.timezone(name)
 
 
 def dump_instant(value: pendulum.DateTime) -> str:

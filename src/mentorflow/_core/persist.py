@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -17,27 +18,32 @@ from .._codec.serialize import (
 from .._domain.definition import Definition
 from .._domain.events import Event
 from .._storage.stores import Store
-from ..exceptions import MentorflowError, SerializationError, ValidationError
+from ..exceptions import ConcurrencyError, MentorflowError, SerializationError, ValidationError
 from .replay import Replayable, replay
 from .transaction import Ledger
 
 P = TypeVar("P", bound=Replayable)
 
+logger = logging.getLogger("mentorflow")
+
 
 class Journal:
     """Writes each change's events to the store before the change is made."""
 
-    __slots__ = ("key", "ledger", "store")
+    __slots__ = ("key", "store")
 
-    def __init__(self, store: Store, key: str, ledger: Ledger) -> None:
+    def __init__(self, store: Store, key: str) -> None:
         self.store = store
         self.key = key
-        self.ledger = ledger
 
     def __call__(self, events: Sequence[Event]) -> None:
-        self.store.append(
-            self.key, [dump_event(e) for e in events], expected_version=self.ledger.seq
-        )
+        # the log must stand just before the first of them (optimistic concurrency)
+        expected = events[0].seq - 1
+        try:
+            self.store.append(self.key, [dump_event(e) for e in events], expected_version=expected)
+        except ConcurrencyError as conflict:
+            logger.warning("%s: %s", self.key, conflict)
+            raise
 
 
 def persist(ledger: Ledger, definition: Definition, store: Store, key: str) -> None:
@@ -48,7 +54,7 @@ def persist(ledger: Ledger, definition: Definition, store: Store, key: str) -> N
     if ledger.journal is not None:
         raise ValidationError("store", "the programme is persisted already")
     store.create(key, dump_definition(definition), [dump_event(e) for e in ledger.events])
-    ledger.journal = Journal(store, key, ledger)
+    ledger.journal = Journal(store, key)
 
 
 def restore(
@@ -96,10 +102,11 @@ def _restore(store: Store, key: str, build: Callable[[Definition], P]) -> P:
                 documents[i] = doc
     events = [load_event(doc, f"{key}.events[seq {i}]") for i, doc in enumerate(documents, 1)]
     replay(programme, events)
+    logger.info("%s: restored from %d events", key, len(events))
     return programme
 
 
 def journal(ledger: Ledger, store: Store, key: str) -> None:
     """Write the programme's changes to ``store`` under ``key`` from now on (it holds them all
     so far: the programme was restored from it)."""
-    ledger.journal = Journal(store, key, ledger)
+    ledger.journal = Journal(store, key)

@@ -9,8 +9,9 @@ module because each names the other: apart, they would import each other.)
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
@@ -193,11 +194,16 @@ class Programme:
 
     # -- commands ----------------------------------------------------------------------
 
-    def execute(self, command: c.Command) -> tuple[Event, ...]:
+    def execute(self, command: c.Command, *more: c.Command) -> tuple[Event, ...]:
         """Run ``command`` (any command value: `Complete`, `Enrol`, `GrantExtension`, ...)
         through the one transaction path; return the events it emitted.
 
-        The methods of `Programme` and `Pair` build these values and call this.
+        The methods of `Programme` and `Pair` build these values and call this. Several
+        commands run as one batch (see `batch`): all of them or none, in one write to the
+        store; the events of all of them are returned.
+
+        A command with an ``idempotency_key`` already committed is not run again: its first
+        outcome (its events) is returned and nothing is appended.
 
         Raises:
             ValidationError: ``command`` is not a command, or a bad field.
@@ -206,7 +212,82 @@ class Programme:
             UnknownPairError: no pair with the command's key.
             AfterHookError: after hooks raised; the change stands.
         """
-        return self._rt.execute(command)
+        if not more:
+            return self._rt.execute(command)
+        events: list[Event] = []
+        with self.batch():
+            for each in (command, *more):
+                events.extend(self._rt.execute(each))
+        return tuple(events)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[Programme]:
+        """Commit every command issued in the block as one change: all or nothing.
+
+        Each command is decided and applied in turn (later ones see the earlier ones); at the
+        end of the block their events are written to the store in one append (one fsync
+        instead of one per command), then the after hooks hear of them. If a command is
+        refused, the block raises, or the write fails, the programme is put back as it was
+        before the block (by replaying its history up to there: that costs a replay) and
+        nothing is stored. A batch inside a batch joins it.
+
+        Examples:
+            >>> import pendulum
+            >>> from mentorflow import (Association, City, CommandRefused, Complete, Enrol,
+            ...     ManualClock, Partner, Programme, Theme)
+            >>> start = pendulum.datetime(2020, 6, 17, 10, tz="Europe/Brussels")
+            >>> programme = Programme("P", starts_on=start.date(),
+            ...     ends_on=pendulum.date(2022, 12, 31), clock=ManualClock(start))
+            >>> be = Partner(city=City(name="Mechelen", country="BE"),
+            ...              association=Association(name="VVSG", country="BE"))
+            >>> it = Partner(city=City(name="Capaci", country="IT"),
+            ...              association=Association(name="AICCRE", country="IT"))
+            >>> try:
+            ...     with programme.batch():
+            ...         _ = programme.execute(Enrol(pair="a", mentor=be, mentee=it,
+            ...                                     theme=Theme.HOUSING))
+            ...         _ = programme.execute(Complete(pair="a", phase="matching"))
+            ... except CommandRefused as refusal:
+            ...     print(refusal.rule)
+            wrong-phase
+            >>> len(programme.pairs), programme.version
+            (0, 0)
+        """
+        rt = self._rt
+        ledger = rt.ledger
+        if ledger.pending is not None:  # joins the open batch
+            yield self
+            return
+        start = ledger.begin()
+        try:
+            yield self
+            events = tuple(ledger.events[start:])
+            ledger.write_batch()
+        except BaseException:
+            ledger.pending = None
+            self._roll_back(start)
+            raise
+        ledger.notify_batch(events)
+
+    def _roll_back(self, start: int) -> None:
+        """Put the programme back as it was after event ``start`` (a failed batch): a new
+        runtime replays the history up to there, then takes over the hooks, the journal and
+        the pair views (whoever holds a `Pair` keeps a live one)."""
+        from .replay import replay
+
+        old = self._rt
+        fresh = Runtime(old.definition, old.clock, self._enrolled)
+        self._rt = fresh
+        kept = dict(self._pairs)
+        replay(fresh, old.ledger.events[:start])
+        fresh.ledger.hooks = old.ledger.hooks
+        fresh.ledger.journal = old.ledger.journal
+        self._pairs.clear()
+        for key, view in kept.items():
+            state = fresh.states.get(key)
+            if state is not None:
+                view._rt, view._s = fresh, state
+                self._pairs[key] = view
 
     # -- pairs -------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+import attrs
 import pendulum
 
 from .._domain import commands as c
@@ -52,6 +53,7 @@ class Runtime:
         "enrolled",
         "extensions",
         "handlers",
+        "keys",
         "ledger",
         "states",
         "tz",
@@ -81,7 +83,9 @@ class Runtime:
         self.engine: Engine = engine_for(definition.lifecycle)
         self.calendar = calendar_for(definition.regions)
         self.ends_on = definition.ends_on
-        self.ledger = Ledger()
+        self.ledger = Ledger(definition.name)
+        self.keys: dict[str, tuple[int, int]] = {}
+        """Idempotency key -> (seq of the command's first event, how many it emitted)."""
         self.states: dict[str, PairState] = {}
         self.extensions = Extensions(definition.extension_policy, definition.phase_extension_policy)
         schedule = definition.schedule
@@ -133,7 +137,34 @@ class Runtime:
             raise ValidationError(
                 "command", f"must be a mentorflow command, not {type(command).__name__}"
             )
-        return handler(command)
+        key = command.idempotency_key
+        if key is None:
+            return handler(command)
+        done = self.keys.get(key)
+        if done is not None:
+            return self._again(command, key, *done)
+        events = handler(command)
+        if events:
+            self.keys[key] = (events[0].seq, len(events))
+        return events
+
+    def _again(self, command: c.Command, key: str, first: int, count: int) -> tuple[Event, ...]:
+        """A retried command: the events it emitted the first time; nothing is appended."""
+        events = tuple(self.ledger.events[first - 1 : first - 1 + count])
+        earlier = c.command_of(events[0])
+        if type(earlier) is not type(command) or getattr(earlier, "pair", None) != getattr(
+            command, "pair", None
+        ):
+            raise ValidationError(
+                "idempotency_key",
+                f"{key!r} was used by another command ({type(earlier).__name__} at seq {first})",
+            )
+        return events
+
+    @property
+    def version(self) -> int:
+        """The number of events in the history."""
+        return self.ledger.seq
 
     def state(self, key: str) -> PairState:
         """The state of pair ``key``.
@@ -204,6 +235,7 @@ class Runtime:
         events: tuple[PairEvent, ...] = (
             PairEnrolled(
                 seq=seq + 1,
+                command_key=command.idempotency_key,
                 pair=key,
                 at=at,
                 note=note,
@@ -263,7 +295,13 @@ class Runtime:
         if book.reached(name):
             raise ValidationError("name", f"{name!r} was already reached")
         at = self.instant(command.at)
-        event = MilestoneReached(seq=self.ledger.seq + 1, at=at, note=command.note, milestone=name)
+        event = MilestoneReached(
+            seq=self.ledger.seq + 1,
+            at=at,
+            note=command.note,
+            milestone=name,
+            command_key=command.idempotency_key,
+        )
         return self.ledger.commit((event,), lambda: book.reach(name, at))
 
     def request(self, command: c.RequestExtension) -> tuple[Event, ...]:
@@ -290,7 +328,13 @@ class Runtime:
             original_ends_on=self.definition.ends_on,
             calendar=self.calendar,
         )
-        event = ExtensionRequested(seq=self.ledger.seq + 1, at=at, note=command.note, extension=ext)
+        event = ExtensionRequested(
+            seq=self.ledger.seq + 1,
+            at=at,
+            note=command.note,
+            extension=ext,
+            command_key=command.idempotency_key,
+        )
         return self.ledger.commit((event,), lambda: self.extensions.apply_request(ext))
 
     def _decision(self, key: str, at: dt.datetime | None) -> tuple[Extension, pendulum.DateTime]:
@@ -304,6 +348,7 @@ class Runtime:
         ext, at = self._decision(command.extension, command.at)
         event = ExtensionGranted(
             seq=self.ledger.seq + 1,
+            command_key=command.idempotency_key,
             at=at,
             note=command.note,
             extension=ext.key,
@@ -331,6 +376,7 @@ class Runtime:
         ext, at = self._decision(command.extension, command.at)
         event = ExtensionRefused(
             seq=self.ledger.seq + 1,
+            command_key=command.idempotency_key,
             at=at,
             note=command.note,
             extension=ext.key,
@@ -360,6 +406,8 @@ class Runtime:
         plan = book.check(at, seq + len(events)) if book is not None else None
         if plan is not None:
             events.extend(plan.events)
+        if events and command.idempotency_key is not None:
+            events[0] = attrs.evolve(events[0], command_key=command.idempotency_key)
 
         def apply() -> None:
             for ext, due, why in lapsed:

@@ -12,10 +12,17 @@ function that applies them. `Ledger.commit` then, in this order and all or nothi
 6. tells the after hooks, whose errors are raised together once the change stands.
 
 Nothing else appends to a history or computes a sequence number.
+
+A *batch* (`begin` ... `write_batch`, `notify_batch`) commits several commands as one change:
+each is decided and applied in turn (a later command sees the earlier ones), the journal gets
+all their events in one append at the end, and the after hooks hear of them once it holds
+them. If anything fails before that append, the caller undoes the batch (``Programme`` rebuilds
+its state from the history before the batch: see ``programme.py``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import NoReturn, TypeVar, overload
 
@@ -24,6 +31,8 @@ from ..exceptions import AfterHookError, Veto
 from .hooks import Hooks
 
 E = TypeVar("E", bound=Event)
+
+logger = logging.getLogger("mentorflow")
 
 Journal = Callable[[Sequence[Event]], None]
 """Writes a change's events to a store before the change is made (see `persist`)."""
@@ -66,13 +75,16 @@ class Ledger:
         in_before_hook: True while before hooks run (commands are refused meanwhile).
     """
 
-    __slots__ = ("events", "hooks", "in_before_hook", "journal")
+    __slots__ = ("events", "hooks", "in_before_hook", "journal", "name", "pending")
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "") -> None:
+        self.name = name
         self.events: list[Event] = []
         self.hooks = Hooks()
         self.journal: Journal | None = None
         self.in_before_hook = False
+        self.pending: list[Event] | None = None
+        """The events of the open batch, applied but not journaled yet; None outside one."""
 
     @property
     def seq(self) -> int:
@@ -119,7 +131,8 @@ class Ledger:
                 veto(refusal.reason)
             finally:
                 self.in_before_hook = False
-        if self.journal is not None:
+        batch = self.pending
+        if self.journal is not None and batch is None:
             try:
                 self.journal(events)
             except BaseException:
@@ -129,6 +142,17 @@ class Ledger:
         if apply is not None:
             apply()
         self.events.extend(events)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s: committed %s (seq %d-%d)",
+                self.name,
+                ", ".join(type(e).__name__ for e in events),
+                events[0].seq,
+                events[-1].seq,
+            )
+        if batch is not None:
+            batch.extend(events)  # journaled and told to the after hooks when the batch ends
+            return events
         if hooks.after_count:
             errors = hooks.run_after(events)
             if errors:
@@ -138,3 +162,32 @@ class Ledger:
                 error.events = events
                 raise error
         return events
+
+    # -- batches -------------------------------------------------------------------------
+
+    def begin(self) -> int:
+        """Open a batch; return the sequence number before it."""
+        self.pending = []
+        return len(self.events)
+
+    def write_batch(self) -> None:
+        """Journal the open batch's events in one append (the batch then stands)."""
+        events = self.pending
+        if events and self.journal is not None:
+            self.journal(events)
+        self.pending = None
+
+    def notify_batch(self, events: Sequence[Event]) -> None:
+        """Tell the after hooks of a written batch's ``events``.
+
+        Raises:
+            AfterHookError: after hooks raised; the batch stands.
+        """
+        if events and self.hooks.after_count:
+            errors = self.hooks.run_after(events)
+            if errors:
+                error = AfterHookError(
+                    f"{len(errors)} after hook(s) raised; the change stands", errors
+                )
+                error.events = tuple(events)
+                raise error

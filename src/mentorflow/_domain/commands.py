@@ -131,11 +131,13 @@ def offset_of(days: int | None, weeks: int | None, months: int | None) -> Offset
 def _check_base(command: Command) -> None:
     """The fields every command has (one call, not one validator a field: commands are made
     on every method call, and the pair commands are the hot path)."""
-    at, note = command.at, command.note
+    at, note, key = command.at, command.note, command.idempotency_key
     if at is not None and not isinstance(at, dt.datetime):
         _at(None, None, at)
     if note is not None and type(note) is not str:
         _note(None, None, note)
+    if key is not None and (type(key) is not str or not key.strip()):
+        raise ValidationError("idempotency_key", f"must be a non-empty string, not {key!r}")
 
 
 def _check_pair(command: PairCommand) -> None:
@@ -151,10 +153,15 @@ class Command:
     Attributes:
         at: When it happens (timezone-aware); None means now, on the programme's clock.
         note: A free-text note, kept on the events it emits.
+        idempotency_key: Optional. A command with a key already committed in the programme
+            is not run again: `Programme.execute` returns the events it emitted then and
+            appends nothing (a retried request). Kept on the command's first event, so it
+            survives restore; every key is remembered as long as the log.
     """
 
     at: dt.datetime | None = None
     note: str | None = None
+    idempotency_key: str | None = None
 
     def __attrs_post_init__(self) -> None:
         _check_base(self)
@@ -338,6 +345,13 @@ def command_of(event: ev.Event) -> Command | None:
     ``PhaseStarted`` after a ``PhaseCompleted``) return None. Deadline alerts and lapses are
     recorded by `CheckDeadlines` at their instant.
     """
+    command = _command_of(event)
+    if command is not None and event.command_key is not None:
+        command = attrs.evolve(command, idempotency_key=event.command_key)
+    return command
+
+
+def _command_of(event: ev.Event) -> Command | None:
     at, note = event.at, event.note
     match event:
         case ev.PairEnrolled():

@@ -1,7 +1,7 @@
 """Lifecycle definitions: which phases a pair goes through, in which order, under which rules.
 
 A `Lifecycle` is plain, frozen, validated data. It says nothing about how it is run:
-the engine (``_engine.py``) compiles it once and every pair of every programme that uses it
+the engine (``mentorflow._engine``) compiles it once and every pair of every programme that uses it
 shares the compiled machine.
 """
 

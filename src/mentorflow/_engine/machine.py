@@ -17,7 +17,7 @@ Design (docs/explanation/design.md has the figures):
   `CommandRefused`. Hooks, the journal, applying and recording belong to the transaction
   (``mentorflow._core.transaction``).
 * Commands run on a dispatch table built beside the machine from the same specification
-  (command type, source, destination, guard). A command through ``Event.trigger`` costs ~1.9x a bare
+  (command type, source, destination, guard). A command through ``Event.trigger`` costs ~1.5x a bare
   trigger once events and hooks are added (transitions' own per-event work is most of it); the
   table leaves room for events and hooks within the budget. `Engine.decide_via_machine`
   decides the same command through the machine itself (on a probe model: the pair is not
@@ -401,7 +401,9 @@ def _build_complete(
     pair: PairState, cmd: c.Complete, at: pendulum.DateTime, seq: int, phase: str, dest: str | None
 ) -> Events:
     key, note = pair.key, cmd.note
-    done = PhaseCompleted(seq=seq + 1, pair=key, at=at, note=note, phase=phase)
+    done = PhaseCompleted(
+        seq=seq + 1, pair=key, at=at, note=note, phase=phase, command_key=cmd.idempotency_key
+    )
     if dest == Phase.COMPLETED:
         return (done, PairCompleted(seq=seq + 2, pair=key, at=at, note=note))
     return (done, PhaseStarted(seq=seq + 2, pair=key, at=at, note=note, phase=dest or phase))
@@ -421,7 +423,17 @@ def _one(kind: type[PairEvent], fields: Fields = _no_fields) -> Builder:
         pair: PairState, cmd: Any, at: pendulum.DateTime, seq: int, phase: str, dest: str | None
     ) -> Events:
         own = fields(pair, cmd)
-        return (kind(seq=seq + 1, pair=pair.key, at=at, note=cmd.note, phase=phase, **own),)  # type: ignore[call-arg]
+        return (
+            kind(  # type: ignore[call-arg]
+                seq=seq + 1,
+                pair=pair.key,
+                at=at,
+                note=cmd.note,
+                phase=phase,
+                command_key=cmd.idempotency_key,
+                **own,
+            ),
+        )
 
     return build
 
