@@ -16,6 +16,7 @@ from .._domain.clock import in_zone
 from .._domain.model import Association, City, Partner
 from ..exceptions import MentorflowError
 
+
 @functools.lru_cache(maxsize=1024)  # there are about 600 IANA zones
 def _zone(name: str) -> pendulum.Timezone:
     return pendulum.timezone(name)
