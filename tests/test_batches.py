@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 
@@ -246,3 +247,52 @@ def test_commits_and_conflicts_are_logged(caplog: pytest.LogCaptureFixture) -> N
     messages = [r.getMessage() for r in caplog.records]
     assert any("committed PairEnrolled, PhaseStarted (seq 1-2)" in msg for msg in messages)
     assert any(r.levelno == logging.WARNING and "version" in r.getMessage() for r in caplog.records)
+
+
+class TestClockTolerance:
+    """Tests for the programme's clock tolerance (skew between hosts)."""
+
+    def test_a_little_skew_is_recorded_in_order(self) -> None:
+        """A command dated 200 ms before the pair's last change is accepted, at that time."""
+        p = programme()
+        p.execute(enrol("a"))
+        last = p.pair("a").last_changed_at
+        (done, _) = p.pair("a").complete(
+            Phase.NEEDS_ASSESSMENT, at=last.subtract(microseconds=200_000)
+        )
+        assert last == done.at
+
+    def test_beyond_the_tolerance_says_how_far(self) -> None:
+        """Further back it is refused, saying how far behind it was."""
+        p = programme()
+        p.execute(enrol("a"))
+        with pytest.raises(CommandRefused, match=r"2 h 5 min before") as info:
+            p.pair("a").complete(Phase.NEEDS_ASSESSMENT, at=START.subtract(hours=2, minutes=5))
+        assert "timestamp-backwards" == info.value.rule
+
+    def test_zero_tolerance(self) -> None:
+        """With no tolerance any step back is refused; a bad tolerance names the field."""
+        p = Programme(
+            "P",
+            starts_on=START.date(),
+            ends_on=pendulum.date(2022, 12, 31),
+            clock_tolerance=dt.timedelta(0),
+        )
+        p.add_pair("a", mentor=MENTOR, mentee=MENTEE, theme=m.Theme.HOUSING, at=START)
+        with pytest.raises(CommandRefused, match=r"0.2 s before"):
+            p.pair("a").complete(Phase.NEEDS_ASSESSMENT, at=START.subtract(microseconds=200_000))
+        with pytest.raises(m.DefinitionError) as info:
+            Programme("P", starts_on=START.date(), ends_on=START.date(), clock_tolerance=5)  # type: ignore[arg-type]
+        assert "clock_tolerance" == info.value.field
+
+    def test_tolerance_round_trips(self) -> None:
+        """The tolerance is part of the stored definition."""
+        p = Programme(
+            "P",
+            starts_on=START.date(),
+            ends_on=pendulum.date(2022, 12, 31),
+            clock_tolerance=dt.timedelta(seconds=2.5),
+        )
+        store = MemoryStore()
+        p.persist(store, "p")
+        assert dt.timedelta(seconds=2.5) == Programme.restore(store, "p").definition.clock_tolerance

@@ -55,6 +55,12 @@ def _strict_int(value: object, _: object) -> int:
     return value
 
 
+def _seconds(value: object, _: object) -> dt.timedelta:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ValueError(f"must be a number of seconds, not {type(value).__name__}")
+    return dt.timedelta(seconds=value)
+
+
 def _strict_bool(value: object, _: object) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"must be true or false, not {type(value).__name__}")
@@ -65,6 +71,8 @@ def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True)
     # enums (and str fields holding a Phase) are written as their plain values
     conv.register_unstructure_hook(str, str)
+    conv.register_unstructure_hook(dt.timedelta, lambda v: v.total_seconds())
+    conv.register_structure_hook(dt.timedelta, _seconds)
     # no silent coercion: a number where a string belongs is an error, not its repr
     conv.register_structure_hook(str, _strict_str)
     conv.register_structure_hook(int, _strict_int)
@@ -316,6 +324,7 @@ def dump_definition(definition: Definition | Any) -> dict[str, Any]:
         "deadlines": [converter.unstructure(rule) for rule in definition.deadlines],
         "extension_policy": converter.unstructure(definition.extension_policy),
         "phase_extension_policy": converter.unstructure(definition.phase_extension_policy),
+        "clock_tolerance": definition.clock_tolerance.total_seconds(),
     }
 
 
@@ -323,6 +332,8 @@ _DEFINITION_KEYS = frozenset(
     {"schema", *(field.name for field in attrs.fields(Definition) if field.init)}
 )
 """The keys of a definition document: the schema and `Definition`'s fields."""
+_OPTIONAL_KEYS = frozenset({"clock_tolerance"})
+"""Keys added after schema 2 was first written: a document without them takes the default."""
 
 
 def load_definition(document: object, where: str = "$") -> dict[str, Any]:
@@ -332,7 +343,7 @@ def load_definition(document: object, where: str = "$") -> dict[str, Any]:
         SerializationError: naming the key and the problem.
     """
     doc = upgrade(document, where)
-    missing = sorted(_DEFINITION_KEYS - set(doc))
+    missing = sorted(_DEFINITION_KEYS - _OPTIONAL_KEYS - set(doc))
     if missing:
         raise SerializationError(f"{where}.{missing[0]}", "required field missing")
     extra = sorted(set(doc) - _DEFINITION_KEYS)
@@ -355,6 +366,11 @@ def load_definition(document: object, where: str = "$") -> dict[str, Any]:
     ]
     for key in ("coordinator", "funding_reference", "country", "subdivision"):
         kwargs[key] = doc[key]
+    if "clock_tolerance" in doc:
+        seconds = doc["clock_tolerance"]
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+            raise SerializationError(f"{where}.clock_tolerance", "must be a number of seconds")
+        kwargs["clock_tolerance"] = dt.timedelta(seconds=seconds)
     return kwargs
 
 

@@ -20,7 +20,7 @@ import pendulum
 from .._domain import commands as c
 from .._domain.clock import Clock
 from .._domain.deadlines import DeadlineRule
-from .._domain.definition import Definition
+from .._domain.definition import DEFAULT_TOLERANCE, Definition
 from .._domain.events import (
     DeliverableRegistered,
     Event,
@@ -65,6 +65,9 @@ class Programme:
         extension_policy: What programme extensions are allowed (default EU practice).
         phase_extension_policy: What phase extensions are allowed (default: as for the
             programme, but a request may come up to the deadline itself).
+        clock_tolerance: How far before a pair's last change a command may be dated (clock
+            skew between hosts) and still be accepted, recorded at that change's time
+            (default 5 seconds).
 
     Raises:
         DefinitionError: naming the field, for a bad name, dates, timezone, lifecycle or clock.
@@ -93,6 +96,7 @@ class Programme:
         deadlines: Iterable[DeadlineRule] = (),
         extension_policy: ExtensionPolicy | None = None,
         phase_extension_policy: ExtensionPolicy | None = None,
+        clock_tolerance: dt.timedelta = DEFAULT_TOLERANCE,
     ) -> None:
         definition = Definition(
             name=name,
@@ -107,6 +111,7 @@ class Programme:
             deadlines=deadlines,
             extension_policy=extension_policy,
             phase_extension_policy=phase_extension_policy,
+            clock_tolerance=clock_tolerance,
         )
         self._pairs: dict[str, Pair] = {}
         self._rt = Runtime(definition, clock, self._enrolled)

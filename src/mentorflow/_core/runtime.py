@@ -19,7 +19,7 @@ import pendulum
 
 from .._domain import commands as c
 from .._domain.calendar import calendar_for
-from .._domain.clock import Clock, ManualClock, SystemClock, to_instant
+from .._domain.clock import Clock, ManualClock, SystemClock, earlier, to_instant
 from .._domain.definition import Definition
 from .._domain.events import (
     Event,
@@ -56,6 +56,7 @@ class Runtime:
         "keys",
         "ledger",
         "states",
+        "tolerance",
         "tz",
     )
 
@@ -83,6 +84,7 @@ class Runtime:
         self.engine: Engine = engine_for(definition.lifecycle)
         self.calendar = calendar_for(definition.regions)
         self.ends_on = definition.ends_on
+        self.tolerance = definition.clock_tolerance.total_seconds()
         self.ledger = Ledger(definition.name)
         self.keys: dict[str, tuple[int, int]] = {}
         """Idempotency key -> (seq of the command's first event, how many it emitted)."""
@@ -191,6 +193,10 @@ class Runtime:
         if ledger.in_before_hook:
             self._refuse_reentry(state, command)
         at = self.instant(command.at)
+        last = state.last_at
+        # Python's own < ignores DST folds: compare instants
+        if earlier(at, last) and last.timestamp() - at.timestamp() <= self.tolerance:
+            at = last  # clock skew between hosts: recorded in order, at that time
         decide = engine.decide_via_machine if via_machine else engine.decide
         events, dest = decide(state, command, at, len(ledger.events))
 

@@ -20,6 +20,7 @@ Examples:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +33,9 @@ from .calendar import check_region
 from .deadlines import DeadlineRule, Offset, Schedule, make_schedule
 from .extensions import ExtensionPolicy
 from .lifecycle import Lifecycle
+
+DEFAULT_TOLERANCE = dt.timedelta(seconds=5)
+"""The default clock tolerance: skew between hosts that NTP keeps well inside."""
 
 PROGRAMME_POLICY = ExtensionPolicy()
 """The default policy of programme extensions (EU practice)."""
@@ -84,6 +88,13 @@ def _lifecycle(value: object) -> Lifecycle:
     return value
 
 
+def _tolerance(_inst: object, _attr: object, value: object) -> None:
+    if not isinstance(value, dt.timedelta):
+        raise DefinitionError("clock_tolerance", f"must be a timedelta, not {type(value).__name__}")
+    if value < dt.timedelta(0) or value > dt.timedelta(hours=1):
+        raise DefinitionError("clock_tolerance", f"must be between 0 and 1 hour, not {value}")
+
+
 def _rules(value: Iterable[DeadlineRule] | None) -> tuple[DeadlineRule, ...]:
     if value is None or isinstance(value, str | bytes | dict):
         raise DefinitionError("deadlines", f"must be a list of DeadlineRule, not {value!r}")
@@ -130,6 +141,11 @@ class Definition:
         extension_policy: What programme extensions are allowed (None: EU practice).
         phase_extension_policy: What phase extensions are allowed (None: as for the
             programme, but a request may come up to the deadline itself).
+        clock_tolerance: Clock skew between the hosts that issue commands: a pair command
+            dated at most this much before the pair's last change is accepted and recorded at
+            the time of that change, in order; further back it is refused
+            (``timestamp-backwards``, saying how far behind it was). Default 5 seconds;
+            ``timedelta(0)`` refuses any step back.
 
     Raises:
         DefinitionError: naming the field and the problem.
@@ -149,6 +165,7 @@ class Definition:
     deadlines: tuple[DeadlineRule, ...] = attrs.field(default=(), converter=_rules)
     extension_policy: ExtensionPolicy = attrs.field(default=None, converter=_programme_policy)
     phase_extension_policy: ExtensionPolicy = attrs.field(default=None, converter=_phase_policy)
+    clock_tolerance: dt.timedelta = attrs.field(default=DEFAULT_TOLERANCE, validator=_tolerance)
     # derived once, owned by the value: programmes of one definition share them
     _regions: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
     _schedule: Schedule = attrs.field(init=False, eq=False, repr=False)

@@ -306,12 +306,23 @@ def _not_allowed(engine: Engine, pair: PairState, cmd: c.PairCommand) -> Refusal
 
 def _check_time(pair: PairState, at: pendulum.DateTime) -> Refusal | None:
     if earlier(at, pair.last_at):
+        behind = pair.last_at.timestamp() - at.timestamp()
         return Refusal(
             "timestamp-backwards",
-            f"{at.isoformat()} is before the pair's last change at "
-            f"{pair.last_at.isoformat()}; timestamps can't go backwards",
+            f"{at.isoformat()} is {_duration(behind)} before the pair's last change at "
+            f"{pair.last_at.isoformat()}; timestamps can't go backwards (beyond the "
+            "programme's clock tolerance)",
         )
     return None
+
+
+def _duration(seconds: float) -> str:
+    """``0.2 s``, ``3 h 5 min``, ``2 days 4 h``: how far behind, in words."""
+    if seconds < 60:
+        return f"{seconds:g} s"
+    minutes, hours, days = int(seconds // 60) % 60, int(seconds // 3600) % 24, int(seconds // 86400)
+    parts = [f"{days} days" if days else "", f"{hours} h" if hours else "", f"{minutes} min"]
+    return " ".join(p for p in parts if p and p != "0 min")
 
 
 def _ok(
