@@ -19,7 +19,8 @@ def run(
         return command.run(pair)
     at = pair.last_changed_at.add(hours=command.hours)
     try:
-        return pair._rt.run_pair(pair._s, command.command_for(pair, at), via_machine=True)
+        runtime = pair.programme._rt
+        return runtime.run_pair(pair._s, command.command_for(pair, at), via_machine=True)
     except CommandRefused as refusal:
         return refusal
 

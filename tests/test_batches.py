@@ -187,7 +187,7 @@ class TestIdempotency:
         again = p.execute(command)
         assert first == again
         assert appends == store.appends
-        assert "req-1" == first[0].command_key
+        assert "req-1" == store.read("p").events[0]["command_key"]  # kept beside it
 
     def test_keys_survive_restore(self) -> None:
         """After a restore the key is still known: the retry appends nothing."""
@@ -201,6 +201,16 @@ class TestIdempotency:
         restored = Programme.restore(store, "p", clock=p.clock)
         assert first == restored.execute(command)
         assert p.version == restored.version == store.version("p")
+
+    def test_keys_survive_a_failed_batch(self) -> None:
+        """A batch that is undone keeps the keys committed before it."""
+        p = programme()
+        command = attrs.evolve(enrol("a"), idempotency_key="k")
+        first = p.execute(command)
+        with pytest.raises(CommandRefused):
+            p.execute(enrol("b"), Complete(pair="b", phase=Phase.MATCHING))
+        assert first == p.execute(command)
+        assert 2 == p.version
 
     def test_same_key_other_command(self) -> None:
         """A key used by another command is a ValidationError naming the field."""

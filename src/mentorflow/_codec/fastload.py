@@ -58,16 +58,13 @@ def fast_loader(kind: type[ev.Event]) -> Loader | None:
             return None  # nested values: the cattrs path
         plan.append((field.name, expected))
     names = frozenset(name for name, _ in plan) | {"type"}
-    # the key of a command's idempotency key is left out of documents when there is none
-    without = names - {"command_key"}
 
     def load(document: Mapping[str, Any]) -> ev.Event | None:
-        keys = document.keys()
-        if keys != without and keys != names:
+        if document.keys() != names:
             return None
         values: dict[str, Any] = {}
         for name, expected in plan:
-            value = document.get(name)
+            value = document[name]
             if expected is pendulum.DateTime:
                 if not isinstance(value, str):
                     return None

@@ -246,8 +246,6 @@ def load_command(document: object, where: str = "$") -> cm.Command:
 def dump_event(event: ev.Event) -> dict[str, Any]:
     """``{"type": "PhaseStarted", "seq": 3, "at": "...", ...}``."""
     document = _dump_fns[type(event)](event)
-    if document["command_key"] is None:
-        del document["command_key"]  # most events: documents as before idempotency keys
     return {"type": type(event).__name__, **document}
 
 

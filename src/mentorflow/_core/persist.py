@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from .._codec.serialize import (
@@ -36,14 +36,29 @@ class Journal:
         self.store = store
         self.key = key
 
-    def __call__(self, events: Sequence[Event]) -> None:
+    def __call__(self, events: Sequence[Event], keys: Mapping[int, str]) -> None:
         # the log must stand just before the first of them (optimistic concurrency)
         expected = events[0].seq - 1
         try:
-            self.store.append(self.key, [dump_event(e) for e in events], expected_version=expected)
+            self.store.append(self.key, dump_events(events, keys), expected_version=expected)
         except ConcurrencyError as conflict:
             logger.warning("%s: %s", self.key, conflict)
             raise
+
+
+KEY = "command_key"
+"""Beside the document of a command's first event: the command's idempotency key."""
+
+
+def dump_events(events: Sequence[Event], keys: Mapping[int, str]) -> list[dict[str, object]]:
+    """The events' documents, each first event of a keyed command with its key beside it."""
+    found = [dump_event(e) for e in events]
+    if keys:
+        for document, event in zip(found, events, strict=True):
+            key = keys.get(event.seq)
+            if key is not None:
+                document[KEY] = key
+    return found
 
 
 def persist(ledger: Ledger, definition: Definition, store: Store, key: str) -> None:
@@ -53,7 +68,7 @@ def persist(ledger: Ledger, definition: Definition, store: Store, key: str) -> N
         raise ValidationError("store", f"must be a Store, not {type(store).__name__}")
     if ledger.journal is not None:
         raise ValidationError("store", "the programme is persisted already")
-    store.create(key, dump_definition(definition), [dump_event(e) for e in ledger.events])
+    store.create(key, dump_definition(definition), dump_events(ledger.events, ledger.keyed))
     ledger.journal = Journal(store, key)
 
 
@@ -100,8 +115,16 @@ def _restore(store: Store, key: str, build: Callable[[Definition], P]) -> P:
             )
             for i, doc in zip(at, upgraded, strict=True):
                 documents[i] = doc
+    keys: dict[int, str] = {}
+    for i, doc in enumerate(documents, 1):
+        if isinstance(doc, Mapping) and KEY in doc:
+            found = doc[KEY]
+            if not isinstance(found, str) or not found:
+                raise SerializationError(f"{key}.events[seq {i}].{KEY}", "must be a key")
+            keys[i] = found
+            documents[i - 1] = {k: v for k, v in doc.items() if k != KEY}
     events = [load_event(doc, f"{key}.events[seq {i}]") for i, doc in enumerate(documents, 1)]
-    replay(programme, events)
+    replay(programme, events, keys)
     logger.info("%s: restored from %d events", key, len(events))
     return programme
 

@@ -78,7 +78,7 @@ class Programme:
     A programme is not thread-safe: drive it from one thread, or guard it with a lock.
     """
 
-    __slots__ = ("_pairs", "_rt")
+    __slots__ = ("_rt",)
 
     def __init__(
         self,
@@ -113,7 +113,6 @@ class Programme:
             phase_extension_policy=phase_extension_policy,
             clock_tolerance=clock_tolerance,
         )
-        self._pairs: dict[str, Pair] = {}
         self._rt = Runtime(definition, clock, self._enrolled)
 
     @classmethod
@@ -128,13 +127,12 @@ class Programme:
                 "definition", f"must be a Definition, not {type(definition).__name__}"
             )
         programme = cls.__new__(cls)
-        programme._pairs = {}
         programme._rt = Runtime(definition, clock, programme._enrolled)
         return programme
 
     def _enrolled(self, state: PairState) -> None:
         """A pair was enrolled: make its view (the runtime calls this from the transaction)."""
-        self._pairs[state.key] = Pair(self, self._rt, state)
+        state.view = Pair(self, state)
 
     # -- definition --------------------------------------------------------------------
 
@@ -283,23 +281,23 @@ class Programme:
         old = self._rt
         fresh = Runtime(old.definition, old.clock, self._enrolled)
         self._rt = fresh
-        kept = dict(self._pairs)
-        replay(fresh, old.ledger.events[:start])
+        kept = {key: _view(state) for key, state in old.states.items()}
+        keys = {seq: key for seq, key in old.ledger.keyed.items() if seq <= start}
+        replay(fresh, old.ledger.events[:start], keys)
         fresh.ledger.hooks = old.ledger.hooks
         fresh.ledger.journal = old.ledger.journal
-        self._pairs.clear()
         for key, view in kept.items():
             state = fresh.states.get(key)
             if state is not None:
-                view._rt, view._s = fresh, state
-                self._pairs[key] = view
+                view._s = state
+                state.view = view
 
     # -- pairs -------------------------------------------------------------------------
 
     @property
     def pairs(self) -> Mapping[str, Pair]:
         """The pairs by key, in the order they were added (a live, read-only view)."""
-        return MappingProxyType(self._pairs)
+        return _Pairs(self._rt.states)
 
     def pair(self, key: str) -> Pair:
         """The pair with this key.
@@ -308,7 +306,7 @@ class Programme:
             UnknownPairError: if there is none.
         """
         try:
-            return self._pairs[key]
+            return _view(self._rt.states[key])
         except (KeyError, TypeError):
             raise UnknownPairError(key) from None
 
@@ -346,7 +344,7 @@ class Programme:
             note=note,
         )
         self._rt.enrol(command)
-        return self._pairs[key]
+        return _view(self._rt.states[key])
 
     # -- history and hooks ---------------------------------------------------------------
 
@@ -627,6 +625,35 @@ class Programme:
         )
 
 
+def _view(state: PairState) -> Pair:
+    """The `Pair` of ``state`` (every enrolled state has one)."""
+    return state.view  # type: ignore[return-value]  # set by Programme._enrolled
+
+
+class _Pairs(Mapping[str, "Pair"]):
+    """`Programme.pairs`: the pairs by key, in enrolment order; live and read-only."""
+
+    __slots__ = ("_states",)
+
+    def __init__(self, states: Mapping[str, PairState]) -> None:
+        self._states = states
+
+    def __getitem__(self, key: str) -> Pair:
+        return _view(self._states[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._states)
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._states
+
+    def __repr__(self) -> str:
+        return f"<pairs {list(self._states)}>"
+
+
 class Pair:
     """A mentor city and a mentee city working through a lifecycle, on a theme.
 
@@ -638,11 +665,10 @@ class Pair:
     command value it names (``pair.complete(p)`` is ``execute(Complete(pair=key, phase=p))``).
     """
 
-    __slots__ = ("_programme", "_rt", "_s")
+    __slots__ = ("_programme", "_s")
 
-    def __init__(self, programme: Programme, runtime: Runtime, state: PairState) -> None:
+    def __init__(self, programme: Programme, state: PairState) -> None:
         self._programme = programme
-        self._rt = runtime
         self._s = state
 
     # -- what the pair is --------------------------------------------------------------
@@ -674,12 +700,12 @@ class Pair:
     @property
     def theme(self) -> Theme:
         """The scheme area the pair works on."""
-        return self._s.theme
+        return self._s.enrolment.theme
 
     @property
     def topic(self) -> str | None:
         """The pair's own topic, in words."""
-        return self._s.topic
+        return self._s.enrolment.topic
 
     @property
     def benchmarks(self) -> tuple[Benchmark, ...]:
@@ -689,19 +715,19 @@ class Pair:
     @property
     def support_network(self) -> tuple[str, ...]:
         """The local stakeholders who join the study visits."""
-        return self._s.support_network
+        return self._s.enrolment.support_network
 
     # -- where it stands ---------------------------------------------------------------
 
     @property
     def phase(self) -> str:
         """The current phase (kept while suspended or withdrawn; ``completed`` at the end)."""
-        return self._rt.engine.phase_of[self._s.state]
+        return self._programme._rt.engine.phase_of[self._s.state]
 
     @property
     def status(self) -> PairStatus:
         """Active, suspended, withdrawn or completed."""
-        return self._rt.engine.status_of[self._s.state]
+        return self._programme._rt.engine.status_of[self._s.state]
 
     @property
     def history(self) -> tuple[PairEvent, ...]:
@@ -726,7 +752,7 @@ class Pair:
 
     def can_complete(self, *, at: dt.datetime | None = None) -> bool:
         """Whether `complete` of the current phase would pass the rules now (hooks aside)."""
-        rt = self._rt
+        rt = self._programme._rt
         command = c.Complete(pair=self._s.key, phase=self.phase, at=at)
         return rt.engine.check(self._s, command, rt.instant(at)) is None
 
@@ -743,7 +769,7 @@ class Pair:
                 ``deliverables-required`` if the phase's deliverables are missing.
         """
         command = c.Complete(pair=self._s.key, phase=phase, at=at, note=note)
-        return self._rt.run_pair(self._s, command)
+        return self._programme._rt.run_pair(self._s, command)
 
     def record_visit(
         self, visit: StudyVisit, *, at: dt.datetime | None = None, note: str | None = None
@@ -756,7 +782,7 @@ class Pair:
                 ``at``), or ``visit-hosts`` (its host has hosted all the visits it may).
         """
         command = c.RecordVisit(pair=self._s.key, visit=visit, at=at, note=note)
-        return self._rt.run_pair(self._s, command)
+        return self._programme._rt.run_pair(self._s, command)
 
     def register_deliverable(
         self,
@@ -770,7 +796,7 @@ class Pair:
         command = c.RegisterDeliverable(
             pair=self._s.key, deliverable=deliverable, reference=reference, at=at, note=note
         )
-        return self._rt.run_pair(self._s, command)
+        return self._programme._rt.run_pair(self._s, command)
 
     def define_benchmarks(
         self,
@@ -786,25 +812,25 @@ class Pair:
             ValidationError: naming ``benchmarks[i]`` for an item that is not a `Benchmark`.
         """
         command = c.DefineBenchmarks(pair=self._s.key, benchmarks=benchmarks, at=at, note=note)
-        return self._rt.run_pair(self._s, command)
+        return self._programme._rt.run_pair(self._s, command)
 
     def suspend(
         self, *, at: dt.datetime | None = None, note: str | None = None
     ) -> tuple[PairEvent, ...]:
         """Pause the pair in its current phase."""
-        return self._rt.run_pair(self._s, c.Suspend(pair=self._s.key, at=at, note=note))
+        return self._programme._rt.run_pair(self._s, c.Suspend(pair=self._s.key, at=at, note=note))
 
     def resume(
         self, *, at: dt.datetime | None = None, note: str | None = None
     ) -> tuple[PairEvent, ...]:
         """Continue a suspended pair in the phase where it was suspended."""
-        return self._rt.run_pair(self._s, c.Resume(pair=self._s.key, at=at, note=note))
+        return self._programme._rt.run_pair(self._s, c.Resume(pair=self._s.key, at=at, note=note))
 
     def withdraw(
         self, *, at: dt.datetime | None = None, note: str | None = None
     ) -> tuple[PairEvent, ...]:
         """Take the pair out of the programme for good."""
-        return self._rt.run_pair(self._s, c.Withdraw(pair=self._s.key, at=at, note=note))
+        return self._programme._rt.run_pair(self._s, c.Withdraw(pair=self._s.key, at=at, note=note))
 
     def replace_partner(
         self,
@@ -820,7 +846,7 @@ class Pair:
             CommandRefused: rule ``same-partner`` or ``partner-is-other-side``.
         """
         command = c.ReplacePartner(pair=self._s.key, role=role, partner=partner, at=at, note=note)
-        return self._rt.run_pair(self._s, command)
+        return self._programme._rt.run_pair(self._s, command)
 
     def __repr__(self) -> str:
         s = self._s

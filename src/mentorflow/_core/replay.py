@@ -11,7 +11,7 @@ alerts it has sent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import attrs
@@ -30,7 +30,9 @@ class Replayable(Protocol):
     def execute(self, command: Command) -> tuple[ev.Event, ...]: ...
 
 
-def replay(programme: Replayable, events: Sequence[ev.Event]) -> None:
+def replay(
+    programme: Replayable, events: Sequence[ev.Event], keys: Mapping[int, str] | None = None
+) -> None:
     """Run the commands ``events`` record on ``programme`` (new, with no hooks or journal).
 
     Raises:
@@ -44,6 +46,9 @@ def replay(programme: Replayable, events: Sequence[ev.Event]) -> None:
         command = command_of(event)
         if command is None:
             raise ReplayError(event.seq, f"a {type(event).__name__} can't start a command")
+        key = keys.get(event.seq) if keys else None
+        if key is not None:  # the command carried an idempotency key: it is remembered again
+            command = attrs.evolve(command, idempotency_key=key)
         try:
             produced = programme.execute(command)
         except MentorflowError as err:

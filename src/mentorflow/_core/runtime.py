@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-import attrs
 import pendulum
 
 from .._domain import commands as c
@@ -53,7 +52,6 @@ class Runtime:
         "enrolled",
         "extensions",
         "handlers",
-        "keys",
         "ledger",
         "states",
         "tolerance",
@@ -86,8 +84,6 @@ class Runtime:
         self.ends_on = definition.ends_on
         self.tolerance = definition.clock_tolerance.total_seconds()
         self.ledger = Ledger(definition.name)
-        self.keys: dict[str, tuple[int, int]] = {}
-        """Idempotency key -> (seq of the command's first event, how many it emitted)."""
         self.states: dict[str, PairState] = {}
         self.extensions = Extensions(definition.extension_policy, definition.phase_extension_policy)
         schedule = definition.schedule
@@ -142,13 +138,15 @@ class Runtime:
         key = command.idempotency_key
         if key is None:
             return handler(command)
-        done = self.keys.get(key)
+        ledger = self.ledger
+        done = ledger.keys.get(key)
         if done is not None:
             return self._again(command, key, *done)
-        events = handler(command)
-        if events:
-            self.keys[key] = (events[0].seq, len(events))
-        return events
+        ledger.key = key  # the commit records it with the command's first event
+        try:
+            return handler(command)
+        finally:
+            ledger.key = None
 
     def _again(self, command: c.Command, key: str, first: int, count: int) -> tuple[Event, ...]:
         """A retried command: the events it emitted the first time; nothing is appended."""
@@ -201,7 +199,7 @@ class Runtime:
         events, dest = decide(state, command, at, len(ledger.events))
 
         def apply() -> None:
-            state.fold(events, dest, at)
+            state.fold(events, dest)
             if self.book is not None:
                 self.book.on_pair_events(state.key, events, at)
 
@@ -241,7 +239,6 @@ class Runtime:
         events: tuple[PairEvent, ...] = (
             PairEnrolled(
                 seq=seq + 1,
-                command_key=command.idempotency_key,
                 pair=key,
                 at=at,
                 note=note,
@@ -256,20 +253,9 @@ class Runtime:
         )
 
         def apply() -> None:
-            state = PairState(
-                key,
-                mentor=command.mentor,
-                mentee=command.mentee,
-                theme=command.theme,
-                topic=command.topic,
-                benchmarks=command.benchmarks,
-                support_network=command.support_network,
-                state=self.engine.initial_state,
-                at=at,
-            )
+            state = PairState(events, state=self.engine.initial_state)
             self.states[key] = state
             self.enrolled(state)
-            state.fold(events, None, at)
             if self.book is not None:
                 self.book.on_pair_events(key, events, at)
 
@@ -306,7 +292,6 @@ class Runtime:
             at=at,
             note=command.note,
             milestone=name,
-            command_key=command.idempotency_key,
         )
         return self.ledger.commit((event,), lambda: book.reach(name, at))
 
@@ -339,7 +324,6 @@ class Runtime:
             at=at,
             note=command.note,
             extension=ext,
-            command_key=command.idempotency_key,
         )
         return self.ledger.commit((event,), lambda: self.extensions.apply_request(ext))
 
@@ -354,7 +338,6 @@ class Runtime:
         ext, at = self._decision(command.extension, command.at)
         event = ExtensionGranted(
             seq=self.ledger.seq + 1,
-            command_key=command.idempotency_key,
             at=at,
             note=command.note,
             extension=ext.key,
@@ -382,7 +365,6 @@ class Runtime:
         ext, at = self._decision(command.extension, command.at)
         event = ExtensionRefused(
             seq=self.ledger.seq + 1,
-            command_key=command.idempotency_key,
             at=at,
             note=command.note,
             extension=ext.key,
@@ -412,8 +394,6 @@ class Runtime:
         plan = book.check(at, seq + len(events)) if book is not None else None
         if plan is not None:
             events.extend(plan.events)
-        if events and command.idempotency_key is not None:
-            events[0] = attrs.evolve(events[0], command_key=command.idempotency_key)
 
         def apply() -> None:
             for ext, due, why in lapsed:

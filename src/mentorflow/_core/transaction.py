@@ -23,7 +23,7 @@ its state from the history before the batch: see ``programme.py``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NoReturn, TypeVar, overload
 
 from .._domain.events import Event
@@ -34,8 +34,9 @@ E = TypeVar("E", bound=Event)
 
 logger = logging.getLogger("mentorflow")
 
-Journal = Callable[[Sequence[Event]], None]
-"""Writes a change's events to a store before the change is made (see `persist`)."""
+Journal = Callable[[Sequence[Event], Mapping[int, str]], None]
+"""Writes a change's events to a store before the change is made (see `persist`), with the
+idempotency keys recorded by seq of their command's first event."""
 
 
 class History(Sequence[Event]):
@@ -75,7 +76,17 @@ class Ledger:
         in_before_hook: True while before hooks run (commands are refused meanwhile).
     """
 
-    __slots__ = ("events", "hooks", "in_before_hook", "journal", "name", "pending")
+    __slots__ = (
+        "events",
+        "hooks",
+        "in_before_hook",
+        "journal",
+        "key",
+        "keyed",
+        "keys",
+        "name",
+        "pending",
+    )
 
     def __init__(self, name: str = "") -> None:
         self.name = name
@@ -85,6 +96,12 @@ class Ledger:
         self.in_before_hook = False
         self.pending: list[Event] | None = None
         """The events of the open batch, applied but not journaled yet; None outside one."""
+        self.key: str | None = None
+        """The idempotency key of the command being committed, if it has one."""
+        self.keys: dict[str, tuple[int, int]] = {}
+        """Idempotency key -> (seq of its command's first event, how many it emitted)."""
+        self.keyed: dict[int, str] = {}
+        """The same, by the seq of the first event (what the journal writes beside it)."""
 
     @property
     def seq(self) -> int:
@@ -132,10 +149,17 @@ class Ledger:
             finally:
                 self.in_before_hook = False
         batch = self.pending
+        key = self.key
+        if key is not None:  # recorded with the command's first event, in the journal too
+            self.key = None
+            self.keys[key] = (events[0].seq, len(events))
+            self.keyed[events[0].seq] = key
         if self.journal is not None and batch is None:
             try:
-                self.journal(events)
+                self.journal(events, self.keyed)
             except BaseException:
+                if key is not None:
+                    del self.keys[key], self.keyed[events[0].seq]
                 if undo is not None:
                     undo()
                 raise
@@ -174,7 +198,7 @@ class Ledger:
         """Journal the open batch's events in one append (the batch then stands)."""
         events = self.pending
         if events and self.journal is not None:
-            self.journal(events)
+            self.journal(events, self.keyed)
         self.pending = None
 
     def notify_batch(self, events: Sequence[Event]) -> None:

@@ -156,7 +156,8 @@ class Command:
         idempotency_key: Optional. A command with a key already committed in the programme
             is not run again: `Programme.execute` returns the events it emitted then and
             appends nothing (a retried request). Kept on the command's first event, so it
-            survives restore; every key is remembered as long as the log.
+            survives restore (the store keeps it beside that event's document); every key is
+            remembered as long as the log.
     """
 
     at: dt.datetime | None = None
@@ -345,13 +346,6 @@ def command_of(event: ev.Event) -> Command | None:
     ``PhaseStarted`` after a ``PhaseCompleted``) return None. Deadline alerts and lapses are
     recorded by `CheckDeadlines` at their instant.
     """
-    command = _command_of(event)
-    if command is not None and event.command_key is not None:
-        command = attrs.evolve(command, idempotency_key=event.command_key)
-    return command
-
-
-def _command_of(event: ev.Event) -> Command | None:
     at, note = event.at, event.note
     match event:
         case ev.PairEnrolled():

@@ -22,14 +22,11 @@ class Event:
         seq: Position in the programme's merged history, from 1, with no gaps.
         at: When it happened, timezone-aware, in the programme's timezone.
         note: The free-text note given with the command, if any.
-        command_key: On the first event of a command that carried an idempotency key, the
-            key (a retry of that command returns these events and appends nothing).
     """
 
     seq: int
     at: pendulum.DateTime
     note: str | None = None
-    command_key: str | None = attrs.field(default=None, repr=False)  # None on nearly all
 
 
 @attrs.frozen(kw_only=True)

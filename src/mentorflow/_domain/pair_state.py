@@ -15,93 +15,96 @@ import pendulum
 from .events import (
     BenchmarksDefined,
     DeliverableRegistered,
+    PairEnrolled,
     PairEvent,
     PartnerReplaced,
     VisitRecorded,
 )
-from .model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+from .model import Benchmark, Deliverable, Partner, Role, StudyVisit
 
 # most pairs never record a visit or a deliverable: they share one read-only empty mapping
 _NONE: Mapping[Any, Any] = MappingProxyType({})
 
 
-_CARRY_DATA = frozenset({VisitRecorded, DeliverableRegistered, BenchmarksDefined, PartnerReplaced})
-"""The event types whose data a pair keeps (events are final classes: no subclasses)."""
-
-
 class PairState:
     """One pair's data and the name of its state in the engine's machine.
 
+    A programme of 100,000 pairs holds 100,000 of these, so only what a command's rules read
+    on every call is kept apart (the state, the visits, the deliverables); the rest (the key,
+    theme, topic, support network, partners, benchmarks, the time of the last change) is read
+    from the pair's own events, which the history keeps anyway.
+
     Attributes:
-        key: The pair's key.
         state: The engine's state name (``"matching"``, ``"suspended:matching"``, ...).
-        last_at: When the pair last changed; commands can't be dated earlier.
-        history: The pair's events, oldest first.
+        history: The pair's events, oldest first (the first is its `PairEnrolled`).
+        visits: The recorded study visits by number.
+        deliverables: The latest registration of each deliverable.
+        view: The public `Pair` of this state (set by the programme that enrols it).
     """
 
-    __slots__ = (
-        "benchmarks",
-        "deliverables",
-        "history",
-        "key",
-        "last_at",
-        "mentee",
-        "mentor",
-        "state",
-        "support_network",
-        "theme",
-        "topic",
-        "visits",
-    )
+    __slots__ = ("deliverables", "history", "state", "view", "visits")
 
-    def __init__(
-        self,
-        key: str,
-        *,
-        mentor: Partner,
-        mentee: Partner,
-        theme: Theme,
-        topic: str | None,
-        benchmarks: tuple[Benchmark, ...],
-        support_network: tuple[str, ...],
-        state: str,
-        at: pendulum.DateTime,
-    ) -> None:
-        self.key = key
-        self.mentor = mentor
-        self.mentee = mentee
-        self.theme = theme
-        self.topic = topic
-        self.benchmarks = benchmarks
-        self.support_network = support_network
+    def __init__(self, enrolment: Sequence[PairEvent], *, state: str) -> None:
+        """Args:
+        enrolment: The enrolment's events (`PairEnrolled` first).
+        state: The engine's first state.
+        """
         self.state = state
-        self.last_at = at
-        self.history: list[PairEvent] = []
+        self.history: list[PairEvent] = list(enrolment)
         self.visits: Mapping[int, StudyVisit] = _NONE
         self.deliverables: Mapping[Deliverable, DeliverableRegistered] = _NONE
+        self.view: object = None
+
+    @property
+    def enrolment(self) -> PairEnrolled:
+        """The pair's first event."""
+        return self.history[0]  # type: ignore[return-value]  # always a PairEnrolled
+
+    @property
+    def key(self) -> str:
+        """The pair's key."""
+        return self.history[0].pair
+
+    @property
+    def last_at(self) -> pendulum.DateTime:
+        """When the pair last changed; commands can't be dated earlier."""
+        return self.history[-1].at
+
+    @property
+    def mentor(self) -> Partner:
+        """The mentor city and its association, as last replaced."""
+        return self.partner(Role.MENTOR)
+
+    @property
+    def mentee(self) -> Partner:
+        """The mentee city and its association, as last replaced."""
+        return self.partner(Role.MENTEE)
+
+    @property
+    def benchmarks(self) -> tuple[Benchmark, ...]:
+        """The benchmarks as last defined."""
+        for event in reversed(self.history):
+            if type(event) is BenchmarksDefined:
+                return event.benchmarks
+        return self.enrolment.benchmarks
 
     def partner(self, role: Role) -> Partner:
-        """The partner playing ``role``."""
-        return self.mentor if role is Role.MENTOR else self.mentee
+        """The partner playing ``role`` (the last replacement's, or the enrolment's)."""
+        for event in reversed(self.history):
+            if type(event) is PartnerReplaced and event.role is role:
+                return event.replacement
+        enrolled = self.enrolment
+        return enrolled.mentor if role is Role.MENTOR else enrolled.mentee
 
-    def fold(self, events: Sequence[PairEvent], state: str | None, at: pendulum.DateTime) -> None:
+    def fold(self, events: Sequence[PairEvent], state: str | None) -> None:
         """Apply a command's ``events``: the new machine ``state`` (None: unchanged), the data
-        the events carry, the time, and the pair's history."""
+        the rules read, and the pair's history (the rest is read from it)."""
         if state is not None:
             self.state = state
         for event in events:
-            if type(event) not in _CARRY_DATA:
-                continue  # most events only move the state: one set lookup, no isinstance chain
-            if isinstance(event, VisitRecorded):
-                self.visits = {**self.visits, event.visit.number: event.visit}
-            elif isinstance(event, DeliverableRegistered):
-                self.deliverables = {**self.deliverables, event.deliverable: event}
-            elif isinstance(event, BenchmarksDefined):
-                self.benchmarks = event.benchmarks
-            elif isinstance(event, PartnerReplaced):
-                if event.role is Role.MENTOR:
-                    self.mentor = event.replacement
-                else:
-                    self.mentee = event.replacement
-        self.last_at = at
+            kind = type(event)
+            if kind is VisitRecorded:
+                self.visits = {**self.visits, event.visit.number: event.visit}  # type: ignore[attr-defined]
+            elif kind is DeliverableRegistered:
+                self.deliverables = {**self.deliverables, event.deliverable: event}  # type: ignore[attr-defined,dict-item]
         self.history.extend(events)

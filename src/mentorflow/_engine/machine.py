@@ -412,9 +412,7 @@ def _build_complete(
     pair: PairState, cmd: c.Complete, at: pendulum.DateTime, seq: int, phase: str, dest: str | None
 ) -> Events:
     key, note = pair.key, cmd.note
-    done = PhaseCompleted(
-        seq=seq + 1, pair=key, at=at, note=note, phase=phase, command_key=cmd.idempotency_key
-    )
+    done = PhaseCompleted(seq=seq + 1, pair=key, at=at, note=note, phase=phase)
     if dest == Phase.COMPLETED:
         return (done, PairCompleted(seq=seq + 2, pair=key, at=at, note=note))
     return (done, PhaseStarted(seq=seq + 2, pair=key, at=at, note=note, phase=dest or phase))
@@ -441,7 +439,6 @@ def _one(kind: type[PairEvent], fields: Fields = _no_fields) -> Builder:
                 at=at,
                 note=cmd.note,
                 phase=phase,
-                command_key=cmd.idempotency_key,
                 **own,
             ),
         )
