@@ -37,7 +37,7 @@ from ._matching.proposal import Outcome as Outcome
 from ._matching.proposal import Proposal as Proposal
 from ._matching.proposal import Review as Review
 from ._matching.proposal import propose as propose
-from ._matching.proposal import score as score
+from ._matching.proposal import score_pairs as score_pairs
 from ._matching.rematch import Replacement as Replacement
 from ._matching.rematch import rematch as rematch
 from ._matching.rules import BUILT_IN as BUILT_IN
@@ -57,13 +57,13 @@ from ._render.matching import proposal_rows as proposal_rows
 from ._render.matching import proposal_table as proposal_table
 
 __all__ = [
-    "BUILT_IN",
-    "DEFAULT_CRITERIA",
     "Affinity",
+    "BUILT_IN",
     "Candidate",
     "Constraints",
     "Contribution",
     "Criterion",
+    "DEFAULT_CRITERIA",
     "Exclusion",
     "Match",
     "Measure",
@@ -79,12 +79,12 @@ __all__ = [
     "Scores",
     "load_pool",
     "parse_pool",
-    "propose",
     "proposal_csv",
     "proposal_json",
     "proposal_rows",
     "proposal_table",
+    "propose",
     "rematch",
-    "score",
+    "score_pairs",
     "shipped_pools",
 ]

@@ -125,14 +125,30 @@ class Proposal:
         return self.pool.digest
 
     def outcome(self, method: Method | str) -> Outcome:
-        """What ``method`` gives on this proposal's pool."""
+        """What ``method`` gives on this proposal's pool.
+
+        Raises:
+            ValidationError: ``method``, if it was not solved (``propose(compare=False)``).
+        """
         wanted = v.enum_value("method", Method, method)
-        return next(o for o in self.outcomes if o.method is wanted)
+        for outcome in self.outcomes:
+            if outcome.method is wanted:
+                return outcome
+        raise ValidationError("method", f"{wanted} was not solved: propose with compare=True")
 
     @property
-    def greedy_loss(self) -> float:
-        """How much less a greedy pairing scores than the optimum (0 or more)."""
-        return self.outcome(Method.OPTIMAL).total - self.outcome(Method.GREEDY).total
+    def greedy_loss(self) -> float | None:
+        """How much less a greedy pairing scores than the optimum (0 or more); None if they
+        were not compared (``propose(compare=False)``)."""
+        solved = {o.method: o.total for o in self.outcomes}
+        if Method.OPTIMAL not in solved or Method.GREEDY not in solved:
+            return None
+        return solved[Method.OPTIMAL] - solved[Method.GREEDY]
+
+    @property
+    def compared(self) -> bool:
+        """Whether the optimal and greedy methods were solved beside this one."""
+        return len(self.outcomes) > 1
 
     def score(self, mentor: str, mentee: str) -> Score:
         """Any pair's score, breakdown and exclusions, by candidate keys."""
@@ -145,11 +161,15 @@ class Proposal:
             ValidationError: naming ``constraints.pinned[i]``: the pair is excluded by a hard
                 constraint, the mentee is pinned elsewhere, or the mentor is full.
         """
-        return propose(self.pool.pin(mentor, mentee, reason=reason), self.method)
+        return propose(
+            self.pool.pin(mentor, mentee, reason=reason), self.method, compare=self.compared
+        )
 
     def forbid(self, mentor: str, mentee: str, *, reason: str | None = None) -> Proposal:
         """The proposal solved again with this pair forbidden."""
-        return propose(self.pool.forbid(mentor, mentee, reason=reason), self.method)
+        return propose(
+            self.pool.forbid(mentor, mentee, reason=reason), self.method, compare=self.compared
+        )
 
     def review(self, *, min_score: float = 0.0, min_share: float = 0.0) -> Review:
         """Check the proposal before publishing it (SUMAC's review step).
@@ -181,7 +201,9 @@ class Proposal:
     ) -> tuple[Enrol, ...]:
         """The proposal as `Enrol` commands, one per match, keyed ``"<mentor>-<mentee>"``.
 
-        Each one's note records the proposal's digest, method and the pair's score.
+        Each one's note records the proposal's digest, method and the pair's score; its
+        idempotency key (``match/<digest>/<method>/<pair>``) makes publishing the same
+        proposal again a no-op that returns the first events.
 
         Args:
             at: When they are enrolled; None: when they run, on the programme's clock.
@@ -209,6 +231,7 @@ class Proposal:
                     topic=match.topic,
                     at=at,
                     note=note,
+                    idempotency_key=f"match/{self.digest}/{self.method}/{match.key}",
                 )
             )
         return tuple(commands)
@@ -232,12 +255,15 @@ class Proposal:
         return programme.execute(*commands)
 
 
-def propose(pool: Pool, method: Method | str = Method.OPTIMAL) -> Proposal:
+def propose(pool: Pool, method: Method | str = Method.OPTIMAL, *, compare: bool = True) -> Proposal:
     """Score every pair of ``pool`` and propose its pairs by ``method``.
 
     Args:
         pool: The candidates, criteria and constraints.
         method: ``"optimal"`` (default), ``"greedy"`` or ``"stable"``.
+        compare: Also solve the pool optimally and greedily, to show what the method gains
+            or loses (`Proposal.outcomes`, `Proposal.greedy_loss`); False solves ``method``
+            alone.
 
     Raises:
         ValidationError: ``method``; ``constraints.pinned[i]`` for a pinned pair that a hard
@@ -245,11 +271,12 @@ def propose(pool: Pool, method: Method | str = Method.OPTIMAL) -> Proposal:
         ImportError: without numpy and scipy (``pip install "mentorflow[matching]"``).
     """
     wanted = v.enum_value("method", Method, method)
-    scores = score(pool)
-    from .solvers import solve  # numpy is there: score() imported it
+    scores = score_pairs(pool)
+    from .solvers import solve  # numpy is there: score_pairs() imported it
 
     pins = _pins(pool, scores)
-    methods = [m for m in Method if m in (wanted, Method.OPTIMAL, Method.GREEDY)]
+    others = (Method.OPTIMAL, Method.GREEDY) if compare else ()
+    methods = [m for m in Method if m is wanted or m in others]
     solved = {m: solve(m, scores, pins) for m in methods}
     pairs = solved[wanted]
     pinned = set(pins)
@@ -299,7 +326,7 @@ def _pins(pool: Pool, scores: Scores) -> list[tuple[int, int]]:
     return pins
 
 
-def score(pool: Pool) -> Scores:
+def score_pairs(pool: Pool) -> Scores:
     """Score every pair of ``pool``: each pair's score, breakdown and exclusions.
 
     Raises:

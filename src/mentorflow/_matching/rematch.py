@@ -20,7 +20,7 @@ from .._domain.model import City, Partner, Role
 from ..exceptions import ValidationError
 from .candidates import Candidate
 from .pool import Pool
-from .proposal import score as score_pool
+from .proposal import score_pairs
 from .scores import Score
 
 _LIVE = (PairStatus.ACTIVE, PairStatus.SUSPENDED)
@@ -98,8 +98,8 @@ def rematch(programme: Programme, pair: str, role: Role | str, pool: Pool) -> Re
     v.instance_of("pool", Pool)(None, None, pool)
     current = programme.pair(pair)
     leaving, kept = current.partner(seat), current.partner(seat.other)
-    side = pool.mentors if seat is Role.MENTEE else pool.mentees
-    others = pool.mentees if seat is Role.MENTEE else pool.mentors
+    side = pool.mentees if seat is Role.MENTEE else pool.mentors
+    others = pool.mentors if seat is Role.MENTEE else pool.mentees
     staying = next((c for c in others if c.partner.city == kept.city), None)
     if staying is None:
         raise ValidationError(
@@ -114,7 +114,7 @@ def rematch(programme: Programme, pair: str, role: Role | str, pool: Pool) -> Re
             continue
         busy.add(other.mentee.city)
         as_mentor[other.mentor.city] = as_mentor.get(other.mentor.city, 0) + 1
-    table = score_pool(pool)
+    table = score_pairs(pool)
     ranked: list[tuple[float, int, Candidate, Score]] = []
     for k, candidate in enumerate(side):
         city = candidate.partner.city

@@ -20,6 +20,9 @@ from .method import Method
 from .table import Scores
 
 Pairs = list[tuple[int, int]]
+PAIR_BONUS = 1e-9
+"""What each allowed pair adds to the optimal method's objective besides its score: it breaks
+ties towards more pairs, and moves the optimum's total by less than 1e-9 a pair."""
 Matrix = NDArray[np.float64]
 Mask = NDArray[np.bool_]
 Counts = NDArray[np.int64]
@@ -42,12 +45,14 @@ def optimal(total: Matrix, allowed: Mask, capacity: Counts) -> Pairs:
     Hungarian-type method). With capacities each mentor becomes as many rows as the mentees it
     can take, which is the same min-cost flow (mentees of supply 1, mentors of capacity c)
     written as an assignment problem; a forbidden pair weighs 0, what leaving both unmatched
-    adds, and is dropped from the result.
+    adds, and is dropped from the result. An allowed pair weighs its score plus `PAIR_BONUS`,
+    so that of two assignments scoring the same the one matching more mentees wins (a pair
+    that scores 0 is still a mentor for someone).
     """
     rows = np.repeat(np.arange(total.shape[0]), np.minimum(capacity, total.shape[1]))
     if rows.size == 0 or total.shape[1] == 0:
         return []
-    weights = np.where(allowed, total, 0.0)
+    weights = np.where(allowed, total + PAIR_BONUS, 0.0)
     chosen, mentees = _assignment()(weights[rows], maximize=True)
     mentors = rows[chosen]
     keep = allowed[mentors, mentees]

@@ -70,7 +70,7 @@ def proposal_json(proposal: Proposal) -> str:
             {"method": o.method.value, "total": _round(o.total), "pairs": o.pairs}
             for o in proposal.outcomes
         ],
-        "greedy_loss": _round(proposal.greedy_loss),
+        "greedy_loss": None if proposal.greedy_loss is None else _round(proposal.greedy_loss),
         "matches": [
             {
                 "pair": m.key,
@@ -122,12 +122,16 @@ def proposal_table(proposal: Proposal, *, width: int = 120) -> str:
     lines = [
         f"total {proposal.total:.2f} over {len(proposal.matches)} pairs; "
         f"{len(proposal.matches)} of {count} mentees matched; weights: {weights}",
-        "; ".join(f"{o.method} {o.total:.2f} ({o.pairs} pairs)" for o in proposal.outcomes)
-        + f": a greedy pairing loses {proposal.greedy_loss:.2f}",
     ]
-    if proposal.method is not Method.OPTIMAL:
-        lines[-1] += f" against the optimum; this {proposal.method} proposal"
-        lines[-1] += f" loses {proposal.outcome(Method.OPTIMAL).total - proposal.total:.2f}"
+    if proposal.greedy_loss is not None:
+        compared = "; ".join(
+            f"{o.method} {o.total:.2f} ({o.pairs} pairs)" for o in proposal.outcomes
+        )
+        compared += f": a greedy pairing loses {proposal.greedy_loss:.2f}"
+        if proposal.method is not Method.OPTIMAL:
+            best = proposal.outcome(Method.OPTIMAL).total
+            compared += f", this {proposal.method} proposal {best - proposal.total:.2f}"
+        lines.append(compared)
     if proposal.unmatched_mentees:
         lines.append(
             "mentees without a mentor: " + ", ".join(c.key for c in proposal.unmatched_mentees)
