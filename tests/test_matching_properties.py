@@ -305,3 +305,18 @@ class TestStable:
             for resident in residents
         )
         assert theirs == ours
+
+
+class TestGreedyOrder:
+    """Properties of the greedy method's order of pairs."""
+
+    @given(st.lists(st.integers(-1, 4).map(lambda k: k / 4), max_size=200))
+    def test_best_first_is_a_stable_sort(self, values: list[float]) -> None:
+        """Pairs are taken highest score first, equal scores in the pool's order: the same
+        order as a stable sort."""
+        import numpy as np
+
+        from mentorflow._matching.solvers import _best_first
+
+        array = np.array(values, dtype=np.float64)
+        assert np.argsort(-array, kind="stable").tolist() == _best_first(array).tolist()

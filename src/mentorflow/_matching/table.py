@@ -195,11 +195,14 @@ def _shared_language(
 
 
 def _size(mentors: Sequence[Candidate], mentees: Sequence[Candidate]) -> Matrix:
-    ours = np.array([c.population or np.nan for c in mentors], dtype=np.float64)[:, None]
-    theirs = np.array([c.population or np.nan for c in mentees], dtype=np.float64)[None, :]
-    with np.errstate(invalid="ignore"):
-        ratio: Matrix = np.minimum(ours, theirs) / np.maximum(ours, theirs)
-    return np.nan_to_num(ratio, nan=0.0)
+    # an unknown population is 0, so a pair with one scores min/max = 0
+    ours = np.array([c.population or 0 for c in mentors], dtype=np.float64)[:, None]
+    theirs = np.array([c.population or 0 for c in mentees], dtype=np.float64)[None, :]
+    larger = np.maximum(ours, theirs)
+    ratio: Matrix = np.divide(
+        np.minimum(ours, theirs), larger, out=np.zeros(larger.shape), where=larger > 0
+    )
+    return ratio
 
 
 def _custom(
