@@ -475,6 +475,16 @@ class TestPublish:
         events = proposal.publish(programme, theme=Theme.HOUSING)
         assert Theme.HOUSING == events[0].theme  # type: ignore[attr-defined]
 
+    def test_pair_keys_are_distinct(self) -> None:
+        """Candidate keys that would make the same pair key are caught before publishing."""
+        pool = Pool(
+            mentors=[candidate("a-b", capacity=2), candidate("a", "ES")],
+            mentees=[candidate("c", "FR"), candidate("b-c", "IT")],
+            constraints=Constraints(pinned=[("a-b", "c"), ("a", "b-c")]),
+        )
+        with pytest.raises(ValidationError, match="two pairs would have the key 'a-b-c'"):
+            propose(pool).enrolments(theme=Theme.HOUSING)
+
     def test_nothing_to_publish(self, programme: Programme) -> None:
         """An empty proposal can't be published."""
         with pytest.raises(ValidationError) as info:

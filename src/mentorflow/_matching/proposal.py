@@ -210,10 +210,16 @@ class Proposal:
             theme: The theme of a pair whose candidates name none.
 
         Raises:
-            ValidationError: ``theme``, for a pair with no theme and none given.
+            ValidationError: ``theme``, for a pair with no theme and none given; ``matches``,
+                if two pairs' keys would be the same.
         """
         commands = []
+        keys = [m.key for m in self.matches]
         for match in self.matches:
+            if keys.count(match.key) > 1:  # "a-b" + "c" and "a" + "b-c"
+                raise ValidationError(
+                    "matches", f"two pairs would have the key {match.key!r}: rename a candidate"
+                )
             chosen = match.theme or theme
             if chosen is None:
                 raise ValidationError(
