@@ -6,7 +6,7 @@ Layout:
 ``run.py``, ``__main__.py``, `cli`
     The command line (``python benchmarks/run.py``, ``python -m benchmarks``).
 `targets`
-    One module per target, ``t1_command`` to ``t8_montecarlo``; each module's docstring says
+    One module per target, ``t1_command`` to ``t9_matching``; each module's docstring says
     exactly what it counts and how (repeats, medians, the garbage collector).
 `timing`
     How figures are taken: the garbage collector's state, interleaved repeats and their

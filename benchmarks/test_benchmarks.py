@@ -98,3 +98,14 @@ def test_inclucities_commands_match_the_scenario() -> None:
         programme.ends_on,
         max(e.at.date() for e in completed),
     )
+
+
+def test_matching_pool_is_seeded() -> None:
+    """Target 9's pool is the same for the same seed, and every mentee gets a mentor."""
+    from mentorflow.matching import propose
+
+    from .targets import t9_matching
+
+    first, again = t9_matching.pool(30), t9_matching.pool(30)
+    assert first.digest == again.digest
+    assert 30 == len(propose(first, compare=False).matches)

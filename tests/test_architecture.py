@@ -38,7 +38,7 @@ def test_all_is_sorted_and_complete() -> None:
     """``__all__`` lists every public name, sorted, and each one exists."""
     # pytest rewrites asserts in plugin packages ("@py_builtins"); `testing` and
     # `serialization` are imported on their own (they are heavier), never through `mentorflow.*`
-    submodules = {"testing", "serialization", "scenario"}
+    submodules = {"testing", "serialization", "scenario", "matching"}
     public = {n for n in dir(mentorflow) if not n.startswith(("_", "@")) and n not in submodules}
     public.add("__version__")
     assert sorted(public) == mentorflow.__all__
@@ -85,7 +85,9 @@ def test_testing_all_is_sorted_and_complete() -> None:
     assert sorted(public) == testing.__all__
 
 
-@pytest.mark.parametrize("name", ["mentorflow.scenario", "mentorflow.serialization"])
+@pytest.mark.parametrize(
+    "name", ["mentorflow.matching", "mentorflow.scenario", "mentorflow.serialization"]
+)
 def test_topic_modules_all(name: str) -> None:
     """The public topic modules' ``__all__`` lists their public names, sorted."""
     import importlib

@@ -135,7 +135,29 @@ def _parser() -> argparse.ArgumentParser:
         "lifecycle) as a mermaid state diagram.",
     )
     diagram.add_argument("file", metavar="FILE", nargs="?", help=scenario)
+    _match_parser(commands)
     return parser
+
+
+def _match_parser(commands: Any) -> None:
+    match = commands.add_parser(
+        "match",
+        help="propose mentor-mentee pairs from a candidates file (needs mentorflow[matching])",
+        description="Score every mentor-mentee pair of a candidates file, propose the pairs "
+        "(one optimisation over the whole pool by default) and print them with each score's "
+        "breakdown and what a greedy pairing would lose.",
+    )
+    match.add_argument(
+        "file", metavar="FILE", help="a candidates file (TOML), or a shipped one: inclucities"
+    )
+    match.add_argument(
+        "--method",
+        choices=("optimal", "greedy", "stable"),
+        default="optimal",
+        help="default: optimal",
+    )
+    match.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    match.add_argument("--output", metavar="PATH", help="write to PATH instead of the terminal")
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -204,6 +226,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"saved {written}\n")
     elif args.command == "montecarlo":
         return _montecarlo(args, out)
+    elif args.command == "match":
+        _emit(_match(args.file, args.method, args.format), args.output, out)
     elif args.command == "validate":
         scenario = load_scenario(args.file)
         counts = (
@@ -220,6 +244,16 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         )
         out.write(x.mermaid(lifecycle))
     return 0
+
+
+def _match(path: str, method: str, form: str) -> str:
+    from ._matching.file import load_pool
+    from ._matching.proposal import propose
+    from ._render import matching as m
+
+    proposal = propose(load_pool(path), method)
+    render = {"csv": m.proposal_csv, "json": m.proposal_json, "table": m.proposal_table}
+    return render[form](proposal)
 
 
 def _montecarlo(args: argparse.Namespace, out: TextIO) -> int:
