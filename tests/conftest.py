@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pendulum
 import pytest
 from hypothesis import HealthCheck, settings
 
-from mentorflow import ManualClock, Programme
+from mentorflow import JsonLinesStore, ManualClock, MemoryStore, Programme, SQLiteStore, Store
 
 from helpers import START, TZ
 
@@ -34,6 +37,19 @@ def programme(clock: ManualClock) -> Programme:
         timezone=TZ,
         clock=clock,
     )
+
+
+@pytest.fixture(params=["memory", "jsonl", "sqlite"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
+    """A factory of stores of one kind, each a new store object on the same data (the same
+    object for `MemoryStore`, whose data is its own)."""
+    kind = request.param
+    if kind == "memory":
+        shared = MemoryStore()
+        return lambda: shared
+    if kind == "jsonl":
+        return lambda: JsonLinesStore(tmp_path / "logs")
+    return lambda: SQLiteStore(tmp_path / "store.db")
 
 
 # tests/typing is only type-checked (by mypy in the typing session), never run.

@@ -70,21 +70,7 @@ def append_retrying(store: Store, key: str, writer: int, count: int) -> int:
     return conflicts
 
 
-KINDS = [
-    pytest.param(
-        "memory",
-        marks=pytest.mark.xfail(
-            strict=True, reason="issue 12 item 2: the version check and the append race"
-        ),
-    ),
-    "jsonl",
-    pytest.param(
-        "sqlite",
-        marks=pytest.mark.xfail(
-            strict=True, reason="issue 13: a connection usable only by the thread that made it"
-        ),
-    ),
-]
+KINDS = ["memory", "jsonl", "sqlite"]
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -19,7 +19,6 @@ from mentorflow import (
     ConcurrencyError,
     CorruptStoreError,
     JsonLinesStore,
-    MemoryStore,
     SQLiteStore,
     Store,
     StoreError,
@@ -33,18 +32,6 @@ DEFINITION = {"schema": 2, "name": "test"}
 def events(start: int, count: int) -> list[dict[str, object]]:
     """``count`` test event documents from seq ``start``."""
     return [{"seq": start + i, "type": "Test", "n": start + i} for i in range(count)]
-
-
-@pytest.fixture(params=["memory", "jsonl", "sqlite"])
-def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
-    """A factory of stores of one kind, all on the same data."""
-    kind = request.param
-    if kind == "memory":
-        shared = MemoryStore()
-        return lambda: shared
-    if kind == "jsonl":
-        return lambda: JsonLinesStore(tmp_path / "logs")
-    return lambda: SQLiteStore(tmp_path / "store.db")
 
 
 class TestContract:
@@ -95,6 +82,59 @@ class TestContract:
             store.create("p", DEFINITION)
         with pytest.raises(StoreError, match="not a store key"):
             store.create("../etc", DEFINITION)
+
+    def test_read_after(self, make_store: Callable[[], Store]) -> None:
+        """read(after=n) gives only the events after version n, and says where they start."""
+        store = make_store()
+        store.create("p", DEFINITION, events(1, 2))
+        store.append("p", events(3, 3), expected_version=2)
+        for after in range(6):
+            log = make_store().read("p", after=after)
+            assert events(after + 1, 5 - after) == [dict(e) for e in log.events]
+            assert (after, 5, [2] * (5 - after)) == (log.after, log.version, list(log.schemas))
+            assert DEFINITION == dict(log.definition)
+        assert 0 == store.read("p").after
+
+    def test_read_after_twice(self, make_store: Callable[[], Store]) -> None:
+        """A reader that follows the log (read, append elsewhere, read after) sees each event
+        once, and then the whole log again when it asks for it."""
+        store = make_store()
+        store.create("p", DEFINITION)
+        seen: list[object] = []
+        for start, count in [(1, 2), (3, 1), (4, 4)]:
+            make_store().append("p", events(start, count), expected_version=start - 1)
+            log = store.read("p", after=len(seen))
+            seen.extend(e["seq"] for e in log.events)
+        assert list(range(1, 8)) == seen
+        assert list(range(1, 8)) == [e["seq"] for e in store.read("p").events]
+
+    @pytest.mark.parametrize("after", [-1, 4, True, 1.0, "1", None])
+    def test_read_after_refused(self, make_store: Callable[[], Store], after: object) -> None:
+        """``after`` must be a version of the log: an int from 0 to its version."""
+        store = make_store()
+        store.create("p", DEFINITION, events(1, 3))
+        with pytest.raises(StoreError, match="after"):
+            store.read("p", after=after)  # type: ignore[arg-type]
+
+    def test_delete(self, make_store: Callable[[], Store]) -> None:
+        """A deleted programme is gone, from every store object; its key can be used again."""
+        store = make_store()
+        store.create("p", DEFINITION, events(1, 3))
+        store.create("q", DEFINITION, events(1, 1))
+        make_store().delete("p")
+        assert ["q"] == store.keys()
+        for call in (
+            lambda: store.read("p"),
+            lambda: store.version("p"),
+            lambda: store.append("p", events(4, 1), expected_version=3),
+            lambda: store.delete("p"),
+        ):
+            with pytest.raises(UnknownProgrammeError):
+                call()
+        store.create("p", DEFINITION, events(1, 1))
+        assert 1 == make_store().version("p")
+        assert events(1, 1) == [dict(e) for e in store.read("p").events]
+        assert 1 == store.version("q")
 
     def test_documents_are_copied(self, make_store: Callable[[], Store]) -> None:
         """Changing a document after appending it doesn't change the store."""
@@ -288,3 +328,32 @@ class TestFailures:
         (tmp_path / "p.jsonl").mkdir()
         with pytest.raises(StoreError):
             store.read("p")
+
+
+class TestJsonLinesTail:
+    """A JsonLinesStore reads only what was appended since it last read a file, and never
+    takes another file for the one it read."""
+
+    def test_deleted_and_created_again(self, tmp_path: Path) -> None:
+        """A file deleted and created again by another store object is read from its start."""
+        mine = JsonLinesStore(tmp_path)
+        mine.create("p", DEFINITION, events(1, 3))
+        assert 3 == mine.version("p")
+        other = JsonLinesStore(tmp_path)
+        other.delete("p")
+        other.create("p", {**DEFINITION, "name": "again"}, events(1, 1))
+        other.append("p", [{**e, "n": "new"} for e in events(2, 3)], expected_version=1)
+        log = mine.read("p", after=1)
+        assert ["new"] * 3 == [e["n"] for e in log.events]
+        assert "again" == mine.read("p").definition["name"]
+        assert 5 == mine.append("p", events(5, 1), expected_version=4)
+
+    def test_damage_after_what_was_read(self, tmp_path: Path) -> None:
+        """Damage in lines appended since the last read is found, naming the line."""
+        mine = JsonLinesStore(tmp_path)
+        mine.create("p", DEFINITION, events(1, 2))
+        assert 2 == len(mine.read("p").events)
+        with (tmp_path / "p.jsonl").open("a") as file:
+            file.write('{"version": 3, "events": [{"seq": 4}]}\n')
+        with pytest.raises(CorruptStoreError, match=r"p\.jsonl:3: event 1 is not event 3"):
+            mine.read("p", after=2)

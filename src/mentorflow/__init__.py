@@ -106,6 +106,8 @@ from .exceptions import PolicyViolation as PolicyViolation
 from .exceptions import ReplayError as ReplayError
 from .exceptions import SerializationError as SerializationError
 from .exceptions import StoreError as StoreError
+from .exceptions import StoreSchemaError as StoreSchemaError
+from .exceptions import StoreUnavailableError as StoreUnavailableError
 from .exceptions import UnknownPairError as UnknownPairError
 from .exceptions import UnknownProgrammeError as UnknownProgrammeError
 from .exceptions import ValidationError as ValidationError
@@ -189,6 +191,8 @@ __all__ = [
     "Step",
     "Store",
     "StoreError",
+    "StoreSchemaError",
+    "StoreUnavailableError",
     "StoredLog",
     "StudyVisit",
     "Subscription",

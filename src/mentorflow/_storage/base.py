@@ -17,7 +17,7 @@ Document = Mapping[str, Any]
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
-def _check_key(key: object) -> str:
+def check_key(key: object) -> str:
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise StoreError(f"{key!r} is not a store key (letters, digits, '.', '_', '-')")
     return key
@@ -25,12 +25,20 @@ def _check_key(key: object) -> str:
 
 @attrs.frozen
 class StoredLog:
-    """What a store holds for one programme: its definition and its events, in order."""
+    """What a store holds for one programme: its definition and its events, in order (those
+    after ``after``, when the read asked for only the new ones)."""
 
     definition: Document
     events: Sequence[Document]
     schemas: Sequence[int]
     """The schema each event was written with."""
+    after: int = 0
+    """The ``seq`` of the event before the first of ``events`` (0: they are all there)."""
+
+    @property
+    def version(self) -> int:
+        """The log's version when it was read: the ``seq`` of its last event."""
+        return self.after + len(self.events)
 
 
 class Store(abc.ABC):
@@ -41,6 +49,8 @@ class Store(abc.ABC):
     * an append is atomic (all of a batch or none of it) and durable before it returns;
     * an append names the version it expects (how many events it has seen) and fails with
       `ConcurrencyError`, changing nothing, if another writer got there first;
+    * one store object may be shared by threads: each call is atomic against the other
+      threads as well as against other processes (each store's docstring says how);
     * damaged data is refused with `CorruptStoreError` naming the line or record;
     * a load or an append that fails never modifies what is stored, and every failure of the
       underlying file or database is a `StoreError`.
@@ -55,12 +65,14 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
-    def read(self, key: str) -> StoredLog:
-        """The definition and every event of ``key``.
+    def read(self, key: str, *, after: int = 0) -> StoredLog:
+        """The definition and the events of ``key``: all of them, or with ``after`` only those
+        whose ``seq`` is greater (what was appended since a reader saw version ``after``).
 
         Raises:
             UnknownProgrammeError: if there is no such programme.
             CorruptStoreError: naming the damaged line or record.
+            StoreError: ``after`` is not a version of the log (negative, or past its end).
         """
 
     @abc.abstractmethod
@@ -80,8 +92,32 @@ class Store(abc.ABC):
     def keys(self) -> list[str]:
         """Every programme key in the store."""
 
+    def delete(self, key: str) -> None:
+        """Remove programme ``key``, its definition and every event, atomically. Its key can
+        be created again afterwards.
 
-def _check_batch(key: str, events: Sequence[Document], expected: int) -> None:
+        The stores of mentorflow all delete; a store of your own that doesn't need to may
+        leave this out (it raises `StoreError`).
+
+        Raises:
+            UnknownProgrammeError: if there is no such programme.
+        """
+        raise StoreError(f"{type(self).__name__} can't delete programmes")
+
+
+def check_after(key: str, after: object, version: int | None = None) -> int:
+    """``after`` as a version of ``key``'s log, which is at ``version`` (None: not known yet)."""
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise StoreError(f"{key}: after must be a version (an int >= 0), not {after!r}")
+    if version is not None and after > version:
+        raise StoreError(
+            f"{key}: after={after} is past the end of the log, at version {version} (is this "
+            "the store the programme came from, or was it put back from an older backup?)"
+        )
+    return after
+
+
+def check_batch(key: str, events: Sequence[Document], expected: int) -> None:
     for offset, event in enumerate(events, start=1):
         if event.get("seq") != expected + offset:
             raise StoreError(
@@ -90,18 +126,18 @@ def _check_batch(key: str, events: Sequence[Document], expected: int) -> None:
             )
 
 
-def _dumps(value: object) -> str:
+def dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def _schema_of(definition: str | Document) -> int:
+def schema_of(definition: str | Document) -> int:
     doc = json.loads(definition) if isinstance(definition, str) else definition
     schema = doc.get("schema")
     return schema if isinstance(schema, int) else 0
 
 
 @contextlib.contextmanager
-def _io(where: object) -> Iterator[None]:
+def io_errors(where: object) -> Iterator[None]:
     """Turn the operating system's errors into `StoreError` naming the file."""
     try:
         yield
