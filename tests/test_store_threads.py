@@ -5,11 +5,10 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
-from mentorflow import ConcurrencyError, JsonLinesStore, MemoryStore, SQLiteStore, Store
+from mentorflow import ConcurrencyError, Store
 
 THREADS = 8
 DEFINITION = {"schema": 2, "name": "test"}
@@ -22,14 +21,6 @@ def switch_often() -> Iterator[None]:
     sys.setswitchinterval(1e-6)
     yield
     sys.setswitchinterval(interval)
-
-
-def one_store(kind: str, tmp_path: Path) -> Store:
-    if kind == "memory":
-        return MemoryStore()
-    if kind == "jsonl":
-        return JsonLinesStore(tmp_path / "logs")
-    return SQLiteStore(tmp_path / "store.db")
 
 
 def run_threads(target: Callable[[int], None], count: int = THREADS) -> None:
@@ -70,14 +61,10 @@ def append_retrying(store: Store, key: str, writer: int, count: int) -> int:
     return conflicts
 
 
-KINDS = ["memory", "jsonl", "sqlite"]
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_threads_append_to_one_programme(kind: str, tmp_path: Path) -> None:
+def test_threads_append_to_one_programme(make_store: Callable[[], Store]) -> None:
     """8 threads append to one programme through one store object, retrying on conflicts:
     every event is there once, in order, and each writer's events in its own order."""
-    store = one_store(kind, tmp_path)
+    store = make_store()
     store.create("p", DEFINITION)
     count = 60
     run_threads(lambda i: append_retrying(store, "p", i, count))
@@ -87,11 +74,10 @@ def test_threads_append_to_one_programme(kind: str, tmp_path: Path) -> None:
         assert list(range(count)) == [e["n"] for e in log.events if e["writer"] == writer]
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_threads_blind_appends_one_winner(kind: str, tmp_path: Path) -> None:
+def test_threads_blind_appends_one_winner(make_store: Callable[[], Store]) -> None:
     """8 threads append at the same expected version at once: exactly one wins, the others
     get a ConcurrencyError, and the log holds the winner's event once."""
-    store = one_store(kind, tmp_path)
+    store = make_store()
     store.create("p", DEFINITION)
     for round_ in range(20):
         outcome: list[str] = []
@@ -111,11 +97,10 @@ def test_threads_blind_appends_one_winner(kind: str, tmp_path: Path) -> None:
     assert list(range(1, 21)) == [e["seq"] for e in store.read("p").events]
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_threads_read_while_others_append(kind: str, tmp_path: Path) -> None:
+def test_threads_read_while_others_append(make_store: Callable[[], Store]) -> None:
     """Readers in 4 threads always see a whole log (a prefix, never a torn batch) while
     4 threads append batches of 3."""
-    store = one_store(kind, tmp_path)
+    store = make_store()
     store.create("p", DEFINITION)
     seen: list[int] = []
 

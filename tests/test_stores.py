@@ -13,12 +13,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import attrs
 import pytest
 
 from mentorflow import (
     ConcurrencyError,
     CorruptStoreError,
     JsonLinesStore,
+    PostgresStore,
     SQLiteStore,
     Store,
     StoreError,
@@ -216,23 +218,50 @@ class TestSQLiteDamage:
             store.read("p")
 
 
-def open_store(kind: str, path: Path) -> Store:
-    return JsonLinesStore(path) if kind == "jsonl" else SQLiteStore(path)
+@attrs.frozen
+class Target:
+    """Where the child processes of a test find the store: a kind, a path (or DSN) and the
+    environment they run in."""
 
+    kind: str
+    path: str
+    env: dict[str, str]
 
-@pytest.mark.parametrize("kind", ["jsonl", "sqlite"])
-def test_acknowledged_appends_survive_sigkill(kind: str, tmp_path: Path) -> None:
-    """A child appends in a loop and is killed with SIGKILL at random moments: the log always
-    loads, holds every acknowledged event, and never a partial one."""
-    path = tmp_path / ("logs" if kind == "jsonl" else "store.db")
-    open_store(kind, path).create("p", DEFINITION)
-    rng = random.Random(1182)
-    for _ in range(6):
-        child = subprocess.Popen(
-            [sys.executable, WORKER, "crash", kind, str(path), "p"],
+    def open(self) -> Store:
+        if self.kind == "postgres":
+            return PostgresStore(self.path, schema=self.env["MENTORFLOW_TEST_SCHEMA"])
+        return JsonLinesStore(self.path) if self.kind == "jsonl" else SQLiteStore(self.path)
+
+    def child(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, WORKER, args[0], self.kind, self.path, *args[1:]],
             stdout=subprocess.PIPE,
             text=True,
+            env=self.env,
         )
+
+
+@pytest.fixture(params=["jsonl", "sqlite", "postgres"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Target:
+    """A store that child processes share, of each kind that processes can share."""
+    kind = request.param
+    env = dict(os.environ)
+    if kind == "postgres":
+        make: Callable[[], PostgresStore] = request.getfixturevalue("postgres_stores")
+        store = make()
+        env["MENTORFLOW_TEST_SCHEMA"] = store.schema
+        return Target(kind, request.getfixturevalue("postgres_server").dsn, env)
+    path = tmp_path / ("logs" if kind == "jsonl" else "store.db")
+    return Target(kind, str(path), env)
+
+
+def test_acknowledged_appends_survive_sigkill(target: Target) -> None:
+    """A child appends in a loop and is killed with SIGKILL at random moments: the log always
+    loads, holds every acknowledged event, and never a partial one."""
+    target.open().create("p", DEFINITION)
+    rng = random.Random(1182)
+    for _ in range(6):
+        child = target.child("crash", "p")
         assert child.stdout is not None
         first = child.stdout.readline()  # it is up and appending: now kill it at random
         time.sleep(rng.uniform(0.0, 0.5))
@@ -241,31 +270,22 @@ def test_acknowledged_appends_survive_sigkill(kind: str, tmp_path: Path) -> None
         acked = [
             int(line.split()[1]) for line in (first + out).splitlines() if line.startswith("ack ")
         ]
-        log = open_store(kind, path).read("p")
+        log = target.open().read("p")
         assert acked, "the child acknowledged nothing before it was killed"
         assert len(log.events) >= acked[-1]
         assert list(range(1, len(log.events) + 1)) == [e["seq"] for e in log.events]
         assert all(e["type"] == "Test" and set(e) == {"seq", "type", "payload"} for e in log.events)
 
 
-@pytest.mark.parametrize("kind", ["jsonl", "sqlite"])
-def test_two_processes_append_with_optimistic_concurrency(kind: str, tmp_path: Path) -> None:
+def test_two_processes_append_with_optimistic_concurrency(target: Target) -> None:
     """Two processes append to one programme at once, retrying on conflicts: no event is lost
     or duplicated."""
-    path = tmp_path / ("logs" if kind == "jsonl" else "store.db")
-    open_store(kind, path).create("p", DEFINITION)
+    target.open().create("p", DEFINITION)
     count = 150
-    children = [
-        subprocess.Popen(
-            [sys.executable, WORKER, "race", kind, str(path), "p", name, str(count)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for name in ("a", "b")
-    ]
+    children = [target.child("race", "p", name, str(count)) for name in ("a", "b")]
     outputs = [child.communicate(timeout=120)[0] for child in children]
     assert all(child.returncode == 0 for child in children)
-    log = open_store(kind, path).read("p")
+    log = target.open().read("p")
     assert list(range(1, 2 * count + 1)) == [e["seq"] for e in log.events]
     for name in ("a", "b"):
         mine = [e["n"] for e in log.events if e["writer"] == name]

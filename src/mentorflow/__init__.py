@@ -93,9 +93,12 @@ from ._domain.model import Theme as Theme
 from ._domain.model import VisitMode as VisitMode
 from ._storage.stores import JsonLinesStore as JsonLinesStore
 from ._storage.stores import MemoryStore as MemoryStore
+from ._storage.stores import PostgresStore as PostgresStore
 from ._storage.stores import SQLiteStore as SQLiteStore
 from ._storage.stores import Store as Store
+from ._storage.stores import StoreChange as StoreChange
 from ._storage.stores import StoredLog as StoredLog
+from ._storage.stores import StoreWatch as StoreWatch
 from .exceptions import AfterHookError as AfterHookError
 from .exceptions import CommandRefused as CommandRefused
 from .exceptions import ConcurrencyError as ConcurrencyError
@@ -176,6 +179,7 @@ __all__ = [
     "PhaseCompleted",
     "PhaseStarted",
     "PolicyViolation",
+    "PostgresStore",
     "Programme",
     "ReachMilestone",
     "RecordVisit",
@@ -190,9 +194,11 @@ __all__ = [
     "SerializationError",
     "Step",
     "Store",
+    "StoreChange",
     "StoreError",
     "StoreSchemaError",
     "StoreUnavailableError",
+    "StoreWatch",
     "StoredLog",
     "StudyVisit",
     "Subscription",

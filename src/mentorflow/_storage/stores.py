@@ -1,7 +1,8 @@
 """Stores: where a programme's definition and event log live.
 
-Three stores pass one contract (``tests/test_stores.py``): `MemoryStore`, `JsonLinesStore` (a
-file per programme) and `SQLiteStore` (the embedded default, stdlib ``sqlite3``). All of them:
+Four stores pass one contract (``tests/test_stores.py``): `MemoryStore`, `JsonLinesStore` (a
+file per programme), `SQLiteStore` (the embedded default, stdlib ``sqlite3``) and
+`PostgresStore` (a server, for several hosts; psycopg is an optional extra). All of them:
 
 * keep, per programme key, a definition document and an ordered log of event documents;
 * append a batch of events atomically, and durably before returning (an acknowledged append
@@ -18,6 +19,17 @@ from __future__ import annotations
 from .base import Document, Store, StoredLog
 from .jsonl import JsonLinesStore
 from .memory import MemoryStore
+from .postgres import PostgresStore, StoreChange, StoreWatch
 from .sqlite import SQLiteStore
 
-__all__ = ["Document", "JsonLinesStore", "MemoryStore", "SQLiteStore", "Store", "StoredLog"]
+__all__ = [
+    "Document",
+    "JsonLinesStore",
+    "MemoryStore",
+    "PostgresStore",
+    "SQLiteStore",
+    "Store",
+    "StoreChange",
+    "StoreWatch",
+    "StoredLog",
+]
