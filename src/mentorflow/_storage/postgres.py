@@ -302,7 +302,7 @@ class PostgresStore(Store):
         except self._unreachable as err:
             detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             unsure = (
-                "; the append was committed whole or not at all, but the server could not "
+                "; the change was committed whole or not at all, but the server could not "
                 "say which: refresh or restore the programme to see"
                 if doing.startswith(("appending", "creating", "deleting"))
                 and isinstance(err, self._psycopg.OperationalError)
