@@ -10,7 +10,9 @@ import contextlib
 import json
 import os
 import re
+import select
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +60,9 @@ LAYOUT = max(MIGRATIONS)
 # One statement is one transaction: the version check, the events and the notification
 # commit together or not at all. The UPDATE locks the programme's row, so a concurrent
 # append waits for it and then finds the version moved on (no row: nothing is inserted);
-# the primary key (key, seq) refuses a duplicate event even so.
+# the primary key (key, seq) refuses a duplicate event even so. The batch travels as one
+# JSON array, whose elements the server keeps as they were written (type json keeps its
+# text), numbered from the version: one parameter, whatever the batch's size.
 _APPEND = """
 WITH bumped AS (
     UPDATE {s}.programmes SET version = %(new)s
@@ -66,8 +70,8 @@ WITH bumped AS (
     RETURNING key
 ), added AS (
     INSERT INTO {s}.events (key, seq, schema, body)
-    SELECT bumped.key, e.seq, %(schema)s, e.body
-    FROM bumped, unnest(%(seqs)s::bigint[], %(bodies)s::text[]) AS e (seq, body)
+    SELECT bumped.key, %(expected)s + e.n, %(schema)s, e.body::text
+    FROM bumped, json_array_elements(%(bodies)s::json) WITH ORDINALITY AS e (body, n)
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM added), pg_notify(%(channel)s, %(payload)s) FROM bumped
@@ -80,8 +84,8 @@ WITH made AS (
     RETURNING key
 ), added AS (
     INSERT INTO {s}.events (key, seq, schema, body)
-    SELECT made.key, e.seq, %(schema)s, e.body
-    FROM made, unnest(%(seqs)s::bigint[], %(bodies)s::text[]) AS e (seq, body)
+    SELECT made.key, e.n, %(schema)s, e.body::text
+    FROM made, json_array_elements(%(bodies)s::json) WITH ORDINALITY AS e (body, n)
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM added), pg_notify(%(channel)s, %(payload)s) FROM made
@@ -132,10 +136,12 @@ class PostgresStore(Store):
     (``NOTIFY``) on commit: `watch` lets another process learn that a programme changed.
 
     Threads: the store keeps a pool of connections (psycopg_pool); each call borrows one
-    for its one statement, checked first (so a connection the server dropped is replaced,
-    not used), and gives it back. Threads share the store; at most ``max_size`` calls run at
-    once, the others wait up to ``timeout``. Processes and hosts: as many as the server
-    takes; a process that forks makes a new pool in the child.
+    for its one statement, checked first without a round trip (so a connection the server
+    closed, after a restart say, is replaced, not used), and gives it back. Threads share
+    the store; at most ``max_size`` calls run at once, the others wait up to ``timeout``.
+    Processes and hosts: as many as the server takes; a process that forks makes a new pool
+    in the child. After the server comes back from a restart, the pool reconnects in the
+    background, backing off (psycopg_pool's), so calls may fail for a few seconds more.
 
     Args:
         dsn: A libpq connection string or URI (``"host=db dbname=office"``,
@@ -263,11 +269,14 @@ class PostgresStore(Store):
             min_size=min_size,
             max_size=max_size,
             timeout=self._timeout,
-            check=self._pool_class.check_connection,
+            check=_check,
             name=f"mentorflow {self.schema}",
             open=False,
         )
         pool.open(wait=False)
+        # closed when the store is dropped (by the thread that dropped it, not by one of the
+        # pool's own threads, which can't wait for themselves), and never by a forked child
+        self._finalizer = weakref.finalize(self, _close_pool, pool, os.getpid())
         return pool
 
     def _current_pool(self) -> ConnectionPool[Any]:
@@ -276,6 +285,7 @@ class PostgresStore(Store):
         if self._pool_pid != os.getpid():  # forked: the parent's connections are not ours
             with self._pool_lock:
                 if self._pool_pid != os.getpid():
+                    self._finalizer.detach()
                     self._abandoned.append(self._pool)
                     self._pool = self._open_pool()
                     self._pool_pid = os.getpid()
@@ -284,7 +294,7 @@ class PostgresStore(Store):
     def close(self) -> None:
         """Close the pool's connections; the store can't be used after."""
         self._closed = True
-        self._pool.close()
+        self._finalizer()
 
     def __enter__(self) -> PostgresStore:
         return self
@@ -305,7 +315,7 @@ class PostgresStore(Store):
                 "; the change was committed whole or not at all, but the server could not "
                 "say which: refresh or restore the programme to see"
                 if doing.startswith(("appending", "creating", "deleting"))
-                and isinstance(err, self._psycopg.OperationalError)
+                and not isinstance(err, self._unreachable[0])  # PoolTimeout: nothing was sent
                 else ""
             )
             raise StoreUnavailableError(
@@ -330,8 +340,7 @@ class PostgresStore(Store):
             "key": key,
             "new": new,
             "schema": SCHEMA,
-            "seqs": [e["seq"] for e in events],
-            "bodies": [dumps(e) for e in events],
+            "bodies": "[" + ",".join([dumps(e) for e in events]) + "]",
             "channel": self.schema,
             "payload": dumps({"key": key, "version": new}),
         }
@@ -341,6 +350,7 @@ class PostgresStore(Store):
         check_batch(key, events, 0)
         params = self._batch(key, events, len(events))
         params["definition"] = dumps(definition)
+        params["expected"] = 0
         with self._db(f"creating {key!r}") as db:
             row = db.execute(self._sql["create"], params).fetchone()
         if row is None:
@@ -481,6 +491,24 @@ class StoreWatch:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _close_pool(pool: ConnectionPool[Any], pid: int) -> None:
+    if os.getpid() == pid:  # a forked child must not close its parent's connections
+        pool.close()
+
+
+def _check(db: psycopg.Connection[Any]) -> None:
+    """Refuse a pooled connection the server has closed, before it is lent out: an idle
+    connection has nothing to read, unless the server ended it (a message, or end of file).
+    Unlike a query, this costs no round trip. A server whose host vanished without a word is
+    found by the call itself (a `StoreUnavailableError`) or by TCP keepalives."""
+    if db.closed or db.broken:
+        raise db.OperationalError("the connection is closed")
+    readable, _, _ = select.select([db.fileno()], [], [], 0)
+    if readable:
+        db.close()  # so that the pool, given it back, replaces it (rather than lend it again)
+        raise db.OperationalError("the server closed the connection")
 
 
 def _query(text: str) -> bytes:
