@@ -40,7 +40,8 @@ def _binaries() -> Path:
 class Cluster:
     """A PostgreSQL cluster of its own, in a temporary directory, on a Unix socket."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fsync: bool = False) -> None:
+        self.fsync = fsync  # off for the tests (they crash processes, never the machine)
         self.bin = _binaries()
         self.user: str | None = None
         if os.geteuid() == 0:
@@ -80,10 +81,9 @@ class Cluster:
                 "initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust",
                 "-E", "UTF8", "--locale=C", "--no-sync",
             )  # fmt: skip
-        options = (
-            f"-k {self.socket} -c listen_addresses='' -c fsync=off "
-            "-c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-k {self.socket} -c listen_addresses='' -c max_connections=200"
+        if not self.fsync:
+            options += " -c fsync=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-o", options, "start")
         return self
 

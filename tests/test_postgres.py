@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -351,3 +353,21 @@ def test_programme_over_postgres(postgres_stores: Make) -> None:
     restored = Programme.restore(store, "inclucities", clock=live.clock)
     assert snapshot(live) == snapshot(restored)
     assert live.history[:] == restored.history[:]
+
+
+def test_the_how_to_examples(postgres_server: PostgresServer, postgres_stores: Make) -> None:
+    """The PostgreSQL examples of docs/how-to/stores.md run (in this test's own schema), after
+    the page's first example, which they build on."""
+    page = (Path(__file__).parents[1] / "docs" / "how-to" / "stores.md").read_text()
+    schema = postgres_stores().schema
+    namespace: dict[str, object] = {"dsn": postgres_server.dsn}
+    setup = page.split("```pycon\n", 1)[1].split("```", 1)[0]
+    for example in doctest.DocTestParser().get_examples(setup):
+        exec(example.source, namespace)
+    section = page.split("## PostgresStore", 1)[1].split("\n## ", 1)[0]
+    blocks = [block.split("```", 1)[0] for block in section.split("```python\n")[1:]]
+    assert 2 == len(blocks)
+    for block in blocks:
+        code = block.replace("PostgresStore(dsn)", f"PostgresStore(dsn, schema={schema!r})")
+        exec(compile(code, "stores.md", "exec"), namespace)
+    namespace["tmp"].cleanup()  # type: ignore[attr-defined]

@@ -126,7 +126,7 @@ class ConcurrencyError(StoreError):
         self.key, self.expected, self.actual = key, expected, actual
         super().__init__(
             f"programme {key!r} is at version {actual}, not {expected}: another writer "
-            "appended first; restore the programme and try again"
+            "appended first; refresh the programme and try again"
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
