@@ -377,3 +377,26 @@ class TestJsonLinesTail:
             file.write('{"version": 3, "events": [{"seq": 4}]}\n')
         with pytest.raises(CorruptStoreError, match=r"p\.jsonl:3: event 1 is not event 3"):
             mine.read("p", after=2)
+
+
+class TestSQLiteTypes:
+    """Values of the wrong type in the database are refused, naming the record."""
+
+    @pytest.mark.parametrize(
+        ("sql", "match"),
+        [
+            ("UPDATE events SET body = CAST(body AS BLOB) WHERE seq = 2", "event 2: the body is"),
+            ("UPDATE programmes SET version = 'three'", "version: not an integer"),
+            ("UPDATE programmes SET definition = X'07'", "definition: not text"),
+            ("UPDATE programmes SET definition = 7", "definition: not a JSON object"),
+        ],
+    )
+    def test_wrong_type(self, tmp_path: Path, sql: str, match: str) -> None:
+        store = SQLiteStore(tmp_path / "s.db")
+        store.create("p", DEFINITION, events(1, 3))
+        raw = sqlite3.connect(tmp_path / "s.db")
+        raw.execute(sql)
+        raw.commit()
+        raw.close()
+        with pytest.raises(CorruptStoreError, match=match):
+            store.read("p")

@@ -27,6 +27,7 @@ MODULES = {
     6: "t6_scenario",
     7: "t7_startup",
     8: "t8_montecarlo",
+    9: "t9_postgres",
 }
 
 

@@ -369,6 +369,8 @@ class PostgresStore(Store):
             definition = json.loads(definition_text)
         except ValueError as err:
             raise CorruptStoreError(f"{where}, definition", f"not JSON ({err})") from None
+        if not isinstance(definition, dict):
+            raise CorruptStoreError(f"{where}, definition", "not a JSON object")
         for index, (seq, _schema, _body) in enumerate(events_rows, start=after + 1):
             if seq != index:
                 raise CorruptStoreError(f"{where}, event {index}", f"missing (found {seq} next)")

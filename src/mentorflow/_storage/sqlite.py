@@ -310,10 +310,14 @@ class SQLiteStore(Store):
         if not isinstance(row[1], int):
             raise CorruptStoreError(f"{where}, version", f"not an integer ({row[1]!r})")
         check_after(key, after, row[1])
+        if not isinstance(row[0], str):
+            raise CorruptStoreError(f"{where}, definition", "not text")
         try:
             definition = json.loads(row[0])
-        except (ValueError, TypeError) as err:
+        except ValueError as err:
             raise CorruptStoreError(f"{where}, definition", f"not JSON ({err})") from None
+        if not isinstance(definition, dict):
+            raise CorruptStoreError(f"{where}, definition", "not a JSON object")
         for index, (seq, _schema, _body) in enumerate(rows, start=after + 1):
             if seq != index:
                 raise CorruptStoreError(f"{where}, event {index}", f"missing (found {seq} next)")
@@ -323,9 +327,13 @@ class SQLiteStore(Store):
         except (ValueError, TypeError):
             events = []
             for seq, _schema, body in rows:  # find the damaged row, to name it
+                if not isinstance(body, str):
+                    raise CorruptStoreError(
+                        f"{where}, event {seq}", f"the body is not text ({type(body).__name__})"
+                    ) from None
                 try:
                     events.append(json.loads(body))
-                except (ValueError, TypeError) as err:
+                except ValueError as err:
                     raise CorruptStoreError(f"{where}, event {seq}", f"not JSON ({err})") from None
         if len(events) != len(rows) or not all(isinstance(e, dict) for e in events):
             raise CorruptStoreError(where, "an event is not a JSON object")
