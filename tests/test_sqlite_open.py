@@ -208,3 +208,20 @@ class TestThreadConnections:
         thread.start()
         thread.join()
         assert 1 == store.version("p")
+
+
+class TestOddPaths:
+    """Paths that are not files, or have URI characters in them."""
+
+    def test_a_directory(self, tmp_path: Path) -> None:
+        """A directory is not a store, and nothing is written into it."""
+        with pytest.raises(StoreUnavailableError, match="directory"):
+            SQLiteStore(tmp_path)
+        assert [] == list(tmp_path.iterdir())
+
+    @pytest.mark.parametrize("name", ["a?b.db", "a#b.db", "a%20b.db", "a b.db"])
+    def test_uri_characters(self, tmp_path: Path, name: str) -> None:
+        """A file name with characters that mean something in a URI is that file."""
+        SQLiteStore(tmp_path / name).create("p", DEFINITION)
+        assert [name] == [p.name for p in tmp_path.iterdir() if p.suffix == ".db"]
+        assert ["p"] == SQLiteStore(tmp_path / name, create=False).keys()

@@ -7,6 +7,7 @@ import json
 import os
 import sqlite3
 import threading
+import urllib.parse
 import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -103,8 +104,7 @@ class SQLiteStore(Store):
             self._shared = _Connection(db)
             self._create(db)
             return
-        self._uri = "file:" + Path(self.path).absolute().as_posix().replace("?", "%3f")
-        self._uri = self._uri.replace("#", "%23")
+        self._uri = "file:" + urllib.parse.quote(Path(self.path).absolute().as_posix())
         exists = os.path.lexists(self.path)
         if exists and create is True and os.path.getsize(self.path):
             raise StoreError(f"{self.path}: exists already; open it with create=False")
@@ -153,8 +153,11 @@ class SQLiteStore(Store):
     def _check_header(self) -> None:
         """Refuse, before SQLite opens it (and could write to it), a file that is not an
         SQLite database at all: SQLite takes an empty or cut-short file for a new one."""
-        with self._errors(), open(self.path, "rb") as file:
-            header = file.read(100)
+        try:
+            with open(self.path, "rb") as file:
+                header = file.read(100)
+        except OSError as err:
+            raise StoreUnavailableError(f"{self.path}: {err.strerror or err}") from None
         if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
             what = "empty" if not header else f"{len(header)} bytes" if len(header) < 100 else ""
             raise CorruptStoreError(
@@ -166,7 +169,8 @@ class SQLiteStore(Store):
     @staticmethod
     def _tables(db: sqlite3.Connection) -> dict[str, list[str]]:
         names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {n: [c[1] for c in db.execute(f"PRAGMA table_info({n!r})")] for n in names}
+        query = "SELECT name FROM pragma_table_info(?) ORDER BY cid"
+        return {n: [c[0] for c in db.execute(query, (n,))] for n in names}
 
     def _create(self, db: sqlite3.Connection) -> None:
         """Make the tables, in one transaction, if another process hasn't meanwhile."""
