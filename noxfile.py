@@ -23,7 +23,12 @@ def _install(session: nox.Session, *groups: str, project: bool = True) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit, property and end-to-end tests, and every example in the docs and docstrings."""
+    """Unit, property and end-to-end tests, and every example in the docs and docstrings.
+
+    The PostgreSQL tests start a throwaway server of their own when the PostgreSQL server's
+    binaries are installed (or use the one named by ``MENTORFLOW_TEST_POSTGRES``), and skip
+    otherwise; ``MENTORFLOW_REQUIRE_POSTGRES=1`` (as ``.ci/run`` sets) makes that a failure.
+    """
     _install(session, "tests")
     profile = "ci" if os.environ.get("CI") else "dev"
     session.run("pytest", f"--hypothesis-profile={profile}", *session.posargs)

@@ -2,17 +2,23 @@
 
 python store_worker.py crash KIND PATH KEY      append batches until killed; print "ack N"
 python store_worker.py race KIND PATH KEY NAME COUNT   append COUNT events, retrying
+
+KIND is jsonl, sqlite or postgres; for postgres, PATH is the DSN and the schema is in the
+environment variable MENTORFLOW_TEST_SCHEMA.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 
-from mentorflow import ConcurrencyError, JsonLinesStore, SQLiteStore, Store
+from mentorflow import ConcurrencyError, JsonLinesStore, PostgresStore, SQLiteStore, Store
 
 
 def open_store(kind: str, path: str) -> Store:
+    if kind == "postgres":
+        return PostgresStore(path, schema=os.environ["MENTORFLOW_TEST_SCHEMA"])
     return JsonLinesStore(path) if kind == "jsonl" else SQLiteStore(path)
 
 

@@ -13,13 +13,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import attrs
 import pytest
 
 from mentorflow import (
     ConcurrencyError,
     CorruptStoreError,
     JsonLinesStore,
-    MemoryStore,
+    PostgresStore,
     SQLiteStore,
     Store,
     StoreError,
@@ -33,18 +34,6 @@ DEFINITION = {"schema": 2, "name": "test"}
 def events(start: int, count: int) -> list[dict[str, object]]:
     """``count`` test event documents from seq ``start``."""
     return [{"seq": start + i, "type": "Test", "n": start + i} for i in range(count)]
-
-
-@pytest.fixture(params=["memory", "jsonl", "sqlite"])
-def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
-    """A factory of stores of one kind, all on the same data."""
-    kind = request.param
-    if kind == "memory":
-        shared = MemoryStore()
-        return lambda: shared
-    if kind == "jsonl":
-        return lambda: JsonLinesStore(tmp_path / "logs")
-    return lambda: SQLiteStore(tmp_path / "store.db")
 
 
 class TestContract:
@@ -95,6 +84,59 @@ class TestContract:
             store.create("p", DEFINITION)
         with pytest.raises(StoreError, match="not a store key"):
             store.create("../etc", DEFINITION)
+
+    def test_read_after(self, make_store: Callable[[], Store]) -> None:
+        """read(after=n) gives only the events after version n, and says where they start."""
+        store = make_store()
+        store.create("p", DEFINITION, events(1, 2))
+        store.append("p", events(3, 3), expected_version=2)
+        for after in range(6):
+            log = make_store().read("p", after=after)
+            assert events(after + 1, 5 - after) == [dict(e) for e in log.events]
+            assert (after, 5, [2] * (5 - after)) == (log.after, log.version, list(log.schemas))
+            assert DEFINITION == dict(log.definition)
+        assert 0 == store.read("p").after
+
+    def test_read_after_twice(self, make_store: Callable[[], Store]) -> None:
+        """A reader that follows the log (read, append elsewhere, read after) sees each event
+        once, and then the whole log again when it asks for it."""
+        store = make_store()
+        store.create("p", DEFINITION)
+        seen: list[object] = []
+        for start, count in [(1, 2), (3, 1), (4, 4)]:
+            make_store().append("p", events(start, count), expected_version=start - 1)
+            log = store.read("p", after=len(seen))
+            seen.extend(e["seq"] for e in log.events)
+        assert list(range(1, 8)) == seen
+        assert list(range(1, 8)) == [e["seq"] for e in store.read("p").events]
+
+    @pytest.mark.parametrize("after", [-1, 4, True, 1.0, "1", None])
+    def test_read_after_refused(self, make_store: Callable[[], Store], after: object) -> None:
+        """``after`` must be a version of the log: an int from 0 to its version."""
+        store = make_store()
+        store.create("p", DEFINITION, events(1, 3))
+        with pytest.raises(StoreError, match="after"):
+            store.read("p", after=after)  # type: ignore[arg-type]
+
+    def test_delete(self, make_store: Callable[[], Store]) -> None:
+        """A deleted programme is gone, from every store object; its key can be used again."""
+        store = make_store()
+        store.create("p", DEFINITION, events(1, 3))
+        store.create("q", DEFINITION, events(1, 1))
+        make_store().delete("p")
+        assert ["q"] == store.keys()
+        for call in (
+            lambda: store.read("p"),
+            lambda: store.version("p"),
+            lambda: store.append("p", events(4, 1), expected_version=3),
+            lambda: store.delete("p"),
+        ):
+            with pytest.raises(UnknownProgrammeError):
+                call()
+        store.create("p", DEFINITION, events(1, 1))
+        assert 1 == make_store().version("p")
+        assert events(1, 1) == [dict(e) for e in store.read("p").events]
+        assert 1 == store.version("q")
 
     def test_documents_are_copied(self, make_store: Callable[[], Store]) -> None:
         """Changing a document after appending it doesn't change the store."""
@@ -176,23 +218,50 @@ class TestSQLiteDamage:
             store.read("p")
 
 
-def open_store(kind: str, path: Path) -> Store:
-    return JsonLinesStore(path) if kind == "jsonl" else SQLiteStore(path)
+@attrs.frozen
+class Target:
+    """Where the child processes of a test find the store: a kind, a path (or DSN) and the
+    environment they run in."""
 
+    kind: str
+    path: str
+    env: dict[str, str]
 
-@pytest.mark.parametrize("kind", ["jsonl", "sqlite"])
-def test_acknowledged_appends_survive_sigkill(kind: str, tmp_path: Path) -> None:
-    """A child appends in a loop and is killed with SIGKILL at random moments: the log always
-    loads, holds every acknowledged event, and never a partial one."""
-    path = tmp_path / ("logs" if kind == "jsonl" else "store.db")
-    open_store(kind, path).create("p", DEFINITION)
-    rng = random.Random(1182)
-    for _ in range(6):
-        child = subprocess.Popen(
-            [sys.executable, WORKER, "crash", kind, str(path), "p"],
+    def open(self) -> Store:
+        if self.kind == "postgres":
+            return PostgresStore(self.path, schema=self.env["MENTORFLOW_TEST_SCHEMA"])
+        return JsonLinesStore(self.path) if self.kind == "jsonl" else SQLiteStore(self.path)
+
+    def child(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, WORKER, args[0], self.kind, self.path, *args[1:]],
             stdout=subprocess.PIPE,
             text=True,
+            env=self.env,
         )
+
+
+@pytest.fixture(params=["jsonl", "sqlite", "postgres"])
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Target:
+    """A store that child processes share, of each kind that processes can share."""
+    kind = request.param
+    env = dict(os.environ)
+    if kind == "postgres":
+        make: Callable[[], PostgresStore] = request.getfixturevalue("postgres_stores")
+        store = make()
+        env["MENTORFLOW_TEST_SCHEMA"] = store.schema
+        return Target(kind, request.getfixturevalue("postgres_server").dsn, env)
+    path = tmp_path / ("logs" if kind == "jsonl" else "store.db")
+    return Target(kind, str(path), env)
+
+
+def test_acknowledged_appends_survive_sigkill(target: Target) -> None:
+    """A child appends in a loop and is killed with SIGKILL at random moments: the log always
+    loads, holds every acknowledged event, and never a partial one."""
+    target.open().create("p", DEFINITION)
+    rng = random.Random(1182)
+    for _ in range(6):
+        child = target.child("crash", "p")
         assert child.stdout is not None
         first = child.stdout.readline()  # it is up and appending: now kill it at random
         time.sleep(rng.uniform(0.0, 0.5))
@@ -201,31 +270,22 @@ def test_acknowledged_appends_survive_sigkill(kind: str, tmp_path: Path) -> None
         acked = [
             int(line.split()[1]) for line in (first + out).splitlines() if line.startswith("ack ")
         ]
-        log = open_store(kind, path).read("p")
+        log = target.open().read("p")
         assert acked, "the child acknowledged nothing before it was killed"
         assert len(log.events) >= acked[-1]
         assert list(range(1, len(log.events) + 1)) == [e["seq"] for e in log.events]
         assert all(e["type"] == "Test" and set(e) == {"seq", "type", "payload"} for e in log.events)
 
 
-@pytest.mark.parametrize("kind", ["jsonl", "sqlite"])
-def test_two_processes_append_with_optimistic_concurrency(kind: str, tmp_path: Path) -> None:
+def test_two_processes_append_with_optimistic_concurrency(target: Target) -> None:
     """Two processes append to one programme at once, retrying on conflicts: no event is lost
     or duplicated."""
-    path = tmp_path / ("logs" if kind == "jsonl" else "store.db")
-    open_store(kind, path).create("p", DEFINITION)
+    target.open().create("p", DEFINITION)
     count = 150
-    children = [
-        subprocess.Popen(
-            [sys.executable, WORKER, "race", kind, str(path), "p", name, str(count)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for name in ("a", "b")
-    ]
+    children = [target.child("race", "p", name, str(count)) for name in ("a", "b")]
     outputs = [child.communicate(timeout=120)[0] for child in children]
     assert all(child.returncode == 0 for child in children)
-    log = open_store(kind, path).read("p")
+    log = target.open().read("p")
     assert list(range(1, 2 * count + 1)) == [e["seq"] for e in log.events]
     for name in ("a", "b"):
         mine = [e["n"] for e in log.events if e["writer"] == name]
@@ -287,4 +347,56 @@ class TestFailures:
         store = JsonLinesStore(tmp_path)
         (tmp_path / "p.jsonl").mkdir()
         with pytest.raises(StoreError):
+            store.read("p")
+
+
+class TestJsonLinesTail:
+    """A JsonLinesStore reads only what was appended since it last read a file, and never
+    takes another file for the one it read."""
+
+    def test_deleted_and_created_again(self, tmp_path: Path) -> None:
+        """A file deleted and created again by another store object is read from its start."""
+        mine = JsonLinesStore(tmp_path)
+        mine.create("p", DEFINITION, events(1, 3))
+        assert 3 == mine.version("p")
+        other = JsonLinesStore(tmp_path)
+        other.delete("p")
+        other.create("p", {**DEFINITION, "name": "again"}, events(1, 1))
+        other.append("p", [{**e, "n": "new"} for e in events(2, 3)], expected_version=1)
+        log = mine.read("p", after=1)
+        assert ["new"] * 3 == [e["n"] for e in log.events]
+        assert "again" == mine.read("p").definition["name"]
+        assert 5 == mine.append("p", events(5, 1), expected_version=4)
+
+    def test_damage_after_what_was_read(self, tmp_path: Path) -> None:
+        """Damage in lines appended since the last read is found, naming the line."""
+        mine = JsonLinesStore(tmp_path)
+        mine.create("p", DEFINITION, events(1, 2))
+        assert 2 == len(mine.read("p").events)
+        with (tmp_path / "p.jsonl").open("a") as file:
+            file.write('{"version": 3, "events": [{"seq": 4}]}\n')
+        with pytest.raises(CorruptStoreError, match=r"p\.jsonl:3: event 1 is not event 3"):
+            mine.read("p", after=2)
+
+
+class TestSQLiteTypes:
+    """Values of the wrong type in the database are refused, naming the record."""
+
+    @pytest.mark.parametrize(
+        ("sql", "match"),
+        [
+            ("UPDATE events SET body = CAST(body AS BLOB) WHERE seq = 2", "event 2: the body is"),
+            ("UPDATE programmes SET version = 'three'", "version: not an integer"),
+            ("UPDATE programmes SET definition = X'07'", "definition: not text"),
+            ("UPDATE programmes SET definition = 7", "definition: not a JSON object"),
+        ],
+    )
+    def test_wrong_type(self, tmp_path: Path, sql: str, match: str) -> None:
+        store = SQLiteStore(tmp_path / "s.db")
+        store.create("p", DEFINITION, events(1, 3))
+        raw = sqlite3.connect(tmp_path / "s.db")
+        raw.execute(sql)
+        raw.commit()
+        raw.close()
+        with pytest.raises(CorruptStoreError, match=match):
             store.read("p")

@@ -28,6 +28,7 @@ MODULES = {
     7: "t7_startup",
     8: "t8_montecarlo",
     9: "t9_matching",
+    10: "t10_postgres",
 }
 
 

@@ -94,9 +94,12 @@ from ._domain.model import Theme as Theme
 from ._domain.model import VisitMode as VisitMode
 from ._storage.stores import JsonLinesStore as JsonLinesStore
 from ._storage.stores import MemoryStore as MemoryStore
+from ._storage.stores import PostgresStore as PostgresStore
 from ._storage.stores import SQLiteStore as SQLiteStore
 from ._storage.stores import Store as Store
+from ._storage.stores import StoreChange as StoreChange
 from ._storage.stores import StoredLog as StoredLog
+from ._storage.stores import StoreWatch as StoreWatch
 from .exceptions import AfterHookError as AfterHookError
 from .exceptions import CommandRefused as CommandRefused
 from .exceptions import ConcurrencyError as ConcurrencyError
@@ -107,6 +110,8 @@ from .exceptions import PolicyViolation as PolicyViolation
 from .exceptions import ReplayError as ReplayError
 from .exceptions import SerializationError as SerializationError
 from .exceptions import StoreError as StoreError
+from .exceptions import StoreSchemaError as StoreSchemaError
+from .exceptions import StoreUnavailableError as StoreUnavailableError
 from .exceptions import UnknownPairError as UnknownPairError
 from .exceptions import UnknownProgrammeError as UnknownProgrammeError
 from .exceptions import ValidationError as ValidationError
@@ -175,6 +180,7 @@ __all__ = [
     "PhaseCompleted",
     "PhaseStarted",
     "PolicyViolation",
+    "PostgresStore",
     "Programme",
     "ReachMilestone",
     "RecordVisit",
@@ -189,7 +195,11 @@ __all__ = [
     "SerializationError",
     "Step",
     "Store",
+    "StoreChange",
     "StoreError",
+    "StoreSchemaError",
+    "StoreUnavailableError",
+    "StoreWatch",
     "StoredLog",
     "StudyVisit",
     "Subscription",

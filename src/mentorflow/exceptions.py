@@ -19,6 +19,8 @@ MentorflowError
     ├── ConcurrencyError                another writer appended first: reload and retry
     ├── CorruptStoreError (ValueError)  stored data is damaged: names the line or record
     ├── ReplayError                     an event log does not replay to the same events
+    ├── StoreSchemaError                the store's own layout is of a newer (or unknown) version
+    ├── StoreUnavailableError           the store can't be reached: no such file, no server
     └── UnknownProgrammeError (KeyError) no programme with that key in the store
 ```
 
@@ -44,6 +46,8 @@ __all__ = [
     "ScenarioError",
     "SerializationError",
     "StoreError",
+    "StoreSchemaError",
+    "StoreUnavailableError",
     "UnknownPairError",
     "UnknownProgrammeError",
     "ValidationError",
@@ -122,7 +126,7 @@ class ConcurrencyError(StoreError):
         self.key, self.expected, self.actual = key, expected, actual
         super().__init__(
             f"programme {key!r} is at version {actual}, not {expected}: another writer "
-            "appended first; restore the programme and try again"
+            "appended first; refresh the programme and try again"
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -149,6 +153,36 @@ class ReplayError(StoreError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.seq, self.problem))
+
+
+class StoreUnavailableError(StoreError):
+    """The store can't be reached: a database file that doesn't exist (opened with
+    ``create=False``), a server that refuses the connection or went away during a call.
+
+    When the server went away during an append, the append was committed whole or not at
+    all, but the store could not say which: restore (or refresh) the programme to find out.
+    """
+
+
+class StoreSchemaError(StoreError):
+    """The store's own layout (its tables, its DDL) is of a version this mentorflow doesn't
+    know: written by a newer mentorflow (upgrade mentorflow), or not a mentorflow store.
+
+    Attributes:
+        where: The file or database.
+        found: The layout's version in the store.
+        supported: The newest version this mentorflow knows.
+    """
+
+    def __init__(self, where: str, found: int, supported: int) -> None:
+        self.where, self.found, self.supported = where, found, supported
+        super().__init__(
+            f"{where}: the store's layout is version {found}, newer than this mentorflow's "
+            f"({supported}); upgrade mentorflow"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.where, self.found, self.supported))
 
 
 class UnknownProgrammeError(StoreError, KeyError):

@@ -17,8 +17,9 @@ from .._codec.serialize import (
 )
 from .._domain.definition import Definition
 from .._domain.events import Event
-from .._storage.stores import Store
+from .._storage.stores import Store, StoredLog
 from ..exceptions import ConcurrencyError, MentorflowError, SerializationError, ValidationError
+from .hooks import Hooks
 from .replay import Replayable, replay
 from .transaction import Ledger
 
@@ -105,28 +106,66 @@ def _restore(store: Store, key: str, build: Callable[[Definition], P]) -> P:
         raise SerializationError(
             f"{key}.definition.{field}", str(getattr(err, "problem", err))
         ) from None
+    events, keys = _events(log, definition, key)
+    replay(programme, events, keys)
+    logger.info("%s: restored from %d events", key, len(events))
+    return programme
+
+
+def _events(log: StoredLog, definition: Definition, key: str) -> tuple[list[Event], dict[int, str]]:
+    """The events of ``log``, each upgraded from the schema it was written with, and the
+    idempotency keys kept beside them (by seq)."""
     documents = list(log.events)
     for schema in sorted(set(log.schemas)):
         if schema != SCHEMA:
             at = [i for i, s in enumerate(log.schemas) if s == schema]
-            where = f"{key}.events[seq {at[0] + 1}]"
+            where = f"{key}.events[seq {log.after + at[0] + 1}]"
             upgraded = upgrade_events(
                 [documents[i] for i in at], schema, definition.timezone, where
             )
             for i, doc in zip(at, upgraded, strict=True):
                 documents[i] = doc
     keys: dict[int, str] = {}
-    for i, doc in enumerate(documents, 1):
+    for i, doc in enumerate(documents):
         if isinstance(doc, Mapping) and KEY in doc:
+            seq = log.after + i + 1
             found = doc[KEY]
             if not isinstance(found, str) or not found:
-                raise SerializationError(f"{key}.events[seq {i}].{KEY}", "must be a key")
-            keys[i] = found
-            documents[i - 1] = {k: v for k, v in doc.items() if k != KEY}
-    events = [load_event(doc, f"{key}.events[seq {i}]") for i, doc in enumerate(documents, 1)]
-    replay(programme, events, keys)
-    logger.info("%s: restored from %d events", key, len(events))
-    return programme
+                raise SerializationError(f"{key}.events[seq {seq}].{KEY}", "must be a key")
+            keys[seq] = found
+            documents[i] = {k: v for k, v in doc.items() if k != KEY}
+    events = [
+        load_event(doc, f"{key}.events[seq {i}]") for i, doc in enumerate(documents, log.after + 1)
+    ]
+    return events, keys
+
+
+def refresh(programme: Replayable, ledger: Ledger, definition: Definition) -> list[Event]:
+    """Replay on ``programme`` the events its store has after the programme's version (written
+    by another process or another copy), with no journal (they are stored) and no hooks (they
+    were the writer's to run); return them.
+
+    Raises:
+        ValidationError: the programme is not persisted.
+        ReplayError: a new event doesn't replay; the programme keeps those before it.
+    """
+    journal = ledger.journal
+    if not isinstance(journal, Journal):
+        raise ValidationError(
+            "store", "the programme is not persisted: persist() or restore() it first"
+        )
+    seen = ledger.seq
+    log = journal.store.read(journal.key, after=seen)
+    if not log.events:
+        return []
+    events, keys = _events(log, definition, journal.key)
+    hooks = ledger.hooks
+    ledger.journal, ledger.hooks = None, Hooks()
+    try:
+        replay(programme, events, keys)
+    finally:
+        ledger.journal, ledger.hooks = journal, hooks
+    return ledger.events[seen:]
 
 
 def journal(ledger: Ledger, store: Store, key: str) -> None:

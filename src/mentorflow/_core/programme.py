@@ -617,6 +617,26 @@ class Programme:
         journal(programme._rt.ledger, store, key)
         return programme
 
+    def refresh(self) -> tuple[Event, ...]:
+        """Catch up with the store: apply the events appended since this programme last
+        wrote or read it (by another process, or another copy of the programme), and return
+        them. Only the new events are read and replayed, so a refresh costs what they cost,
+        however long the log.
+
+        The new events are replayed through the same engine, as by `restore`, but hooks are
+        not called for them: they were the writer's to act on (an alert sent by the process
+        that checked the deadline is not sent again here).
+
+        Raises:
+            ValidationError: the programme is not persisted (`persist` or `restore` it first).
+            StoreError: the store has fewer events than the programme (is it the store the
+                programme came from?), or can't be read.
+            ReplayError: a new event doesn't replay; the programme keeps the events before it.
+        """
+        from .persist import refresh
+
+        return tuple(refresh(self, self._rt.ledger, self._rt.definition))
+
     def __repr__(self) -> str:
         d = self._rt.definition
         return (

@@ -1,0 +1,145 @@
+"""The store contract: `Store`, `StoredLog`, and the checks every store shares."""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from ..exceptions import StoreError
+
+Document = Mapping[str, Any]
+_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def check_key(key: object) -> str:
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise StoreError(f"{key!r} is not a store key (letters, digits, '.', '_', '-')")
+    return key
+
+
+@attrs.frozen
+class StoredLog:
+    """What a store holds for one programme: its definition and its events, in order (those
+    after ``after``, when the read asked for only the new ones)."""
+
+    definition: Document
+    events: Sequence[Document]
+    schemas: Sequence[int]
+    """The schema each event was written with."""
+    after: int = 0
+    """The ``seq`` of the event before the first of ``events`` (0: they are all there)."""
+
+    @property
+    def version(self) -> int:
+        """The log's version when it was read: the ``seq`` of its last event."""
+        return self.after + len(self.events)
+
+
+class Store(abc.ABC):
+    """Where programmes are kept: per key, a definition document and an ordered event log.
+
+    The contract every store keeps (and ``tests/test_stores.py`` checks):
+
+    * an append is atomic (all of a batch or none of it) and durable before it returns;
+    * an append names the version it expects (how many events it has seen) and fails with
+      `ConcurrencyError`, changing nothing, if another writer got there first;
+    * one store object may be shared by threads: each call is atomic against the other
+      threads as well as against other processes (each store's docstring says how);
+    * damaged data is refused with `CorruptStoreError` naming the line or record;
+    * a load or an append that fails never modifies what is stored, and every failure of the
+      underlying file or database is a `StoreError`.
+    """
+
+    @abc.abstractmethod
+    def create(self, key: str, definition: Document, events: Sequence[Document] = ()) -> None:
+        """Start a programme's log with its definition and, atomically, its first events.
+
+        Raises:
+            StoreError: if ``key`` exists already.
+        """
+
+    @abc.abstractmethod
+    def read(self, key: str, *, after: int = 0) -> StoredLog:
+        """The definition and the events of ``key``: all of them, or with ``after`` only those
+        whose ``seq`` is greater (what was appended since a reader saw version ``after``).
+
+        Raises:
+            UnknownProgrammeError: if there is no such programme.
+            CorruptStoreError: naming the damaged line or record.
+            StoreError: ``after`` is not a version of the log (negative, or past its end).
+        """
+
+    @abc.abstractmethod
+    def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
+        """Append ``events`` (documents with consecutive ``seq`` from ``expected_version + 1``),
+        all or none, durably; return the new version.
+
+        Raises:
+            ConcurrencyError: if the log is not at ``expected_version``.
+        """
+
+    @abc.abstractmethod
+    def version(self, key: str) -> int:
+        """How many events ``key`` has."""
+
+    @abc.abstractmethod
+    def keys(self) -> list[str]:
+        """Every programme key in the store."""
+
+    def delete(self, key: str) -> None:
+        """Remove programme ``key``, its definition and every event, atomically. Its key can
+        be created again afterwards.
+
+        The stores of mentorflow all delete; a store of your own that doesn't need to may
+        leave this out (it raises `StoreError`).
+
+        Raises:
+            UnknownProgrammeError: if there is no such programme.
+        """
+        raise StoreError(f"{type(self).__name__} can't delete programmes")
+
+
+def check_after(key: str, after: object, version: int | None = None) -> int:
+    """``after`` as a version of ``key``'s log, which is at ``version`` (None: not known yet)."""
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise StoreError(f"{key}: after must be a version (an int >= 0), not {after!r}")
+    if version is not None and after > version:
+        raise StoreError(
+            f"{key}: after={after} is past the end of the log, at version {version} (is this "
+            "the store the programme came from, or was it put back from an older backup?)"
+        )
+    return after
+
+
+def check_batch(key: str, events: Sequence[Document], expected: int) -> None:
+    for offset, event in enumerate(events, start=1):
+        if event.get("seq") != expected + offset:
+            raise StoreError(
+                f"{key}: event {offset} of the batch has seq {event.get('seq')!r}, "
+                f"not {expected + offset}"
+            )
+
+
+def dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def schema_of(definition: str | Document) -> int:
+    doc = json.loads(definition) if isinstance(definition, str) else definition
+    schema = doc.get("schema")
+    return schema if isinstance(schema, int) else 0
+
+
+@contextlib.contextmanager
+def io_errors(where: object) -> Iterator[None]:
+    """Turn the operating system's errors into `StoreError` naming the file."""
+    try:
+        yield
+    except OSError as err:
+        raise StoreError(f"{where}: {err}") from err

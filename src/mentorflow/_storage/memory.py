@@ -1,0 +1,72 @@
+"""`MemoryStore`: programmes in the process's memory."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+
+from .._codec.serialize import SCHEMA
+from ..exceptions import ConcurrencyError, StoreError, UnknownProgrammeError
+from .base import Document, Store, StoredLog, check_after, check_batch, check_key, dumps
+
+
+class MemoryStore(Store):
+    """Everything in memory: for tests and short-lived scripts. Documents are copied in and out
+    (through JSON), so nothing outside can change what is stored.
+
+    Threads: one lock guards the store, held by every call from its first check to its last
+    change, so an append's version check and the append are one step for the other threads
+    (and a read never sees half a batch). Processes: none; the store lives in one process.
+    """
+
+    def __init__(self) -> None:
+        self._logs: dict[str, tuple[str, list[str]]] = {}
+        self._lock = threading.Lock()
+
+    def create(self, key: str, definition: Document, events: Sequence[Document] = ()) -> None:
+        check_key(key)
+        check_batch(key, events, 0)
+        # encoded before the lock is taken: the lock is held for dict operations only
+        record = (dumps(definition), [dumps({**e, "$schema": SCHEMA}) for e in events])
+        with self._lock:
+            if key in self._logs:
+                raise StoreError(f"programme {key!r} exists already")
+            self._logs[key] = record
+
+    def read(self, key: str, *, after: int = 0) -> StoredLog:
+        with self._lock:
+            definition, log = self._get(key)
+            check_after(key, after, len(log))
+            events = log[after:]  # a copy: later appends don't change it
+        docs = [json.loads(e) for e in events]
+        return StoredLog(json.loads(definition), docs, [d.pop("$schema") for d in docs], after)
+
+    def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
+        check_batch(key, events, expected_version)
+        lines = [dumps({**e, "$schema": SCHEMA}) for e in events]
+        with self._lock:
+            _, log = self._get(key)
+            if len(log) != expected_version:
+                raise ConcurrencyError(key, expected_version, len(log))
+            log.extend(lines)
+            return len(log)
+
+    def version(self, key: str) -> int:
+        with self._lock:
+            return len(self._get(key)[1])
+
+    def keys(self) -> list[str]:
+        with self._lock:
+            return sorted(self._logs)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._get(key)
+            del self._logs[key]
+
+    def _get(self, key: str) -> tuple[str, list[str]]:
+        try:
+            return self._logs[key]
+        except (KeyError, TypeError):
+            raise UnknownProgrammeError(key) from None

@@ -1,0 +1,531 @@
+"""`PostgresStore`: programmes in a PostgreSQL database (psycopg 3 and psycopg_pool).
+
+psycopg is imported when a store is made, not with mentorflow: it is an optional extra
+(``pip install "mentorflow[postgres]"``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import select
+import threading
+import weakref
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .._codec.serialize import SCHEMA
+from ..exceptions import (
+    ConcurrencyError,
+    CorruptStoreError,
+    StoreError,
+    StoreSchemaError,
+    StoreUnavailableError,
+    UnknownProgrammeError,
+)
+from .base import Document, Store, StoredLog, check_after, check_batch, check_key, dumps
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+# The store's layout, as versioned DDL: MIGRATIONS[n] brings layout n - 1 to layout n. The
+# store applies what a database lacks, in one transaction under an advisory lock (so two
+# processes opening a new database don't both create it), and records each version it
+# applied in the ``layout`` table. "{s}" is the store's PostgreSQL schema.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE {s}.programmes (
+            key text PRIMARY KEY,
+            definition text NOT NULL,
+            version bigint NOT NULL CHECK (version >= 0)
+        )""",
+        """CREATE TABLE {s}.events (
+            key text NOT NULL,
+            seq bigint NOT NULL CHECK (seq > 0),
+            schema integer NOT NULL,
+            body text NOT NULL,
+            PRIMARY KEY (key, seq)
+        )""",
+    ),
+}
+LAYOUT = max(MIGRATIONS)
+
+# One statement is one transaction: the version check, the events and the notification
+# commit together or not at all. The UPDATE locks the programme's row, so a concurrent
+# append waits for it and then finds the version moved on (no row: nothing is inserted);
+# the primary key (key, seq) refuses a duplicate event even so. The batch travels as one
+# JSON array, whose elements the server keeps as they were written (type json keeps its
+# text), numbered from the version: one parameter, whatever the batch's size.
+_APPEND = """
+WITH bumped AS (
+    UPDATE {s}.programmes SET version = %(new)s
+    WHERE key = %(key)s AND version = %(expected)s
+    RETURNING key
+), added AS (
+    INSERT INTO {s}.events (key, seq, schema, body)
+    SELECT bumped.key, %(expected)s + e.n, %(schema)s, e.body::text
+    FROM bumped, json_array_elements(%(bodies)s::json) WITH ORDINALITY AS e (body, n)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM added), pg_notify(%(channel)s, %(payload)s) FROM bumped
+"""
+_CREATE = """
+WITH made AS (
+    INSERT INTO {s}.programmes (key, definition, version)
+    VALUES (%(key)s, %(definition)s, %(new)s)
+    ON CONFLICT (key) DO NOTHING
+    RETURNING key
+), added AS (
+    INSERT INTO {s}.events (key, seq, schema, body)
+    SELECT made.key, e.n, %(schema)s, e.body::text
+    FROM made, json_array_elements(%(bodies)s::json) WITH ORDINALITY AS e (body, n)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM added), pg_notify(%(channel)s, %(payload)s) FROM made
+"""
+# the definition (as "event" 0, its version in the schema column) and the events after
+# ``after``, in one statement: one snapshot
+_READ = """
+SELECT 0 AS seq, version AS schema, definition AS body FROM {s}.programmes WHERE key = %(key)s
+UNION ALL
+SELECT seq, schema, body FROM {s}.events WHERE key = %(key)s AND seq > %(after)s
+ORDER BY seq
+"""
+_DELETE = """
+WITH gone AS (
+    DELETE FROM {s}.programmes WHERE key = %(key)s RETURNING key
+), events AS (
+    DELETE FROM {s}.events WHERE key IN (SELECT key FROM gone)
+)
+SELECT pg_notify(%(channel)s, %(payload)s) FROM gone
+"""
+
+
+@attrs.frozen
+class StoreChange:
+    """A programme changed in a store (a notification from `PostgresStore.watch`).
+
+    Attributes:
+        key: The programme's key.
+        version: Its version after the change; None if the programme was deleted.
+    """
+
+    key: str
+    version: int | None
+
+
+class PostgresStore(Store):
+    """Programmes in a PostgreSQL database, for applications on several hosts.
+
+    Each programme is a row of ``programmes`` (key, definition, version) and its events rows
+    of ``events`` (key, seq, schema, body: the event's JSON), in the PostgreSQL schema
+    ``schema`` (``mentorflow`` by default), which the store creates, and upgrades, by
+    versioned DDL of its own (`MIGRATIONS`).
+
+    An append is one statement, so one transaction: the version check (an ``UPDATE ...
+    WHERE version = expected``) and the events' rows commit together, and the primary key
+    ``(key, seq)`` refuses a duplicate event. It is durable when the server says so (its
+    ``synchronous_commit``). Each create, append and delete also sends a notification
+    (``NOTIFY``) on commit: `watch` lets another process learn that a programme changed.
+
+    Threads: the store keeps a pool of connections (psycopg_pool); each call borrows one
+    for its one statement, checked first without a round trip (so a connection the server
+    closed, after a restart say, is replaced, not used), and gives it back. Threads share
+    the store; at most ``max_size`` calls run at once, the others wait up to ``timeout``.
+    Processes and hosts: as many as the server takes; a process that forks makes a new pool
+    in the child. After the server comes back from a restart, the pool reconnects in the
+    background, backing off (psycopg_pool's), so calls may fail for a few seconds more.
+
+    Args:
+        dsn: A libpq connection string or URI (``"host=db dbname=office"``,
+            ``"postgresql://office@db/office"``).
+        schema: The PostgreSQL schema of the store's tables (lower-case letters, digits,
+            ``_``); several stores can share a database in different schemas.
+        create: None (the default) opens the store, creating its tables if they are not
+            there; False only opens (`StoreUnavailableError` if there are no tables); True
+            only creates (a `StoreError` if they exist).
+        min_size: Connections the pool keeps open.
+        max_size: Connections the pool may open.
+        timeout: Seconds to wait for a connection (the server, or a free one in the pool).
+
+    Raises:
+        StoreUnavailableError: the server can't be reached, refuses the connection, or has
+            no store (``create=False``).
+        StoreSchemaError: the store's layout is newer than this mentorflow's.
+        StoreError: psycopg is not installed (``pip install "mentorflow[postgres]"``), or a
+            bad DSN or schema name.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        schema: str = "mentorflow",
+        create: bool | None = None,
+        min_size: int = 1,
+        max_size: int = 10,
+        timeout: float = 30.0,
+    ) -> None:
+        try:
+            import psycopg
+            from psycopg.conninfo import conninfo_to_dict
+            from psycopg_pool import ConnectionPool
+        except ImportError as err:  # pragma: no cover - the extra is installed in the tests
+            raise StoreError(
+                f"PostgresStore needs psycopg and psycopg_pool ({err}): "
+                'pip install "mentorflow[postgres]"'
+            ) from None
+        if not isinstance(schema, str) or not _NAME.fullmatch(schema):
+            raise StoreError(
+                f"{schema!r} is not a schema name for the store (lower-case letters, digits, "
+                "'_', not starting with a digit)"
+            )
+        try:
+            info = conninfo_to_dict(dsn)
+        except (psycopg.Error, TypeError) as err:
+            raise StoreError(f"{dsn!r} is not a PostgreSQL connection string: {err}") from None
+        self.schema = schema
+        self.where = _describe(info, schema)
+        self._dsn = dsn
+        self._timeout = timeout
+        self._psycopg = psycopg
+        from psycopg_pool import PoolClosed, PoolTimeout
+
+        self._unreachable = (PoolTimeout, psycopg.OperationalError)
+        self._closed_pool = PoolClosed
+        quoted = f'"{schema}"'  # a checked name, quoted all the same: "user" is a keyword
+        # queries as bytes, the store's schema in them: no str formatting at each call
+        self._sql = {
+            name: text.replace("{s}", quoted).encode()
+            for name, text in [
+                ("append", _APPEND),
+                ("create", _CREATE),
+                ("read", _READ),
+                ("delete", _DELETE),
+                ("version", "SELECT version FROM {s}.programmes WHERE key = %s"),
+                ("keys", "SELECT key FROM {s}.programmes ORDER BY key"),
+                ("listen", "LISTEN {s}"),
+            ]
+        }
+        with self._errors("opening the store"):
+            connect_timeout = max(1, round(timeout))
+            with psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout) as db:
+                self._migrate(db, create)
+        self._pool_class = ConnectionPool
+        self._pool_lock = threading.Lock()
+        self._pool_pid = os.getpid()
+        self._sizes = (min_size, max_size)
+        self._abandoned: list[ConnectionPool[Any]] = []  # a parent's pools, in a fork
+        self._closed = False
+        self._pool: ConnectionPool[Any] = self._open_pool()
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def _migrate(self, db: psycopg.Connection[Any], create: bool | None) -> None:
+        """Bring the store's tables to `LAYOUT`, or refuse a newer (or a missing) store."""
+        s = f'"{self.schema}"'
+        with db.transaction():
+            # one process at a time creates or upgrades a store (any schema, any database)
+            db.execute("SELECT pg_advisory_xact_lock(hashtext('mentorflow layout'))")
+            exists = db.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{s}.layout",)).fetchone()
+            found = 0
+            if exists and exists[0]:
+                row = db.execute(_query(f"SELECT max(version) FROM {s}.layout")).fetchone()
+                found = int(row[0]) if row and row[0] is not None else 0
+            if found > LAYOUT:
+                raise StoreSchemaError(self.where, found, LAYOUT)
+            if found and create is True:
+                raise StoreError(f"{self.where}: a store exists already; open it with create=False")
+            if not found and create is False:
+                raise StoreUnavailableError(
+                    f"{self.where}: no mentorflow store there; PostgresStore(dsn, create=True) "
+                    "creates one"
+                )
+            if not found:
+                db.execute(_query(f"CREATE SCHEMA IF NOT EXISTS {s}"))
+                db.execute(
+                    _query(
+                        f"CREATE TABLE IF NOT EXISTS {s}.layout (version integer PRIMARY KEY, "
+                        "applied_at timestamptz NOT NULL DEFAULT now())"
+                    )
+                )
+            for version in range(found + 1, LAYOUT + 1):
+                for statement in MIGRATIONS[version]:
+                    db.execute(_query(statement.replace("{s}", s)))
+                db.execute(_query(f"INSERT INTO {s}.layout (version) VALUES (%s)"), (version,))
+
+    def _open_pool(self) -> ConnectionPool[Any]:
+        min_size, max_size = self._sizes
+        pool: ConnectionPool[Any] = self._pool_class(
+            self._dsn,
+            kwargs={"autocommit": True, "connect_timeout": max(1, round(self._timeout))},
+            min_size=min_size,
+            max_size=max_size,
+            timeout=self._timeout,
+            check=_check,
+            name=f"mentorflow {self.schema}",
+            open=False,
+        )
+        pool.open(wait=False)
+        # closed when the store is dropped (by the thread that dropped it, not by one of the
+        # pool's own threads, which can't wait for themselves), and never by a forked child
+        self._finalizer = weakref.finalize(self, _close_pool, pool, os.getpid())
+        return pool
+
+    def _current_pool(self) -> ConnectionPool[Any]:
+        if self._closed:
+            raise StoreError(f"{self.where}: the store is closed")
+        if self._pool_pid != os.getpid():  # forked: the parent's connections are not ours
+            with self._pool_lock:
+                if self._pool_pid != os.getpid():
+                    self._finalizer.detach()
+                    self._abandoned.append(self._pool)
+                    self._pool = self._open_pool()
+                    self._pool_pid = os.getpid()
+        return self._pool
+
+    def close(self) -> None:
+        """Close the pool's connections; the store can't be used after."""
+        self._closed = True
+        self._finalizer()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- errors ------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Turn psycopg's and the pool's errors into `StoreError` s naming the store."""
+        try:
+            yield
+        except self._unreachable as err:
+            detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            unsure = (
+                "; the change was committed whole or not at all, but the server could not "
+                "say which: refresh or restore the programme to see"
+                if doing.startswith(("appending", "creating", "deleting"))
+                and not isinstance(err, self._unreachable[0])  # PoolTimeout: nothing was sent
+                else ""
+            )
+            raise StoreUnavailableError(
+                f"{self.where}: {doing}: the server can't be reached ({detail}){unsure}"
+            ) from err
+        except self._closed_pool:
+            raise StoreError(f"{self.where}: the store is closed") from None
+        except self._psycopg.Error as err:
+            raise StoreError(f"{self.where}: {doing}: {err}") from err
+        except UnicodeError as err:
+            raise StoreError(f"{self.where}: {doing}: a text can't be encoded ({err})") from None
+
+    @contextlib.contextmanager
+    def _db(self, doing: str) -> Iterator[psycopg.Connection[Any]]:
+        with self._errors(doing), self._current_pool().connection() as db:
+            yield db
+
+    # -- the contract ------------------------------------------------------------------------
+
+    def _batch(self, key: str, events: Sequence[Document], new: int) -> dict[str, object]:
+        return {
+            "key": key,
+            "new": new,
+            "schema": SCHEMA,
+            "bodies": "[" + ",".join([dumps(e) for e in events]) + "]",
+            "channel": self.schema,
+            "payload": dumps({"key": key, "version": new}),
+        }
+
+    def create(self, key: str, definition: Document, events: Sequence[Document] = ()) -> None:
+        check_key(key)
+        check_batch(key, events, 0)
+        params = self._batch(key, events, len(events))
+        params["definition"] = dumps(definition)
+        params["expected"] = 0
+        with self._db(f"creating {key!r}") as db:
+            row = db.execute(self._sql["create"], params).fetchone()
+        if row is None:
+            raise StoreError(f"programme {key!r} exists already")
+
+    def read(self, key: str, *, after: int = 0) -> StoredLog:
+        check_after(key, after)
+        with self._db(f"reading {key!r}") as db:
+            rows = db.execute(self._sql["read"], {"key": key, "after": after}).fetchall()
+        if not rows or rows[0][0] != 0:
+            raise UnknownProgrammeError(key)
+        (_, version, definition_text), *events_rows = rows
+        check_after(key, after, version)
+        where = f"{self.where}: programme {key!r}"
+        try:
+            definition = json.loads(definition_text)
+        except ValueError as err:
+            raise CorruptStoreError(f"{where}, definition", f"not JSON ({err})") from None
+        if not isinstance(definition, dict):
+            raise CorruptStoreError(f"{where}, definition", "not a JSON object")
+        for index, (seq, _schema, _body) in enumerate(events_rows, start=after + 1):
+            if seq != index:
+                raise CorruptStoreError(f"{where}, event {index}", f"missing (found {seq} next)")
+        if after + len(events_rows) != version:
+            raise CorruptStoreError(
+                where, f"holds {after + len(events_rows)} events but says {version}"
+            )
+        events: list[Document]
+        try:  # one decode of all rows is about 3x faster than one per row
+            events = json.loads("[" + ",".join(r[2] for r in events_rows) + "]")
+        except ValueError:
+            events = []
+            for seq, _schema, body in events_rows:  # find the damaged row, to name it
+                try:
+                    events.append(json.loads(body))
+                except ValueError as err:
+                    raise CorruptStoreError(f"{where}, event {seq}", f"not JSON ({err})") from None
+        if len(events) != len(events_rows) or not all(isinstance(e, dict) for e in events):
+            raise CorruptStoreError(where, "an event is not a JSON object")
+        return StoredLog(definition, events, [r[1] for r in events_rows], after)
+
+    def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
+        check_batch(key, events, expected_version)
+        new = expected_version + len(events)
+        params = self._batch(key, events, new)
+        params["expected"] = expected_version
+        doing = f"appending to {key!r}"
+        with self._db(doing) as db:
+            try:
+                row = db.execute(self._sql["append"], params).fetchone()
+            except self._psycopg.errors.UniqueViolation:
+                raise CorruptStoreError(
+                    f"{self.where}: programme {key!r}",
+                    f"events after version {expected_version} exist, though it says it is at "
+                    f"{expected_version}",
+                ) from None
+            if row is not None:
+                return new
+            found = db.execute(self._sql["version"], (key,)).fetchone()
+        if found is None:
+            raise UnknownProgrammeError(key)
+        raise ConcurrencyError(key, expected_version, int(found[0]))
+
+    def version(self, key: str) -> int:
+        with self._db(f"reading {key!r}") as db:
+            row = db.execute(self._sql["version"], (key,)).fetchone()
+        if row is None:
+            raise UnknownProgrammeError(key)
+        return int(row[0])
+
+    def keys(self) -> list[str]:
+        with self._db("listing the programmes") as db:
+            rows = db.execute(self._sql["keys"]).fetchall()
+        return [r[0] for r in rows]
+
+    def delete(self, key: str) -> None:
+        params = {
+            "key": key,
+            "channel": self.schema,
+            "payload": dumps({"key": key, "version": None}),
+        }
+        with self._db(f"deleting {key!r}") as db:
+            row = db.execute(self._sql["delete"], params).fetchone()
+        if row is None:
+            raise UnknownProgrammeError(key)
+
+    # -- notifications -----------------------------------------------------------------------
+
+    def watch(self) -> StoreWatch:
+        """Listen for changes to the store's programmes, by any process on any host: each
+        create, append and delete commits a notification (``NOTIFY``) that the watch
+        receives as a `StoreChange`.
+
+        The watch listens from the moment it is made, on a connection of its own; close it
+        (or use it in a ``with`` block) when done.
+
+        Raises:
+            StoreUnavailableError: the server can't be reached.
+        """
+        return StoreWatch(self)
+
+
+class StoreWatch:
+    """Changes to a `PostgresStore`'s programmes, as they are committed (`PostgresStore.watch`).
+
+    Iterate to wait for them one by one, or call `wait` with a timeout. Notifications sent
+    while the watch was not connected are lost: after `StoreUnavailableError`, make a new
+    watch and refresh what you hold.
+    """
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+        self._psycopg = store._psycopg
+        with store._errors("watching"):
+            self._db = self._psycopg.connect(store._dsn, autocommit=True)
+            self._db.execute(store._sql["listen"])
+
+    def wait(self, timeout: float | None = None) -> list[StoreChange]:
+        """The changes committed since the last call, waiting up to ``timeout`` seconds (None:
+        for ever) for the first; an empty list if none came."""
+        changes: list[StoreChange] = []
+        with self._store._errors("watching"):
+            for notify in self._db.notifies(timeout=timeout, stop_after=1):
+                changes.append(_change(notify.payload))
+            if changes:  # and whatever else came with it
+                for notify in self._db.notifies(timeout=0.001):
+                    changes.append(_change(notify.payload))
+        return changes
+
+    def __iter__(self) -> Iterator[StoreChange]:
+        while True:
+            yield from self.wait()
+
+    def close(self) -> None:
+        """Stop listening, and close the watch's connection."""
+        self._db.close()
+
+    def __enter__(self) -> StoreWatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _close_pool(pool: ConnectionPool[Any], pid: int) -> None:
+    if os.getpid() == pid:  # a forked child must not close its parent's connections
+        pool.close()
+
+
+def _check(db: psycopg.Connection[Any]) -> None:
+    """Refuse a pooled connection the server has closed, before it is lent out: an idle
+    connection has nothing to read, unless the server ended it (a message, or end of file).
+    Unlike a query, this costs no round trip. A server whose host vanished without a word is
+    found by the call itself (a `StoreUnavailableError`) or by TCP keepalives."""
+    if db.closed or db.broken:
+        raise db.OperationalError("the connection is closed")
+    readable, _, _ = select.select([db.fileno()], [], [], 0)
+    if readable:
+        db.close()  # so that the pool, given it back, replaces it (rather than lend it again)
+        raise db.OperationalError("the server closed the connection")
+
+
+def _query(text: str) -> bytes:
+    """A query made here, of checked names, as psycopg takes a query that is not a literal."""
+    return text.encode()
+
+
+def _change(payload: str) -> StoreChange:
+    document = json.loads(payload)
+    return StoreChange(document["key"], document["version"])
+
+
+def _describe(info: dict[str, Any], schema: str) -> str:
+    """Where the store is, for messages: host, port, database and schema (never a password)."""
+    host = info.get("host") or info.get("hostaddr") or "localhost"
+    port = info.get("port") or "5432"
+    database = info.get("dbname") or info.get("user") or ""
+    return f"postgresql://{host}:{port}/{database} (schema {schema})"
