@@ -45,6 +45,8 @@ def _at(_inst: Any, _attr: Any, value: Any) -> None:
 def _note(_inst: Any, _attr: Any, value: Any) -> None:
     if value is not None and type(value) is not str:
         raise ValidationError("note", f"must be a string or None, not {type(value).__name__}")
+    if value is not None:
+        v.unicode("note", value)
 
 
 def _phase(_inst: Any, _attr: Any, value: Any) -> None:
@@ -56,6 +58,8 @@ def _optional_str(field: str) -> Any:
     def check(_inst: Any, _attr: Any, value: Any) -> None:
         if value is not None and not isinstance(value, str):
             raise ValidationError(field, f"must be a string or None, not {type(value).__name__}")
+        if value is not None:
+            v.unicode(field, value)
 
     return check
 
@@ -89,11 +93,13 @@ def _theme(value: Any) -> Theme:
 def _reason(_inst: Any, _attr: Any, value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("reason", "give the reason for the extension")
+    v.unicode("reason", value)
 
 
 def _by(_inst: Any, _attr: Any, value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("by", "say who decided")
+    v.unicode("by", value)
 
 
 def _positive_offset(_inst: Any, _attr: Any, value: Any) -> None:
@@ -106,6 +112,7 @@ def _positive_offset(_inst: Any, _attr: Any, value: Any) -> None:
 def _key(_inst: Any, _attr: Any, value: Any) -> None:
     if not isinstance(value, str) or not value.strip() or value != value.strip():
         raise ValidationError("key", f"{value!r} is not a non-empty key without outer spaces")
+    v.unicode("key", value)
 
 
 def offset_of(days: int | None, weeks: int | None, months: int | None) -> Offset:

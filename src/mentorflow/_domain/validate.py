@@ -19,6 +19,21 @@ T = TypeVar("T")
 E = TypeVar("E", bound=enum.Enum)
 
 _COUNTRY = re.compile(r"[A-Z]{2}")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def encodable(value: str) -> bool:
+    """Whether ``value`` can be written as UTF-8: no lone surrogate (``"\\ud800"``), which
+    Python strings can hold but no file or database can store."""
+    return value.isascii() or _SURROGATE.search(value) is None
+
+
+def unicode(field: str, value: str) -> None:
+    """Refuse a string holding a lone surrogate, naming ``field``."""
+    if not encodable(value):
+        raise ValidationError(field, f"{value!r} holds a lone surrogate: not valid Unicode text")
+
+
 _SUBDIVISION = re.compile(r"[A-Z0-9]{1,3}")
 
 
@@ -32,6 +47,7 @@ def text(field: str) -> Any:
             raise ValidationError(field, "must not be empty")
         if value != value.strip():
             raise ValidationError(field, f"{value!r} has leading or trailing white space")
+        unicode(field, value)
 
     return check
 
@@ -107,6 +123,7 @@ def text_tuple(field: str, value: Iterable[object]) -> tuple[str, ...]:
     for i, item in enumerate(items):
         if not isinstance(item, str) or not item.strip():
             raise ValidationError(f"{field}[{i}]", "must be a non-empty string")
+        unicode(f"{field}[{i}]", item)
     return items  # type: ignore[return-value]  # checked just above
 
 
