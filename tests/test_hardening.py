@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pendulum
@@ -15,18 +16,26 @@ from mentorflow import (
     City,
     DeadlineMissed,
     DeadlineRule,
+    DefinitionError,
+    ExtensionPolicy,
+    Lifecycle,
     ManualClock,
     MemoryStore,
+    MentorflowError,
+    Offset,
+    PolicyViolation,
     Programme,
     ReplayError,
     SerializationError,
     ValidationError,
 )
+from mentorflow.scenario import Empirical, ScenarioError, load_scenario, parse_scenario, shipped
 from mentorflow.serialization import dump_definition, dump_event, load_event, read_definition
 
-from helpers import CAPACI, MECHELEN, START, TZ
+from helpers import CAPACI, MECHELEN, START, TZ, snapshot
 
 T = TypeVar("T")
+RULE = DeadlineRule("report", after="programme.start", months=3)
 
 
 def within(seconds: float, call: Callable[[], T]) -> T:
@@ -145,3 +154,112 @@ class TestNoCoercionOnLoad:
         with pytest.raises(ValidationError) as info:
             City(name="Mech\ud800elen", country="BE")
         assert "name" == info.value.field
+
+
+def _programme(**changes: Any) -> Programme:
+    arguments: dict[str, Any] = {
+        "starts_on": pendulum.date(2020, 6, 17),
+        "ends_on": pendulum.date(2022, 12, 31),
+        "timezone": TZ,
+        "clock": ManualClock(START),
+        **changes,
+    }
+    return Programme("T", **arguments)
+
+
+class TestApiCrashes:
+    """Item 4: public calls that crashed now raise library errors, changing nothing."""
+
+    @pytest.mark.parametrize(
+        "call",
+        [
+            lambda: _programme(deadlines=None),
+            lambda: Empirical(None),  # type: ignore[arg-type]
+            lambda: _programme().check_deadlines(at=pendulum.datetime(9999, 12, 31, tz="UTC")),
+            lambda: _programme(deadlines=[RULE]).check_deadlines(
+                at=pendulum.datetime(9999, 12, 31, 23, tz="UTC")
+            ),
+            lambda: _programme().request_extension(months=185_153, reason="x"),
+            lambda: _programme().request_extension(months=10**30, reason="x"),
+            lambda: _programme(ends_on=pendulum.date(9999, 12, 31)),
+            lambda: _programme(
+                deadlines=[DeadlineRule("x", after="programme.start", months=10**6)]
+            ),
+            lambda: Offset(amount=10**5000),
+            lambda: Programme.restore(MemoryStore(), ["x"]),  # type: ignore[arg-type]
+            lambda: Lifecycle.linear({"a": 1}),  # type: ignore[arg-type]
+        ],
+    )
+    def test_library_error(self, call: Callable[[], object]) -> None:
+        """A library error, never a crash of Python's own."""
+        with pytest.raises(MentorflowError):
+            call()
+
+    def test_long_chain_of_offsets_is_refused(self) -> None:
+        """Rules chained so far that a date could leave the calendar are refused when made."""
+        rules = [DeadlineRule("m0", after="programme.start", months=1200)] + [
+            DeadlineRule(f"m{i}", after=f"m{i - 1}", months=1200) for i in range(1, 12)
+        ]
+        with pytest.raises(DefinitionError) as info:
+            _programme(deadlines=rules)
+        assert info.value.field.startswith("deadlines[")
+
+    def test_extensions_add_up_to_at_most_a_century(self) -> None:
+        """An extension that would take the total past 100 years is refused, whatever the
+        policy allows."""
+        programme = _programme(
+            extension_policy=ExtensionPolicy(max_count=None, max_total=None, response_days=90)
+        )
+        at = START
+        for _ in range(8):
+            ext = programme.request_extension(months=150, reason="x", at=at)
+            programme.grant_extension(ext.key, by="funder", at=at)
+        before = snapshot(programme)
+        with pytest.raises(PolicyViolation):
+            programme.request_extension(months=1200, reason="x", at=at)
+        assert before == snapshot(programme)
+
+
+PLAN = shipped()["inclucities-plan"].read_text(encoding="utf-8")
+
+
+class TestScenarioFileCrashes:
+    """Item 4: scenario files that crashed now raise a `ScenarioError` naming the file."""
+
+    @pytest.mark.parametrize(
+        "content",
+        [
+            PLAN.encode() + "# caf\u00e9".encode("latin-1"),
+            b'name = "x"\npairs = [1]\n[programme]\nname = "p"\n',
+            ("x = " + "[" * 100_000 + "]" * 100_000 + "\n").encode(),
+            ("x = " + "{a=" * 3000 + "1" + "}" * 3000 + "\n").encode(),
+            PLAN.replace("ends_on = 2022-12-31", "ends_on = 9999-12-31").encode(),
+            PLAN.replace(
+                '"2 months", "3 months"', '"2 months", "' + "9" * 300 + ' months"'
+            ).encode(),
+            PLAN.replace(
+                '"2 months", "3 months"', '"2 months", "' + "9" * 5000 + ' months"'
+            ).encode(),
+            PLAN.replace("lead_days = 30", "lead_days = " + "9" * 5000).encode(),
+            PLAN.replace("lead_days = 30", "lead_days = 30\nmonths = " + "9" * 20).encode(),
+            PLAN.replace('key = "brussels-saint-jean"', 'key = ["a"]').encode(),
+            PLAN.replace("lifecycle = [", "lifecycle = [{a=1},").encode(),
+            (
+                PLAN + '\n[[script]]\non = 2020-07-01\naction = "request_extension"\n'
+                'offset = "185153 months"\nreason = "x"\n'
+            ).encode(),
+        ],
+    )
+    def test_scenario_error(self, tmp_path: Path, content: bytes) -> None:
+        """A `ScenarioError` naming the file."""
+        path = tmp_path / "bad.toml"
+        path.write_bytes(content)
+        with pytest.raises(ScenarioError) as info:
+            load_scenario(path)
+        assert str(path) in str(info.value)
+
+    @pytest.mark.parametrize("document", [[1], {"name": "x", "pairs": [1]}, {1: 2}, None])
+    def test_parse_scenario_refuses_what_is_not_a_table(self, document: Any) -> None:
+        """`parse_scenario` of something that is not a table of tables is a `ScenarioError`."""
+        with pytest.raises(ScenarioError):
+            parse_scenario(document)

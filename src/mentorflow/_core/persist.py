@@ -43,8 +43,7 @@ class Journal:
 def persist(ledger: Ledger, definition: Definition, store: Store, key: str) -> None:
     """Save a programme (its definition and its ledger's history) under ``key``; journal
     every later change."""
-    if not isinstance(store, Store):
-        raise ValidationError("store", f"must be a Store, not {type(store).__name__}")
+    _check_store(store, key)
     if ledger.journal is not None:
         raise ValidationError("store", "the programme is persisted already")
     store.create(key, dump_definition(definition), [dump_event(e) for e in ledger.events])
@@ -74,7 +73,15 @@ def restore(
             gc.enable()
 
 
+def _check_store(store: object, key: object) -> None:
+    if not isinstance(store, Store):
+        raise ValidationError("store", f"must be a Store, not {type(store).__name__}")
+    if not isinstance(key, str):
+        raise ValidationError("key", f"must be a string, not {type(key).__name__}")
+
+
 def _restore(store: Store, key: str, build: Callable[[Definition], P]) -> P:
+    _check_store(store, key)
     log = store.read(key)
     definition = read_definition(log.definition, f"{key}.definition")
     try:

@@ -10,6 +10,9 @@ from typing import Protocol, runtime_checkable
 import pendulum
 
 from ..exceptions import ValidationError
+from . import validate as v
+
+_FIRST_YEAR, _LAST_YEAR = v.FIRST_DAY.year, v.LAST_DAY.year
 
 
 @runtime_checkable
@@ -134,14 +137,19 @@ def to_instant(value: object, field: str, tz: pendulum.Timezone | None = None) -
         ValidationError: naming ``field``, if ``value`` is not a datetime or is naive.
     """
     if type(value) is pendulum.DateTime and (tz is None or value.tzinfo is tz):
+        if not _FIRST_YEAR <= value.year <= _LAST_YEAR:
+            v.day_in_range(field, value.date())
         return value  # the hot path: already right
     if not isinstance(value, dt.datetime):
         raise ValidationError(field, f"must be a datetime, not {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(field, f"{value.isoformat()} is naive; give it a timezone")
+    v.day_in_range(field, value.date())
     if tz is None:
         return pendulum.instance(value)
-    return in_zone(value, tz)
+    found = in_zone(value, tz)
+    v.day_in_range(field, found.date())
+    return found
 
 
 def in_zone(value: dt.datetime, tz: pendulum.Timezone) -> pendulum.DateTime:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 import pendulum
@@ -67,6 +67,11 @@ class Offset:
 
     amount: int = attrs.field(validator=v.instance_of("amount", int))
     unit: Unit = attrs.field(default=Unit.DAYS, converter=_unit)
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.amount, bool):
+            raise ValidationError("amount", "must be a whole number, not bool")
+        v.span(self.unit.value, self.amount, self.unit.value)
 
     def after(self, day: pendulum.Date, calendar: WorkingCalendar) -> pendulum.Date:
         """The day this offset after ``day`` (working days are counted on ``calendar``)."""
@@ -166,6 +171,7 @@ class DeadlineRule:
         for field, value in given:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise ValidationError(field, f"must be a whole number, not {value!r}")
+            v.span(field, value, field)
         if (self.on is None) == (self.after is None):
             raise ValidationError("on", "give either an absolute date (on=) or an anchor (after=)")
         if self.on is not None and given:
@@ -174,10 +180,15 @@ class DeadlineRule:
             raise ValidationError(
                 given[1][0], f"give one offset, not {given[0][0]} and {given[1][0]}"
             )
-        if not isinstance(self.lead_days, int) or self.lead_days < 0:
+        if (
+            not isinstance(self.lead_days, int)
+            or isinstance(self.lead_days, bool)
+            or self.lead_days < 0
+        ):
             raise ValidationError(
                 "lead_days", f"must be a whole number >= 0, not {self.lead_days!r}"
             )
+        v.span("lead_days", self.lead_days, "days")
         if not isinstance(self.capped, bool):
             raise ValidationError("capped", f"must be True or False, not {self.capped!r}")
 
@@ -298,12 +309,47 @@ def make_schedule(rules: Iterable[DeadlineRule], lifecycle: Lifecycle) -> Schedu
             "<phase>.started / <phase>.completed of the lifecycle",
         )
     order = _sort(by_name, lifecycle, where)
+    _check_reach(by_name, lifecycle, where, order)
     return Schedule(
         lifecycle=lifecycle,
         milestones=tuple(by_name[n] for n in order if n in milestones),
         phases=tuple(by_name[n] for n in order if n not in milestones),
         by_name=by_name,
     )
+
+
+MAX_REACH_DAYS = 657_450
+"""How far (1,800 years, in days) a deadline may be from the dates it is computed from,
+following its chain of anchors, with the 100 years of extensions each rule and the programme's
+end may be granted. With every date given between 1900 and 2999, every computed date stays
+within the calendar."""
+_DAYS_PER = {"days": 1, "weeks": 7, "months": 31, "working_days": 2}  # at most, per unit
+_EXTENDED = 2 * 36_525  # extensions of a phase for every pair, then for the one pair
+
+
+def _check_reach(
+    by_name: Mapping[str, DeadlineRule],
+    lifecycle: Lifecycle,
+    where: Mapping[str, int],
+    order: Sequence[str],
+) -> None:
+    """Refuse a schedule whose chains of offsets reach further than `MAX_REACH_DAYS`."""
+    reach: dict[str, int] = {}
+    for name in order:
+        rule = by_name[name]
+        own = sum(abs(amount) * _DAYS_PER[unit] for unit, amount in _offset_fields(rule))
+        needs = _needs(lifecycle, rule)
+        before = max((reach[n] for n in needs if n in reach), default=0)
+        if END in needs:
+            before = max(before, 36_525)  # the programme's end, extended by 100 years
+        reach[name] = own + _EXTENDED + before
+        if reach[name] > MAX_REACH_DAYS:
+            raise DefinitionError(
+                f"deadlines[{where[name]}]",
+                f"{name!r} is computed through a chain of offsets that, with the extensions "
+                f"they may be granted, reaches {reach[name] // 365} years from the dates it "
+                f"counts from; at most {MAX_REACH_DAYS // 365} years",
+            )
 
 
 def _sort(

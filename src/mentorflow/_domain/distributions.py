@@ -21,6 +21,7 @@ from typing import ClassVar
 import attrs
 
 from ..exceptions import ValidationError
+from . import validate as v
 from .deadlines import Offset, Unit
 
 _MEAN_MONTH_DAYS = 365.2425 / 12
@@ -42,8 +43,13 @@ def _check_amount(name: str, value: object) -> None:
         raise ValidationError(name, f"must be a finite number >= 0, not {value!r}")
 
 
-def _amount(_: object, attribute: attrs.Attribute[float], value: object) -> None:
+def _amount(instance: Distribution, attribute: attrs.Attribute[float], value: object) -> None:
     _check_amount(attribute.name, value)
+    v.span(attribute.name, value, instance.unit.value)  # type: ignore[arg-type]  # checked
+
+
+def _spans(instance: Empirical, _: object, values: tuple[float, ...]) -> None:
+    v.span("values", values[-1], instance.unit.value)
 
 
 def _round(amount: float) -> int:
@@ -188,7 +194,7 @@ class Triangular(Distribution):
 
 
 def _values(value: Iterable[float]) -> tuple[float, ...]:
-    if isinstance(value, (str, bytes)):
+    if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
         raise ValidationError("values", f"must be a list of numbers, not {value!r}")
     values = tuple(value)
     if not values:
@@ -211,7 +217,7 @@ class Empirical(Distribution):
 
     kind: ClassVar[str] = "empirical"
 
-    values: tuple[float, ...] = attrs.field(converter=_values)
+    values: tuple[float, ...] = attrs.field(converter=_values, validator=_spans)
 
     def quantile(self, u: float) -> float:
         values = self.values

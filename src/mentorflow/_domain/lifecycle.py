@@ -186,6 +186,11 @@ class Lifecycle:
             >>> inclucities.order.index(Phase.TRANSFER_WORKSHOP)
             4
         """
+        for i, phase in enumerate(phases):
+            if not isinstance(phase, str):
+                raise DefinitionError(
+                    f"steps[{i}].phase", f"must be a phase name, not {type(phase).__name__}"
+                )
         return cls(steps=[_standard_step(p) for p in phases], visit_hosts=visit_hosts)
 
     @property

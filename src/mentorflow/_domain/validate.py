@@ -18,6 +18,15 @@ from ..exceptions import ValidationError
 T = TypeVar("T")
 E = TypeVar("E", bound=enum.Enum)
 
+FIRST_DAY = dt.date(1900, 1, 1)
+"""The first day mentorflow handles: a date or an instant before it is refused."""
+LAST_DAY = dt.date(2999, 12, 31)
+"""The last day mentorflow handles: a date or an instant after it is refused. The seven
+millennia of headroom to Python's last date leave room for every deadline computed from it
+(see `make_schedule`'s limit on a chain of offsets)."""
+MAX_SPAN = {"days": 36_525, "weeks": 5_218, "months": 1_200, "working_days": 26_100}
+"""The largest amount of each unit an offset, a duration or a delay may have: 100 years."""
+
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
@@ -110,9 +119,44 @@ def date_value(field: str, value: object) -> pendulum.Date:
     """A `datetime.date` (not a datetime) as a ``pendulum.Date``."""
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         raise ValidationError(field, f"must be a date, not {type(value).__name__}")
+    day_in_range(field, value)
     if type(value) is pendulum.Date:
         return value
     return pendulum.Date(value.year, value.month, value.day)
+
+
+def day_in_range(field: str, day: dt.date) -> None:
+    """Refuse a day outside `FIRST_DAY` .. `LAST_DAY`, naming ``field``."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(
+            field,
+            f"{day.isoformat()} is outside the dates mentorflow handles "
+            f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})",
+        )
+
+
+def span(field: str, amount: float, unit: str) -> None:
+    """Refuse an amount of ``unit`` (a `Unit` value) longer than 100 years (`MAX_SPAN`)."""
+    limit = MAX_SPAN[unit]
+    if not -limit <= amount <= limit:
+        words = unit.replace("_", " ")
+        raise ValidationError(
+            field,
+            f"{show(amount)} {words} is more than 100 years, the longest span mentorflow "
+            f"handles (at most {limit} {words})",
+        )
+
+
+def show(value: object, width: int = 60) -> str:
+    """``repr(value)`` for a message: cut to ``width`` characters, and safe for numbers too
+    long to print (Python refuses to turn an int of over 4,300 digits into text)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"a {value.bit_length() * 3 // 10}-digit number"
+    try:
+        text = repr(value)
+    except Exception:  # a huge number inside a container, a broken __repr__
+        return f"a {type(value).__name__}"
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def text_tuple(field: str, value: Iterable[object]) -> tuple[str, ...]:
