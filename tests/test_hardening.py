@@ -3,12 +3,15 @@ coerced, nothing stored changes. Each test reproduces one reported case."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import attrs
 import pendulum
 import pytest
 
@@ -29,7 +32,17 @@ from mentorflow import (
     SerializationError,
     ValidationError,
 )
-from mentorflow.scenario import Empirical, ScenarioError, load_scenario, parse_scenario, shipped
+from mentorflow._render.exports import cell
+from mentorflow.scenario import (
+    Empirical,
+    ScenarioError,
+    load_scenario,
+    parse_scenario,
+    shipped,
+    simulate,
+    to_csv,
+    to_ics,
+)
 from mentorflow.serialization import dump_definition, dump_event, load_event, read_definition
 
 from helpers import CAPACI, MECHELEN, START, TZ, snapshot
@@ -263,3 +276,48 @@ class TestScenarioFileCrashes:
         """`parse_scenario` of something that is not a table of tables is a `ScenarioError`."""
         with pytest.raises(ScenarioError):
             parse_scenario(document)
+
+
+def _evil(name: str, reason: str) -> Any:
+    """The shipped IncluCities scenario, renamed, with an extension request's reason."""
+    scenario = load_scenario("inclucities")
+    script = tuple(
+        attrs.evolve(a, reason=reason) if a.action == "request_extension" else a
+        for a in scenario.script
+    )
+    return attrs.evolve(scenario, name=name, script=script)
+
+
+class TestInjection:
+    """Item 7: names and reasons can't inject lines into an ICS nor formulas into a CSV."""
+
+    def test_ics_name_with_line_breaks(self) -> None:
+        """A name with line breaks is one escaped line: no component of its own."""
+        pytest.importorskip("icalendar")
+        from icalendar import Calendar
+
+        name = "Evil\r\nBEGIN:VEVENT\nSUMMARY:pwned\nEND:VEVENT\\"
+        timeline = simulate(_evil(name, "x"))
+        ics = to_ics(timeline)
+        assert b"\nBEGIN:VEVENT\nSUMMARY:pwned" not in ics.replace(b"\r\n", b"\n")
+        calendar = Calendar.from_ical(ics)
+        dated = [row for row in timeline.deadlines if row.due_on is not None]
+        assert len(dated) + len(timeline.visits) == len(calendar.walk("VEVENT"))
+        names = [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")]
+        assert "pwned" not in names
+        line = next(x for x in ics.split(b"\r\n") if x.startswith(b"X-WR-CALNAME:"))
+        assert b"X-WR-CALNAME:Evil\\nBEGIN:VEVENT\\nSUMMARY:pwned\\nEND:VEVENT\\\\" == line
+
+    @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+    def test_csv_formulas_are_neutralised(self, start: str) -> None:
+        """A text cell starting like a formula gets a leading quote (OWASP)."""
+        payload = start + 'HYPERLINK("http://example.invalid","x")'
+        rows = list(csv.reader(io.StringIO(to_csv(simulate(_evil("x", payload))))))
+        cells = [c for row in rows for c in row]
+        assert "'" + payload in cells
+        assert not any(c.startswith(("=", "+", "@")) for c in cells)
+
+    def test_numbers_stay_numbers(self) -> None:
+        """A negative number is not neutralised: it is a number, not text."""
+        assert -3 == cell(-3)
+        assert "'-3" == cell("-3")
