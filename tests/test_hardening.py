@@ -7,7 +7,9 @@ import csv
 import io
 import json
 import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,10 +35,12 @@ from mentorflow import (
     ValidationError,
 )
 from mentorflow._render.exports import cell
+from mentorflow._simulation.montecarlo import MAX_RUNS, load_scenario_json
 from mentorflow.scenario import (
     Empirical,
     ScenarioError,
     load_scenario,
+    montecarlo,
     parse_scenario,
     shipped,
     simulate,
@@ -321,3 +325,79 @@ class TestInjection:
         """A negative number is not neutralised: it is a number, not text."""
         assert -3 == cell(-3)
         assert "'-3" == cell("-3")
+
+
+class _Recording(ThreadPoolExecutor):
+    """A thread pool that records what is submitted and how many tasks are in flight."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(max_workers=workers)
+        self.arguments: list[tuple[object, ...]] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.lock = threading.Lock()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            self.arguments.append(args)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: object) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
+
+class TestMonteCarloBounds:
+    """Items 8 and 9: bounded work, prompt stops, and no pickle of scenarios."""
+
+    def test_absurd_runs_are_refused_naming_the_limit(self) -> None:
+        """More runs than `MAX_RUNS` is refused, naming the limit a caller can raise."""
+        with pytest.raises(ValidationError) as info:
+            montecarlo(load_scenario("inclucities-plan"), 1_000_000_000)
+        assert "runs" == info.value.field
+        assert "max_runs" in info.value.problem
+        assert MAX_RUNS < 1_000_000_000
+
+    def test_chunks_in_flight_are_bounded_and_ctrl_c_stops_at_once(self) -> None:
+        """A billion runs (with the limit raised) keep at most 2 chunks per worker in flight,
+        and a Ctrl-C stops them within a second with a partial forecast."""
+        calls = 0
+        interrupted_at = 0.0
+
+        def progress(done: int, runs: int) -> None:
+            nonlocal calls, interrupted_at
+            calls += 1
+            if calls == 6:
+                interrupted_at = time.perf_counter()
+                raise KeyboardInterrupt
+
+        with _Recording(2) as executor:
+            result = montecarlo(
+                load_scenario("inclucities-plan"),
+                1_000_000_000,
+                max_runs=1_000_000_000,
+                executor=executor,
+                workers=2,
+                progress=progress,
+            )
+            stopped = time.perf_counter() - interrupted_at
+        assert stopped < 1.0
+        assert result.partial
+        assert executor.most_in_flight <= 2 * 2
+        assert len(executor.arguments) < 20
+
+    def test_workers_get_json_not_pickle(self) -> None:
+        """A chunk's arguments are a JSON string and numbers; the forecast is the same."""
+        scenario = load_scenario("inclucities-plan")
+        with _Recording(2) as executor:
+            spread = montecarlo(scenario, 300, seed=3, executor=executor)
+        here = montecarlo(scenario, 300, seed=3, workers=1)
+        assert here == spread
+        for payload, *numbers in executor.arguments:
+            assert isinstance(payload, str)
+            assert scenario == load_scenario_json(payload)
+            assert all(type(n) is int for n in numbers)

@@ -158,7 +158,7 @@ class Lifecycle:
         object.__setattr__(self, "_order", tuple(order))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # pickled as its definition (Monte Carlo workers get scenarios pickled); the mapping
+        # pickled as its definition (for callers who pickle; mentorflow sends JSON); the mapping
         # proxies that keep it read-only don't pickle, and unpickling validates it again
         hosts = None if self.visit_hosts is None else dict(self.visit_hosts)
         return (_unpickle, (self.steps, hosts))

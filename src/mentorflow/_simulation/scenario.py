@@ -32,6 +32,7 @@ from .._domain.events import PhaseCompleted, PhaseStarted, VisitRecorded
 from .._domain.extensions import Extension
 from .._domain.lifecycle import PairStatus
 from .._domain.model import Deliverable, Partner, Role, StudyVisit, Theme, VisitMode
+from .._domain.validate import show
 from ..exceptions import CommandRefused, PolicyViolation, ValidationError
 
 ACTIONS = (
@@ -146,9 +147,18 @@ def _durations(
     return dict(value)
 
 
+MAX_PAIRS = 10_000
+"""The most pairs a scenario may have. A run costs about 0.4 ms per pair (1,000 pairs: half a
+second a run), and a Monte Carlo run of N runs N times that."""
+MAX_ACTIONS = 100_000
+"""The most actions a scenario's script may have."""
+
+
 @attrs.frozen(kw_only=True)
 class Scenario:
     """A what-if: a programme, its pairs, planned phase durations and a script of actions.
+
+    Sizes: at most `MAX_PAIRS` pairs and `MAX_ACTIONS` actions (a `ValidationError` beyond).
 
     Args:
         name: What the scenario is called.
@@ -171,6 +181,27 @@ class Scenario:
     script: tuple[Action, ...] = ()
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValidationError("name", f"must be a non-empty string, not {show(self.name)}")
+        if not isinstance(self.programme, ProgrammeSpec):
+            raise ValidationError(
+                "programme", f"must be a ProgrammeSpec, not {type(self.programme).__name__}"
+            )
+        for field, items, kind, most in (
+            ("pairs", self.pairs, PairSpec, MAX_PAIRS),
+            ("script", self.script, Action, MAX_ACTIONS),
+        ):
+            if not isinstance(items, tuple):
+                raise ValidationError(field, f"must be a tuple, not {type(items).__name__}")
+            if len(items) > most:
+                raise ValidationError(
+                    field, f"{len(items)} is more than a scenario may have ({most})"
+                )
+            for i, item in enumerate(items):
+                if not isinstance(item, kind):
+                    raise ValidationError(
+                        f"{field}[{i}]", f"must be a {kind.__name__}, not {type(item).__name__}"
+                    )
         keys: set[str] = set()
         for i, pair in enumerate(self.pairs):
             if pair.key in keys:
