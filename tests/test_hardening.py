@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -19,10 +20,12 @@ import pytest
 
 from mentorflow import (
     City,
+    CorruptStoreError,
     DeadlineMissed,
     DeadlineRule,
     DefinitionError,
     ExtensionPolicy,
+    JsonLinesStore,
     Lifecycle,
     ManualClock,
     MemoryStore,
@@ -34,6 +37,7 @@ from mentorflow import (
     SerializationError,
     ValidationError,
 )
+from mentorflow._codec import chain
 from mentorflow._render.exports import cell
 from mentorflow._simulation.montecarlo import MAX_RUNS, load_scenario_json
 from mentorflow.scenario import (
@@ -74,6 +78,15 @@ def within(seconds: float, call: Callable[[], T]) -> T:
     return outcome["value"]  # type: ignore[no-any-return]
 
 
+def forged(definition: Any, events: Any) -> MemoryStore:
+    """A store holding ``definition`` and ``events`` under "p", with the chain of digests
+    recomputed (as a forger who knows the scheme would): the checks after the chain run."""
+    store = MemoryStore()
+    bare = [{k: v for k, v in e.items() if k != chain.FIELD} for e in events]
+    store.create("p", definition, chain.link(bare, chain.digest(definition))[0])
+    return store
+
+
 def _alerting(clock: ManualClock) -> Programme:
     """A programme with one pair whose needs assessment is late: a check emits a miss."""
     programme = Programme(
@@ -103,8 +116,7 @@ class TestReplayOfAlerts:
         log = store.read("p")
         definition = dump_definition(live)
         definition["deadlines"] = [{**definition["deadlines"][0], "months": 24}]
-        tampered = MemoryStore()
-        tampered.create("p", definition, log.events)
+        tampered = forged(definition, log.events)
         with pytest.raises(ReplayError) as info:
             within(1.0, lambda: Programme.restore(tampered, "p"))
         assert missed[0].seq == info.value.seq
@@ -152,8 +164,7 @@ class TestNoCoercionOnLoad:
         log = store.read("p")
         events = [dict(e) for e in log.events]
         events[0]["support_network"] = "NaN"
-        tampered = MemoryStore()
-        tampered.create("p", log.definition, events)
+        tampered = forged(log.definition, events)
         with pytest.raises(SerializationError) as info:
             Programme.restore(tampered, "p")
         assert "p.events[seq 1].support_network" == info.value.field
@@ -401,3 +412,81 @@ class TestMonteCarloBounds:
             assert isinstance(payload, str)
             assert scenario == load_scenario_json(payload)
             assert all(type(n) is int for n in numbers)
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _chained(tmp_path: Path) -> tuple[JsonLinesStore, Programme, list[str]]:
+    """A JSON Lines log of a few appends, and its lines."""
+    clock = ManualClock(START)
+    live = _alerting(clock)
+    store = JsonLinesStore(tmp_path)
+    live.persist(store, "p")
+    live.pair("mechelen-capaci").complete("needs_assessment", at=START.add(days=3))
+    live.pair("mechelen-capaci").complete("matching", at=START.add(days=9))
+    lines = (tmp_path / "p.jsonl").read_text().splitlines(keepends=True)
+    return store, live, lines
+
+
+class TestTamperDetection:
+    """Item 5: a hash chain over the records, checked on read; expected_version."""
+
+    def test_every_record_carries_the_digest_of_the_one_before(self, tmp_path: Path) -> None:
+        """The first record carries the definition's digest, each later one its
+        predecessor's."""
+        store, _, _ = _chained(tmp_path)
+        log = store.read("p")
+        previous = chain.digest(log.definition)
+        for document in log.events:
+            assert previous == document["chain"]
+            previous = chain.digest(document)
+
+    @pytest.mark.parametrize(
+        "tamper",
+        [
+            lambda ls: [ls[0], ls[1], ls[2].replace('"note":null', '"note":"x"'), *ls[3:]],
+            lambda ls: [ls[0].replace("Alerts", "Alarms"), *ls[1:]],
+            lambda ls: [ls[0], ls[1], ls[2].replace(',"chain":"', ',"chainz":"'), *ls[3:]],
+            lambda ls: [ls[0], ls[1], ls[3], ls[2]],
+        ],
+    )
+    def test_an_edit_is_refused(
+        self, tmp_path: Path, tamper: Callable[[list[str]], list[str]]
+    ) -> None:
+        """An edited, unchained or moved record, or an edited definition, is refused."""
+        _, _, lines = _chained(tmp_path)
+        (tmp_path / "p.jsonl").write_text("".join(tamper(lines)))
+        with pytest.raises((CorruptStoreError, SerializationError)):
+            Programme.restore(JsonLinesStore(tmp_path), "p")
+
+    def test_records_removed_from_the_end_with_expected_version(self, tmp_path: Path) -> None:
+        """A log shorter than the version the caller last saw is refused; one as long or
+        longer restores."""
+        _, live, lines = _chained(tmp_path)
+        Programme.restore(JsonLinesStore(tmp_path), "p", expected_version=live.version)
+        (tmp_path / "p.jsonl").write_text("".join(lines[:2]))
+        with pytest.raises(CorruptStoreError, match="fewer than"):
+            Programme.restore(JsonLinesStore(tmp_path), "p", expected_version=live.version)
+        Programme.restore(JsonLinesStore(tmp_path), "p")  # without it: a crash before the write
+
+    @pytest.mark.parametrize("bad", [-1, "3", 1.5, True])
+    def test_expected_version_must_be_a_count(self, bad: object) -> None:
+        """A wrong expected_version is a ValidationError naming it."""
+        with pytest.raises(ValidationError) as info:
+            Programme.restore(MemoryStore(), "p", expected_version=bad)  # type: ignore[arg-type]
+        assert "expected_version" == info.value.field
+
+    def test_old_logs_restore_and_go_on_chained(self, tmp_path: Path) -> None:
+        """A log of mentorflow 0.1 (no digests) restores; what is appended after it is chained,
+        and the whole log restores again."""
+        shutil.copy(FIXTURES / "inclucities-0.1.jsonl", tmp_path / "inclucities.jsonl")
+        store = JsonLinesStore(tmp_path)
+        old = Programme.restore(store, "inclucities", clock=ManualClock(START))
+        at = pendulum.datetime(2023, 3, 1, tz=TZ)
+        old.add_pair("mechelen-capaci-2", mentor=MECHELEN, mentee=CAPACI, theme="housing", at=at)
+        log = JsonLinesStore(tmp_path).read("inclucities")
+        assert "chain" not in log.events[0]
+        assert "chain" in log.events[-1]
+        again = Programme.restore(JsonLinesStore(tmp_path), "inclucities", clock=ManualClock(START))
+        assert snapshot(old) == snapshot(again)

@@ -498,24 +498,40 @@ class Programme:
         persist(self._rt.ledger, self._rt.definition, store, key)
 
     @classmethod
-    def restore(cls, store: Store, key: str, *, clock: Clock | None = None) -> Programme:
+    def restore(
+        cls,
+        store: Store,
+        key: str,
+        *,
+        clock: Clock | None = None,
+        expected_version: int | None = None,
+    ) -> Programme:
         """The programme stored under ``key``, rebuilt exactly by replaying its event log
         through the same engine, and persisted again (its changes are written to ``store``).
+
+        Every record carries a digest of the one before; a log whose chain of digests is
+        broken (a record changed, inserted, removed or reordered) is refused before it is
+        replayed. Records removed from the end look like writes that never happened: pass the
+        version you last saw as ``expected_version`` and a shorter log is refused too.
 
         Hooks are not stored: subscribe them again. A deadline check after the restore reports
         what became due while the programme was not running, once.
 
         Raises:
-            UnknownProgrammeError: no such key. CorruptStoreError: damaged data.
+            UnknownProgrammeError: no such key. CorruptStoreError: damaged data, a broken
+                chain, or fewer events than ``expected_version``.
             SerializationError: a document that can't be read, naming where.
             ReplayError: a log that doesn't replay to its own events.
         """
         from .persist import journal, restore
 
-        programme = restore(
-            store, key, lambda definition: cls.from_definition(definition, clock=clock)
+        programme, last = restore(
+            store,
+            key,
+            lambda definition: cls.from_definition(definition, clock=clock),
+            expected_version=expected_version,
         )
-        journal(programme._rt.ledger, store, key)
+        journal(programme._rt.ledger, store, key, last)
         return programme
 
     def __repr__(self) -> str:
