@@ -24,16 +24,28 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..exceptions import CorruptStoreError
+from ..exceptions import CorruptStoreError, SerializationError
 
 FIELD = "chain"
 """The key of the digest in an event document."""
 
 
-def digest(document: Mapping[str, Any]) -> str:
-    """The digest of a document: BLAKE2b-128 of its canonical JSON, in hex."""
+def digest(document: Mapping[str, Any], *, strict: bool = False) -> str:
+    """The digest of a document: BLAKE2b-128 of its canonical JSON, in hex.
+
+    Raises:
+        SerializationError: ``strict`` (a record about to be written), and a string in it that
+            is not valid Unicode (a lone surrogate), which no store can write.
+    """
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    try:
+        data = text.encode("utf-8", "strict" if strict else "surrogatepass")
+    except UnicodeEncodeError:
+        seq = document.get("seq", "?")
+        raise SerializationError(
+            f"$.events[seq {seq}]", "holds a lone surrogate: not valid Unicode text"
+        ) from None
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def link(documents: Iterable[Mapping[str, Any]], previous: str) -> tuple[list[dict[str, Any]], str]:
@@ -42,7 +54,7 @@ def link(documents: Iterable[Mapping[str, Any]], previous: str) -> tuple[list[di
     linked = []
     for document in documents:
         record = {**document, FIELD: previous}
-        previous = digest(record)
+        previous = digest(record, strict=True)
         linked.append(record)
     return linked, previous
 
@@ -60,6 +72,8 @@ def unlink(
     previous = digest(definition)
     out: list[Mapping[str, Any]] = []
     for seq, document in enumerate(documents, start=1):
+        if not isinstance(document, Mapping):
+            raise CorruptStoreError(f"{where}[seq {seq}]", "is not a JSON object")
         if FIELD in document:
             chained = True
             if document[FIELD] != previous:

@@ -34,7 +34,7 @@ from .._domain.distributions import KINDS, Distribution
 from .._domain.extensions import ExtensionPolicy
 from .._domain.lifecycle import Lifecycle, Step
 from .._domain.model import Role
-from .._domain.validate import encodable
+from .._domain.validate import encodable, show
 from ..exceptions import MentorflowError, SerializationError
 from .fastload import FAST
 from .primitives import dump_instant, load_date, load_instant
@@ -49,7 +49,7 @@ def _strict_str(value: object, _: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"must be a string, not {type(value).__name__}")
     if not encodable(value):
-        raise ValueError(f"{value!r} holds a lone surrogate: not valid Unicode text")
+        raise ValueError(f"{show(value)} holds a lone surrogate: not valid Unicode text")
     return value
 
 
@@ -159,7 +159,7 @@ def _load_sequence(conv: cattrs.Converter, value: Any, kind: Any) -> Any:
         except Exception as err:
             note = IterableValidationNote(f"Structuring {kind} @ index {index}", index, item)
             err.__notes__ = [*getattr(err, "__notes__", []), note]
-            raise IterableValidationError(f"While structuring {kind!r}", [err], kind) from None
+            raise IterableValidationError(f"While structuring {show(kind)}", [err], kind) from None
     origin = typing.get_origin(kind)
     return origin(items)
 
@@ -262,7 +262,7 @@ def load_command(document: object, where: str = "$") -> cm.Command:
     name = document.get("type")
     kind = COMMANDS.get(name) if isinstance(name, str) else None
     if kind is None:
-        raise SerializationError(f"{where}.type", f"{name!r} is not a command type")
+        raise SerializationError(f"{where}.type", f"{show(name)} is not a command type")
     fields = {k: v for k, v in document.items() if k != "type"}
     try:
         return converter.structure(fields, kind)
@@ -289,7 +289,7 @@ def load_event(document: object, where: str = "$") -> ev.Event:
     name = document.get("type")
     kind = EVENTS.get(name) if isinstance(name, str) else None
     if kind is None:
-        raise SerializationError(f"{where}.type", f"{name!r} is not an event type")
+        raise SerializationError(f"{where}.type", f"{show(name)} is not an event type")
     fast = FAST.get(kind)
     if fast is not None:
         event = fast(document)
@@ -468,7 +468,7 @@ def upgrade(document: object, where: str = "$") -> dict[str, Any]:
     doc = dict(document)
     version = doc.get("schema")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise SerializationError(f"{where}.schema", f"{version!r} is not a schema version")
+        raise SerializationError(f"{where}.schema", f"{show(version)} is not a schema version")
     if version > SCHEMA:
         raise SerializationError(
             f"{where}.schema",

@@ -22,6 +22,7 @@ from .._codec.serialize import (
 )
 from .._domain.definition import Definition
 from .._domain.events import Event
+from .._domain.validate import show
 from .._storage.stores import Store
 from ..exceptions import CorruptStoreError, MentorflowError, SerializationError, ValidationError
 from .replay import Replayable, replay
@@ -109,7 +110,7 @@ def _restore(
         or expected_version < 0
     ):
         raise ValidationError(
-            "expected_version", f"must be a whole number >= 0, not {expected_version!r}"
+            "expected_version", f"must be a whole number >= 0, not {show(expected_version)}"
         )
     log = store.read(key)
     if expected_version is not None and len(log.events) < expected_version:
@@ -130,6 +131,11 @@ def _restore(
             f"{key}.definition.{field}", str(getattr(err, "problem", err))
         ) from None
     documents = list(linked)
+    for seq, schema in enumerate(log.schemas, start=1):
+        if not isinstance(schema, int) or isinstance(schema, bool):
+            raise CorruptStoreError(
+                f"{key}.events[seq {seq}]", f"its schema is {show(schema)}, not a whole number"
+            )
     for schema in sorted(set(log.schemas)):
         if schema != SCHEMA:
             at = [i for i, s in enumerate(log.schemas) if s == schema]

@@ -32,6 +32,7 @@ from .._domain.extensions import Extension, ExtensionPolicy
 from .._domain.lifecycle import Lifecycle, PairStatus
 from .._domain.model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
 from .._domain.pair_state import PairState
+from .._domain.validate import show
 from ..exceptions import DefinitionError, UnknownPairError, ValidationError
 from .book import Deadline
 from .hooks import Subscription
@@ -300,9 +301,9 @@ class Programme:
             ValidationError: for something that is not an event class, or an unknown phase.
         """
         if not (isinstance(event_type, type) and issubclass(event_type, Event)):
-            raise ValidationError("event_type", f"{event_type!r} is not an Event class")
+            raise ValidationError("event_type", f"{show(event_type)} is not an Event class")
         if not callable(handler):
-            raise ValidationError("handler", f"{handler!r} is not callable")
+            raise ValidationError("handler", f"{show(handler)} is not callable")
         if phase is not None:
             self.lifecycle.step(phase)
         if before and not (issubclass(event_type, PairEvent) or issubclass(PairEvent, event_type)):
@@ -537,7 +538,7 @@ class Programme:
     def __repr__(self) -> str:
         d = self._rt.definition
         return (
-            f"<Programme {d.name!r} {d.starts_on.isoformat()}.."
+            f"<Programme {show(d.name)} {d.starts_on.isoformat()}.."
             f"{self._rt.ends_on.isoformat()}, {len(self._rt.states)} pairs>"
         )
 
@@ -740,6 +741,6 @@ class Pair:
     def __repr__(self) -> str:
         s = self._s
         return (
-            f"<Pair {s.key!r}: {s.mentor.city.name} -> {s.mentee.city.name}, "
+            f"<Pair {show(s.key)}: {s.mentor.city.name} -> {s.mentee.city.name}, "
             f"{self.phase} ({self.status.value})>"
         )

@@ -11,6 +11,7 @@ import pendulum
 
 from ..exceptions import ValidationError
 from . import validate as v
+from .validate import show
 
 _FIRST_YEAR, _LAST_YEAR = v.FIRST_DAY.year, v.LAST_DAY.year
 
@@ -35,14 +36,14 @@ class SystemClock:
         try:
             self._tz = pendulum.timezone(timezone)
         except Exception:  # pendulum raises several kinds for unknown names
-            raise ValidationError("timezone", f"{timezone!r} is not an IANA timezone") from None
+            raise ValidationError("timezone", f"{show(timezone)} is not an IANA timezone") from None
 
     def now(self) -> pendulum.DateTime:
         """The wall-clock time now, in the clock's timezone."""
         return in_zone(dt.datetime.now(dt.UTC), self._tz)
 
     def __repr__(self) -> str:
-        return f"SystemClock({self._tz.name!r})"
+        return f"SystemClock({show(self._tz.name)})"
 
 
 class ManualClock:

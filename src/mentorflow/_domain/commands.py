@@ -35,6 +35,7 @@ from . import events as ev
 from . import validate as v
 from .deadlines import Offset, Unit
 from .model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+from .validate import show
 
 
 def _at(_inst: Any, _attr: Any, value: Any) -> None:
@@ -75,15 +76,15 @@ def _names(value: Iterable[str]) -> tuple[str, ...]:
 def _deliverable(value: Any) -> Deliverable:
     try:
         return Deliverable(value)
-    except ValueError:
-        raise ValidationError("deliverable", f"{value!r} is not a Deliverable") from None
+    except (ValueError, TypeError, RecursionError):
+        raise ValidationError("deliverable", f"{show(value)} is not a Deliverable") from None
 
 
 def _role(value: Any) -> Role:
     try:
         return Role(value)
-    except ValueError:
-        raise ValidationError("role", f"{value!r} is not a Role") from None
+    except (ValueError, TypeError, RecursionError):
+        raise ValidationError("role", f"{show(value)} is not a Role") from None
 
 
 def _theme(value: Any) -> Theme:
@@ -111,7 +112,7 @@ def _positive_offset(_inst: Any, _attr: Any, value: Any) -> None:
 
 def _key(_inst: Any, _attr: Any, value: Any) -> None:
     if not isinstance(value, str) or not value.strip() or value != value.strip():
-        raise ValidationError("key", f"{value!r} is not a non-empty key without outer spaces")
+        raise ValidationError("key", f"{show(value)} is not a non-empty key without outer spaces")
     v.unicode("key", value)
 
 
@@ -131,7 +132,7 @@ def offset_of(days: int | None, weeks: int | None, months: int | None) -> Offset
         raise ValidationError("days", "give exactly one of days=, weeks= or months=")
     unit, amount = given[0]
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise ValidationError(unit.value, f"must be a whole number > 0, not {amount!r}")
+        raise ValidationError(unit.value, f"must be a whole number > 0, not {show(amount)}")
     return Offset(amount=amount, unit=unit)
 
 
@@ -141,7 +142,7 @@ def _check_base(command: Command) -> None:
     at, note = command.at, command.note
     if at is not None and not isinstance(at, dt.datetime):
         _at(None, None, at)
-    if note is not None and type(note) is not str:
+    if note is not None and (type(note) is not str or not note.isascii()):
         _note(None, None, note)
 
 

@@ -27,6 +27,7 @@ from ..exceptions import DefinitionError, ValidationError
 from . import validate as v
 from .calendar import WorkingCalendar, add_months
 from .lifecycle import Lifecycle
+from .validate import show
 
 START = "programme.start"
 END = "programme.end"
@@ -170,7 +171,7 @@ class DeadlineRule:
         given = _offset_fields(self)
         for field, value in given:
             if not isinstance(value, int) or isinstance(value, bool):
-                raise ValidationError(field, f"must be a whole number, not {value!r}")
+                raise ValidationError(field, f"must be a whole number, not {show(value)}")
             v.span(field, value, field)
         if (self.on is None) == (self.after is None):
             raise ValidationError("on", "give either an absolute date (on=) or an anchor (after=)")
@@ -186,11 +187,11 @@ class DeadlineRule:
             or self.lead_days < 0
         ):
             raise ValidationError(
-                "lead_days", f"must be a whole number >= 0, not {self.lead_days!r}"
+                "lead_days", f"must be a whole number >= 0, not {show(self.lead_days)}"
             )
         v.span("lead_days", self.lead_days, "days")
         if not isinstance(self.capped, bool):
-            raise ValidationError("capped", f"must be True or False, not {self.capped!r}")
+            raise ValidationError("capped", f"must be True or False, not {show(self.capped)}")
 
     @property
     def offset(self) -> Offset:
@@ -273,12 +274,12 @@ def make_schedule(rules: Iterable[DeadlineRule], lifecycle: Lifecycle) -> Schedu
             )
         if not _NAME.fullmatch(rule.name):
             raise DefinitionError(
-                f"deadlines[{i}].name", f"{rule.name!r} is not a lower_snake_case name"
+                f"deadlines[{i}].name", f"{show(rule.name)} is not a lower_snake_case name"
             )
         if rule.name in by_name:
             raise DefinitionError(
                 f"deadlines[{i}].name",
-                f"{rule.name!r} is a duplicate of deadlines[{where[rule.name]}]",
+                f"{show(rule.name)} is a duplicate of deadlines[{where[rule.name]}]",
             )
         by_name[rule.name], where[rule.name] = rule, i
     milestones = {name for name in by_name if name not in phases}
@@ -287,8 +288,9 @@ def make_schedule(rules: Iterable[DeadlineRule], lifecycle: Lifecycle) -> Schedu
         if basis not in (None, CalendarBasis.PROGRAMME):
             raise DefinitionError(
                 f"deadlines[{where[name]}].calendar",
-                f"milestone {name!r} belongs to no pair: it counts the programme's working days, "
-                f"not {basis.value!r}",
+                f"milestone {show(name)} belongs to no pair: it counts the programme's working "
+                "days, "
+                f"not {show(basis.value)}",
             )
     for name, rule in by_name.items():
         field = f"deadlines[{where[name]}].after"
@@ -300,12 +302,13 @@ def make_schedule(rules: Iterable[DeadlineRule], lifecycle: Lifecycle) -> Schedu
             if name in milestones:
                 raise DefinitionError(
                     field,
-                    f"milestone {name!r} can't depend on {anchor!r}: each pair has its own phases",
+                    f"milestone {show(name)} can't depend on {show(anchor)}: each pair has its "
+                    "own phases",
                 )
             continue
         raise DefinitionError(
             field,
-            f"{anchor!r} ({name}) is not programme.start, programme.end, a milestone, or "
+            f"{show(anchor)} ({name}) is not programme.start, programme.end, a milestone, or "
             "<phase>.started / <phase>.completed of the lifecycle",
         )
     order = _sort(by_name, lifecycle, where)
@@ -346,7 +349,7 @@ def _check_reach(
         if reach[name] > MAX_REACH_DAYS:
             raise DefinitionError(
                 f"deadlines[{where[name]}]",
-                f"{name!r} is computed through a chain of offsets that, with the extensions "
+                f"{show(name)} is computed through a chain of offsets that, with the extensions "
                 f"they may be granted, reaches {reach[name] // 365} years from the dates it "
                 f"counts from; at most {MAX_REACH_DAYS // 365} years",
             )

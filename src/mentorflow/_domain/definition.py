@@ -32,6 +32,7 @@ from .calendar import check_region
 from .deadlines import DeadlineRule, Offset, Schedule, make_schedule
 from .extensions import ExtensionPolicy
 from .lifecycle import Lifecycle
+from .validate import show
 
 PROGRAMME_POLICY = ExtensionPolicy()
 """The default policy of programme extensions (EU practice)."""
@@ -73,7 +74,7 @@ def _timezone(_inst: object, _attr: object, value: object) -> None:
     try:
         pendulum.timezone(value)
     except Exception:  # pendulum raises several kinds for unknown names
-        raise DefinitionError("timezone", f"{value!r} is not an IANA timezone") from None
+        raise DefinitionError("timezone", f"{show(value)} is not an IANA timezone") from None
 
 
 def _lifecycle(value: object) -> Lifecycle:
@@ -86,7 +87,7 @@ def _lifecycle(value: object) -> Lifecycle:
 
 def _rules(value: Iterable[DeadlineRule] | None) -> tuple[DeadlineRule, ...]:
     if value is None or isinstance(value, str | bytes | dict):
-        raise DefinitionError("deadlines", f"must be a list of DeadlineRule, not {value!r}")
+        raise DefinitionError("deadlines", f"must be a list of DeadlineRule, not {show(value)}")
     try:
         return tuple(value)
     except TypeError:

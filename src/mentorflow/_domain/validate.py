@@ -40,7 +40,9 @@ def encodable(value: str) -> bool:
 def unicode(field: str, value: str) -> None:
     """Refuse a string holding a lone surrogate, naming ``field``."""
     if not encodable(value):
-        raise ValidationError(field, f"{value!r} holds a lone surrogate: not valid Unicode text")
+        raise ValidationError(
+            field, f"{show(value)} holds a lone surrogate: not valid Unicode text"
+        )
 
 
 _SUBDIVISION = re.compile(r"[A-Z0-9]{1,3}")
@@ -55,7 +57,7 @@ def text(field: str) -> Any:
         if not value.strip():
             raise ValidationError(field, "must not be empty")
         if value != value.strip():
-            raise ValidationError(field, f"{value!r} has leading or trailing white space")
+            raise ValidationError(field, f"{show(value)} has leading or trailing white space")
         unicode(field, value)
 
     return check
@@ -78,7 +80,7 @@ def country_code(field: str) -> Any:
     def check(_inst: object, _attr: object, value: object) -> None:
         if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
             raise ValidationError(
-                field, f"{value!r} is not an ISO 3166-1 alpha-2 country code like 'BE'"
+                field, f"{show(value)} is not an ISO 3166-1 alpha-2 country code like 'BE'"
             )
 
     return check
@@ -91,7 +93,7 @@ def subdivision_code(field: str) -> Any:
         if value is not None and (not isinstance(value, str) or not _SUBDIVISION.fullmatch(value)):
             raise ValidationError(
                 field,
-                f"{value!r} is not an ISO 3166-2 subdivision code like 'MD' (for ES-MD)",
+                f"{show(value)} is not an ISO 3166-2 subdivision code like 'MD' (for ES-MD)",
             )
 
     return check
@@ -147,7 +149,7 @@ def span(field: str, amount: float, unit: str) -> None:
         )
 
 
-def show(value: object, width: int = 60) -> str:
+def show(value: object, width: int = 200) -> str:
     """``repr(value)`` for a message: cut to ``width`` characters, and safe for numbers too
     long to print (Python refuses to turn an int of over 4,300 digits into text)."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
@@ -194,6 +196,6 @@ def enum_value(field: str, kind: type[E], value: object) -> E:
     """A member, or the value of a member, of the enum ``kind``."""
     try:
         return kind(value)
-    except ValueError:
+    except (ValueError, TypeError, RecursionError):  # enum's own message may fail on a value
         allowed = ", ".join(repr(m.value) for m in kind)
-        raise ValidationError(field, f"{value!r} is not one of {allowed}") from None
+        raise ValidationError(field, f"{show(value)} is not one of {allowed}") from None

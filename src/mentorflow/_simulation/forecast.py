@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import attrs
 import pendulum
 
+from .._domain.validate import show
 from ..exceptions import UnknownPairError, ValidationError
 from .scenario import Timeline
 
@@ -298,7 +299,7 @@ class Forecast:
         known = ", ".join(sorted({f"{d.name} ({d.pair or 'programme'})" for d in self.deadlines}))
         raise ValidationError(
             "name",
-            f"no deadline {name!r} of {pair or 'the programme'}; there are: {known or 'none'}",
+            f"no deadline {show(name)} of {pair or 'the programme'}; there are: {known or 'none'}",
         )
 
     def extension_for(self, confidence: float) -> int:

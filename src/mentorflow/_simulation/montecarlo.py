@@ -30,6 +30,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from concurrent.futures.process import BrokenProcessPool
 
 from .._codec.serialize import structure, unstructure
+from .._domain.validate import show
 from ..exceptions import ValidationError, WorkerError
 from .forecast import Forecast, Tally, forecast
 from .scenario import Scenario, simulate
@@ -120,7 +121,7 @@ def montecarlo(
 
 def _check(name: str, value: object, least: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise ValidationError(name, f"must be a whole number >= {least}, not {value!r}")
+        raise ValidationError(name, f"must be a whole number >= {least}, not {show(value)}")
 
 
 def _cpus() -> int:

@@ -112,7 +112,9 @@ class Action:
 
     def __attrs_post_init__(self) -> None:
         if self.action not in ACTIONS:
-            raise ValidationError("action", f"{self.action!r} is not one of {', '.join(ACTIONS)}")
+            raise ValidationError(
+                "action", f"{show(self.action)} is not one of {', '.join(ACTIONS)}"
+            )
         for key in _NEEDS[self.action]:
             if getattr(self, key) is None:
                 raise ValidationError(key, f"a {self.action} action needs {key}")
@@ -140,7 +142,7 @@ def _durations(
             continue  # its amounts are checked when it is made
         if not isinstance(offset, Offset):
             raise ValidationError(
-                f"durations.{phase}", f"must be an Offset or a Distribution, not {offset!r}"
+                f"durations.{phase}", f"must be an Offset or a Distribution, not {show(offset)}"
             )
         if offset.amount < 0:
             raise ValidationError(f"durations.{phase}", f"can't be negative ({offset})")
@@ -205,7 +207,7 @@ class Scenario:
         keys: set[str] = set()
         for i, pair in enumerate(self.pairs):
             if pair.key in keys:
-                raise ValidationError(f"pairs[{i}].key", f"{pair.key!r} is a duplicate")
+                raise ValidationError(f"pairs[{i}].key", f"{show(pair.key)} is a duplicate")
             keys.add(pair.key)
         order = set(self.programme.lifecycle.order)
         for phase in self.durations:
@@ -213,10 +215,10 @@ class Scenario:
                 raise ValidationError(f"durations.{phase}", "is not a phase of the lifecycle")
         for i, action in enumerate(self.script):
             if action.pair not in (None, "*") and action.pair not in keys:
-                raise ValidationError(f"script[{i}].pair", f"{action.pair!r} is not a pair")
+                raise ValidationError(f"script[{i}].pair", f"{show(action.pair)} is not a pair")
             if action.phase is not None and action.phase not in order:
                 raise ValidationError(
-                    f"script[{i}].phase", f"{action.phase!r} is not a phase of the lifecycle"
+                    f"script[{i}].phase", f"{show(action.phase)} is not a phase of the lifecycle"
                 )
 
     def simulate(self) -> Timeline:
