@@ -7,6 +7,9 @@ import csv
 import io
 import json
 import shutil
+import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -35,10 +38,13 @@ from mentorflow import (
     Programme,
     ReplayError,
     SerializationError,
+    SQLiteStore,
+    StoreError,
     ValidationError,
 )
 from mentorflow._codec import chain
 from mentorflow._render.exports import cell
+from mentorflow._simulation.inclucities import programme as inclucities_programme
 from mentorflow._simulation.montecarlo import MAX_RUNS, load_scenario_json
 from mentorflow.scenario import (
     Empirical,
@@ -490,3 +496,132 @@ class TestTamperDetection:
         assert "chain" in log.events[-1]
         again = Programme.restore(JsonLinesStore(tmp_path), "inclucities", clock=ManualClock(START))
         assert snapshot(old) == snapshot(again)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mentorflow", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+BAD_FILES = {
+    "latin-1": PLAN.encode() + "# caf\u00e9".encode("latin-1"),
+    "nested": ("x = " + "[" * 100_000 + "]" * 100_000 + "\n").encode(),
+    "year-9999": PLAN.replace("ends_on = 2022-12-31", "ends_on = 9999-12-31").encode(),
+    "5000-digits": PLAN.replace(
+        '"2 months", "3 months"', '"2 months", "' + "9" * 5000 + ' months"'
+    ).encode(),
+    "lead-5000-digits": PLAN.replace("lead_days = 30", "lead_days = " + "9" * 5000).encode(),
+    "unhashable": PLAN.replace("lifecycle = [", "lifecycle = [{a=1},").encode(),
+    "pairs-1": PLAN.split("[[pairs]]")[0]
+    .replace("[programme]", "pairs = [1]\n[programme]", 1)
+    .encode(),
+    "name-with-newline": PLAN.replace(
+        'name = "IncluCities as planned in 2020, uncertain"', 'name = "a\\nBEGIN:VEVENT"'
+    ).encode(),
+    "empty": b"",
+}
+
+
+class TestCommandLine:
+    """The command line: one clear line and exit 1 for bad input, never a traceback."""
+
+    @pytest.mark.parametrize("name", sorted(BAD_FILES))
+    @pytest.mark.parametrize("command", ["validate", "simulate"])
+    def test_bad_scenario_file(self, tmp_path: Path, name: str, command: str) -> None:
+        """A bad scenario file: exit 1, one line naming the file."""
+        path = tmp_path / f"{name}.toml"
+        path.write_bytes(BAD_FILES[name])
+        result = _cli(command, str(path))
+        if name == "name-with-newline":  # a valid scenario: its name is only data
+            assert 0 == result.returncode, result.stderr
+            return
+        assert 1 == result.returncode
+        assert "Traceback" not in result.stderr
+        assert 1 == len(result.stderr.splitlines()), result.stderr
+        assert result.stderr.startswith(f"mentorflow: {path}")
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ("montecarlo", "inclucities-plan", "--runs", "1000000000"),
+            ("montecarlo", "inclucities-plan", "--runs", "0"),
+            ("montecarlo", "inclucities-plan", "--seed", "-1"),
+            ("montecarlo", "inclucities-plan", "--workers", "0"),
+            ("montecarlo", "inclucities-plan", "--workers", "100000"),
+            ("simulate", "no-such-scenario"),
+            ("simulate", "."),
+            ("simulate", "inclucities", "--output", "/no/such/folder/x.csv"),
+        ],
+    )
+    def test_bad_arguments(self, args: tuple[str, ...]) -> None:
+        """A bad argument value: exit 1, one line, no traceback."""
+        result = _cli(*args)
+        assert 1 == result.returncode, result.stderr
+        assert "Traceback" not in result.stderr
+        assert 1 == len(result.stderr.splitlines()), result.stderr
+        assert result.stderr.startswith("mentorflow: ")
+
+    def test_ics_of_a_name_with_line_breaks(self, tmp_path: Path) -> None:
+        """The ICS export of a scenario whose name holds line breaks has no injected line."""
+        pytest.importorskip("icalendar")
+        path = tmp_path / "evil.toml"
+        path.write_bytes(BAD_FILES["name-with-newline"])
+        result = _cli("simulate", str(path), "--format", "ics")
+        assert 0 == result.returncode, result.stderr
+        lines = result.stdout.splitlines()
+        assert lines.count("BEGIN:VEVENT") == lines.count("END:VEVENT")
+        assert "X-WR-CALNAME:a\\nBEGIN:VEVENT" in lines[: lines.index("BEGIN:VEVENT")]
+
+
+STORES_ELSEWHERE = "the stores' own reading (src/mentorflow/_storage) is fixed by another engineer"
+
+
+class TestStoreReading:
+    """Item 4, the stores' part: reproduced here, fixed in `_storage` (not this branch)."""
+
+    def _log(self, tmp_path: Path) -> Path:
+        inclucities_programme().persist(JsonLinesStore(tmp_path), "p")
+        return tmp_path / "p.jsonl"
+
+    @pytest.mark.xfail(strict=True, raises=RecursionError, reason=STORES_ELSEWHERE)
+    def test_deeply_nested_json_lines(self, tmp_path: Path) -> None:
+        """A deeply nested line is a CorruptStoreError (today: RecursionError in the store)."""
+        path = self._log(tmp_path)
+        first = path.read_text().splitlines(keepends=True)[0]
+        path.write_text(first + '{"version":1,"events":' + "[" * 100_000 + "]" * 100_000 + "}\n")
+        with pytest.raises(CorruptStoreError):
+            Programme.restore(JsonLinesStore(tmp_path), "p")
+
+    @pytest.mark.xfail(strict=True, raises=TypeError, reason=STORES_ELSEWHERE)
+    def test_sqlite_body_as_blob(self, tmp_path: Path) -> None:
+        """An event body stored as a BLOB is a CorruptStoreError (today: TypeError)."""
+        path = tmp_path / "s.sqlite"
+        with SQLiteStore(path) as store:
+            inclucities_programme().persist(store, "p")
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE events SET body = CAST(body AS BLOB) WHERE seq = 1")
+        db.close()
+        with SQLiteStore(path) as store, pytest.raises(CorruptStoreError):
+            Programme.restore(store, "p")
+
+    @pytest.mark.xfail(strict=True, raises=RecursionError, reason=STORES_ELSEWHERE)
+    def test_sqlite_deeply_nested_body(self, tmp_path: Path) -> None:
+        """A deeply nested event body is a CorruptStoreError (today: RecursionError)."""
+        path = tmp_path / "s.sqlite"
+        with SQLiteStore(path) as store:
+            inclucities_programme().persist(store, "p")
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE events SET body = ? WHERE seq = 2", ("[" * 100_000 + "]" * 100_000,))
+        db.close()
+        with SQLiteStore(path) as store, pytest.raises(CorruptStoreError):
+            Programme.restore(store, "p")
+
+    @pytest.mark.xfail(strict=True, raises=TypeError, reason=STORES_ELSEWHERE)
+    def test_memory_store_unhashable_key(self) -> None:
+        """An unhashable key is a StoreError (today: TypeError from MemoryStore.read)."""
+        with pytest.raises(StoreError):
+            MemoryStore().read({})  # type: ignore[arg-type]
