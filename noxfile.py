@@ -1,4 +1,5 @@
-"""Development sessions: ``nox`` runs tests, lint, typing and docs; ``nox -s bench`` benchmarks."""
+"""Development sessions: ``nox`` runs tests, lint, typing and docs; ``nox -s bench`` benchmarks,
+``nox -s fuzz`` the fuzz suite at 50,000 cases per surface."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def _install(session: nox.Session, *groups: str, project: bool = True) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit, property and end-to-end tests, and every example in the docs and docstrings.
+    """Unit, property and end-to-end tests, and every example in the docs and docstrings; in
+    CI, 2,000 cases per surface of the fuzz suite (tests/test_fuzz.py).
 
     The PostgreSQL tests start a throwaway server of their own when the PostgreSQL server's
     binaries are installed (or use the one named by ``MENTORFLOW_TEST_POSTGRES``), and skip
@@ -31,7 +33,22 @@ def tests(session: nox.Session) -> None:
     """
     _install(session, "tests")
     profile = "ci" if os.environ.get("CI") else "dev"
-    session.run("pytest", f"--hypothesis-profile={profile}", *session.posargs)
+    env = {"MENTORFLOW_FUZZ_EXAMPLES": "2000"} if os.environ.get("CI") else {}
+    session.run("pytest", f"--hypothesis-profile={profile}", *session.posargs, env=env)
+
+
+@nox.session(default=False)
+def fuzz(session: nox.Session) -> None:
+    """The fuzz suite alone, 50,000 cases per surface (hours; not a default session). Set
+    MENTORFLOW_FUZZ_EXAMPLES to run another number."""
+    _install(session, "tests")
+    examples = os.environ.get("MENTORFLOW_FUZZ_EXAMPLES", "50000")
+    session.run(
+        "pytest",
+        "tests/test_fuzz.py",
+        *session.posargs,
+        env={"MENTORFLOW_FUZZ_EXAMPLES": examples},
+    )
 
 
 @nox.session

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from mentorflow import (
     ConcurrencyError,
+    CorruptStoreError,
     DeadlineMissed,
     DeadlineRule,
     JsonLinesStore,
@@ -26,6 +27,7 @@ from mentorflow import (
     StoreError,
     ValidationError,
 )
+from mentorflow._codec import chain
 from mentorflow._simulation import inclucities as _inclucities
 from mentorflow.testing import commands, extension_requests, programmes, snapshot
 
@@ -167,15 +169,31 @@ class TestRefusals:
             _inclucities.programme().persist("store.db", "p")  # type: ignore[arg-type]
 
     def test_tampered_phase(self) -> None:
-        """Completing a phase the pair is not in is a replay error naming the event."""
+        """A changed record breaks the chain of digests: refused, naming the next record."""
         store = MemoryStore()
         live = _inclucities.programme()
         live.persist(store, "p")
         live.pair("mechelen-capaci").complete(Phase.NEEDS_ASSESSMENT, at=live.now())
         events = store._logs["p"][1]
         events[8] = events[8].replace('"phase":"needs_assessment"', '"phase":"matching"')
-        with pytest.raises(ReplayError) as info:
+        with pytest.raises(CorruptStoreError) as info:
             Programme.restore(store, "p")
+        assert "p.events[seq 10]" == info.value.where
+
+    def test_forged_phase(self) -> None:
+        """A changed record whose digests were all recomputed (a forger) still doesn't replay:
+        completing a phase the pair is not in is a replay error naming the event."""
+        store = MemoryStore()
+        live = _inclucities.programme()
+        live.persist(store, "p")
+        live.pair("mechelen-capaci").complete(Phase.NEEDS_ASSESSMENT, at=live.now())
+        log = store.read("p")
+        events = [{k: v for k, v in e.items() if k != "chain"} for e in log.events]
+        events[8] = {**events[8], "phase": "matching"}
+        forged = MemoryStore()
+        forged.create("p", log.definition, chain.link(events, chain.digest(log.definition))[0])
+        with pytest.raises(ReplayError) as info:
+            Programme.restore(forged, "p")
         assert 9 == info.value.seq
         assert "wrong-phase" in str(info.value)
 

@@ -175,13 +175,22 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         print("mentorflow: interrupted", file=sys.stderr)
         return 130
     except MentorflowError as err:
-        print(f"mentorflow: {err}", file=sys.stderr)
+        _say(str(err))
     except ImportError as err:
-        print(f"mentorflow: {err}", file=sys.stderr)
+        _say(str(err))
     except OSError as err:
         where = f"{err.filename}: " if err.filename else ""
-        print(f"mentorflow: {where}{err.strerror or err}", file=sys.stderr)
+        _say(f"{where}{err.strerror or err}")
     return 1
+
+
+def _say(problem: str) -> None:
+    """The one line a failure prints: a message's own line breaks (a name, a TOML error)
+    become spaces, and a lone surrogate is written as its escape rather than failing."""
+    line = " ".join(problem.split())
+    print(
+        f"mentorflow: {line}".encode("utf-8", "backslashreplace").decode("utf-8"), file=sys.stderr
+    )
 
 
 def _silence_stdout() -> None:

@@ -35,7 +35,7 @@ Examples:
 """
 
 from ._codec.primitives import dump_instant as dump_instant
-from ._codec.primitives import load_instant as load_instant
+from ._codec.primitives import read_instant as load_instant
 from ._codec.serialize import COMMANDS as COMMANDS
 from ._codec.serialize import EVENTS as EVENTS
 from ._codec.serialize import SCHEMA as SCHEMA

@@ -21,6 +21,7 @@ import pendulum
 
 from .._domain import events as ev
 from .._domain.model import Benchmark, Partner
+from .._domain.validate import encodable
 from .primitives import load_date, load_partner, parse_instant
 
 _NONE = type(None)
@@ -77,7 +78,9 @@ def fast_loader(kind: type[ev.Event]) -> Loader | None:
                 if value is None:
                     return None
             elif expected is _STRINGS:
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                if not isinstance(value, list) or not all(
+                    isinstance(v, str) and encodable(v) for v in value
+                ):
                     return None
                 value = tuple(value)
             elif expected is _NO_BENCHMARKS:
@@ -98,6 +101,8 @@ def fast_loader(kind: type[ev.Event]) -> Loader | None:
                     return None
             elif not isinstance(value, expected) or isinstance(value, bool):
                 return None
+            elif isinstance(value, str) and not encodable(value):
+                return None  # the cattrs path names it
             values[name] = value
         return kind(**values)
 

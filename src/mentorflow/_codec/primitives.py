@@ -14,7 +14,8 @@ import pendulum
 
 from .._domain.clock import in_zone
 from .._domain.model import Association, City, Partner
-from ..exceptions import MentorflowError
+from .._domain.validate import show
+from ..exceptions import MentorflowError, SerializationError
 
 
 @functools.lru_cache(maxsize=1024)  # there are about 600 IANA zones
@@ -34,6 +35,18 @@ def load_instant(value: object) -> pendulum.DateTime:
     return parse_instant(value)
 
 
+def read_instant(value: object) -> pendulum.DateTime:
+    """`load_instant` for callers: a bad value is a `SerializationError` (a `ValueError`).
+
+    Raises:
+        SerializationError: ``value`` is not an RFC 9557 time.
+    """
+    try:
+        return load_instant(value)
+    except (ValueError, OverflowError) as err:
+        raise SerializationError("$", str(err)) from None
+
+
 @functools.lru_cache(maxsize=65536)
 def parse_instant(value: str) -> pendulum.DateTime:
     """Parsed once per distinct string: a log repeats its instants (every event of a command
@@ -42,12 +55,17 @@ def parse_instant(value: str) -> pendulum.DateTime:
     try:
         plain = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 time") from None
+        raise ValueError(f"{show(value)} is not an ISO 8601 time") from None
     if plain.tzinfo is None:
-        raise ValueError(f"{value!r} has no UTC offset")
-    if not zone:
-        return pendulum.instance(plain)
-    return in_zone(plain, _zone(zone.rstrip("]")))
+        raise ValueError(f"{show(value)} has no UTC offset")
+    try:
+        if not zone:
+            return pendulum.instance(plain)
+        return in_zone(plain, _zone(zone.rstrip("]")))
+    except (OverflowError, ValueError):
+        raise ValueError(f"{value!r} is not a time mentorflow can place") from None
+    except Exception:  # pendulum's several errors for an unknown zone
+        raise ValueError(f"{value!r} names no IANA timezone") from None
 
 
 def load_date(value: object, _: object = None) -> pendulum.Date:

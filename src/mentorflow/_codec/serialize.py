@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 import pendulum
+from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from .._domain import commands as cm
@@ -33,6 +34,7 @@ from .._domain.distributions import KINDS, Distribution
 from .._domain.extensions import ExtensionPolicy
 from .._domain.lifecycle import Lifecycle, Step
 from .._domain.model import Role
+from .._domain.validate import encodable, show
 from ..exceptions import MentorflowError, SerializationError
 from .fastload import FAST
 from .primitives import dump_instant, load_date, load_instant
@@ -46,6 +48,8 @@ T = TypeVar("T")
 def _strict_str(value: object, _: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"must be a string, not {type(value).__name__}")
+    if not encodable(value):
+        raise ValueError(f"{show(value)} holds a lone surrogate: not valid Unicode text")
     return value
 
 
@@ -77,6 +81,8 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(str, _strict_str)
     conv.register_structure_hook(int, _strict_int)
     conv.register_structure_hook(bool, _strict_bool)
+    # a string (or a mapping) where a list belongs is an error, not its characters (keys)
+    conv.register_structure_hook_func(_is_sequence, lambda v, kind: _load_sequence(conv, v, kind))
     conv.register_unstructure_hook_func(
         lambda t: isinstance(t, type) and issubclass(t, enum.Enum), lambda v: v.value
     )
@@ -139,6 +145,33 @@ def _load_amount(conv: cattrs.Converter, value: Any, kind: object) -> Any:
     return conv.structure(value, Offset)
 
 
+_SEQUENCES = (tuple, list, frozenset, set)
+
+
+def _is_sequence(kind: object) -> bool:
+    """A homogeneous sequence type: ``tuple[X, ...]``, ``list[X]``, ``frozenset[X]``."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin is tuple:
+        return len(args) == 2 and args[1] is Ellipsis
+    return origin in _SEQUENCES and len(args) == 1
+
+
+def _load_sequence(conv: cattrs.Converter, value: Any, kind: Any) -> Any:
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"must be a list, not {type(value).__name__}")
+    item = typing.get_args(kind)[0]
+    items = []
+    for index, element in enumerate(value):
+        try:
+            items.append(conv.structure(element, item))
+        except Exception as err:
+            note = IterableValidationNote(f"Structuring {kind} @ index {index}", index, item)
+            err.__notes__ = [*getattr(err, "__notes__", []), note]
+            raise IterableValidationError(f"While structuring {show(kind)}", [err], kind) from None
+    origin = typing.get_origin(kind)
+    return origin(items)
+
+
 def _is_set(kind: object) -> bool:
     origin: object = typing.get_origin(kind) or kind
     return origin is frozenset or origin is set
@@ -163,8 +196,10 @@ def _dump_lifecycle(lifecycle: Lifecycle) -> dict[str, Any]:
 def _load_lifecycle(conv: cattrs.Converter, doc: Any) -> Lifecycle:
     if not isinstance(doc, Mapping) or set(doc) != {"steps", "visit_hosts"}:
         raise ValueError("a lifecycle has exactly the keys steps and visit_hosts")
-    steps = [conv.structure(step, Step) for step in doc["steps"]]
+    steps = conv.structure(doc["steps"], list[Step])
     hosts = doc["visit_hosts"]
+    if hosts is not None and not isinstance(hosts, Mapping):
+        raise ValueError(f"visit_hosts must be a mapping or null, not {type(hosts).__name__}")
     return Lifecycle(
         steps=steps, visit_hosts=None if hosts is None else {Role(k): v for k, v in hosts.items()}
     )
@@ -235,7 +270,7 @@ def load_command(document: object, where: str = "$") -> cm.Command:
     name = document.get("type")
     kind = COMMANDS.get(name) if isinstance(name, str) else None
     if kind is None:
-        raise SerializationError(f"{where}.type", f"{name!r} is not a command type")
+        raise SerializationError(f"{where}.type", f"{show(name)} is not a command type")
     fields = {k: v for k, v in document.items() if k != "type"}
     try:
         return converter.structure(fields, kind)
@@ -262,7 +297,7 @@ def load_event(document: object, where: str = "$") -> ev.Event:
     name = document.get("type")
     kind = EVENTS.get(name) if isinstance(name, str) else None
     if kind is None:
-        raise SerializationError(f"{where}.type", f"{name!r} is not an event type")
+        raise SerializationError(f"{where}.type", f"{show(name)} is not an event type")
     fast = FAST.get(kind)
     if fast is not None:
         event = fast(document)
@@ -436,7 +471,7 @@ def upgrade(document: object, where: str = "$") -> dict[str, Any]:
     doc = dict(document)
     version = doc.get("schema")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise SerializationError(f"{where}.schema", f"{version!r} is not a schema version")
+        raise SerializationError(f"{where}.schema", f"{show(version)} is not a schema version")
     if version > SCHEMA:
         raise SerializationError(
             f"{where}.schema",

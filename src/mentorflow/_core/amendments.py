@@ -14,6 +14,7 @@ import pendulum
 from .._domain.calendar import WorkingCalendar
 from .._domain.deadlines import Offset, extend
 from .._domain.extensions import Extension, ExtensionPolicy, ExtensionStatus
+from .._domain.validate import show
 from ..exceptions import ValidationError
 
 Target = tuple[str | None, str | None]
@@ -51,7 +52,7 @@ class Extensions:
         for ext in self._all:
             if ext.key == key:
                 return ext
-        raise ValidationError("extension", f"no extension with key {key!r}")
+        raise ValidationError("extension", f"no extension with key {show(key)}")
 
     def policy_for(
         self, ext: Extension | None = None, *, phase: str | None = None

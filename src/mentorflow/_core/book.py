@@ -45,6 +45,7 @@ from .._domain.events import (
     VisitRecorded,
 )
 from .._domain.model import Role
+from .._domain.validate import show
 from ..exceptions import UnknownPairError, ValidationError
 
 
@@ -473,12 +474,14 @@ class DeadlineBook:
 
     def deadline(self, name: str, pair: str | None) -> Deadline:
         """One deadline as it stands."""
+        if not isinstance(name, str):
+            raise ValidationError("name", f"must be a deadline's name, not {type(name).__name__}")
         if pair is None:
             if name not in self._milestone_names:
-                raise ValidationError("name", f"{name!r} is not a milestone with a deadline")
+                raise ValidationError("name", f"{show(name)} is not a milestone with a deadline")
             return self._view(_PROGRAMME, self._milestones, self._milestone_names[name])
         if name not in self._names:
-            raise ValidationError("name", f"{name!r} is not a phase with a deadline")
+            raise ValidationError("name", f"{show(name)} is not a phase with a deadline")
         return self._view(pair, self._pair_state(pair), self._names[name])
 
     def deadlines(self, pair: str | None) -> tuple[Deadline, ...]:

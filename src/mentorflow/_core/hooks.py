@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .._domain.events import Event
+from .._domain.validate import show
 
 Handler = Callable[[Any], object]
 
@@ -57,8 +58,8 @@ class Subscription:
 
     def __repr__(self) -> str:
         when = "before" if self.before else "after"
-        phase = f", phase={str(self.phase)!r}" if self.phase else ""
-        return f"<Subscription {when} {self.event_type.__name__}{phase}: {self.handler!r}>"
+        phase = f", phase={show(str(self.phase))}" if self.phase else ""
+        return f"<Subscription {when} {self.event_type.__name__}{phase}: {show(self.handler)}>"
 
 
 class Hooks:

@@ -1,12 +1,19 @@
-"""Persisting a programme: its definition and event log in a `Store`, and restoring it."""
+"""Persisting a programme: its definition and event log in a `Store`, and restoring it.
+
+Every event record carries the digest of the record before (`mentorflow._codec.chain`): the
+journal links each batch to the last record written, and a restore (or a refresh) checks the
+chain before it reads a single event. Beside the record of a command's first event, the
+command's idempotency key, if it had one (``command_key``).
+"""
 
 from __future__ import annotations
 
 import gc
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from .._codec import chain
 from .._codec.serialize import (
     SCHEMA,
     dump_definition,
@@ -17,8 +24,15 @@ from .._codec.serialize import (
 )
 from .._domain.definition import Definition
 from .._domain.events import Event
+from .._domain.validate import show
 from .._storage.stores import Store, StoredLog
-from ..exceptions import ConcurrencyError, MentorflowError, SerializationError, ValidationError
+from ..exceptions import (
+    ConcurrencyError,
+    CorruptStoreError,
+    MentorflowError,
+    SerializationError,
+    ValidationError,
+)
 from .hooks import Hooks
 from .replay import Replayable, replay
 from .transaction import Ledger
@@ -27,31 +41,33 @@ P = TypeVar("P", bound=Replayable)
 
 logger = logging.getLogger("mentorflow")
 
-
-class Journal:
-    """Writes each change's events to the store before the change is made."""
-
-    __slots__ = ("key", "store")
-
-    def __init__(self, store: Store, key: str) -> None:
-        self.store = store
-        self.key = key
-
-    def __call__(self, events: Sequence[Event], keys: Mapping[int, str]) -> None:
-        # the log must stand just before the first of them (optimistic concurrency)
-        expected = events[0].seq - 1
-        try:
-            self.store.append(self.key, dump_events(events, keys), expected_version=expected)
-        except ConcurrencyError as conflict:
-            logger.warning("%s: %s", self.key, conflict)
-            raise
-
-
 KEY = "command_key"
 """Beside the document of a command's first event: the command's idempotency key."""
 
 
-def dump_events(events: Sequence[Event], keys: Mapping[int, str]) -> list[dict[str, object]]:
+class Journal:
+    """Writes each change's events to the store before the change is made."""
+
+    __slots__ = ("key", "last", "store")
+
+    def __init__(self, store: Store, key: str, last: str) -> None:
+        self.store = store
+        self.key = key
+        self.last = last  # the digest of the last record written: the next one carries it
+
+    def __call__(self, events: Sequence[Event], keys: Mapping[int, str]) -> None:
+        documents, last = chain.link(dump_events(events, keys), self.last)
+        # the log must stand just before the first of them (optimistic concurrency)
+        expected = events[0].seq - 1
+        try:
+            self.store.append(self.key, documents, expected_version=expected)
+        except ConcurrencyError as conflict:
+            logger.warning("%s: %s", self.key, conflict)
+            raise
+        self.last = last
+
+
+def dump_events(events: Sequence[Event], keys: Mapping[int, str]) -> list[dict[str, Any]]:
     """The events' documents, each first event of a keyed command with its key beside it."""
     found = [dump_event(e) for e in events]
     if keys:
@@ -65,19 +81,25 @@ def dump_events(events: Sequence[Event], keys: Mapping[int, str]) -> list[dict[s
 def persist(ledger: Ledger, definition: Definition, store: Store, key: str) -> None:
     """Save a programme (its definition and its ledger's history) under ``key``; journal
     every later change."""
-    if not isinstance(store, Store):
-        raise ValidationError("store", f"must be a Store, not {type(store).__name__}")
+    _check_store(store, key)
     if ledger.journal is not None:
         raise ValidationError("store", "the programme is persisted already")
-    store.create(key, dump_definition(definition), dump_events(ledger.events, ledger.keyed))
-    ledger.journal = Journal(store, key)
+    document = dump_definition(definition)
+    events, last = chain.link(dump_events(ledger.events, ledger.keyed), chain.digest(document))
+    store.create(key, document, events)
+    ledger.journal = Journal(store, key, last)
 
 
 def restore(
-    store: Store, key: str, build: Callable[[Definition], P], *, pause_gc: bool = False
-) -> P:
+    store: Store,
+    key: str,
+    build: Callable[[Definition], P],
+    *,
+    pause_gc: bool = False,
+    expected_version: int | None = None,
+) -> tuple[P, str]:
     """The programme stored under ``key``, rebuilt by replaying its log (not journaling yet:
-    see `journal`).
+    see `journal`), and the digest of its last record.
 
     Args:
         build: Makes a new programme of the stored definition.
@@ -85,19 +107,51 @@ def restore(
             (it is process-wide). Loading builds millions of objects that all stay alive: the
             collector would scan them again and again (a third of the time for a million
             events) for nothing. It is switched back on as it was, whatever happens.
+        expected_version: The version the caller last saw: a log holding fewer events is
+            refused (records removed from the end can't be told from a crash otherwise).
+
+    Raises:
+        CorruptStoreError: a broken chain of digests, or fewer events than expected.
     """
     collecting = pause_gc and gc.isenabled()
     if collecting:
         gc.disable()
     try:
-        return _restore(store, key, build)
+        return _restore(store, key, build, expected_version)
     finally:
         if collecting:
             gc.enable()
 
 
-def _restore(store: Store, key: str, build: Callable[[Definition], P]) -> P:
+def _check_store(store: object, key: object) -> None:
+    if not isinstance(store, Store):
+        raise ValidationError("store", f"must be a Store, not {type(store).__name__}")
+    if not isinstance(key, str):
+        raise ValidationError("key", f"must be a string, not {type(key).__name__}")
+
+
+def _restore(
+    store: Store, key: str, build: Callable[[Definition], P], expected_version: int | None
+) -> tuple[P, str]:
+    _check_store(store, key)
+    if expected_version is not None and (
+        not isinstance(expected_version, int)
+        or isinstance(expected_version, bool)
+        or expected_version < 0
+    ):
+        raise ValidationError(
+            "expected_version", f"must be a whole number >= 0, not {show(expected_version)}"
+        )
     log = store.read(key)
+    if expected_version is not None and len(log.events) < expected_version:
+        raise CorruptStoreError(
+            key,
+            f"holds {len(log.events)} events, fewer than the {expected_version} expected: "
+            "events were removed from its end (or their writes were lost)",
+        )
+    if not isinstance(log.definition, Mapping):
+        raise SerializationError(f"{key}.definition", "must be a mapping")
+    linked, last = chain.unlink(log.definition, log.events, f"{key}.events")
     definition = read_definition(log.definition, f"{key}.definition")
     try:
         programme = build(definition)
@@ -106,16 +160,24 @@ def _restore(store: Store, key: str, build: Callable[[Definition], P]) -> P:
         raise SerializationError(
             f"{key}.definition.{field}", str(getattr(err, "problem", err))
         ) from None
-    events, keys = _events(log, definition, key)
+    events, keys = _events(log, linked, definition, key)
     replay(programme, events, keys)
     logger.info("%s: restored from %d events", key, len(events))
-    return programme
+    return programme, last
 
 
-def _events(log: StoredLog, definition: Definition, key: str) -> tuple[list[Event], dict[int, str]]:
-    """The events of ``log``, each upgraded from the schema it was written with, and the
-    idempotency keys kept beside them (by seq)."""
-    documents = list(log.events)
+def _events(
+    log: StoredLog, linked: Sequence[Mapping[str, Any]], definition: Definition, key: str
+) -> tuple[list[Event], dict[int, str]]:
+    """The events of ``log`` (its ``linked`` documents, checked and without their digests),
+    each upgraded from the schema it was written with, and the idempotency keys kept beside
+    them (by seq)."""
+    documents = list(linked)
+    for seq, schema in enumerate(log.schemas, start=log.after + 1):
+        if not isinstance(schema, int) or isinstance(schema, bool):
+            raise CorruptStoreError(
+                f"{key}.events[seq {seq}]", f"its schema is {show(schema)}, not a whole number"
+            )
     for schema in sorted(set(log.schemas)):
         if schema != SCHEMA:
             at = [i for i, s in enumerate(log.schemas) if s == schema]
@@ -143,10 +205,12 @@ def _events(log: StoredLog, definition: Definition, key: str) -> tuple[list[Even
 def refresh(programme: Replayable, ledger: Ledger, definition: Definition) -> list[Event]:
     """Replay on ``programme`` the events its store has after the programme's version (written
     by another process or another copy), with no journal (they are stored) and no hooks (they
-    were the writer's to run); return them.
+    were the writer's to run); return them. The new records' chain is checked from the last
+    record the programme knows.
 
     Raises:
         ValidationError: the programme is not persisted.
+        CorruptStoreError: the new records' chain is broken.
         ReplayError: a new event doesn't replay; the programme keeps those before it.
     """
     journal = ledger.journal
@@ -158,17 +222,19 @@ def refresh(programme: Replayable, ledger: Ledger, definition: Definition) -> li
     log = journal.store.read(journal.key, after=seen)
     if not log.events:
         return []
-    events, keys = _events(log, definition, journal.key)
+    linked, last = chain.unlink_after(journal.last, log.events, seen + 1, f"{journal.key}.events")
+    events, keys = _events(log, linked, definition, journal.key)
     hooks = ledger.hooks
     ledger.journal, ledger.hooks = None, Hooks()
     try:
         replay(programme, events, keys)
     finally:
         ledger.journal, ledger.hooks = journal, hooks
+    journal.last = last
     return ledger.events[seen:]
 
 
-def journal(ledger: Ledger, store: Store, key: str) -> None:
+def journal(ledger: Ledger, store: Store, key: str, last: str) -> None:
     """Write the programme's changes to ``store`` under ``key`` from now on (it holds them all
-    so far: the programme was restored from it)."""
-    ledger.journal = Journal(store, key)
+    so far, the last with digest ``last``: the programme was restored from it)."""
+    ledger.journal = Journal(store, key, last)

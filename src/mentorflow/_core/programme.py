@@ -33,6 +33,7 @@ from .._domain.extensions import Extension, ExtensionPolicy
 from .._domain.lifecycle import Lifecycle, PairStatus
 from .._domain.model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
 from .._domain.pair_state import PairState
+from .._domain.validate import show
 from ..exceptions import DefinitionError, UnknownPairError, ValidationError
 from .book import Deadline
 from .hooks import Subscription
@@ -384,9 +385,9 @@ class Programme:
             ValidationError: for something that is not an event class, or an unknown phase.
         """
         if not (isinstance(event_type, type) and issubclass(event_type, Event)):
-            raise ValidationError("event_type", f"{event_type!r} is not an Event class")
+            raise ValidationError("event_type", f"{show(event_type)} is not an Event class")
         if not callable(handler):
-            raise ValidationError("handler", f"{handler!r} is not callable")
+            raise ValidationError("handler", f"{show(handler)} is not callable")
         if phase is not None:
             self.lifecycle.step(phase)
         if before and not (issubclass(event_type, PairEvent) or issubclass(PairEvent, event_type)):
@@ -583,10 +584,21 @@ class Programme:
 
     @classmethod
     def restore(
-        cls, store: Store, key: str, *, clock: Clock | None = None, pause_gc: bool = False
+        cls,
+        store: Store,
+        key: str,
+        *,
+        clock: Clock | None = None,
+        pause_gc: bool = False,
+        expected_version: int | None = None,
     ) -> Programme:
         """The programme stored under ``key``, rebuilt exactly by replaying its event log
         through the same engine, and persisted again (its changes are written to ``store``).
+
+        Every record carries a digest of the one before; a log whose chain of digests is
+        broken (a record changed, inserted, removed or reordered) is refused before it is
+        replayed. Records removed from the end look like writes that never happened: pass the
+        version you last saw as ``expected_version`` and a shorter log is refused too.
 
         Hooks are not stored: subscribe them again. A deadline check after the restore reports
         what became due while the programme was not running, once.
@@ -600,21 +612,25 @@ class Programme:
                 the collector's passes find nothing to free: pausing it makes a large restore
                 about a third faster. The collector is process-wide, so it is your call (say,
                 at start-up, before other threads run); by default it is left alone.
+            expected_version: The version you last saw: a log holding fewer events is
+                refused (records removed from its end look like a crash otherwise).
 
         Raises:
-            UnknownProgrammeError: no such key. CorruptStoreError: damaged data.
+            UnknownProgrammeError: no such key. CorruptStoreError: damaged data, a broken
+                chain, or fewer events than ``expected_version``.
             SerializationError: a document that can't be read, naming where.
             ReplayError: a log that doesn't replay to its own events.
         """
         from .persist import journal, restore
 
-        programme = restore(
+        programme, last = restore(
             store,
             key,
             lambda definition: cls.from_definition(definition, clock=clock),
             pause_gc=pause_gc,
+            expected_version=expected_version,
         )
-        journal(programme._rt.ledger, store, key)
+        journal(programme._rt.ledger, store, key, last)
         return programme
 
     def refresh(self) -> tuple[Event, ...]:
@@ -640,7 +656,7 @@ class Programme:
     def __repr__(self) -> str:
         d = self._rt.definition
         return (
-            f"<Programme {d.name!r} {d.starts_on.isoformat()}.."
+            f"<Programme {show(d.name)} {d.starts_on.isoformat()}.."
             f"{self._rt.ends_on.isoformat()}, {len(self._rt.states)} pairs>"
         )
 
@@ -871,6 +887,6 @@ class Pair:
     def __repr__(self) -> str:
         s = self._s
         return (
-            f"<Pair {s.key!r}: {s.mentor.city.name} -> {s.mentee.city.name}, "
+            f"<Pair {show(s.key)}: {s.mentor.city.name} -> {s.mentee.city.name}, "
             f"{self.phase} ({self.status.value})>"
         )

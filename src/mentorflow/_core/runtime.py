@@ -32,6 +32,7 @@ from .._domain.events import (
 )
 from .._domain.extensions import Extension, ExtensionStatus
 from .._domain.pair_state import PairState
+from .._domain.validate import show
 from .._engine.machine import NAMES, Engine, Refusal, engine_for
 from ..exceptions import CommandRefused, DefinitionError, UnknownPairError, ValidationError, Vetoed
 from .amendments import Extensions
@@ -233,7 +234,7 @@ class Runtime:
             self._refuse_reentry(None, command)
         key = command.pair
         if key in self.states:
-            raise ValidationError("key", f"a pair with key {key!r} already exists")
+            raise ValidationError("key", f"a pair with key {show(key)} already exists")
         at = self.instant(command.at)
         seq, note, first = len(ledger.events), command.note, self.engine.lifecycle.first
         events: tuple[PairEvent, ...] = (
@@ -283,9 +284,9 @@ class Runtime:
         book = self.require_book("name")
         name = command.milestone
         if not book.is_milestone(name):
-            raise ValidationError("name", f"{name!r} is not a milestone with a deadline")
+            raise ValidationError("name", f"{show(name)} is not a milestone with a deadline")
         if book.reached(name):
-            raise ValidationError("name", f"{name!r} was already reached")
+            raise ValidationError("name", f"{show(name)} was already reached")
         at = self.instant(command.at)
         event = MilestoneReached(
             seq=self.ledger.seq + 1,
@@ -302,7 +303,7 @@ class Runtime:
         if phase is not None:
             book = self.require_book("phase")
             if not book.is_phase(phase):
-                raise ValidationError("phase", f"{phase!r} is not a phase with a deadline")
+                raise ValidationError("phase", f"{show(phase)} is not a phase with a deadline")
             moves = None
             if pair is not None:
                 self.state(pair)

@@ -20,6 +20,7 @@ import holidays
 import pendulum
 
 from ..exceptions import ValidationError
+from .validate import show
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -40,11 +41,13 @@ def check_region(region: str) -> None:
     country, _, subdivision = region.partition("-")
     known = _supported()
     if country not in known:
-        raise ValidationError("country", f"the holidays package has no calendar for {country!r}")
+        raise ValidationError(
+            "country", f"the holidays package has no calendar for {show(country)}"
+        )
     if subdivision and subdivision not in known[country]:
         raise ValidationError(
             "subdivision",
-            f"{subdivision!r} is not a subdivision of {country} known to the holidays package",
+            f"{show(subdivision)} is not a subdivision of {country} known to the holidays package",
         )
 
 

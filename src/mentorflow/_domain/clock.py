@@ -10,6 +10,10 @@ from typing import Protocol, runtime_checkable
 import pendulum
 
 from ..exceptions import ValidationError
+from . import validate as v
+from .validate import show
+
+_FIRST_YEAR, _LAST_YEAR = v.FIRST_DAY.year, v.LAST_DAY.year
 
 
 @runtime_checkable
@@ -32,14 +36,14 @@ class SystemClock:
         try:
             self._tz = pendulum.timezone(timezone)
         except Exception:  # pendulum raises several kinds for unknown names
-            raise ValidationError("timezone", f"{timezone!r} is not an IANA timezone") from None
+            raise ValidationError("timezone", f"{show(timezone)} is not an IANA timezone") from None
 
     def now(self) -> pendulum.DateTime:
         """The wall-clock time now, in the clock's timezone."""
         return in_zone(dt.datetime.now(dt.UTC), self._tz)
 
     def __repr__(self) -> str:
-        return f"SystemClock({self._tz.name!r})"
+        return f"SystemClock({show(self._tz.name)})"
 
 
 class ManualClock:
@@ -134,14 +138,19 @@ def to_instant(value: object, field: str, tz: pendulum.Timezone | None = None) -
         ValidationError: naming ``field``, if ``value`` is not a datetime or is naive.
     """
     if type(value) is pendulum.DateTime and (tz is None or value.tzinfo is tz):
+        if not _FIRST_YEAR <= value.year <= _LAST_YEAR:
+            v.day_in_range(field, value.date())
         return value  # the hot path: already right
     if not isinstance(value, dt.datetime):
         raise ValidationError(field, f"must be a datetime, not {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(field, f"{value.isoformat()} is naive; give it a timezone")
+    v.day_in_range(field, value.date())
     if tz is None:
         return pendulum.instance(value)
-    return in_zone(value, tz)
+    found = in_zone(value, tz)
+    v.day_in_range(field, found.date())
+    return found
 
 
 def in_zone(value: dt.datetime, tz: pendulum.Timezone) -> pendulum.DateTime:

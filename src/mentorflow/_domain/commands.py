@@ -35,6 +35,7 @@ from . import events as ev
 from . import validate as v
 from .deadlines import Offset, Unit
 from .model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+from .validate import show
 
 
 def _at(_inst: Any, _attr: Any, value: Any) -> None:
@@ -45,6 +46,8 @@ def _at(_inst: Any, _attr: Any, value: Any) -> None:
 def _note(_inst: Any, _attr: Any, value: Any) -> None:
     if value is not None and type(value) is not str:
         raise ValidationError("note", f"must be a string or None, not {type(value).__name__}")
+    if value is not None:
+        v.unicode("note", value)
 
 
 def _phase(_inst: Any, _attr: Any, value: Any) -> None:
@@ -56,6 +59,8 @@ def _optional_str(field: str) -> Any:
     def check(_inst: Any, _attr: Any, value: Any) -> None:
         if value is not None and not isinstance(value, str):
             raise ValidationError(field, f"must be a string or None, not {type(value).__name__}")
+        if value is not None:
+            v.unicode(field, value)
 
     return check
 
@@ -71,15 +76,15 @@ def _names(value: Iterable[str]) -> tuple[str, ...]:
 def _deliverable(value: Any) -> Deliverable:
     try:
         return Deliverable(value)
-    except ValueError:
-        raise ValidationError("deliverable", f"{value!r} is not a Deliverable") from None
+    except (ValueError, TypeError, RecursionError):
+        raise ValidationError("deliverable", f"{show(value)} is not a Deliverable") from None
 
 
 def _role(value: Any) -> Role:
     try:
         return Role(value)
-    except ValueError:
-        raise ValidationError("role", f"{value!r} is not a Role") from None
+    except (ValueError, TypeError, RecursionError):
+        raise ValidationError("role", f"{show(value)} is not a Role") from None
 
 
 def _theme(value: Any) -> Theme:
@@ -89,11 +94,13 @@ def _theme(value: Any) -> Theme:
 def _reason(_inst: Any, _attr: Any, value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("reason", "give the reason for the extension")
+    v.unicode("reason", value)
 
 
 def _by(_inst: Any, _attr: Any, value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("by", "say who decided")
+    v.unicode("by", value)
 
 
 def _positive_offset(_inst: Any, _attr: Any, value: Any) -> None:
@@ -105,7 +112,8 @@ def _positive_offset(_inst: Any, _attr: Any, value: Any) -> None:
 
 def _key(_inst: Any, _attr: Any, value: Any) -> None:
     if not isinstance(value, str) or not value.strip() or value != value.strip():
-        raise ValidationError("key", f"{value!r} is not a non-empty key without outer spaces")
+        raise ValidationError("key", f"{show(value)} is not a non-empty key without outer spaces")
+    v.unicode("key", value)
 
 
 def offset_of(days: int | None, weeks: int | None, months: int | None) -> Offset:
@@ -124,7 +132,7 @@ def offset_of(days: int | None, weeks: int | None, months: int | None) -> Offset
         raise ValidationError("days", "give exactly one of days=, weeks= or months=")
     unit, amount = given[0]
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise ValidationError(unit.value, f"must be a whole number > 0, not {amount!r}")
+        raise ValidationError(unit.value, f"must be a whole number > 0, not {show(amount)}")
     return Offset(amount=amount, unit=unit)
 
 
@@ -134,7 +142,7 @@ def _check_base(command: Command) -> None:
     at, note, key = command.at, command.note, command.idempotency_key
     if at is not None and not isinstance(at, dt.datetime):
         _at(None, None, at)
-    if note is not None and type(note) is not str:
+    if note is not None and (type(note) is not str or not note.isascii()):
         _note(None, None, note)
     if key is not None and (type(key) is not str or not key.strip()):
         raise ValidationError("idempotency_key", f"must be a non-empty string, not {key!r}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 import pendulum
@@ -27,6 +27,7 @@ from ..exceptions import DefinitionError, ValidationError
 from . import validate as v
 from .calendar import WorkingCalendar, add_months
 from .lifecycle import Lifecycle
+from .validate import show
 
 START = "programme.start"
 END = "programme.end"
@@ -67,6 +68,11 @@ class Offset:
 
     amount: int = attrs.field(validator=v.instance_of("amount", int))
     unit: Unit = attrs.field(default=Unit.DAYS, converter=_unit)
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.amount, bool):
+            raise ValidationError("amount", "must be a whole number, not bool")
+        v.span(self.unit.value, self.amount, self.unit.value)
 
     def after(self, day: pendulum.Date, calendar: WorkingCalendar) -> pendulum.Date:
         """The day this offset after ``day`` (working days are counted on ``calendar``)."""
@@ -165,7 +171,8 @@ class DeadlineRule:
         given = _offset_fields(self)
         for field, value in given:
             if not isinstance(value, int) or isinstance(value, bool):
-                raise ValidationError(field, f"must be a whole number, not {value!r}")
+                raise ValidationError(field, f"must be a whole number, not {show(value)}")
+            v.span(field, value, field)
         if (self.on is None) == (self.after is None):
             raise ValidationError("on", "give either an absolute date (on=) or an anchor (after=)")
         if self.on is not None and given:
@@ -174,12 +181,17 @@ class DeadlineRule:
             raise ValidationError(
                 given[1][0], f"give one offset, not {given[0][0]} and {given[1][0]}"
             )
-        if not isinstance(self.lead_days, int) or self.lead_days < 0:
+        if (
+            not isinstance(self.lead_days, int)
+            or isinstance(self.lead_days, bool)
+            or self.lead_days < 0
+        ):
             raise ValidationError(
-                "lead_days", f"must be a whole number >= 0, not {self.lead_days!r}"
+                "lead_days", f"must be a whole number >= 0, not {show(self.lead_days)}"
             )
+        v.span("lead_days", self.lead_days, "days")
         if not isinstance(self.capped, bool):
-            raise ValidationError("capped", f"must be True or False, not {self.capped!r}")
+            raise ValidationError("capped", f"must be True or False, not {show(self.capped)}")
 
     @property
     def offset(self) -> Offset:
@@ -262,12 +274,12 @@ def make_schedule(rules: Iterable[DeadlineRule], lifecycle: Lifecycle) -> Schedu
             )
         if not _NAME.fullmatch(rule.name):
             raise DefinitionError(
-                f"deadlines[{i}].name", f"{rule.name!r} is not a lower_snake_case name"
+                f"deadlines[{i}].name", f"{show(rule.name)} is not a lower_snake_case name"
             )
         if rule.name in by_name:
             raise DefinitionError(
                 f"deadlines[{i}].name",
-                f"{rule.name!r} is a duplicate of deadlines[{where[rule.name]}]",
+                f"{show(rule.name)} is a duplicate of deadlines[{where[rule.name]}]",
             )
         by_name[rule.name], where[rule.name] = rule, i
     milestones = {name for name in by_name if name not in phases}
@@ -276,8 +288,9 @@ def make_schedule(rules: Iterable[DeadlineRule], lifecycle: Lifecycle) -> Schedu
         if basis not in (None, CalendarBasis.PROGRAMME):
             raise DefinitionError(
                 f"deadlines[{where[name]}].calendar",
-                f"milestone {name!r} belongs to no pair: it counts the programme's working days, "
-                f"not {basis.value!r}",
+                f"milestone {show(name)} belongs to no pair: it counts the programme's working "
+                "days, "
+                f"not {show(basis.value)}",
             )
     for name, rule in by_name.items():
         field = f"deadlines[{where[name]}].after"
@@ -289,21 +302,57 @@ def make_schedule(rules: Iterable[DeadlineRule], lifecycle: Lifecycle) -> Schedu
             if name in milestones:
                 raise DefinitionError(
                     field,
-                    f"milestone {name!r} can't depend on {anchor!r}: each pair has its own phases",
+                    f"milestone {show(name)} can't depend on {show(anchor)}: each pair has its "
+                    "own phases",
                 )
             continue
         raise DefinitionError(
             field,
-            f"{anchor!r} ({name}) is not programme.start, programme.end, a milestone, or "
+            f"{show(anchor)} ({name}) is not programme.start, programme.end, a milestone, or "
             "<phase>.started / <phase>.completed of the lifecycle",
         )
     order = _sort(by_name, lifecycle, where)
+    _check_reach(by_name, lifecycle, where, order)
     return Schedule(
         lifecycle=lifecycle,
         milestones=tuple(by_name[n] for n in order if n in milestones),
         phases=tuple(by_name[n] for n in order if n not in milestones),
         by_name=by_name,
     )
+
+
+MAX_REACH_DAYS = 657_450
+"""How far (1,800 years, in days) a deadline may be from the dates it is computed from,
+following its chain of anchors, with the 100 years of extensions each rule and the programme's
+end may be granted. With every date given between 1900 and 2999, every computed date stays
+within the calendar."""
+_DAYS_PER = {"days": 1, "weeks": 7, "months": 31, "working_days": 2}  # at most, per unit
+_EXTENDED = 2 * 36_525  # extensions of a phase for every pair, then for the one pair
+
+
+def _check_reach(
+    by_name: Mapping[str, DeadlineRule],
+    lifecycle: Lifecycle,
+    where: Mapping[str, int],
+    order: Sequence[str],
+) -> None:
+    """Refuse a schedule whose chains of offsets reach further than `MAX_REACH_DAYS`."""
+    reach: dict[str, int] = {}
+    for name in order:
+        rule = by_name[name]
+        own = sum(abs(amount) * _DAYS_PER[unit] for unit, amount in _offset_fields(rule))
+        needs = _needs(lifecycle, rule)
+        before = max((reach[n] for n in needs if n in reach), default=0)
+        if END in needs:
+            before = max(before, 36_525)  # the programme's end, extended by 100 years
+        reach[name] = own + _EXTENDED + before
+        if reach[name] > MAX_REACH_DAYS:
+            raise DefinitionError(
+                f"deadlines[{where[name]}]",
+                f"{show(name)} is computed through a chain of offsets that, with the extensions "
+                f"they may be granted, reaches {reach[name] // 365} years from the dates it "
+                f"counts from; at most {MAX_REACH_DAYS // 365} years",
+            )
 
 
 def _sort(

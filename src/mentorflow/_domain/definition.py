@@ -33,6 +33,7 @@ from .calendar import check_region
 from .deadlines import DeadlineRule, Offset, Schedule, make_schedule
 from .extensions import ExtensionPolicy
 from .lifecycle import Lifecycle
+from .validate import show
 
 DEFAULT_TOLERANCE = dt.timedelta(seconds=5)
 """The default clock tolerance: skew between hosts that NTP keeps well inside."""
@@ -77,7 +78,7 @@ def _timezone(_inst: object, _attr: object, value: object) -> None:
     try:
         pendulum.timezone(value)
     except Exception:  # pendulum raises several kinds for unknown names
-        raise DefinitionError("timezone", f"{value!r} is not an IANA timezone") from None
+        raise DefinitionError("timezone", f"{show(value)} is not an IANA timezone") from None
 
 
 def _lifecycle(value: object) -> Lifecycle:
@@ -97,7 +98,7 @@ def _tolerance(_inst: object, _attr: object, value: object) -> None:
 
 def _rules(value: Iterable[DeadlineRule] | None) -> tuple[DeadlineRule, ...]:
     if value is None or isinstance(value, str | bytes | dict):
-        raise DefinitionError("deadlines", f"must be a list of DeadlineRule, not {value!r}")
+        raise DefinitionError("deadlines", f"must be a list of DeadlineRule, not {show(value)}")
     try:
         return tuple(value)
     except TypeError:

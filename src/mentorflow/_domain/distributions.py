@@ -21,7 +21,9 @@ from typing import ClassVar
 import attrs
 
 from ..exceptions import ValidationError
+from . import validate as v
 from .deadlines import Offset, Unit
+from .validate import show
 
 _MEAN_MONTH_DAYS = 365.2425 / 12
 
@@ -31,19 +33,24 @@ def _unit(value: Unit | str) -> Unit:
         return Unit(value)
     except ValueError:
         units = ", ".join(u.value for u in Unit)
-        raise ValidationError("unit", f"{value!r} is not one of {units}") from None
+        raise ValidationError("unit", f"{show(value)} is not one of {units}") from None
 
 
 def _check_amount(name: str, value: object) -> None:
     """A finite real number, not negative (durations and delays don't run back)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValidationError(name, f"must be a number, not {value!r}")
+        raise ValidationError(name, f"must be a number, not {show(value)}")
     if not math.isfinite(value) or value < 0:
-        raise ValidationError(name, f"must be a finite number >= 0, not {value!r}")
+        raise ValidationError(name, f"must be a finite number >= 0, not {show(value)}")
 
 
-def _amount(_: object, attribute: attrs.Attribute[float], value: object) -> None:
+def _amount(instance: Distribution, attribute: attrs.Attribute[float], value: object) -> None:
     _check_amount(attribute.name, value)
+    v.span(attribute.name, value, instance.unit.value)  # type: ignore[arg-type]  # checked
+
+
+def _spans(instance: Empirical, _: object, values: tuple[float, ...]) -> None:
+    v.span("values", values[-1], instance.unit.value)
 
 
 def _round(amount: float) -> int:
@@ -188,8 +195,8 @@ class Triangular(Distribution):
 
 
 def _values(value: Iterable[float]) -> tuple[float, ...]:
-    if isinstance(value, (str, bytes)):
-        raise ValidationError("values", f"must be a list of numbers, not {value!r}")
+    if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
+        raise ValidationError("values", f"must be a list of numbers, not {show(value)}")
     values = tuple(value)
     if not values:
         raise ValidationError("values", "must have at least one observed value")
@@ -211,7 +218,7 @@ class Empirical(Distribution):
 
     kind: ClassVar[str] = "empirical"
 
-    values: tuple[float, ...] = attrs.field(converter=_values)
+    values: tuple[float, ...] = attrs.field(converter=_values, validator=_spans)
 
     def quantile(self, u: float) -> float:
         values = self.values

@@ -27,25 +27,31 @@ import attrs
 import pendulum
 
 from ..exceptions import PolicyViolation, ValidationError
-from .calendar import WorkingCalendar, calendar_for
+from . import validate as v
+from .calendar import WorkingCalendar, add_months, calendar_for
 from .clock import earlier
 from .deadlines import Offset, Unit, extend
+from .validate import show
 
 
 def _check_policy(policy: ExtensionPolicy) -> None:
     lead, total = policy.request_lead, policy.max_total
     if not isinstance(lead, Offset) or lead.amount < 0:
-        raise ValidationError("request_lead", f"must be an Offset of 0 or more, not {lead!r}")
+        raise ValidationError("request_lead", f"must be an Offset of 0 or more, not {show(lead)}")
     if not _whole(policy.response_days) or policy.response_days < 1:
         raise ValidationError(
-            "response_days", f"must be a whole number of days >= 1, not {policy.response_days!r}"
+            "response_days",
+            f"must be a whole number of days >= 1, not {show(policy.response_days)}",
         )
+    v.span("response_days", policy.response_days, "days")
     if policy.max_count is not None and (not _whole(policy.max_count) or policy.max_count < 0):
         raise ValidationError(
-            "max_count", f"must be a whole number >= 0 or None, not {policy.max_count!r}"
+            "max_count", f"must be a whole number >= 0 or None, not {show(policy.max_count)}"
         )
     if total is not None and (not isinstance(total, Offset) or total.amount < 0):
-        raise ValidationError("max_total", f"must be an Offset of 0 or more or None, not {total!r}")
+        raise ValidationError(
+            "max_total", f"must be an Offset of 0 or more or None, not {show(total)}"
+        )
 
 
 def _whole(value: object) -> bool:
@@ -134,13 +140,20 @@ class ExtensionPolicy:
             raise PolicyViolation(
                 "max-count", f"{len(granted)} granted already, the most the policy allows"
             )
-        if self.max_total is not None:
-            total = extend(original_ends_on, [*granted, offset], calendar)
-            if total > extend(original_ends_on, [self.max_total], calendar):
-                raise PolicyViolation(
-                    "max-total",
-                    f"with this one the extensions would add up to more than {self.max_total}",
-                )
+        total = extend(original_ends_on, [*granted, offset], calendar)
+        if total > add_months(original_ends_on, v.MAX_SPAN["months"]):
+            raise PolicyViolation(
+                "max-total",
+                "with this one the extensions would add up to more than 100 years, the most "
+                "mentorflow handles",
+            )
+        if self.max_total is not None and total > extend(
+            original_ends_on, [self.max_total], calendar
+        ):
+            raise PolicyViolation(
+                "max-total",
+                f"with this one the extensions would add up to more than {self.max_total}",
+            )
 
     def check_decision(self, extension: Extension, at: pendulum.DateTime) -> None:
         """Check a grant or refusal of ``extension`` dated ``at``.

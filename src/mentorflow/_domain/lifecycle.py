@@ -18,6 +18,7 @@ import attrs
 
 from ..exceptions import DefinitionError, ValidationError
 from .model import Deliverable, Role
+from .validate import show
 
 
 class Phase(enum.StrEnum):
@@ -110,9 +111,9 @@ def _hosts(value: Mapping[Role, int] | Mapping[str, int] | None) -> Mapping[Role
         try:
             key = Role(role)
         except ValueError:
-            raise DefinitionError("visit_hosts", f"{role!r} is not a role") from None
+            raise DefinitionError("visit_hosts", f"{show(role)} is not a role") from None
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            raise DefinitionError(f"visit_hosts[{key.value}]", f"{count!r} is not a count")
+            raise DefinitionError(f"visit_hosts[{key.value}]", f"{show(count)} is not a count")
         out[key] = count
     return MappingProxyType(out)
 
@@ -158,7 +159,7 @@ class Lifecycle:
         object.__setattr__(self, "_order", tuple(order))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # pickled as its definition (Monte Carlo workers get scenarios pickled); the mapping
+        # pickled as its definition (for callers who pickle; mentorflow sends JSON); the mapping
         # proxies that keep it read-only don't pickle, and unpickling validates it again
         hosts = None if self.visit_hosts is None else dict(self.visit_hosts)
         return (_unpickle, (self.steps, hosts))
@@ -186,6 +187,11 @@ class Lifecycle:
             >>> inclucities.order.index(Phase.TRANSFER_WORKSHOP)
             4
         """
+        for i, phase in enumerate(phases):
+            if not isinstance(phase, str):
+                raise DefinitionError(
+                    f"steps[{i}].phase", f"must be a phase name, not {type(phase).__name__}"
+                )
         return cls(steps=[_standard_step(p) for p in phases], visit_hosts=visit_hosts)
 
     @property
@@ -208,7 +214,7 @@ class Lifecycle:
             return self._by_phase[phase]
         except KeyError:
             raise ValidationError(
-                "phase", f"{str(phase)!r} is not a phase of this lifecycle"
+                "phase", f"{show(str(phase))} is not a phase of this lifecycle"
             ) from None
 
     def next_phase(self, phase: str) -> str:
@@ -245,15 +251,15 @@ def _validate(
         name = step.phase
         if not isinstance(name, str) or not _PHASE_NAME.fullmatch(name):
             raise DefinitionError(
-                f"steps[{i}].phase", f"{str(name)!r} is not a lower_snake_case phase name"
+                f"steps[{i}].phase", f"{show(str(name))} is not a lower_snake_case phase name"
             )
         if name in _RESERVED:
             raise DefinitionError(
-                f"steps[{i}].phase", f"{str(name)!r} is reserved for a pair status"
+                f"steps[{i}].phase", f"{show(str(name))} is reserved for a pair status"
             )
         if name in by_phase:
             raise DefinitionError(
-                f"steps[{i}].phase", f"{str(name)!r} is a duplicate of steps[{where[name]}]"
+                f"steps[{i}].phase", f"{show(str(name))} is a duplicate of steps[{where[name]}]"
             )
         by_phase[name], where[name] = step, i
 
@@ -264,7 +270,7 @@ def _validate(
             then = steps[i + 1].phase if i + 1 < len(steps) else Phase.COMPLETED
         elif then != Phase.COMPLETED and then not in by_phase:
             raise DefinitionError(
-                f"steps[{i}].then", f"{str(then)!r} is not a phase of this lifecycle"
+                f"steps[{i}].then", f"{show(str(then))} is not a phase of this lifecycle"
             )
         successor[step.phase] = then
 
@@ -280,7 +286,8 @@ def _validate(
         if step.phase not in seen:
             raise DefinitionError(
                 f"steps[{i}].phase",
-                f"{str(step.phase)!r} is unreachable from the first phase {str(steps[0].phase)!r}",
+                f"{show(str(step.phase))} is unreachable from the first phase "
+                f"{show(str(steps[0].phase))}",
             )
 
     visits: dict[int, int] = {}
@@ -288,7 +295,7 @@ def _validate(
         if step.visit is None:
             continue
         if not isinstance(step.visit, int) or isinstance(step.visit, bool) or step.visit < 1:
-            raise DefinitionError(f"steps[{i}].visit", f"{step.visit!r} is not a visit number")
+            raise DefinitionError(f"steps[{i}].visit", f"{show(step.visit)} is not a visit number")
         if step.visit in visits:
             raise DefinitionError(
                 f"steps[{i}].visit", f"visit {step.visit} is also steps[{visits[step.visit]}]"

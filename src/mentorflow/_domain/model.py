@@ -15,6 +15,7 @@ import pendulum
 from ..exceptions import ValidationError
 from . import validate as v
 from .calendar import check_region
+from .validate import show
 
 
 class Role(enum.StrEnum):
@@ -156,7 +157,7 @@ class StudyVisit:
     @number.validator
     def _check_number(self, _attr: object, value: int) -> None:
         if isinstance(value, bool) or value < 1:
-            raise ValidationError("number", f"must be a positive whole number, not {value!r}")
+            raise ValidationError("number", f"must be a positive whole number, not {show(value)}")
 
     @ends_on.validator
     def _check_dates(self, _attr: object, value: pendulum.Date) -> None:

@@ -99,12 +99,25 @@ def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
     return rows
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> object:
+    """A CSV cell that no spreadsheet runs as a formula (OWASP, "CSV Injection"): text
+    starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+    ``'``. Numbers stay numbers (a negative number is not text)."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
+
+
 def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
-    """``rows`` as CSV with a header line of ``columns``, lines ending in a bare newline."""
+    """``rows`` as CSV with a header line of ``columns``, lines ending in a bare newline;
+    every field quoted where CSV needs it, and text neutralised by `cell`."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer.writerow({c: cell(c) for c in columns})
+    writer.writerows({k: cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
 

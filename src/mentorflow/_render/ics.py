@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from typing import TYPE_CHECKING
 
 from .._simulation.scenario import DeadlineRow, Timeline, VisitRow
@@ -27,6 +28,19 @@ _ONE_DAY = dt.timedelta(days=1)
 def _date(day: dt.date) -> dt.date:
     """A plain `datetime.date` (not a pendulum subclass) for icalendar."""
     return dt.date(day.year, day.month, day.day)
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _line(value: str) -> str:
+    """``value`` as the escaped value of one content line: backslashes and line breaks
+    escaped (RFC 5545 3.3.11), other control characters (which TEXT can't hold) left out.
+    icalendar writes NAME and X-WR-CALNAME as given, so a raw line break there would start a
+    content line of its own (a ``BEGIN:VEVENT`` from a scenario's name)."""
+    escaped = value.replace("\\", "\\\\").replace("\r\n", "\\n")
+    escaped = escaped.replace("\n", "\\n").replace("\r", "\\n")
+    return _CONTROLS.sub("", escaped)
 
 
 def _words(value: str) -> str:
@@ -105,7 +119,7 @@ def to_ics(timeline: Timeline) -> bytes:
         ImportError: icalendar is not installed.
     """
     try:
-        from icalendar import Calendar, Event
+        from icalendar import Calendar, Event, vText
     except ImportError as err:
         raise ImportError(
             'the iCalendar export needs icalendar: pip install "mentorflow[ics]"'
@@ -126,8 +140,8 @@ def to_ics(timeline: Timeline) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", due)
         event.add("dtend", due + _ONE_DAY)
-        event.add("summary", _deadline_summary(row))
-        event.add("description", _deadline_description(row, scenario))
+        event.add("summary", vText(_deadline_summary(row)))
+        event.add("description", vText(_deadline_description(row, scenario)))
         event.add("categories", ["deadline"])
         event.add("transp", "TRANSPARENT")
         entries.append(((due, 0, row.pair or "", row.name, len(entries)), event))
@@ -138,20 +152,22 @@ def to_ics(timeline: Timeline) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", first)
         event.add("dtend", max(last, first) + _ONE_DAY)  # DTEND of an all-day event is exclusive
-        event.add("summary", _visit_summary(visit))
-        event.add("description", _visit_description(visit, scenario))
-        event.add("location", visit.host)
+        event.add("summary", vText(_visit_summary(visit)))
+        event.add("description", vText(_visit_description(visit, scenario)))
+        event.add("location", vText(visit.host))
         event.add("categories", ["study visit"])
         if visit.projected:
             event.add("status", "TENTATIVE")
         entries.append(((first, 1, visit.pair, str(visit.number), len(entries)), event))
 
+    # every text value escaped (RFC 5545 3.3.11): a line break in a name is written as "\\n",
+    # never as a content line of its own that could start a component
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("name", scenario)
-    calendar.add("x-wr-calname", scenario)
+    calendar.add("name", _line(scenario))
+    calendar.add("x-wr-calname", _line(scenario))
     for _, event in sorted(entries, key=lambda entry: entry[0]):
         calendar.add_component(event)
     ical: bytes = calendar.to_ical()

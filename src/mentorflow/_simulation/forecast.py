@@ -8,14 +8,16 @@ least that share of the runs had happened), so every percentile is a day some ru
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import pendulum
 
+from .._domain.validate import show
 from ..exceptions import UnknownPairError, ValidationError
 from .scenario import Timeline
 
@@ -25,7 +27,7 @@ _PROGRAMME = (None, None)  # the key of the programme's completion among the dat
 
 @attrs.define
 class Tally:
-    """Counts of a batch of runs (picklable, and summed by `add`)."""
+    """Counts of a batch of runs (as JSON by `to_json`, and summed by `add`)."""
 
     runs: int = 0
     dates: dict[tuple[str | None, str | None], Counter[int]] = attrs.field(factory=dict)
@@ -86,6 +88,45 @@ class Tally:
         self.breaches.update(other.breaches)
         self.extensions.update(other.extensions)
         self.unfinished += other.unfinished
+
+    def to_json(self) -> str:
+        """The counts as JSON (what a worker sends back: no pickle)."""
+
+        def table(counts: dict[Any, Counter[int]]) -> list[Any]:
+            return [[*key, sorted(c.items())] for key, c in counts.items()]
+
+        return json.dumps(
+            {
+                "runs": self.runs,
+                "dates": table(self.dates),
+                "due": table(self.due),
+                "late": table(self.late),
+                "ends": sorted(self.ends.items()),
+                "breaches": sorted(self.breaches.items()),
+                "extensions": sorted(self.extensions.items()),
+                "unfinished": self.unfinished,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Tally:
+        """The tally of a `to_json` string."""
+        doc = json.loads(text)
+
+        def table(rows: list[Any]) -> dict[Any, Counter[int]]:
+            return {(a, b): Counter(dict(map(tuple, pairs))) for a, b, pairs in rows}
+
+        return cls(
+            runs=doc["runs"],
+            dates=table(doc["dates"]),
+            due=table(doc["due"]),
+            late=table(doc["late"]),
+            ends=Counter(dict(map(tuple, doc["ends"]))),
+            breaches=Counter(dict(map(tuple, doc["breaches"]))),
+            extensions=Counter(dict(map(tuple, doc["extensions"]))),
+            unfinished=doc["unfinished"],
+        )
 
 
 def _add(into: dict[K, Counter[int]], key: K, value: int) -> None:
@@ -258,7 +299,7 @@ class Forecast:
         known = ", ".join(sorted({f"{d.name} ({d.pair or 'programme'})" for d in self.deadlines}))
         raise ValidationError(
             "name",
-            f"no deadline {name!r} of {pair or 'the programme'}; there are: {known or 'none'}",
+            f"no deadline {show(name)} of {pair or 'the programme'}; there are: {known or 'none'}",
         )
 
     def extension_for(self, confidence: float) -> int:

@@ -21,6 +21,7 @@ from .._domain.distributions import KINDS, Distribution, Empirical, Fixed, Trian
 from .._domain.extensions import ExtensionPolicy
 from .._domain.lifecycle import Lifecycle
 from .._domain.model import Association, City, Deliverable, Partner, Role, StudyVisit, Theme
+from .._domain.validate import show
 from ..exceptions import MentorflowError, ScenarioError
 from .scenario import ACTIONS, Action, PairSpec, ProgrammeSpec, Scenario
 
@@ -34,6 +35,9 @@ _SHAPES = {
     "empirical": "[observed, ...]",
 }
 _ARITY = {"uniform": 2, "triangular": 3}  # how many amounts each listed kind takes
+_DIGITS = 6  # more digits than any amount within 100 years (36,525 days) has
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""The largest scenario file `load_scenario` reads (16 MiB)."""
 
 
 def shipped() -> dict[str, Path]:
@@ -56,20 +60,40 @@ def load_scenario(path: str | Path) -> Scenario:
     if not source.exists() and str(path) in shipped():
         source = shipped()[str(path)]
     try:
-        text = source.read_text(encoding="utf-8")
+        data = source.read_bytes()
     except OSError as err:
         raise ScenarioError(str(path), f"can't read it ({err.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            str(path), f"{len(data)} bytes is more than a scenario file may have ({MAX_FILE_BYTES})"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(
+            str(path), f"not UTF-8 text (byte {err.start} is {data[err.start]:#04x})"
+        ) from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(str(path), f"not valid TOML: {err}") from None
+    except RecursionError:
+        raise ScenarioError(str(path), "not valid TOML: nested too deeply") from None
+    except ValueError as err:  # an integer of more than 4,300 digits
         raise ScenarioError(str(path), f"not valid TOML: {err}") from None
     return parse_scenario(document, str(path))
 
 
 def parse_scenario(document: Mapping[str, Any], source: str = "scenario") -> Scenario:
-    """The scenario of a parsed TOML ``document``."""
+    """The scenario of a parsed TOML ``document``.
+
+    Raises:
+        ScenarioError: naming ``source``, the key and the problem.
+    """
+    if not isinstance(source, str):
+        raise ScenarioError("source", f"must be a string, not {type(source).__name__}")
     reader = _Reader(source)
-    return reader.scenario(document)
+    return reader.scenario(reader.table(document, ""))
 
 
 class _Reader:
@@ -88,7 +112,18 @@ class _Reader:
             return default  # type: ignore[no-any-return]
         value = table[key]
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise self.fail(f"{where}{key}", f"must be {_kind(kind)}, not {value!r}")
+            raise self.fail(f"{where}{key}", f"must be {_kind(kind)}, not {show(value)}")
+        return value
+
+    def table(self, value: Any, where: str) -> Mapping[str, Any]:
+        """``value`` if it is a table (with string keys), else the error naming ``where``."""
+        if not isinstance(value, Mapping):
+            raise self.fail(where or "(document)", f"must be a table, not {show(value)}")
+        for key in value:
+            if not isinstance(key, str):
+                raise self.fail(
+                    where or "(document)", f"has a key that is not a string: {show(key)}"
+                )
         return value
 
     def check_keys(self, table: Mapping[str, Any], where: str, allowed: set[str]) -> None:
@@ -114,16 +149,19 @@ class _Reader:
 
     def scenario(self, doc: Mapping[str, Any]) -> Scenario:
         self.check_keys(doc, "", {"name", "programme", "pairs", "durations", "script"})
-        programme = self.programme(self.get(doc, "programme", "", dict))
+        programme = self.programme(self.table(self.get(doc, "programme", "", dict), "programme"))
         pairs = tuple(
-            self.pair(p, f"pairs[{i}].") for i, p in enumerate(self.get(doc, "pairs", "", list))
+            self.pair(self.table(p, f"pairs[{i}]"), f"pairs[{i}].")
+            for i, p in enumerate(self.get(doc, "pairs", "", list))
         )
         durations = {
             phase: self.uncertain(text, f"durations.{phase}")
-            for phase, text in self.get(doc, "durations", "", dict, {}).items()
+            for phase, text in self.table(
+                self.get(doc, "durations", "", dict, {}), "durations"
+            ).items()
         }
         script = tuple(
-            self.action(a, f"script[{i}].")
+            self.action(self.table(a, f"script[{i}]"), f"script[{i}].")
             for i, a in enumerate(self.get(doc, "script", "", list, []))
         )
         name = self.get(doc, "name", "", str)
@@ -170,7 +208,7 @@ class _Reader:
             )
         )
         rules = tuple(
-            self.rule(r, f"{w}deadlines[{i}].")
+            self.rule(self.table(r, f"{w}deadlines[{i}]"), f"{w}deadlines[{i}].")
             for i, r in enumerate(self.get(table, "deadlines", w, list, []))
         )
         return self.build(
@@ -195,6 +233,7 @@ class _Reader:
         raw = self.get(table, key, w, dict, None)
         if raw is None:
             return None
+        self.table(raw, f"{w}{key}")
         where = f"{w}{key}."
         self.check_keys(raw, where, {"request_lead", "response_days", "max_count", "max_total"})
         kwargs: dict[str, Any] = {}
@@ -239,6 +278,7 @@ class _Reader:
                 w.rstrip("."),
                 "must be a table like { city = ..., country = ..., association = ... }",
             )
+        self.table(table, w.rstrip("."))
         self.check_keys(table, w, {"city", "country", "subdivision", "association"})
         country = self.get(table, "country", w, str)
         return self.build(
@@ -293,7 +333,7 @@ class _Reader:
         )
         kind = self.get(table, "action", w, str)
         if kind not in ACTIONS:
-            raise self.fail(f"{w}action", f"{kind!r} is not one of {', '.join(ACTIONS)}")
+            raise self.fail(f"{w}action", f"{show(kind)} is not one of {', '.join(ACTIONS)}")
         kwargs: dict[str, Any] = {
             key: self.get(table, key, w, str, None)
             for key in ("pair", "phase", "by", "reason", "milestone", "note")
@@ -315,7 +355,7 @@ class _Reader:
         if "partner" in table:
             kwargs["partner"] = self.partner(table["partner"], f"{w}partner.")
         if "visit" in table:
-            visit = self.get(table, "visit", w, dict)
+            visit = self.table(self.get(table, "visit", w, dict), f"{w}visit")
             vw = f"{w}visit."
             self.check_keys(visit, vw, {"number", "host", "mode", "starts_on", "ends_on"})
             kwargs["visit"] = self.build(
@@ -345,10 +385,14 @@ class _Reader:
         match = _OFFSET.fullmatch(text) if isinstance(text, str) else None
         if match is None:
             raise self.fail(
-                where, f"{text!r} is not an amount like '3 months', '6 weeks', '10 working days'"
+                where,
+                f"{show(text)} is not an amount like '3 months', '6 weeks', '10 working days'",
             )
-        amount, unit = int(match[1]), match[2].replace(" ", "_") + "s"
-        return Offset(amount=amount, unit=Unit(unit))
+        unit = match[2].replace(" ", "_") + "s"
+        if len(match[1].lstrip("-")) > _DIGITS:
+            raise self.fail(where, f"{show(text)} is more than 100 years")
+        amount = int(match[1])
+        return self.build(where, lambda: Offset(amount=amount, unit=Unit(unit)))
 
     def uncertain(self, value: Any, where: str) -> Offset | Distribution:
         """An amount that may be uncertain: ``"7 months"``, ``"7.5 months"``, or a one-key
@@ -362,15 +406,15 @@ class _Reader:
         if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in KINDS:
             shapes = ", ".join(f"{{ {k} = {v} }}" for k, v in _SHAPES.items())
             raise self.fail(
-                where, f"{value!r} is not an amount like '3 months' nor one of {shapes}"
+                where, f"{show(value)} is not an amount like '3 months' nor one of {shapes}"
             )
         ((name, raw),) = value.items()
         where = f"{where}.{name}"
         texts = [raw] if name == "fixed" else raw
         if not isinstance(texts, list) or (name == "fixed" and not isinstance(raw, str)):
-            raise self.fail(where, f"must be {_SHAPES[name]}, not {raw!r}")
+            raise self.fail(where, f"must be {_SHAPES[name]}, not {show(raw)}")
         if name in _ARITY and len(texts) != _ARITY[name]:
-            raise self.fail(where, f"must be {_SHAPES[name]}, not {raw!r}")
+            raise self.fail(where, f"must be {_SHAPES[name]}, not {show(raw)}")
         amounts = [self.amount(text, f"{where}[{i}]") for i, text in enumerate(texts)]
         units = {unit for _, unit in amounts}
         if len(units) > 1:
@@ -391,8 +435,11 @@ class _Reader:
         match = _AMOUNT.fullmatch(text) if isinstance(text, str) else None
         if match is None:
             raise self.fail(
-                where, f"{text!r} is not an amount like '3 months', '4.5 weeks', '10 working days'"
+                where,
+                f"{show(text)} is not an amount like '3 months', '4.5 weeks', '10 working days'",
             )
+        if len(match[1].partition(".")[0]) > _DIGITS:
+            raise self.fail(where, f"{show(text)} is more than 100 years")
         number = float(match[1])
         return (int(number) if number.is_integer() else number), Unit(
             match[2].replace(" ", "_") + "s"
@@ -404,7 +451,7 @@ class _Reader:
             return kind(value)  # type: ignore[call-arg]
         except ValueError:
             allowed = ", ".join(repr(m.value) for m in kind)  # type: ignore[attr-defined]
-            raise self.fail(f"{w}{key}", f"{value!r} is not one of {allowed}") from None
+            raise self.fail(f"{w}{key}", f"{show(value)} is not one of {allowed}") from None
 
 
 def _kind(kind: type) -> str:

@@ -1,0 +1,114 @@
+"""A hash chain over a stored log: each event record carries the digest of the one before.
+
+The first event's ``chain`` is the digest of the definition document; each later event's is
+the digest of the event document before it (its ``chain`` included), so changing, inserting,
+removing or reordering any record, or changing the definition, breaks the chain at the next
+record. A digest is BLAKE2b (128 bits) of the document's canonical JSON (sorted keys, no
+spaces, UTF-8), so it does not depend on how a store lays its documents out.
+
+What it can't tell: records removed from the *end* of a log look like a crash before they were
+written (the caller can say how many it last saw: ``Programme.restore(...,
+expected_version=N)``); and the chain has no secret, so someone who rewrites the whole log and
+recomputes every digest is not detected (sign or replicate the store for that).
+
+Logs written before the chain have no ``chain``: their records are accepted as they are, and
+the chain starts at the first record that has one (every record after it must have one too).
+Removing the digests of *every* record makes a log look like one written before the chain: the
+chain tells a careless or partial edit, not a forger (see above).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ..exceptions import CorruptStoreError, SerializationError
+
+FIELD = "chain"
+"""The key of the digest in an event document."""
+
+
+def digest(document: Mapping[str, Any], *, strict: bool = False) -> str:
+    """The digest of a document: BLAKE2b-128 of its canonical JSON, in hex.
+
+    Raises:
+        SerializationError: ``strict`` (a record about to be written), and a string in it that
+            is not valid Unicode (a lone surrogate), which no store can write.
+    """
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        data = text.encode("utf-8", "strict" if strict else "surrogatepass")
+    except UnicodeEncodeError:
+        seq = document.get("seq", "?")
+        raise SerializationError(
+            f"$.events[seq {seq}]", "holds a lone surrogate: not valid Unicode text"
+        ) from None
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def link(documents: Iterable[Mapping[str, Any]], previous: str) -> tuple[list[dict[str, Any]], str]:
+    """``documents`` each with the digest of the one before (the first with ``previous``), and
+    the digest of the last (what the next record will carry)."""
+    linked = []
+    for document in documents:
+        record = {**document, FIELD: previous}
+        previous = digest(record, strict=True)
+        linked.append(record)
+    return linked, previous
+
+
+def unlink(
+    definition: Mapping[str, Any], documents: Sequence[Mapping[str, Any]], where: str
+) -> tuple[list[Mapping[str, Any]], str]:
+    """Check the chain of a stored log: the event documents without their ``chain``, and the
+    digest of the last record (what the next append carries).
+
+    Raises:
+        CorruptStoreError: naming the first record whose digest doesn't match.
+    """
+    return unlink_after(digest(definition), documents, 1, where, chained=False)
+
+
+def unlink_after(
+    previous: str,
+    documents: Sequence[Mapping[str, Any]],
+    first: int,
+    where: str,
+    *,
+    chained: bool = False,
+) -> tuple[list[Mapping[str, Any]], str]:
+    """`unlink` for the records from seq ``first`` on, after a record of digest ``previous``
+    (a refresh reads only what is new).
+
+    Args:
+        chained: Whether a record before them carried a digest already (then each of these
+            must too).
+
+    Raises:
+        CorruptStoreError: naming the first record whose digest doesn't match.
+    """
+    out: list[Mapping[str, Any]] = []
+    for seq, document in enumerate(documents, start=first):
+        if not isinstance(document, Mapping):
+            raise CorruptStoreError(f"{where}[seq {seq}]", "is not a JSON object")
+        if FIELD in document:
+            chained = True
+            if document[FIELD] != previous:
+                what = "the definition" if seq == 1 else f"event {seq - 1}"
+                raise CorruptStoreError(
+                    f"{where}[seq {seq}]",
+                    f"its digest of {what} does not match: this record or the one before was "
+                    "changed, or records were inserted, removed or reordered",
+                )
+            out.append({k: v for k, v in document.items() if k != FIELD})
+        elif chained:
+            raise CorruptStoreError(
+                f"{where}[seq {seq}]",
+                "has no digest of the record before, in a chained log: records were changed",
+            )
+        else:
+            out.append(document)  # written before the chain
+        previous = digest(document)
+    return out, previous
