@@ -19,7 +19,7 @@ import pendulum
 
 from .._domain import commands as c
 from .._domain.clock import Clock
-from .._domain.deadlines import DeadlineRule
+from .._domain.deadlines import DeadlineRule, Offset
 from .._domain.definition import DEFAULT_TOLERANCE, Definition
 from .._domain.events import (
     DeliverableRegistered,
@@ -483,18 +483,21 @@ class Programme:
         days: int | None = None,
         weeks: int | None = None,
         months: int | None = None,
+        offset: Offset | None = None,
         at: dt.datetime | None = None,
         note: str | None = None,
     ) -> Extension:
         """Request an extension of the programme's end, an amendment (the command
-        `RequestExtension`).
+        `RequestExtension`), by ``days=``, ``weeks=``, ``months=`` or an ``offset=``
+        (exactly one; ``offset=refused.offset`` asks again for what was refused).
 
         Raises:
+            ValidationError: none or several of the amounts, or one that is not > 0.
             PolicyViolation: naming the clause: ``after-end``, ``request-lead``, ``pending``,
                 ``max-count`` or ``max-total`` (see `ExtensionPolicy`).
         """
-        offset = c.offset_of(days, weeks, months)
-        command = c.RequestExtension(reason=reason, offset=offset, at=at, note=note)
+        amount = c.offset_of(days, weeks, months, offset)
+        command = c.RequestExtension(reason=reason, offset=amount, at=at, note=note)
         return self._request(command)
 
     def request_phase_extension(
@@ -506,23 +509,26 @@ class Programme:
         days: int | None = None,
         weeks: int | None = None,
         months: int | None = None,
+        offset: Offset | None = None,
         at: dt.datetime | None = None,
         note: str | None = None,
     ) -> Extension:
-        """Request an extension of ``phase``'s deadline, for one pair or (``pair=None``) all.
+        """Request an extension of ``phase``'s deadline, for one pair or (``pair=None``) all,
+        by ``days=``, ``weeks=``, ``months=`` or an ``offset=`` (exactly one).
 
         Granted, it moves that deadline and every deadline that depends on it, and nothing
         else. The lead-time clause counts back from the pair's deadline (it is not applied
         to a request for every pair).
 
         Raises:
-            ValidationError: if ``phase`` has no deadline rule, or the pair is unknown.
+            ValidationError: if ``phase`` has no deadline rule, or the pair is unknown; none or
+                several of the amounts, or one that is not > 0.
             PolicyViolation: as for `request_extension`.
         """
         self._rt.require_book("phase")
-        offset = c.offset_of(days, weeks, months)
+        amount = c.offset_of(days, weeks, months, offset)
         command = c.RequestExtension(
-            reason=reason, offset=offset, phase=phase, pair=pair, at=at, note=note
+            reason=reason, offset=amount, phase=phase, pair=pair, at=at, note=note
         )
         return self._request(command)
 

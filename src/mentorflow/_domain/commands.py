@@ -108,8 +108,11 @@ def _key(_inst: Any, _attr: Any, value: Any) -> None:
         raise ValidationError("key", f"{value!r} is not a non-empty key without outer spaces")
 
 
-def offset_of(days: int | None, weeks: int | None, months: int | None) -> Offset:
-    """The one ``Offset`` given as ``days=``, ``weeks=`` or ``months=`` (exactly one).
+def offset_of(
+    days: int | None, weeks: int | None, months: int | None, offset: Offset | None = None
+) -> Offset:
+    """The one ``Offset`` given as ``days=``, ``weeks=``, ``months=`` or ``offset=`` (exactly
+    one; an ``Offset`` re-issues one taken from an `Extension`, say).
 
     Raises:
         ValidationError: naming the field, for none or several, or an amount that is not a
@@ -120,8 +123,13 @@ def offset_of(days: int | None, weeks: int | None, months: int | None) -> Offset
         for unit, amount in ((Unit.DAYS, days), (Unit.WEEKS, weeks), (Unit.MONTHS, months))
         if amount is not None
     ]
+    if offset is not None:
+        if given:
+            raise ValidationError("offset", "give an offset or days=, weeks=, months=, not both")
+        _positive_offset(None, None, offset)
+        return offset
     if len(given) != 1:
-        raise ValidationError("days", "give exactly one of days=, weeks= or months=")
+        raise ValidationError("days", "give exactly one of days=, weeks=, months= or offset=")
     unit, amount = given[0]
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ValidationError(unit.value, f"must be a whole number > 0, not {amount!r}")
