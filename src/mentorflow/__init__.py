@@ -101,8 +101,10 @@ from .exceptions import AfterHookError as AfterHookError
 from .exceptions import CommandRefused as CommandRefused
 from .exceptions import ConcurrencyError as ConcurrencyError
 from .exceptions import CorruptStoreError as CorruptStoreError
+from .exceptions import DefinitionDrift as DefinitionDrift
 from .exceptions import DefinitionError as DefinitionError
 from .exceptions import MentorflowError as MentorflowError
+from .exceptions import MigrationRefused as MigrationRefused
 from .exceptions import PolicyViolation as PolicyViolation
 from .exceptions import ReplayError as ReplayError
 from .exceptions import SerializationError as SerializationError
@@ -140,6 +142,7 @@ __all__ = [
     "DeadlineStatus",
     "DefineBenchmarks",
     "Definition",
+    "DefinitionDrift",
     "DefinitionError",
     "Deliverable",
     "DeliverableRegistered",
@@ -158,6 +161,7 @@ __all__ = [
     "ManualClock",
     "MemoryStore",
     "MentorflowError",
+    "MigrationRefused",
     "MilestoneReached",
     "Offset",
     "Pair",

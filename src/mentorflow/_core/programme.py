@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pendulum
 
 from .._domain import commands as c
+from .._domain.changes import changes
 from .._domain.clock import Clock
 from .._domain.deadlines import DeadlineRule, Offset
 from .._domain.definition import DEFAULT_TOLERANCE, Definition
@@ -33,7 +34,7 @@ from .._domain.extensions import Extension, ExtensionPolicy
 from .._domain.lifecycle import Lifecycle, PairStatus
 from .._domain.model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
 from .._domain.pair_state import PairState
-from ..exceptions import DefinitionError, UnknownPairError, ValidationError
+from ..exceptions import DefinitionDrift, DefinitionError, UnknownPairError, ValidationError
 from .book import Deadline
 from .hooks import Subscription
 from .runtime import Runtime
@@ -68,6 +69,8 @@ class Programme:
         clock_tolerance: How far before a pair's last change a command may be dated (clock
             skew between hosts) and still be accepted, recorded at that change's time
             (default 5 seconds).
+        version: Which version of the programme's definition this is (default 1; see
+            `migrate`).
 
     Raises:
         DefinitionError: naming the field, for a bad name, dates, timezone, lifecycle or clock.
@@ -97,6 +100,7 @@ class Programme:
         extension_policy: ExtensionPolicy | None = None,
         phase_extension_policy: ExtensionPolicy | None = None,
         clock_tolerance: dt.timedelta = DEFAULT_TOLERANCE,
+        version: int = 1,
     ) -> None:
         definition = Definition(
             name=name,
@@ -112,6 +116,7 @@ class Programme:
             extension_policy=extension_policy,
             phase_extension_policy=phase_extension_policy,
             clock_tolerance=clock_tolerance,
+            version=version,
         )
         self._pairs: dict[str, Pair] = {}
         self._rt = Runtime(definition, clock, self._enrolled)
@@ -591,7 +596,13 @@ class Programme:
 
     @classmethod
     def restore(
-        cls, store: Store, key: str, *, clock: Clock | None = None, pause_gc: bool = False
+        cls,
+        store: Store,
+        key: str,
+        *,
+        clock: Clock | None = None,
+        pause_gc: bool = False,
+        definition: Definition | None = None,
     ) -> Programme:
         """The programme stored under ``key``, rebuilt exactly by replaying its event log
         through the same engine, and persisted again (its changes are written to ``store``).
@@ -603,6 +614,10 @@ class Programme:
             store: Where the programme is kept.
             key: Its key there.
             clock: The restored programme's clock (default: the system clock).
+            definition: The definition your code runs the programme with. Given, the restore
+                checks that the stored programme runs the same one (its stored definition as
+                migrated by its log) and refuses to go on with another: your code and your
+                store disagree. Without it, the stored definition is used, whatever it is.
             pause_gc: Pause Python's cyclic garbage collector while loading, and switch it
                 back on as it was afterwards. Loading builds objects that all stay alive, so
                 the collector's passes find nothing to free: pausing it makes a large restore
@@ -613,15 +628,32 @@ class Programme:
             UnknownProgrammeError: no such key. CorruptStoreError: damaged data.
             SerializationError: a document that can't be read, naming where.
             ReplayError: a log that doesn't replay to its own events.
+            DefinitionDrift: ``definition`` differs from the one the stored programme runs;
+                its ``changes`` say how, line by line. Nothing is journaled.
         """
         from .persist import journal, restore
 
+        if definition is not None and not isinstance(definition, Definition):
+            raise DefinitionError(
+                "definition", f"must be a Definition, not {type(definition).__name__}"
+            )
         programme = restore(
             store,
             key,
-            lambda definition: cls.from_definition(definition, clock=clock),
+            lambda stored: cls.from_definition(stored, clock=clock),
             pause_gc=pause_gc,
         )
+        running = programme.definition
+        if definition is not None and definition != running:
+            from .._codec.serialize import fingerprint
+
+            raise DefinitionDrift(
+                key,
+                changes(running, definition),
+                stored=running,
+                given=definition,
+                fingerprints=(fingerprint(running), fingerprint(definition)),
+            )
         journal(programme._rt.ledger, store, key)
         return programme
 
