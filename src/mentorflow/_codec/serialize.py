@@ -308,12 +308,15 @@ def _error(err: Exception, where: str) -> SerializationError:
 
 def dump_definition(definition: Definition | Any) -> dict[str, Any]:
     """The document of a `Definition`, or of a `Programme`'s definition: everything but its
-    clock and state (the end is the original one, before any extension).
+    clock and state (the end is the original one, before any extension; the definition the
+    programme was made with, before any migration: with its history, it rebuilds it).
 
     Raises:
         SerializationError: for anything else.
     """
-    definition = getattr(definition, "definition", definition)
+    # a programme's: the one its history starts from (its log's migrations follow from it)
+    definitions = getattr(definition, "definitions", None)
+    definition = definitions[0] if definitions else definition
     if not isinstance(definition, Definition):
         raise SerializationError("$", f"{type(definition).__name__} is not a Definition")
     document = _definition_document(definition)

@@ -37,6 +37,7 @@ from .._domain.pair_state import PairState
 from ..exceptions import DefinitionDrift, DefinitionError, UnknownPairError, ValidationError
 from .book import Deadline
 from .hooks import Subscription
+from .migration import MigrationPlan
 from .runtime import Runtime
 from .transaction import History
 
@@ -145,8 +146,15 @@ class Programme:
 
     @property
     def definition(self) -> Definition:
-        """The programme's definition (its original end: `ends_on` is the extended one)."""
+        """The programme's definition in force: the last one it was migrated to, or the one it
+        was made with (its original end: `ends_on` is the extended one)."""
         return self._rt.definition
+
+    @property
+    def definitions(self) -> tuple[Definition, ...]:
+        """Every definition the programme has run, oldest first: the one it was made with (and
+        is stored with), then the one of each migration."""
+        return tuple(self._rt.definitions)
 
     @property
     def name(self) -> str:
@@ -286,7 +294,7 @@ class Programme:
         from .replay import replay
 
         old = self._rt
-        fresh = Runtime(old.definition, old.clock, self._enrolled)
+        fresh = Runtime(old.definitions[0], old.clock, self._enrolled)
         self._rt = fresh
         kept = dict(self._pairs)
         replay(fresh, old.ledger.events[:start])
@@ -577,6 +585,68 @@ class Programme:
         self._rt.refuse(command)
         return self._rt.extensions.get(key)
 
+    # -- migrations --------------------------------------------------------------------
+
+    def plan_migration(
+        self,
+        definition: Definition,
+        *,
+        phases: Mapping[str, str] | None = None,
+        at: dt.datetime | None = None,
+    ) -> MigrationPlan:
+        """What `migrate` would do, pair by pair, without doing it: where each pair is and
+        where it will be, the phases it would skip, which deadlines move and by how much, and
+        what the new rules refuse. ``print()`` it to read it.
+
+        Raises:
+            DefinitionError: bad input, as for `migrate`.
+        """
+        command = c.Migrate(definition=definition, phases=phases or {}, at=at)
+        return self._rt.plan_migration(command).plan
+
+    def migrate(
+        self,
+        definition: Definition,
+        *,
+        phases: Mapping[str, str] | None = None,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> MigrationPlan:
+        """Run the programme on a new version of its definition from ``at`` on (the command
+        `Migrate`); return the plan it carried out (see `plan_migration`).
+
+        The change is recorded in the log like any other (`DefinitionMigrated`, then a
+        `PairMigrated` and a `PhaseStarted` for each pair it moves), so a restore replays it
+        at the same point; the stored definition stays the first one (`definitions`). Every
+        deadline is worked out again under the new rules: one that moves gets a revision
+        naming the new version (its alerts go out again), one that doesn't keeps the alerts
+        already sent. Pairs outside the changed phases keep their phase and status.
+
+        Args:
+            definition: The new definition: a higher ``version`` than the programme's, the
+                same name, start and timezone.
+            phases: For each *changed* phase with pairs in it (dropped, or with other phases
+                before it than before), where they go: ``{"study_visit_3":
+                "transfer_workshop"}``; to the same phase to keep them there, to
+                ``"completed"`` to finish them (a dropped last phase).
+            at: When (default: now).
+            note: Kept on the events.
+
+        Raises:
+            DefinitionError: bad input, naming the field (and the pair and phase where one is
+                concerned): the definition changes the name, start or timezone, or doesn't
+                raise the version; the programme ended before ``at``; a mapping from or to a
+                phase that doesn't exist; a pair in a changed phase with no mapping.
+            MigrationRefused: the plan refuses it (a pair would skip a phase whose visit or
+                deliverables it lacks, or go back to a phase it completed; an extension
+                request is open on a deadline the definition drops). Nothing changed; the
+                error carries the plan.
+        """
+        command = c.Migrate(definition=definition, phases=phases or {}, at=at, note=note)
+        decision = self._rt.plan_migration(command)
+        self._rt.commit_migration(decision)
+        return decision.plan
+
     # -- persistence -------------------------------------------------------------------
 
     def persist(self, store: Store, key: str) -> None:
@@ -592,7 +662,8 @@ class Programme:
         """
         from .persist import persist
 
-        persist(self._rt.ledger, self._rt.definition, store, key)
+        # the definition the history starts from: the log's migrations bring it up to date
+        persist(self._rt.ledger, self._rt.definitions[0], store, key)
 
     @classmethod
     def restore(
