@@ -23,6 +23,7 @@ from mentorflow import (
     MemoryStore,
     Migrate,
     MigrationRefused,
+    Offset,
     PairMigrated,
     PairStatus,
     Phase,
@@ -527,3 +528,167 @@ class TestValues:
         policy = ExtensionPolicy(response_days=60)
         programme.migrate(v2(programme, extension_policy=policy), phases=MAPPING, at=WHEN)
         assert policy == programme.extension_policy
+
+
+SCENARIO = """
+name = "IncluCities, workshops moved mid-programme"
+
+[programme]
+name = "IncluCities"
+starts_on = 2020-06-17
+ends_on = 2022-12-31
+timezone = "Europe/Brussels"
+country = "BE"
+
+[[programme.deadlines]]
+name = "transfer_workshop"
+after = "study_visit_3.completed"
+months = 3
+
+[[pairs]]
+key = "mechelen-capaci"
+theme = "participation_and_social_inclusion"
+mentor = { city = "Mechelen", country = "BE", association = "VVSG" }
+mentee = { city = "Capaci", country = "IT", subdivision = "PA", association = "AICCRE" }
+
+[[pairs]]
+key = "schaerbeek-jelgava"
+theme = "education_and_training"
+mentor = { city = "Schaerbeek", country = "BE", association = "Brulocalis" }
+mentee = { city = "Jelgava", country = "LV", association = "LALRG" }
+
+[durations]
+needs_assessment = "3 months"
+matching = "1 month"
+study_visit_1 = "7 months"
+study_visit_2 = "5 months"
+study_visit_3 = "5 months"
+transfer_workshop = "2 months"
+training_academy = "6 months"
+final_review = "1 month"
+
+[[script]]
+on = 2021-06-01
+action = "delay"
+pair = "schaerbeek-jelgava"
+phase = "study_visit_2"
+offset = "1 month"
+
+[[script]]
+on = 2021-11-15
+action = "migrate"
+lifecycle = [
+  "needs_assessment", "matching", "study_visit_1", "study_visit_2",
+  "transfer_workshop", "study_visit_3", "training_academy", "final_review",
+]
+phases = { study_visit_3 = "transfer_workshop" }
+note = "workshops between rounds 2 and 3"
+
+[[programme.deadlines]]
+name = "final_review"
+after = "programme.end"
+capped = true
+"""
+
+
+class TestScenario:
+    """Tests for the migrate action of scenarios (Python and TOML)."""
+
+    def test_toml(self) -> None:
+        """A migrate action on a date: the pair past round 2 goes to the workshop and then
+        round 3; the other reaches the workshop in the new order; the left phase shows as
+        migrated."""
+        import tomllib
+
+        from mentorflow.scenario import parse_scenario
+
+        scenario = parse_scenario(tomllib.loads(SCENARIO), "migrating.toml")
+        (action,) = [a for a in scenario.script if a.action == "migrate"]
+        assert action.definition is not None
+        assert (2, {"study_visit_3": "transfer_workshop"}) == (
+            action.definition.version,
+            action.phases,
+        )
+        timeline = scenario.simulate()
+        assert () == timeline.refusals
+        spans = [(s.phase, s.status) for s in timeline.phases if s.pair == "mechelen-capaci"]
+        assert [
+            ("needs_assessment", "completed"),
+            ("matching", "completed"),
+            ("study_visit_1", "completed"),
+            ("study_visit_2", "completed"),
+            ("study_visit_3", "migrated"),
+            ("transfer_workshop", "completed"),
+            ("study_visit_3", "completed"),
+            ("training_academy", "completed"),
+            ("final_review", "completed"),
+        ] == spans
+        jelgava = [s.phase for s in timeline.phases if s.pair == "schaerbeek-jelgava"]
+        assert jelgava.index("transfer_workshop") < jelgava.index("study_visit_3")
+
+    def test_refused_migration_changes_nothing(self) -> None:
+        """A migration the rules refuse is a refusal of the timeline; the programme goes on
+        on its definition."""
+        import tomllib
+
+        from mentorflow.scenario import parse_scenario
+
+        document = tomllib.loads(SCENARIO)
+        document["script"][1]["phases"] = {"study_visit_3": "final_review"}
+        timeline = parse_scenario(document).simulate()
+        assert 1 == len(timeline.refusals)
+        assert "visit-required" in timeline.refusals[0]
+        order = [s.phase for s in timeline.phases if s.pair == "mechelen-capaci"]
+        assert order.index("study_visit_3") < order.index("transfer_workshop")
+
+    def test_bad_keys(self) -> None:
+        """A migrate action's keys are checked, naming them."""
+        import tomllib
+
+        from mentorflow.scenario import ScenarioError, parse_scenario
+
+        document = tomllib.loads(SCENARIO)
+        document["script"][1]["pair"] = "mechelen-capaci"
+        with pytest.raises(ScenarioError, match=r"script\[1\]\.pair: unknown key"):
+            parse_scenario(document, "f")
+        document = tomllib.loads(SCENARIO)
+        document["script"][1]["lifecycle"] = ["matching", "second_visit"]
+        with pytest.raises(ScenarioError, match=r"script\[1\]\.lifecycle\.phases\[1\]"):
+            parse_scenario(document, "f")
+
+    def test_python(self) -> None:
+        """The same action in Python: a Definition and a mapping."""
+        from mentorflow.scenario import Action, PairSpec, Scenario
+
+        definition = Definition(
+            name="IncluCities",
+            starts_on=pendulum.date(2020, 6, 17),
+            ends_on=pendulum.date(2022, 12, 31),
+            timezone=TZ,
+        )
+        mentor, mentee, theme, _ = _inclucities.PAIRS["schaerbeek-jelgava"]
+        scenario = Scenario(
+            name="s",
+            programme=definition,
+            pairs=(PairSpec(key="p", mentor=mentor, mentee=mentee, theme=theme),),
+            durations={
+                phase: Offset(amount=2, unit="months") for phase in Phase if phase != "completed"
+            },
+            script=(
+                Action(
+                    on=pendulum.date(2021, 3, 1),
+                    action="migrate",
+                    definition=attrs.evolve(
+                        definition, version=2, lifecycle=_inclucities.LIFECYCLE
+                    ),
+                    phases={"study_visit_3": "transfer_workshop"},
+                ),
+            ),
+        )
+        timeline = scenario.simulate()
+        assert () == timeline.refusals
+        done = [s.phase for s in timeline.phases if s.status == "completed"]
+        assert done.index("transfer_workshop") < done.index("study_visit_3")
+        assert [("study_visit_3", "migrated")] == [
+            (s.phase, s.status) for s in timeline.phases if s.status != "completed"
+        ]

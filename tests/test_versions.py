@@ -143,3 +143,57 @@ class TestRestoreDrift:
         drift = DefinitionDrift("k", ["version: 1 -> 2"], stored=v1, given=inclucities_v2())
         back = pickle.loads(pickle.dumps(drift))
         assert (drift.changes, drift.given, str(drift)) == (back.changes, back.given, str(back))
+
+
+class TestChanges:
+    """Tests for the lines that say what differs between two definitions."""
+
+    def test_each_kind(self) -> None:
+        """Phases dropped, added and moved, a step's rules, hosts, rules, policies, values."""
+        from mentorflow import ExtensionPolicy, Lifecycle, Role, Step
+        from mentorflow._domain.changes import changes
+
+        v1 = _inclucities.programme().definition
+        lifecycle = Lifecycle(
+            steps=[
+                Step(phase=Phase.MATCHING),
+                Step(phase=Phase.STUDY_VISIT_1, visit=1),
+                Step(phase="peer_review", requires=["toolkit"]),
+                Step(phase=Phase.FINAL_REVIEW),
+            ],
+            visit_hosts={Role.MENTEE: 1},
+        )
+        v2 = attrs.evolve(
+            v1,
+            lifecycle=lifecycle,
+            deadlines=[
+                DeadlineRule("final_conference", after="programme.end", days=-14),
+                DeadlineRule("final_review", on=pendulum.date(2022, 12, 15)),
+            ],
+            extension_policy=ExtensionPolicy(max_count=1),
+            ends_on=pendulum.date(2023, 3, 31),
+        )
+        lines = changes(v1, v2)
+        for expected in (
+            "lifecycle: needs_assessment removed",
+            "lifecycle: peer_review added, after study_visit_1",
+            "lifecycle: step final_review: no visit; requires action_plan, one_stop_shop -> "
+            "no visit",
+            "lifecycle: visit_hosts: mentee 2, mentor 1 -> mentee 1",
+            "deadline final_conference: at programme.end, capped, warn 60 days before -> "
+            "14 days before programme.end",
+            "deadline final_report: removed (was 60 days after final_conference)",
+            "deadline final_review: at programme.end, capped, warn 30 days before -> on 2022-12-15",
+            "extension_policy.max_count: 3 -> 1",
+            "ends_on: 2022-12-31 -> 2023-03-31",
+        ):
+            assert expected in lines, (expected, lines)
+        assert () == changes(v1, _inclucities.programme().definition)
+
+    def test_order_only(self) -> None:
+        """The same rules listed in another order are a difference, said as such."""
+        from mentorflow._domain.changes import changes
+
+        v1 = _inclucities.programme().definition
+        v2 = attrs.evolve(v1, deadlines=tuple(reversed(v1.deadlines)))
+        assert ("deadlines: the same, listed in another order",) == changes(v1, v2)

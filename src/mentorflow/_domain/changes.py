@@ -53,13 +53,15 @@ def changes(old: Definition, new: Definition) -> tuple[str, ...]:
         if before == after:
             continue
         if field.name == "lifecycle":
-            lines += lifecycle_changes(before, after)
+            found = lifecycle_changes(before, after)
         elif field.name == "deadlines":
-            lines += _rule_changes(before, after)
+            found = _rule_changes(before, after)
         elif isinstance(before, ExtensionPolicy):
-            lines += _policy_changes(field.name, before, after)
+            found = _policy_changes(field.name, before, after)
         else:
-            lines.append(f"{field.name}: {_text(before)} -> {_text(after)}")
+            found = [f"{field.name}: {_text(before)} -> {_text(after)}"]
+        # equal but for the order they are listed in (rules, steps): still a difference
+        lines += found or [f"{field.name}: the same, listed in another order"]
     return tuple(lines)
 
 
