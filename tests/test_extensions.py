@@ -217,6 +217,9 @@ class TestPolicy:
             ({"reason": "x", "days": 0}, "days"),
             ({"reason": "x", "months": -3}, "months"),
             ({"reason": " ", "months": 3}, "reason"),
+            ({"reason": "x", "offset": Offset(amount=0)}, "days"),
+            ({"reason": "x", "offset": Offset(amount=3, unit=Unit.MONTHS), "days": 1}, "offset"),
+            ({"reason": "x", "offset": 3}, "offset"),
         ],
     )
     def test_bad_requests(self, kwargs: dict[str, object], field: str) -> None:
@@ -226,6 +229,19 @@ class TestPolicy:
             programme.request_extension(at=day(2022, 6, 1), **kwargs)  # type: ignore[arg-type]
         assert field == info.value.field
         assert programme.extensions == ()
+
+    def test_offset(self) -> None:
+        """An Offset asks for what days=, weeks= or months= would: a refused extension can be
+        asked for again as it was, without taking it apart."""
+        programme = inclucities(*FINAL)
+        first = programme.request_extension(months=3, reason="Covid-19", at=day(2022, 6, 1))
+        programme.refuse_extension("E1", by="REA", at=day(2022, 6, 20))
+        again = programme.request_extension(
+            offset=first.offset, reason=first.reason, at=day(2022, 7, 1)
+        )
+        assert (first.offset, "E2") == (again.offset, again.key)
+        programme.grant_extension("E2", by="REA", at=day(2022, 7, 20))
+        assert pendulum.date(2023, 3, 31) == programme.ends_on
 
     def test_bad_decisions(self) -> None:
         """Unknown keys, no decider, or a decision before the request are refused."""
@@ -294,6 +310,18 @@ class TestPhaseExtension:
             reason="just in time",
             at=day(2020, 9, 17, 23),
         )
+
+    def test_offset(self) -> None:
+        """A phase extension takes an Offset too."""
+        programme = with_pairs(*PHASES)
+        ext = programme.request_phase_extension(
+            Phase.MATCHING,
+            pair="a",
+            offset=Offset(amount=2, unit=Unit.WEEKS),
+            reason="a",
+            at=day(2020, 8, 1),
+        )
+        assert Offset(amount=2, unit=Unit.WEEKS) == ext.offset
 
     def test_separate_targets(self) -> None:
         """A pending request for one pair doesn't block another pair's."""

@@ -118,6 +118,23 @@ class TestValidation:
         assert field == info.value.field
         assert message in info.value.problem
 
+    def test_linear_refuses_a_visit_it_cant_number(self) -> None:
+        """A visit-like name of one's own is refused by linear(), naming it and how to keep
+        the visit rule, rather than made a phase with no visit rule."""
+        with pytest.raises(DefinitionError) as info:
+            Lifecycle.linear(Phase.MATCHING, "second_visit", Phase.FINAL_REVIEW)
+        assert "phases[1]" == info.value.field
+        assert "Step(phase='second_visit', visit=N)" in info.value.problem
+
+    def test_linear_keeps_a_step(self) -> None:
+        """A Step given to linear() keeps its rules; names around it get the standard ones."""
+        lifecycle = Lifecycle.linear(
+            Phase.STUDY_VISIT_1, Step(phase="second_visit", visit=2), Phase.FINAL_REVIEW
+        )
+        assert [1, 2, None] == [s.visit for s in lifecycle.steps]
+        assert lifecycle.step(Phase.FINAL_REVIEW).requires
+        assert "second_visit" == lifecycle.order[1]
+
     def test_hosts_too_few(self) -> None:
         """Hosting limits that can't cover every visit are refused."""
         with pytest.raises(DefinitionError, match=r"allows 2 hosted visits but .* 3"):

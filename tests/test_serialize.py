@@ -239,6 +239,7 @@ class TestFastPath:
             "MilestoneReached",
             "PairCompleted",
             "PairEnrolled",
+            "PairMigrated",
             "PairResumed",
             "PairSuspended",
             "PairWithdrawn",
@@ -246,7 +247,7 @@ class TestFastPath:
             "PhaseCompleted",
             "PhaseStarted",
         } == fast
-        assert {"ExtensionRequested", "VisitRecorded"} == {
+        assert {"DefinitionMigrated", "ExtensionRequested", "VisitRecorded"} == {
             k.__name__ for k in s.EVENTS.values()
         } - fast
 

@@ -29,6 +29,9 @@ from ._core.book import Deadline as Deadline
 from ._core.book import DeadlineRevision as DeadlineRevision
 from ._core.book import DeadlineStatus as DeadlineStatus
 from ._core.hooks import Subscription as Subscription
+from ._core.migration import DeadlineMove as DeadlineMove
+from ._core.migration import MigrationPlan as MigrationPlan
+from ._core.migration import PairPlan as PairPlan
 from ._core.programme import Pair as Pair
 from ._core.programme import Programme as Programme
 from ._core.transaction import History as History
@@ -41,6 +44,7 @@ from ._domain.commands import Complete as Complete
 from ._domain.commands import DefineBenchmarks as DefineBenchmarks
 from ._domain.commands import Enrol as Enrol
 from ._domain.commands import GrantExtension as GrantExtension
+from ._domain.commands import Migrate as Migrate
 from ._domain.commands import PairCommand as PairCommand
 from ._domain.commands import ReachMilestone as ReachMilestone
 from ._domain.commands import RecordVisit as RecordVisit
@@ -60,6 +64,7 @@ from ._domain.definition import Definition as Definition
 from ._domain.events import BenchmarksDefined as BenchmarksDefined
 from ._domain.events import DeadlineApproaching as DeadlineApproaching
 from ._domain.events import DeadlineMissed as DeadlineMissed
+from ._domain.events import DefinitionMigrated as DefinitionMigrated
 from ._domain.events import DeliverableRegistered as DeliverableRegistered
 from ._domain.events import Event as Event
 from ._domain.events import ExtensionGranted as ExtensionGranted
@@ -69,6 +74,7 @@ from ._domain.events import MilestoneReached as MilestoneReached
 from ._domain.events import PairCompleted as PairCompleted
 from ._domain.events import PairEnrolled as PairEnrolled
 from ._domain.events import PairEvent as PairEvent
+from ._domain.events import PairMigrated as PairMigrated
 from ._domain.events import PairResumed as PairResumed
 from ._domain.events import PairSuspended as PairSuspended
 from ._domain.events import PairWithdrawn as PairWithdrawn
@@ -104,8 +110,10 @@ from .exceptions import AfterHookError as AfterHookError
 from .exceptions import CommandRefused as CommandRefused
 from .exceptions import ConcurrencyError as ConcurrencyError
 from .exceptions import CorruptStoreError as CorruptStoreError
+from .exceptions import DefinitionDrift as DefinitionDrift
 from .exceptions import DefinitionError as DefinitionError
 from .exceptions import MentorflowError as MentorflowError
+from .exceptions import MigrationRefused as MigrationRefused
 from .exceptions import PolicyViolation as PolicyViolation
 from .exceptions import ReplayError as ReplayError
 from .exceptions import SerializationError as SerializationError
@@ -140,12 +148,15 @@ __all__ = [
     "Deadline",
     "DeadlineApproaching",
     "DeadlineMissed",
+    "DeadlineMove",
     "DeadlineRevision",
     "DeadlineRule",
     "DeadlineStatus",
     "DefineBenchmarks",
     "Definition",
+    "DefinitionDrift",
     "DefinitionError",
+    "DefinitionMigrated",
     "Deliverable",
     "DeliverableRegistered",
     "Enrol",
@@ -163,6 +174,9 @@ __all__ = [
     "ManualClock",
     "MemoryStore",
     "MentorflowError",
+    "Migrate",
+    "MigrationPlan",
+    "MigrationRefused",
     "MilestoneReached",
     "Offset",
     "Pair",
@@ -170,6 +184,8 @@ __all__ = [
     "PairCompleted",
     "PairEnrolled",
     "PairEvent",
+    "PairMigrated",
+    "PairPlan",
     "PairResumed",
     "PairStatus",
     "PairSuspended",

@@ -6,6 +6,8 @@ The tree:
 MentorflowError
 ├── ValidationError (ValueError)        a value is wrong: names the field and the problem
 │   ├── DefinitionError                 a lifecycle or programme definition is invalid
+│   │   ├── DefinitionDrift             restore was given another definition than the stored one
+│   │   └── MigrationRefused            a migration's plan refuses it; nothing changed
 │   ├── SerializationError              a stored document is wrong: names where in it
 │   └── ScenarioError                   a scenario file is wrong: names the file and key
 ├── PolicyViolation (ValueError)        an extension breaks a clause of the extension policy
@@ -39,8 +41,10 @@ __all__ = [
     "CommandRefused",
     "ConcurrencyError",
     "CorruptStoreError",
+    "DefinitionDrift",
     "DefinitionError",
     "MentorflowError",
+    "MigrationRefused",
     "PolicyViolation",
     "ReplayError",
     "ScenarioError",
@@ -80,6 +84,76 @@ class ValidationError(MentorflowError, ValueError):
 
 class DefinitionError(ValidationError):
     """A lifecycle or programme definition is invalid; raised when the definition is made."""
+
+
+class DefinitionDrift(DefinitionError):
+    """`Programme.restore` was given a definition that differs from the one the stored
+    programme runs (its stored definition, as migrated by the log).
+
+    Attributes:
+        key: The programme's key in the store.
+        changes: What differs, one line each, from the stored definition to the given one.
+        stored: The definition the stored programme runs (a `mentorflow.Definition`).
+        given: The definition given to `restore`.
+        fingerprints: The stored one's and the given one's (`serialization.fingerprint`).
+    """
+
+    def __init__(
+        self,
+        key: str,
+        changes: Sequence[str],
+        *,
+        stored: Any,
+        given: Any,
+        fingerprints: tuple[str, str] = ("", ""),
+    ) -> None:
+        self.key = key
+        self.changes = tuple(changes)
+        self.stored, self.given, self.fingerprints = stored, given, fingerprints
+        lines = "".join(f"\n  {line}" for line in self.changes)
+        problem = (
+            f"{key!r} runs definition version {stored.version} (fingerprint {fingerprints[0]}); "
+            f"the one given is version {given.version} (fingerprint {fingerprints[1]}) and "
+            f"differs:{lines}\n"
+            "Restore without definition= to run the stored one; to change to the given one, "
+            "restore it and migrate it (Programme.plan_migration, Programme.migrate)."
+        )
+        super().__init__("definition", problem)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_drift, (type(self), self.__dict__.copy()))
+
+
+def _rebuild_drift(cls: type[DefinitionDrift], state: dict[str, Any]) -> DefinitionDrift:
+    return cls(
+        state["key"],
+        state["changes"],
+        stored=state["stored"],
+        given=state["given"],
+        fingerprints=state["fingerprints"],
+    )
+
+
+class MigrationRefused(DefinitionError):
+    """A migration's plan refuses it (a pair would skip a phase whose rule it doesn't meet,
+    or lose a completed phase, ...). Nothing changed.
+
+    Attributes:
+        plan: The `mentorflow.MigrationPlan`: pair by pair, and every refusal.
+        refusals: What refused it, one line each.
+    """
+
+    def __init__(self, plan: Any) -> None:
+        self.plan = plan
+        self.refusals: tuple[str, ...] = tuple(plan.refusals)
+        lines = "".join(f"\n  {line}" for line in self.refusals)
+        super().__init__(
+            "migration",
+            f"the migration to definition version {plan.version} is refused:{lines}",
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.plan,))
 
 
 class PolicyViolation(MentorflowError, ValueError):

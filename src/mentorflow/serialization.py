@@ -10,6 +10,8 @@
 * A programme's definition (everything given to `Programme` but the clock) is a mapping with a
   ``schema`` version. Older schemas are upgraded step by step (`UPGRADES`); a newer one is
   refused. Schema 1 wrote times with their offset only; upgrading adds the programme's zone.
+  It carries the definition's ``version`` and ``fingerprint`` (`fingerprint`): a document
+  edited after it was written is refused (`read_definition`).
 * Every failure is a `SerializationError` whose ``field`` says where in the document it is
   (``$.mentee.city.country``).
 
@@ -44,6 +46,7 @@ from ._codec.serialize import converter as converter
 from ._codec.serialize import dump_command as dump_command
 from ._codec.serialize import dump_definition as dump_definition
 from ._codec.serialize import dump_event as dump_event
+from ._codec.serialize import fingerprint as fingerprint
 from ._codec.serialize import load_command as load_command
 from ._codec.serialize import load_definition as load_definition
 from ._codec.serialize import load_event as load_event
@@ -62,6 +65,7 @@ __all__ = [
     "dump_definition",
     "dump_event",
     "dump_instant",
+    "fingerprint",
     "load_command",
     "load_definition",
     "load_event",

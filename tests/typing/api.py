@@ -186,3 +186,35 @@ for command in queued:
     stored: Command = load_command(dump_command(command))
 version: int = copy.version
 restored_fast: Programme = Programme.restore(store, "inclucities", pause_gc=True)
+
+# -- versions and migrations ---------------------------------------------------------------
+import attrs  # noqa: E402
+
+from mentorflow import (  # noqa: E402
+    DeadlineMove,
+    DefinitionDrift,
+    Migrate,
+    MigrationPlan,
+    MigrationRefused,
+    PairPlan,
+)
+from mentorflow.serialization import fingerprint  # noqa: E402
+
+v2: Definition = attrs.evolve(definition, version=2)
+try:
+    checked: Programme = Programme.restore(store, "inclucities", definition=v2)
+except DefinitionDrift as drift:
+    differences: tuple[str, ...] = drift.changes
+plan: MigrationPlan = copy.plan_migration(v2, phases={"study_visit_3": "transfer_workshop"})
+rows: tuple[PairPlan, ...] = plan.pairs
+moves: tuple[DeadlineMove, ...] = rows[0].deadlines
+by: int | None = moves[0].days
+try:
+    done: MigrationPlan = copy.migrate(v2, phases={}, note="v2")
+except MigrationRefused as refused:
+    why: tuple[str, ...] = refused.refusals
+migration: tuple[Event, ...] = copy.execute(Migrate(definition=v2))
+print_of: str = fingerprint(v2)
+again_extension = scheduled.request_extension(
+    reason="again", offset=Offset(amount=3, unit=Unit.MONTHS)
+)

@@ -12,6 +12,7 @@ and the cattrs path runs to name the problem exactly.
 from __future__ import annotations
 
 import enum
+import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -43,6 +44,8 @@ def plain(declared: object) -> Any:
         return _STRINGS
     if origin is tuple and args == (Benchmark, Ellipsis):
         return _NO_BENCHMARKS
+    if origin not in (typing.Union, types.UnionType):
+        return None  # a mapping, a list: nested (Mapping[str, str] is not str | None)
     if args and set(args) <= {str, _NONE}:
         return (str, _NONE)
     if args and set(args) <= {int, _NONE}:

@@ -6,7 +6,8 @@
 * An event is a mapping with its ``type`` (the class name) and its fields.
 * A programme's definition (everything given to `Programme` but the clock) is a mapping with a
   ``schema`` version. Documents of an older schema are upgraded step by step (`UPGRADES`);
-  documents of a newer schema are refused.
+  documents of a newer schema are refused. It carries the definition's ``version`` and its
+  ``fingerprint`` (`fingerprint`): a document changed after it was written is refused.
 
 Every failure is a `SerializationError` naming where in the document the problem is.
 """
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import json
 import typing
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -97,6 +100,9 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(pendulum.Date, load_date)
     conv.register_unstructure_hook(Lifecycle, _dump_lifecycle)
     conv.register_structure_hook(Lifecycle, lambda v, _: _load_lifecycle(conv, v))
+    # a migration's event and command hold a whole definition: as its own document
+    conv.register_unstructure_hook(Definition, lambda v: dump_definition(v))
+    conv.register_structure_hook(Definition, lambda v, _: _load_nested_definition(v))
     conv.register_unstructure_hook(
         DeadlineRule,
         make_dict_unstructure_fn(DeadlineRule, conv, _cattrs_omit_if_default=True),
@@ -335,14 +341,45 @@ def _error(err: Exception, where: str) -> SerializationError:
 
 def dump_definition(definition: Definition | Any) -> dict[str, Any]:
     """The document of a `Definition`, or of a `Programme`'s definition: everything but its
-    clock and state (the end is the original one, before any extension).
+    clock and state (the end is the original one, before any extension; the definition the
+    programme was made with, before any migration: with its history, it rebuilds it).
 
     Raises:
         SerializationError: for anything else.
     """
-    definition = getattr(definition, "definition", definition)
+    # a programme's: the one its history starts from (its log's migrations follow from it)
+    definitions = getattr(definition, "definitions", None)
+    definition = definitions[0] if definitions else definition
     if not isinstance(definition, Definition):
         raise SerializationError("$", f"{type(definition).__name__} is not a Definition")
+    document = _definition_document(definition)
+    return {**document, "fingerprint": _digest(document)}
+
+
+def fingerprint(definition: Definition | Mapping[str, Any]) -> str:
+    """A short digest of a definition's document (16 hex digits): equal definitions have
+    equal fingerprints, and a stored document's is kept with it (`dump_definition`).
+
+    Given a document, the digest of the document as it is (its own ``fingerprint`` key
+    aside), so a stored document can be checked against the fingerprint it carries.
+
+    Raises:
+        SerializationError: for anything but a `Definition` or a mapping.
+    """
+    if isinstance(definition, Definition):
+        return _digest(_definition_document(definition))
+    if not isinstance(definition, Mapping):
+        raise SerializationError("$", f"{type(definition).__name__} is not a Definition")
+    return _digest({k: v for k, v in definition.items() if k != "fingerprint"})
+
+
+def _digest(document: Mapping[str, Any]) -> str:
+    # canonical JSON: the same document always gives the same bytes
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _definition_document(definition: Definition) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "name": definition.name,
@@ -358,15 +395,17 @@ def dump_definition(definition: Definition | Any) -> dict[str, Any]:
         "extension_policy": converter.unstructure(definition.extension_policy),
         "phase_extension_policy": converter.unstructure(definition.phase_extension_policy),
         "clock_tolerance": definition.clock_tolerance.total_seconds(),
+        "version": definition.version,
     }
 
 
 _DEFINITION_KEYS = frozenset(
-    {"schema", *(field.name for field in attrs.fields(Definition) if field.init)}
+    {"schema", "fingerprint", *(field.name for field in attrs.fields(Definition) if field.init)}
 )
-"""The keys of a definition document: the schema and `Definition`'s fields."""
-_OPTIONAL_KEYS = frozenset({"clock_tolerance"})
-"""Keys added after schema 2 was first written: a document without them takes the default."""
+"""The keys of a definition document: the schema, the fingerprint and `Definition`'s fields."""
+_OPTIONAL_KEYS = frozenset({"clock_tolerance", "version", "fingerprint"})
+"""Keys added after schema 2 was first written: a document without them takes the default
+(version 1; no fingerprint to check)."""
 
 
 def load_definition(document: object, where: str = "$") -> dict[str, Any]:
@@ -404,22 +443,53 @@ def load_definition(document: object, where: str = "$") -> dict[str, Any]:
         if not isinstance(seconds, int | float) or isinstance(seconds, bool):
             raise SerializationError(f"{where}.clock_tolerance", "must be a number of seconds")
         kwargs["clock_tolerance"] = dt.timedelta(seconds=seconds)
+    if "version" in doc:
+        kwargs["version"] = doc["version"]  # Definition checks it, naming the field
     return kwargs
 
 
+def _check_fingerprint(document: object, where: str) -> None:
+    """A document that carries a fingerprint must still match it (as written: before any
+    upgrade). One that doesn't was edited after it was written."""
+    if not isinstance(document, Mapping) or "fingerprint" not in document:
+        return
+    kept = document["fingerprint"]
+    actual = fingerprint(document)
+    if kept != actual:
+        raise SerializationError(
+            f"{where}.fingerprint",
+            f"the document was changed after it was written (it carries {kept!r}, its content "
+            f"gives {actual!r}): a stored definition is never edited; change a programme's "
+            "definition with Programme.migrate",
+        )
+
+
+def _load_nested_definition(document: object) -> Definition:
+    # within an event or a command: the error names the key inside the definition's document
+    # ("definition.lifecycle..."), and cattrs adds where that document is
+    try:
+        return read_definition(document, "definition")
+    except SerializationError as err:
+        raise ValueError(f"{err.field}: {err.problem}") from None
+
+
 def read_definition(document: object, where: str = "$") -> Definition:
-    """The `Definition` a `dump_definition` document holds (upgraded first).
+    """The `Definition` a `dump_definition` document holds (upgraded first), checked against
+    the fingerprint it carries (if it carries one: documents written before 0.2 don't).
 
     Raises:
         SerializationError: naming the key and the problem (a field the definition refuses
-            included).
+            included), or ``fingerprint`` for a document changed after it was written.
     """
     kwargs = load_definition(document, where)
     try:
-        return Definition(**kwargs)
+        definition = Definition(**kwargs)
     except MentorflowError as err:
         field = getattr(err, "field", "")
         raise SerializationError(f"{where}.{field}", str(getattr(err, "problem", err))) from None
+    # last: a document with a bad value says what is wrong with it, not only that it changed
+    _check_fingerprint(document, where)
+    return definition
 
 
 # -- schema versions ----------------------------------------------------------------------

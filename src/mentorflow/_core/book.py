@@ -13,7 +13,7 @@ import enum
 import functools
 import heapq
 import itertools
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -38,6 +38,7 @@ from .._domain.events import (
     PairCompleted,
     PairEnrolled,
     PairEvent,
+    PairMigrated,
     PairWithdrawn,
     PartnerReplaced,
     PhaseCompleted,
@@ -73,7 +74,9 @@ class DeadlineRevision:
     at: pendulum.DateTime
     """When it moved."""
     extension: str | None
-    """The key of the extension that moved it; None if progress did (an anchor happened)."""
+    """The key of the extension that moved it; None if progress or a migration did."""
+    migration: int | None = None
+    """The version of the definition a migration to which moved it; None otherwise."""
 
 
 @attrs.frozen(kw_only=True)
@@ -89,6 +92,8 @@ class Deadline:
         met_at: When the phase was completed or the milestone reached, if it was.
         revisions: Every move of the date, oldest first.
         withdrawn: The pair withdrew: the deadline is no longer watched.
+        skipped: A migration moved the pair past this phase without completing it: the
+            deadline is no longer watched.
     """
 
     name: str
@@ -99,6 +104,7 @@ class Deadline:
     met_at: pendulum.DateTime | None
     revisions: tuple[DeadlineRevision, ...]
     withdrawn: bool = False
+    skipped: bool = False
 
     @property
     def revision(self) -> int:
@@ -146,6 +152,7 @@ class _State:
         "next_alert",
         "regions",
         "revisions",
+        "skipped",
         "started",
         "version",
         "withdrawn",
@@ -167,6 +174,7 @@ class _State:
         self.hosts: dict[int, Role] = {}
         self.closed = False  # withdrawn or completed: no more alerts
         self.withdrawn = False
+        self.skipped: frozenset[str] = frozenset()  # phases a migration moved the pair past
 
 
 class DeadlineBook:
@@ -282,6 +290,11 @@ class DeadlineBook:
                 state.closed = True
                 state.withdrawn = isinstance(event, PairWithdrawn)
                 moved = alerts = True
+            elif isinstance(event, PairMigrated):
+                state.skipped = frozenset(event.skipped)
+                if event.to != event.phase:  # left without completing: that start is void
+                    state.started.pop(event.phase, None)
+                moved = inputs = alerts = True
             elif isinstance(event, PairEnrolled):
                 state.regions = (event.mentor.city.region, event.mentee.city.region)
         return moved, inputs, alerts
@@ -400,6 +413,87 @@ class DeadlineBook:
             due = self._pair_dues(key) if inputs else state.due
             self._revise(key, state, due, at, None, alerts)
 
+    @classmethod
+    def migrated(
+        cls,
+        old: DeadlineBook | None,
+        schedule: Schedule,
+        *,
+        regions: tuple[str, ...],
+        timezone: pendulum.Timezone,
+        starts_on: pendulum.Date,
+        ends_on: pendulum.Date,
+        granted: dict[tuple[str | None, str | None], list[Offset]],
+        histories: Mapping[str, Sequence[PairEvent]],
+        at: pendulum.DateTime,
+        version: int,
+    ) -> DeadlineBook:
+        """The book of a programme migrated to ``schedule`` at ``at``: every deadline worked
+        out again from the pairs' ``histories`` (a migration's own events included), the
+        milestones reached kept, and from ``old``, for each deadline the new schedule still
+        has, its revisions and the alerts sent for it. A deadline whose date moved gets a
+        revision naming the migration (``version``), so its alerts go out again, once; one
+        that did not move keeps the alerts already sent. ``old`` is not changed.
+        """
+        book = cls(
+            schedule,
+            regions=regions,
+            timezone=timezone,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            granted=granted,
+        )
+        if old is not None and old._reached:
+            book._reached.update(old._reached)
+            book._milestones.due = book._milestone_dues()
+        for key, events in histories.items():
+            book.on_pair_events(key, events, at)
+        if old is not None:
+            book._carry(_PROGRAMME, book._milestones, old, old._milestones, at, version)
+            for key, state in book._pairs.items():
+                before = old._pairs.get(key)
+                if before is not None:
+                    book._carry(key, state, old, before, at, version)
+        return book
+
+    def _carry(
+        self,
+        key: str,
+        state: _State,
+        old: DeadlineBook,
+        before: _State,
+        at: pendulum.DateTime,
+        version: int,
+    ) -> None:
+        """Take over ``before``'s revisions and alerts (``old``'s watch of ``key``) for the
+        deadlines this book still has; record the moves; schedule the next alert."""
+        programme = key == _PROGRAMME
+        rules = self.schedule.milestones if programme else self.schedule.phases
+        previous = old.schedule.milestones if programme else old.schedule.phases
+        was = {rule.name: due for rule, due in zip(previous, before.due, strict=True)}
+        names = {rule.name for rule in rules}
+        revisions = {
+            name: list(moves) for name, moves in (before.revisions or {}).items() if name in names
+        }
+        for rule, due in zip(rules, state.due, strict=True):
+            if rule.name in was and was[rule.name] != due:
+                moves = revisions.setdefault(rule.name, [])
+                moves.append(
+                    DeadlineRevision(
+                        revision=len(moves) + 1,
+                        previous=was[rule.name],
+                        due_on=due,
+                        at=at,
+                        extension=None,
+                        migration=version,
+                    )
+                )
+        state.revisions = revisions or None
+        alerts = {name: sent for name, sent in (before.alerts or {}).items() if name in names}
+        state.alerts = alerts or None
+        state.version += 1
+        self._push(key, state)
+
     def set_end(self, day: pendulum.Date) -> None:
         """The programme now ends on ``day`` (an extension was granted); `recompute_all`
         follows."""
@@ -508,6 +602,7 @@ class DeadlineBook:
             rule = self.schedule.phases[index]
             met = state.completed_at.get(rule.name)
             withdrawn = state.withdrawn
+        skipped = rule.name in state.skipped
         due = state.due[index]
         return Deadline(
             name=rule.name,
@@ -518,6 +613,7 @@ class DeadlineBook:
             met_at=met,
             revisions=tuple((state.revisions or {}).get(rule.name, ())),
             withdrawn=withdrawn,
+            skipped=skipped,
         )
 
     # -- checking ----------------------------------------------------------------------
@@ -552,8 +648,9 @@ class DeadlineBook:
             rules, met = self.schedule.phases, state.completed
         alerts = state.alerts
         revisions = state.revisions
+        skipped = state.skipped
         for rule, due in zip(rules, state.due, strict=True):
-            if due is None or rule.name in met:
+            if due is None or rule.name in met or rule.name in skipped:
                 continue
             revision = len(revisions.get(rule.name, ())) if revisions else 0
             sent = alerts.get(rule.name) if alerts else None

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, TypeVar
 import pendulum
 
 from .._domain import commands as c
+from .._domain.changes import changes
 from .._domain.clock import Clock
-from .._domain.deadlines import DeadlineRule
+from .._domain.deadlines import DeadlineRule, Offset
 from .._domain.definition import DEFAULT_TOLERANCE, Definition
 from .._domain.events import (
     DeliverableRegistered,
@@ -34,9 +35,10 @@ from .._domain.lifecycle import Lifecycle, PairStatus
 from .._domain.model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
 from .._domain.pair_state import PairState
 from .._domain.validate import show
-from ..exceptions import DefinitionError, UnknownPairError, ValidationError
+from ..exceptions import DefinitionDrift, DefinitionError, UnknownPairError, ValidationError
 from .book import Deadline
 from .hooks import Subscription
+from .migration import MigrationPlan
 from .runtime import Runtime
 from .transaction import History
 
@@ -69,6 +71,8 @@ class Programme:
         clock_tolerance: How far before a pair's last change a command may be dated (clock
             skew between hosts) and still be accepted, recorded at that change's time
             (default 5 seconds).
+        version: Which version of the programme's definition this is (default 1; see
+            `migrate`).
 
     Raises:
         DefinitionError: naming the field, for a bad name, dates, timezone, lifecycle or clock.
@@ -98,6 +102,7 @@ class Programme:
         extension_policy: ExtensionPolicy | None = None,
         phase_extension_policy: ExtensionPolicy | None = None,
         clock_tolerance: dt.timedelta = DEFAULT_TOLERANCE,
+        version: int = 1,
     ) -> None:
         definition = Definition(
             name=name,
@@ -113,6 +118,7 @@ class Programme:
             extension_policy=extension_policy,
             phase_extension_policy=phase_extension_policy,
             clock_tolerance=clock_tolerance,
+            version=version,
         )
         self._rt = Runtime(definition, clock, self._enrolled)
 
@@ -139,8 +145,15 @@ class Programme:
 
     @property
     def definition(self) -> Definition:
-        """The programme's definition (its original end: `ends_on` is the extended one)."""
+        """The programme's definition in force: the last one it was migrated to, or the one it
+        was made with (its original end: `ends_on` is the extended one)."""
         return self._rt.definition
+
+    @property
+    def definitions(self) -> tuple[Definition, ...]:
+        """Every definition the programme has run, oldest first: the one it was made with (and
+        is stored with), then the one of each migration."""
+        return tuple(self._rt.definitions)
 
     @property
     def name(self) -> str:
@@ -280,7 +293,7 @@ class Programme:
         from .replay import replay
 
         old = self._rt
-        fresh = Runtime(old.definition, old.clock, self._enrolled)
+        fresh = Runtime(old.definitions[0], old.clock, self._enrolled)
         self._rt = fresh
         kept = {key: _view(state) for key, state in old.states.items()}
         keys = {seq: key for seq, key in old.ledger.keyed.items() if seq <= start}
@@ -482,18 +495,21 @@ class Programme:
         days: int | None = None,
         weeks: int | None = None,
         months: int | None = None,
+        offset: Offset | None = None,
         at: dt.datetime | None = None,
         note: str | None = None,
     ) -> Extension:
         """Request an extension of the programme's end, an amendment (the command
-        `RequestExtension`).
+        `RequestExtension`), by ``days=``, ``weeks=``, ``months=`` or an ``offset=``
+        (exactly one; ``offset=refused.offset`` asks again for what was refused).
 
         Raises:
+            ValidationError: none or several of the amounts, or one that is not > 0.
             PolicyViolation: naming the clause: ``after-end``, ``request-lead``, ``pending``,
                 ``max-count`` or ``max-total`` (see `ExtensionPolicy`).
         """
-        offset = c.offset_of(days, weeks, months)
-        command = c.RequestExtension(reason=reason, offset=offset, at=at, note=note)
+        amount = c.offset_of(days, weeks, months, offset)
+        command = c.RequestExtension(reason=reason, offset=amount, at=at, note=note)
         return self._request(command)
 
     def request_phase_extension(
@@ -505,23 +521,26 @@ class Programme:
         days: int | None = None,
         weeks: int | None = None,
         months: int | None = None,
+        offset: Offset | None = None,
         at: dt.datetime | None = None,
         note: str | None = None,
     ) -> Extension:
-        """Request an extension of ``phase``'s deadline, for one pair or (``pair=None``) all.
+        """Request an extension of ``phase``'s deadline, for one pair or (``pair=None``) all,
+        by ``days=``, ``weeks=``, ``months=`` or an ``offset=`` (exactly one).
 
         Granted, it moves that deadline and every deadline that depends on it, and nothing
         else. The lead-time clause counts back from the pair's deadline (it is not applied
         to a request for every pair).
 
         Raises:
-            ValidationError: if ``phase`` has no deadline rule, or the pair is unknown.
+            ValidationError: if ``phase`` has no deadline rule, or the pair is unknown; none or
+                several of the amounts, or one that is not > 0.
             PolicyViolation: as for `request_extension`.
         """
         self._rt.require_book("phase")
-        offset = c.offset_of(days, weeks, months)
+        amount = c.offset_of(days, weeks, months, offset)
         command = c.RequestExtension(
-            reason=reason, offset=offset, phase=phase, pair=pair, at=at, note=note
+            reason=reason, offset=amount, phase=phase, pair=pair, at=at, note=note
         )
         return self._request(command)
 
@@ -565,6 +584,68 @@ class Programme:
         self._rt.refuse(command)
         return self._rt.extensions.get(key)
 
+    # -- migrations --------------------------------------------------------------------
+
+    def plan_migration(
+        self,
+        definition: Definition,
+        *,
+        phases: Mapping[str, str] | None = None,
+        at: dt.datetime | None = None,
+    ) -> MigrationPlan:
+        """What `migrate` would do, pair by pair, without doing it: where each pair is and
+        where it will be, the phases it would skip, which deadlines move and by how much, and
+        what the new rules refuse. ``print()`` it to read it.
+
+        Raises:
+            DefinitionError: bad input, as for `migrate`.
+        """
+        command = c.Migrate(definition=definition, phases=phases or {}, at=at)
+        return self._rt.plan_migration(command).plan
+
+    def migrate(
+        self,
+        definition: Definition,
+        *,
+        phases: Mapping[str, str] | None = None,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> MigrationPlan:
+        """Run the programme on a new version of its definition from ``at`` on (the command
+        `Migrate`); return the plan it carried out (see `plan_migration`).
+
+        The change is recorded in the log like any other (`DefinitionMigrated`, then a
+        `PairMigrated` and a `PhaseStarted` for each pair it moves), so a restore replays it
+        at the same point; the stored definition stays the first one (`definitions`). Every
+        deadline is worked out again under the new rules: one that moves gets a revision
+        naming the new version (its alerts go out again), one that doesn't keeps the alerts
+        already sent. Pairs outside the changed phases keep their phase and status.
+
+        Args:
+            definition: The new definition: a higher ``version`` than the programme's, the
+                same name, start and timezone.
+            phases: For each *changed* phase with pairs in it (dropped, or with other phases
+                before it than before), where they go: ``{"study_visit_3":
+                "transfer_workshop"}``; to the same phase to keep them there, to
+                ``"completed"`` to finish them (a dropped last phase).
+            at: When (default: now).
+            note: Kept on the events.
+
+        Raises:
+            DefinitionError: bad input, naming the field (and the pair and phase where one is
+                concerned): the definition changes the name, start or timezone, or doesn't
+                raise the version; the programme ended before ``at``; a mapping from or to a
+                phase that doesn't exist; a pair in a changed phase with no mapping.
+            MigrationRefused: the plan refuses it (a pair would skip a phase whose visit or
+                deliverables it lacks, or go back to a phase it completed; an extension
+                request is open on a deadline the definition drops). Nothing changed; the
+                error carries the plan.
+        """
+        command = c.Migrate(definition=definition, phases=phases or {}, at=at, note=note)
+        decision = self._rt.plan_migration(command)
+        self._rt.commit_migration(decision)
+        return decision.plan
+
     # -- persistence -------------------------------------------------------------------
 
     def persist(self, store: Store, key: str) -> None:
@@ -580,7 +661,8 @@ class Programme:
         """
         from .persist import persist
 
-        persist(self._rt.ledger, self._rt.definition, store, key)
+        # the definition the history starts from: the log's migrations bring it up to date
+        persist(self._rt.ledger, self._rt.definitions[0], store, key)
 
     @classmethod
     def restore(
@@ -591,6 +673,7 @@ class Programme:
         clock: Clock | None = None,
         pause_gc: bool = False,
         expected_version: int | None = None,
+        definition: Definition | None = None,
     ) -> Programme:
         """The programme stored under ``key``, rebuilt exactly by replaying its event log
         through the same engine, and persisted again (its changes are written to ``store``).
@@ -607,6 +690,10 @@ class Programme:
             store: Where the programme is kept.
             key: Its key there.
             clock: The restored programme's clock (default: the system clock).
+            definition: The definition your code runs the programme with. Given, the restore
+                checks that the stored programme runs the same one (its stored definition as
+                migrated by its log) and refuses to go on with another: your code and your
+                store disagree. Without it, the stored definition is used, whatever it is.
             pause_gc: Pause Python's cyclic garbage collector while loading, and switch it
                 back on as it was afterwards. Loading builds objects that all stay alive, so
                 the collector's passes find nothing to free: pausing it makes a large restore
@@ -620,16 +707,33 @@ class Programme:
                 chain, or fewer events than ``expected_version``.
             SerializationError: a document that can't be read, naming where.
             ReplayError: a log that doesn't replay to its own events.
+            DefinitionDrift: ``definition`` differs from the one the stored programme runs;
+                its ``changes`` say how, line by line. Nothing is journaled.
         """
         from .persist import journal, restore
 
+        if definition is not None and not isinstance(definition, Definition):
+            raise DefinitionError(
+                "definition", f"must be a Definition, not {type(definition).__name__}"
+            )
         programme, last = restore(
             store,
             key,
-            lambda definition: cls.from_definition(definition, clock=clock),
+            lambda stored: cls.from_definition(stored, clock=clock),
             pause_gc=pause_gc,
             expected_version=expected_version,
         )
+        running = programme.definition
+        if definition is not None and definition != running:
+            from .._codec.serialize import fingerprint
+
+            raise DefinitionDrift(
+                key,
+                changes(running, definition),
+                stored=running,
+                given=definition,
+                fingerprints=(fingerprint(running), fingerprint(definition)),
+            )
         journal(programme._rt.ledger, store, key, last)
         return programme
 

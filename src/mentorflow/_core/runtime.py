@@ -34,7 +34,15 @@ from .._domain.extensions import Extension, ExtensionStatus
 from .._domain.pair_state import PairState
 from .._domain.validate import show
 from .._engine.machine import NAMES, Engine, Refusal, engine_for
-from ..exceptions import CommandRefused, DefinitionError, UnknownPairError, ValidationError, Vetoed
+from ..exceptions import (
+    CommandRefused,
+    DefinitionError,
+    MigrationRefused,
+    UnknownPairError,
+    ValidationError,
+    Vetoed,
+)
+from . import migration
 from .amendments import Extensions
 from .book import DeadlineBook
 from .transaction import Ledger
@@ -48,6 +56,7 @@ class Runtime:
         "calendar",
         "clock",
         "definition",
+        "definitions",
         "ends_on",
         "engine",
         "enrolled",
@@ -73,6 +82,9 @@ class Runtime:
         """
         self.enrolled = enrolled
         self.definition = definition
+        """The definition in force (the last migration's, or the first)."""
+        self.definitions = [definition]
+        """Every definition the programme has run, the first (the stored one) first."""
         self.tz = pendulum.timezone(definition.timezone)
         # the default clock reads the time in the programme's zone: no conversion per command
         clock = SystemClock(definition.timezone) if clock is None else clock
@@ -107,6 +119,7 @@ class Runtime:
             c.GrantExtension: self.grant,
             c.RefuseExtension: self.refuse,
             c.CheckDeadlines: self.check,
+            c.Migrate: self.migrate,
             **dict.fromkeys(NAMES, self.pair_command),
         }
 
@@ -266,6 +279,66 @@ class Runtime:
             )
 
         return ledger.commit(events, apply, veto=veto)
+
+    # -- migrations --------------------------------------------------------------------
+
+    def plan_migration(self, command: c.Migrate) -> migration.Decision:
+        """What ``command`` would do, pair by pair; nothing changes.
+
+        Raises:
+            DefinitionError: bad input (see `migration.decide`).
+        """
+        if not isinstance(command, c.Migrate):
+            raise ValidationError(
+                "command", f"must be a Migrate command, not {type(command).__name__}"
+            )
+        return migration.decide(
+            command,
+            self.instant(command.at),
+            definition=self.definition,
+            engine=self.engine,
+            states=self.states,
+            book=self.book,
+            extensions=self.extensions.all(),
+            granted=self.extensions.granted,
+            ends_on=self.ends_on,
+            seq=self.ledger.seq,
+        )
+
+    def migrate(self, command: c.Migrate) -> tuple[Event, ...]:
+        """Run the programme on ``command``'s definition from its ``at`` on: the pairs in
+        changed phases moved as mapped, the deadlines worked out again.
+
+        Raises:
+            DefinitionError: bad input. MigrationRefused: the plan refuses it (nothing changed).
+        """
+        return self.commit_migration(self.plan_migration(command))
+
+    def commit_migration(self, decision: migration.Decision) -> tuple[Event, ...]:
+        """Commit a decided migration (`plan_migration`), unless its plan refuses it.
+
+        Raises:
+            MigrationRefused: the plan refuses it (nothing changed).
+        """
+        if not decision.plan.ok:
+            raise MigrationRefused(decision.plan)
+        at = decision.plan.at
+        new = decision.definition
+
+        def apply() -> None:
+            self.definition = new
+            self.definitions.append(new)
+            self.engine = decision.engine
+            self.calendar = calendar_for(new.regions)
+            self.ends_on = decision.ends_on
+            self.tolerance = new.clock_tolerance.total_seconds()
+            self.extensions.policy = new.extension_policy
+            self.extensions.phase_policy = new.phase_extension_policy
+            for key, (events, state) in decision.pairs.items():
+                self.states[key].fold(events, state)
+            self.book = decision.book
+
+        return self.ledger.commit(decision.events, apply)
 
     # -- programme commands ------------------------------------------------------------
 

@@ -25,15 +25,16 @@ Examples:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
-from ..exceptions import ValidationError
+from ..exceptions import DefinitionError, ValidationError
 from . import events as ev
 from . import validate as v
 from .deadlines import Offset, Unit
+from .definition import Definition
 from .model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
 from .validate import show
 
@@ -116,8 +117,11 @@ def _key(_inst: Any, _attr: Any, value: Any) -> None:
     v.unicode("key", value)
 
 
-def offset_of(days: int | None, weeks: int | None, months: int | None) -> Offset:
-    """The one ``Offset`` given as ``days=``, ``weeks=`` or ``months=`` (exactly one).
+def offset_of(
+    days: int | None, weeks: int | None, months: int | None, offset: Offset | None = None
+) -> Offset:
+    """The one ``Offset`` given as ``days=``, ``weeks=``, ``months=`` or ``offset=`` (exactly
+    one; an ``Offset`` re-issues one taken from an `Extension`, say).
 
     Raises:
         ValidationError: naming the field, for none or several, or an amount that is not a
@@ -128,8 +132,13 @@ def offset_of(days: int | None, weeks: int | None, months: int | None) -> Offset
         for unit, amount in ((Unit.DAYS, days), (Unit.WEEKS, weeks), (Unit.MONTHS, months))
         if amount is not None
     ]
+    if offset is not None:
+        if given:
+            raise ValidationError("offset", "give an offset or days=, weeks=, months=, not both")
+        _positive_offset(None, None, offset)
+        return offset
     if len(given) != 1:
-        raise ValidationError("days", "give exactly one of days=, weeks= or months=")
+        raise ValidationError("days", "give exactly one of days=, weeks=, months= or offset=")
     unit, amount = given[0]
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ValidationError(unit.value, f"must be a whole number > 0, not {show(amount)}")
@@ -328,6 +337,43 @@ class CheckDeadlines(Command):
     """Emit the deadline alerts and extension lapses that became due by ``at``."""
 
 
+def _definition(_inst: Any, _attr: Any, value: Any) -> None:
+    if not isinstance(value, Definition):
+        raise DefinitionError("definition", f"must be a Definition, not {type(value).__name__}")
+
+
+def _mapping(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise DefinitionError(
+            "phases", f"must map old phases to new ones, not {type(value).__name__}"
+        )
+    for old, new in value.items():
+        if not isinstance(old, str) or not isinstance(new, str):
+            raise DefinitionError(f"phases[{old!r}]", f"must map a phase name to one, not {new!r}")
+    return dict(value)
+
+
+@attrs.frozen(kw_only=True)
+class Migrate(Command):
+    """Run the programme on a new version of its definition from ``at`` on
+    (`Programme.migrate`; `Programme.plan_migration` shows what it would do).
+
+    Attributes:
+        definition: The new definition: a higher ``version``, the same name, start and
+            timezone; the lifecycle, deadline rules, policies and the rest may change.
+        phases: Where the pairs in each *changed* phase go: ``{"study_visit_3":
+            "transfer_workshop"}``. A phase is changed when the new lifecycle drops it or
+            changes which phases come before it; a pair in it needs a mapping (to the same
+            phase, to stay; to ``"completed"``, to finish). A mapped phase moves every active
+            or suspended pair in it.
+    """
+
+    definition: Definition = attrs.field(validator=_definition)
+    phases: Mapping[str, str] = attrs.field(factory=dict, converter=_mapping, hash=False)
+
+
 COMMANDS: tuple[type[Command], ...] = (
     Enrol,
     Complete,
@@ -343,6 +389,7 @@ COMMANDS: tuple[type[Command], ...] = (
     GrantExtension,
     RefuseExtension,
     CheckDeadlines,
+    Migrate,
 )
 """Every concrete command type."""
 
@@ -412,6 +459,8 @@ def command_of(event: ev.Event) -> Command | None:
             )
         case ev.ExtensionRefused() | ev.DeadlineApproaching() | ev.DeadlineMissed():
             return CheckDeadlines(at=at)
+        case ev.DefinitionMigrated():
+            return Migrate(definition=event.definition, phases=event.phases, at=at, note=note)
     return None
 
 

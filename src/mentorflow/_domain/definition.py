@@ -96,6 +96,11 @@ def _tolerance(_inst: object, _attr: object, value: object) -> None:
         raise DefinitionError("clock_tolerance", f"must be between 0 and 1 hour, not {value}")
 
 
+def _version(_inst: object, _attr: object, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise DefinitionError("version", f"must be a whole number >= 1, not {value!r}")
+
+
 def _rules(value: Iterable[DeadlineRule] | None) -> tuple[DeadlineRule, ...]:
     if value is None or isinstance(value, str | bytes | dict):
         raise DefinitionError("deadlines", f"must be a list of DeadlineRule, not {show(value)}")
@@ -147,6 +152,9 @@ class Definition:
             the time of that change, in order; further back it is refused
             (``timestamp-backwards``, saying how far behind it was). Default 5 seconds;
             ``timedelta(0)`` refuses any step back.
+        version: Which version of the programme's definition this is (default 1). A stored
+            programme keeps it with its definition; `Programme.migrate` to a new definition
+            asks for a higher one, so a log says which rules were in force when.
 
     Raises:
         DefinitionError: naming the field and the problem.
@@ -167,6 +175,7 @@ class Definition:
     extension_policy: ExtensionPolicy = attrs.field(default=None, converter=_programme_policy)
     phase_extension_policy: ExtensionPolicy = attrs.field(default=None, converter=_phase_policy)
     clock_tolerance: dt.timedelta = attrs.field(default=DEFAULT_TOLERANCE, validator=_tolerance)
+    version: int = attrs.field(default=1, validator=_version)
     # derived once, owned by the value: programmes of one definition share them
     _regions: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
     _schedule: Schedule = attrs.field(init=False, eq=False, repr=False)

@@ -7,9 +7,12 @@ replayed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 import pendulum
 
+from .definition import Definition
 from .extensions import Extension
 from .model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
 
@@ -183,6 +186,38 @@ class ExtensionRefused(Event):
     reason: str | None = None
 
 
+@attrs.frozen(kw_only=True)
+class DefinitionMigrated(Event):
+    """The programme runs a new version of its definition from now on (`Migrate`).
+
+    The pairs it moves follow, each with a `PairMigrated` (and a `PhaseStarted` of the phase
+    it moved to); every deadline it moves gets a revision naming ``definition.version``.
+    """
+
+    definition: Definition
+    """The new definition, whole: replaying the log applies it at this point."""
+    phases: Mapping[str, str] = attrs.field(factory=dict, hash=False)
+    """Where the pairs in each changed phase went: old phase -> new phase."""
+    previous_version: int
+    """The version of the definition it replaced."""
+
+
+@attrs.frozen(kw_only=True)
+class PairMigrated(PairEvent):
+    """A migration moved a pair from ``phase`` to ``to`` (the same phase when the pair stays
+    where it was, as the mapping said)."""
+
+    phase: str
+    """Where the pair was."""
+    to: str
+    """Where it is now (its status is unchanged)."""
+    skipped: tuple[str, ...] = ()
+    """The phases before ``to`` in the new order that the pair never completed: their
+    deadlines are no longer watched for it."""
+    version: int
+    """The version of the definition it was migrated to."""
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     PairEnrolled,
     PhaseStarted,
@@ -201,4 +236,6 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ExtensionRequested,
     ExtensionGranted,
     ExtensionRefused,
+    DefinitionMigrated,
+    PairMigrated,
 )

@@ -173,10 +173,19 @@ class Lifecycle:
 
     @classmethod
     def linear(
-        cls, *phases: str, visit_hosts: Mapping[Role, int] | None = DEFAULT_VISIT_HOSTS
+        cls, *phases: str | Step, visit_hosts: Mapping[Role, int] | None = DEFAULT_VISIT_HOSTS
     ) -> Lifecycle:
         """A lifecycle of these phases in this order, with the standard rules for the
         standard phases (study visits need a visit; the final review needs the deliverables).
+
+        A `Step` among them keeps its own rules (``Step(phase="second_visit", visit=2)``).
+        A name of your own that reads like a study visit (``"second_visit"``) is refused:
+        ``linear`` knows no visit number for it, and dropping the rule silently would let a
+        pair complete the visit phase without a visit.
+
+        Raises:
+            DefinitionError: naming ``phases[i]`` for a visit-like name of your own, and as
+                `Lifecycle` does.
 
         Examples:
             >>> from mentorflow import Lifecycle, Phase
@@ -188,11 +197,12 @@ class Lifecycle:
             4
         """
         for i, phase in enumerate(phases):
-            if not isinstance(phase, str):
+            if not isinstance(phase, str | Step):
                 raise DefinitionError(
                     f"steps[{i}].phase", f"must be a phase name, not {type(phase).__name__}"
                 )
-        return cls(steps=[_standard_step(p) for p in phases], visit_hosts=visit_hosts)
+        steps = [p if isinstance(p, Step) else _standard_step(p, i) for i, p in enumerate(phases)]
+        return cls(steps=steps, visit_hosts=visit_hosts)
 
     @property
     def first(self) -> str:
@@ -224,11 +234,23 @@ class Lifecycle:
 
 
 _VISIT_NUMBERS = {Phase.STUDY_VISIT_1: 1, Phase.STUDY_VISIT_2: 2, Phase.STUDY_VISIT_3: 3}
+_VISIT_WORDS = frozenset({"visit", "visits"})
 _FINAL_DELIVERABLES = frozenset({Deliverable.ACTION_PLAN, Deliverable.ONE_STOP_SHOP})
 
 
-def _standard_step(phase: str) -> Step:
+def _standard_step(phase: str, index: int) -> Step:
     phase = _phase(phase)
+    if (
+        isinstance(phase, str)
+        and phase not in _VISIT_NUMBERS
+        and _VISIT_WORDS.intersection(phase.split("_"))
+    ):
+        raise DefinitionError(
+            f"phases[{index}]",
+            f"{phase!r} reads like a study visit, but linear() gives a phase of your own no "
+            f"rule: pass Step(phase={phase!r}, visit=N) to require visit N before it can be "
+            f"completed, or Step(phase={phase!r}) for no visit rule",
+        )
     requires = _FINAL_DELIVERABLES if phase == Phase.FINAL_REVIEW else frozenset()
     return Step(phase=phase, visit=_VISIT_NUMBERS.get(phase), requires=requires)  # type: ignore[call-overload]
 

@@ -56,7 +56,9 @@ def _milestones(timeline: Timeline) -> dict[tuple[str, str | None], pendulum.Dat
         ("completion", None): timeline.completed_on,
     }
     for span in timeline.phases:
-        found[(f"{span.phase} completed", span.pair)] = span.ended_on
+        key = (f"{span.phase} completed", span.pair)
+        if span.status == "completed" or key not in found:  # left by a migration: not done
+            found[key] = span.ended_on if span.status == "completed" else None
     for row in timeline.deadlines:
         found[(f"{row.name} due", row.pair)] = row.due_on
     return found

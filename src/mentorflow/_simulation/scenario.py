@@ -28,6 +28,7 @@ from .._domain.commands import (
     Command,
     Complete,
     GrantExtension,
+    Migrate,
     PairCommand,
     ReachMilestone,
     RecordVisit,
@@ -42,7 +43,7 @@ from .._domain.commands import (
 from .._domain.deadlines import Offset, Unit, extend
 from .._domain.definition import Definition
 from .._domain.distributions import Distribution
-from .._domain.events import PhaseCompleted, PhaseStarted, VisitRecorded
+from .._domain.events import Event, PairMigrated, PhaseCompleted, PhaseStarted, VisitRecorded
 from .._domain.extensions import Extension
 from .._domain.lifecycle import PairStatus
 from .._domain.model import Deliverable, Partner, Role, StudyVisit, Theme, VisitMode
@@ -62,6 +63,7 @@ ACTIONS = (
     "grant_extension",
     "refuse_extension",
     "milestone",
+    "migrate",
 )
 _HOUR = 17  # scripted actions happen at 17:00 on their day, in the programme's timezone
 _NEEDS: dict[str, tuple[str, ...]] = {
@@ -77,6 +79,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "grant_extension": (),
     "refuse_extension": (),
     "milestone": ("milestone",),
+    "migrate": ("definition",),
 }
 
 
@@ -114,7 +117,8 @@ class Action:
             planned), ``suspend``, ``resume``, ``withdraw``, ``replace_partner`` (``role``,
             ``partner``), ``request_extension`` (``offset``, ``reason``; with ``phase``, of that
             phase), ``grant_extension`` / ``refuse_extension`` (``by``; the oldest open
-            request), ``milestone`` (``milestone``).
+            request), ``milestone`` (``milestone``), ``migrate`` (``definition``, and
+            ``phases`` for the pairs in changed phases: see `Programme.migrate`).
         pair: The pair it concerns; ``"*"`` for every pair; None for programme actions.
     """
 
@@ -131,6 +135,8 @@ class Action:
     by: str | None = None
     reason: str | None = None
     note: str | None = None
+    definition: Definition | None = None
+    phases: Mapping[str, str] | None = attrs.field(default=None, hash=False)
 
     def __attrs_post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -154,6 +160,12 @@ class Action:
                 raise ValidationError("phase", "an extension for one pair is of one of its phases")
         if self.action == "delay" and isinstance(offset, Offset) and offset.amount < 0:
             raise ValidationError("offset", f"a delay can't be negative ({offset})")
+        if self.definition is not None and not isinstance(self.definition, Definition):
+            raise ValidationError(
+                "definition", f"must be a Definition, not {type(self.definition).__name__}"
+            )
+        if self.action == "migrate" and self.pair is not None:
+            raise ValidationError("pair", "a migration is of the whole programme: give no pair")
 
 
 def _durations(
@@ -231,7 +243,7 @@ class Scenario:
             if pair.key in keys:
                 raise ValidationError(f"pairs[{i}].key", f"{show(pair.key)} is a duplicate")
             keys.add(pair.key)
-        order = set(self.programme.lifecycle.order)
+        order = set(self.phases)
         for phase in self.durations:
             if phase not in order:
                 raise ValidationError(f"durations.{phase}", "is not a phase of the lifecycle")
@@ -246,6 +258,16 @@ class Scenario:
     def simulate(self) -> Timeline:
         """Run the scenario (see `simulate`)."""
         return simulate(self)
+
+    @property
+    def phases(self) -> tuple[str, ...]:
+        """Every phase of the scenario: the programme's lifecycle's, then those its migrations
+        add, in the order they first appear."""
+        found = dict.fromkeys(self.programme.lifecycle.order)
+        for action in self.script:
+            if action.definition is not None:
+                found.update(dict.fromkeys(action.definition.lifecycle.order))
+        return tuple(found)
 
     @property
     def uncertain(self) -> bool:
@@ -266,7 +288,8 @@ class PhaseSpan:
     projected: bool
     """Completed by the simulation from the planned durations, not by the script."""
     status: str = "completed"
-    """``completed``; or, for a phase that never ended, ``withdrawn``, ``suspended`` or
+    """``completed``; ``migrated`` for a phase a migration moved the pair out of before it
+    was completed; or, for a phase that never ended, ``withdrawn``, ``suspended`` or
     ``unfinished`` (the pair was still in it when the simulation ended)."""
 
 
@@ -426,7 +449,9 @@ class _Run:
         planned: dict[tuple[str, str], tuple[Offset, ...]] = {}
         delays: dict[int, tuple[Offset, ...]] = {}
         for pair in self.scenario.pairs:
-            for phase in self.scenario.programme.lifecycle.order:
+            # the programme's phases, then those its migrations add: without migrations, the
+            # same draws in the same order as ever
+            for phase in self.scenario.phases:
                 u = draw()
                 amount = durations.get(phase)
                 if isinstance(amount, Distribution):
@@ -460,16 +485,30 @@ class _Run:
         if pair.status is not PairStatus.ACTIVE or (key, pair.phase) in self.scripted:
             self.due.pop(key, None)
             return
-        offsets = [
-            *self.planned.get((key, pair.phase), ()),
-            *self.delays.get((key, pair.phase), ()),
-        ]
-        # planned durations count calendar time (working days: weekdays only)
-        end_day = extend(started.date(), offsets, calendar_for(()))
-        end = self._instant(end_day) if end_day > started.date() else started
+        end = self._end(key, pair.phase, started)
         ticket = next(self.tickets)
         self.due[key] = (ticket, end)
         self._push(end, 1, ("complete", key, pair.phase, ticket))
+
+    def _end(self, key: str, phase: str, started: pendulum.DateTime) -> pendulum.DateTime:
+        """The planned end of ``phase`` for pair ``key``, started at ``started``."""
+        offsets = [*self.planned.get((key, phase), ()), *self.delays.get((key, phase), ())]
+        # planned durations count calendar time (working days: weekdays only)
+        end_day = extend(started.date(), offsets, calendar_for(()))
+        return self._instant(end_day) if end_day > started.date() else started
+
+    def _migrated(self, events: tuple[Event, ...], at: pendulum.DateTime) -> None:
+        """Plan the phases the migration moved pairs to, from ``at``; a suspended pair's
+        ends that much after it resumes."""
+        for event in events:
+            if not isinstance(event, PairMigrated) or event.to == event.phase:
+                continue
+            pair = self.programme.pair(event.pair)
+            if pair.status is PairStatus.SUSPENDED and (event.pair, event.to) not in self.scripted:
+                self.suspended_at[event.pair] = at
+                self.due[event.pair] = (0, self._end(event.pair, event.to, at))
+            else:
+                self._plan(event.pair, at)
 
     def run(self) -> Timeline:
         while self.queue:
@@ -556,7 +595,9 @@ class _Run:
                 self.delays.setdefault((pair.key, action.phase or pair.phase), []).extend(drawn)
                 return
             raise ValidationError("script", f"{name} is missing what it needs ({action})")
-        programme.execute(self._command(action, at, pair))
+        events = programme.execute(self._command(action, at, pair))
+        if name == "migrate":
+            self._migrated(events, at)
         if pair is None:
             return
         if name == "suspend":
@@ -601,6 +642,10 @@ class _Run:
             return self._decision(action, at)
         if name == "milestone" and action.milestone is not None:
             return ReachMilestone(milestone=action.milestone, at=at, note=note)
+        if name == "migrate" and action.definition is not None:
+            return Migrate(
+                definition=action.definition, phases=action.phases or {}, at=at, note=note
+            )
         raise ValidationError("script", f"{name} is missing what it needs ({action})")
 
     def _decision(self, action: Action, at: pendulum.DateTime) -> Command:
@@ -650,6 +695,18 @@ class _Run:
                     )
                 if isinstance(event, PhaseStarted):
                     started[event.phase] = event.at.date()
+                elif isinstance(event, PairMigrated):
+                    if event.to != event.phase and event.phase in started:
+                        spans.append(
+                            PhaseSpan(
+                                pair=key,
+                                phase=str(event.phase),
+                                started_on=started.pop(event.phase),
+                                ended_on=event.at.date(),
+                                projected=False,
+                                status="migrated",
+                            )
+                        )
                 elif isinstance(event, PhaseCompleted):
                     spans.append(
                         PhaseSpan(

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+import attrs
 import pendulum
 
 from .._domain.deadlines import DeadlineRule, Offset, Unit
@@ -96,9 +97,30 @@ def parse_scenario(document: Mapping[str, Any], source: str = "scenario") -> Sce
     return reader.scenario(reader.table(document, ""))
 
 
+_MIGRATION_KEYS = {
+    "phases",
+    "version",
+    "lifecycle",
+    "visit_hosts",
+    "deadlines",
+    "ends_on",
+    "country",
+    "subdivision",
+    "coordinator",
+    "funding_reference",
+    "extension_policy",
+    "phase_extension_policy",
+}
+"""What a ``migrate`` action may say besides ``on`` and ``note``: the mapping, and the
+programme's keys it changes."""
+
+
 class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
+        self.definition: ProgrammeSpec | None = None
+        """The definition in force as the script is read: the programme's, then each
+        ``migrate`` action's, in the file's order."""
 
     def fail(self, key: str, problem: str) -> ScenarioError:
         return ScenarioError(f"{self.source}: {key}", problem)
@@ -150,6 +172,7 @@ class _Reader:
     def scenario(self, doc: Mapping[str, Any]) -> Scenario:
         self.check_keys(doc, "", {"name", "programme", "pairs", "durations", "script"})
         programme = self.programme(self.table(self.get(doc, "programme", "", dict), "programme"))
+        self.definition = programme
         pairs = tuple(
             self.pair(self.table(p, f"pairs[{i}]"), f"pairs[{i}].")
             for i, p in enumerate(self.get(doc, "pairs", "", list))
@@ -312,6 +335,11 @@ class _Reader:
         )
 
     def action(self, table: Mapping[str, Any], w: str) -> Action:
+        kind = self.get(table, "action", w, str)
+        if kind not in ACTIONS:
+            raise self.fail(f"{w}action", f"{show(kind)} is not one of {', '.join(ACTIONS)}")
+        if kind == "migrate":
+            return self.migration(table, w)
         self.check_keys(
             table,
             w,
@@ -331,9 +359,6 @@ class _Reader:
                 "offset",
             },
         )
-        kind = self.get(table, "action", w, str)
-        if kind not in ACTIONS:
-            raise self.fail(f"{w}action", f"{show(kind)} is not one of {', '.join(ACTIONS)}")
         kwargs: dict[str, Any] = {
             key: self.get(table, key, w, str, None)
             for key in ("pair", "phase", "by", "reason", "milestone", "note")
@@ -370,6 +395,51 @@ class _Reader:
             )
         on = self.date(table, "on", w)
         return self.build(w.rstrip("."), lambda: Action(on=on, action=kind, **kwargs))
+
+    def migration(self, table: Mapping[str, Any], w: str) -> Action:
+        """A ``migrate`` action: the definition in force with the keys it gives changed (the
+        version one higher unless it says), and the mapping of changed phases."""
+        self.check_keys(table, w, {"on", "action", "note", *_MIGRATION_KEYS})
+        base = self.definition
+        assert base is not None  # the programme is read first
+        changes: dict[str, Any] = {}
+        order = self.get(table, "lifecycle", w, list, None)
+        hosts = self.get(table, "visit_hosts", w, dict, None)
+        if order is not None or hosts is not None:
+            phases = order if order is not None else list(base.lifecycle.order)
+            kept = base.lifecycle.visit_hosts
+            limits = hosts if hosts is not None else (None if kept is None else dict(kept))
+            changes["lifecycle"] = self.build(
+                f"{w}lifecycle", lambda: Lifecycle.linear(*phases, visit_hosts=limits)
+            )
+        if "deadlines" in table:
+            changes["deadlines"] = tuple(
+                self.rule(r, f"{w}deadlines[{i}].")
+                for i, r in enumerate(self.get(table, "deadlines", w, list))
+            )
+        if "ends_on" in table:
+            changes["ends_on"] = self.date(table, "ends_on", w)
+        for key in ("country", "subdivision", "coordinator", "funding_reference"):
+            if key in table:
+                changes[key] = self.get(table, key, w, str)
+        for key in ("extension_policy", "phase_extension_policy"):
+            if key in table:
+                changes[key] = self.policy(table, key, w)
+        changes["version"] = self.get(table, "version", w, int, base.version + 1)
+        definition = self.build(w.rstrip("."), lambda: attrs.evolve(base, **changes))
+        mapping = self.get(table, "phases", w, dict, {})
+        for old, new in mapping.items():
+            if not isinstance(new, str):
+                raise self.fail(f"{w}phases.{old}", f"must be a phase name, not {new!r}")
+        self.definition = definition
+        on = self.date(table, "on", w)
+        note = self.get(table, "note", w, str, None)
+        return self.build(
+            w.rstrip("."),
+            lambda: Action(
+                on=on, action="migrate", definition=definition, phases=mapping, note=note
+            ),
+        )
 
     # -- values --------------------------------------------------------------------------
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import pendulum
 from hypothesis import strategies as st
 
 from .._domain import events as ev
 from .._domain.deadlines import Offset, Unit
+from .._domain.definition import Definition
 from .._domain.extensions import Extension, ExtensionStatus
 from .._domain.model import Deliverable, Role, Theme
 from ._strategies import (
     STANDARD_PHASES,
     benchmarks,
     dates,
+    deadline_rules,
     instants,
+    lifecycles,
     partners,
     study_visits,
 )
@@ -34,6 +38,22 @@ def _base(pair: bool = True) -> dict[str, st.SearchStrategy[Any]]:
     if pair:
         fields["pair"] = _key
     return fields
+
+
+def _definitions() -> st.SearchStrategy[Definition]:
+    """Definitions of a drawn lifecycle and rules (a migration's event holds one)."""
+    return lifecycles().flatmap(
+        lambda lifecycle: st.builds(
+            Definition,
+            name=st.just("IncluCities"),
+            starts_on=st.just(pendulum.Date(2020, 6, 17)),
+            ends_on=st.just(pendulum.Date(2022, 12, 31)),
+            timezone=st.sampled_from(["UTC", "Europe/Brussels"]),
+            lifecycle=st.just(lifecycle),
+            deadlines=deadline_rules(lifecycle=lifecycle),
+            version=st.integers(2, 5),
+        )
+    )
 
 
 @functools.cache
@@ -121,5 +141,20 @@ def event_strategies() -> dict[type, st.SearchStrategy[Any]]:
             extension=st.just("E1"),
             by=st.none() | st.just("REA"),
             reason=st.none() | st.just("no answer within 45 days"),
+        ),
+        ev.DefinitionMigrated: st.builds(
+            ev.DefinitionMigrated,
+            **_base(pair=False),
+            definition=_definitions(),
+            phases=st.dictionaries(_phase, _phase, max_size=2),
+            previous_version=st.integers(1, 4),
+        ),
+        ev.PairMigrated: st.builds(
+            ev.PairMigrated,
+            **_base(),
+            phase=_phase,
+            to=_phase,
+            skipped=st.lists(_phase, max_size=2, unique=True).map(tuple),
+            version=st.integers(2, 5),
         ),
     }
