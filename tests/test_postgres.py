@@ -13,8 +13,13 @@ import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
+
+if os.environ.get("MENTORFLOW_REQUIRE_POSTGRES") != "1":
+    pytest.importorskip(
+        "psycopg", reason='psycopg is not installed: pip install "mentorflow[postgres]"'
+    )
+import psycopg
 
 from conftest import PostgresServer
 from mentorflow import (
@@ -30,6 +35,8 @@ from mentorflow import (
 )
 from mentorflow._simulation import inclucities as _inclucities
 from mentorflow.testing import snapshot
+
+pytestmark = pytest.mark.postgres
 
 DEFINITION = {"schema": 2, "name": "test"}
 Make = Callable[..., PostgresStore]
