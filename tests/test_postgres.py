@@ -13,8 +13,13 @@ import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
+
+if os.environ.get("MENTORFLOW_REQUIRE_POSTGRES") != "1":
+    pytest.importorskip(
+        "psycopg", reason='psycopg is not installed: pip install "mentorflow[postgres]"'
+    )
+import psycopg
 
 from conftest import PostgresServer
 from mentorflow import (
@@ -29,7 +34,10 @@ from mentorflow import (
     StoreUnavailableError,
 )
 from mentorflow._simulation import inclucities as _inclucities
+from mentorflow._storage import postgres as postgres_module
 from mentorflow.testing import snapshot
+
+pytestmark = pytest.mark.postgres
 
 DEFINITION = {"schema": 2, "name": "test"}
 Make = Callable[..., PostgresStore]
@@ -86,6 +94,28 @@ class TestLayout:
         assert (2, 1) == (info.value.found, info.value.supported)
         assert "upgrade mentorflow" in str(info.value)
         assert 2 == store.version("p")
+
+    def test_upgraded(
+        self, postgres_stores: Make, raw: psycopg.Connection, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A store of an older layout is upgraded by the versions of DDL it lacks, once, and
+        keeps its programmes."""
+        store = postgres_stores()
+        store.create("p", DEFINITION, events(1, 2))
+        index = "CREATE INDEX events_by_schema ON {s}.events (schema)"
+        monkeypatch.setitem(postgres_module.MIGRATIONS, 2, (index,))
+        monkeypatch.setattr(postgres_module, "LAYOUT", 2)
+        upgraded = postgres_stores()
+        postgres_stores()  # opening again applies nothing more
+        schema = upgraded.schema
+        assert [(1,), (2,)] == raw.execute(
+            f'SELECT version FROM "{schema}".layout ORDER BY version'.encode()
+        ).fetchall()
+        assert raw.execute(
+            "SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname = 'events_by_schema'",
+            (schema,),
+        ).fetchone()
+        assert events(1, 2) == [dict(e) for e in upgraded.read("p").events]
 
     def test_create_or_open(self, postgres_stores: Make) -> None:
         """create=False opens only, create=True creates only."""

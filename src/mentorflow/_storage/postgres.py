@@ -176,7 +176,7 @@ class PostgresStore(Store):
         try:
             import psycopg
             from psycopg.conninfo import conninfo_to_dict
-            from psycopg_pool import ConnectionPool
+            from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
         except ImportError as err:  # pragma: no cover - the extra is installed in the tests
             raise StoreError(
                 f"PostgresStore needs psycopg and psycopg_pool ({err}): "
@@ -196,8 +196,6 @@ class PostgresStore(Store):
         self._dsn = dsn
         self._timeout = timeout
         self._psycopg = psycopg
-        from psycopg_pool import PoolClosed, PoolTimeout
-
         self._unreachable = (PoolTimeout, psycopg.OperationalError)
         self._closed_pool = PoolClosed
         quoted = f'"{schema}"'  # a checked name, quoted all the same: "user" is a keyword
@@ -230,15 +228,21 @@ class PostgresStore(Store):
 
     def _migrate(self, db: psycopg.Connection[Any], create: bool | None) -> None:
         """Bring the store's tables to `LAYOUT`, or refuse a newer (or a missing) store."""
+        if create is not True and self._layout(db) == LAYOUT:
+            return  # the usual case: nothing to lock, nothing to write
+        # one process at a time creates or upgrades a store (any schema, any database); the
+        # lock is taken before the transaction starts, so that the transaction sees the
+        # catalogue as the last holder left it
+        db.execute("SELECT pg_advisory_lock(hashtext('mentorflow layout'))")
+        try:
+            self._upgrade(db, create)
+        finally:
+            db.execute("SELECT pg_advisory_unlock(hashtext('mentorflow layout'))")
+
+    def _upgrade(self, db: psycopg.Connection[Any], create: bool | None) -> None:
         s = f'"{self.schema}"'
         with db.transaction():
-            # one process at a time creates or upgrades a store (any schema, any database)
-            db.execute("SELECT pg_advisory_xact_lock(hashtext('mentorflow layout'))")
-            exists = db.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{s}.layout",)).fetchone()
-            found = 0
-            if exists and exists[0]:
-                row = db.execute(_query(f"SELECT max(version) FROM {s}.layout")).fetchone()
-                found = int(row[0]) if row and row[0] is not None else 0
+            found = self._layout(db)
             if found > LAYOUT:
                 raise StoreSchemaError(self.where, found, LAYOUT)
             if found and create is True:
@@ -260,6 +264,15 @@ class PostgresStore(Store):
                 for statement in MIGRATIONS[version]:
                     db.execute(_query(statement.replace("{s}", s)))
                 db.execute(_query(f"INSERT INTO {s}.layout (version) VALUES (%s)"), (version,))
+
+    def _layout(self, db: psycopg.Connection[Any]) -> int:
+        """The version of the store's layout (0: no store)."""
+        s = f'"{self.schema}"'
+        exists = db.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{s}.layout",)).fetchone()
+        if not (exists and exists[0]):
+            return 0
+        row = db.execute(_query(f"SELECT max(version) FROM {s}.layout")).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
 
     def _open_pool(self) -> ConnectionPool[Any]:
         min_size, max_size = self._sizes
