@@ -223,6 +223,7 @@ class TestApiCrashes:
             lambda: Offset(amount=10**5000),
             lambda: Programme.restore(MemoryStore(), ["x"]),  # type: ignore[arg-type]
             lambda: Lifecycle.linear({"a": 1}),  # type: ignore[arg-type]
+            lambda: _programme(clock=pendulum.now()),  # a time, not a clock (fuzz suite)
         ],
     )
     def test_library_error(self, call: Callable[[], object]) -> None:
