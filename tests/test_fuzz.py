@@ -13,6 +13,7 @@ in CI; ``nox -s fuzz`` 50,000); 100 when it is not set.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import os
@@ -124,6 +125,13 @@ GARBAGE = st.one_of(
 
 
 CALL_SECONDS = 10.0  # no single call, simulation or restore here may take longer: a hang
+
+
+def _scratch(prefix: str) -> Path:
+    """A temporary folder, removed when the tests end."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def check(call: Callable[[], object], *, stores_excepted: bool = False) -> BaseException | None:
@@ -504,7 +512,7 @@ def mutated_bytes(draw: st.DrawFn, original: bytes) -> bytes:
 TOML_FILES = {name: path.read_bytes() for name, path in shipped().items()}
 
 
-_SCRATCH_TOML = Path(tempfile.mkdtemp(prefix="mentorflow-fuzz-toml-"))
+_SCRATCH_TOML = _scratch("mentorflow-fuzz-toml-")
 
 
 @FUZZ
@@ -535,7 +543,7 @@ def _played() -> Programme:
     return programme
 
 
-LOGS = Path(tempfile.mkdtemp(prefix="mentorflow-fuzz-logs-"))
+LOGS = _scratch("mentorflow-fuzz-logs-")
 _ORIGINAL = _played()
 _ORIGINAL.persist(JsonLinesStore(LOGS), "inclucities")
 _ORIGINAL_SQLITE = LOGS / "original.sqlite"
@@ -609,7 +617,7 @@ def _jsonable(value: Any) -> bool:
 JSONABLE = GARBAGE.filter(_jsonable)
 
 
-_SCRATCH_LINES = Path(tempfile.mkdtemp(prefix="mentorflow-fuzz-jsonl-"))
+_SCRATCH_LINES = _scratch("mentorflow-fuzz-jsonl-")
 
 
 @FUZZ
@@ -643,7 +651,7 @@ def sqlite_tampering(draw: st.DrawFn) -> tuple[str, tuple[Any, ...]]:
     return statements[how]
 
 
-_SCRATCH = Path(tempfile.mkdtemp(prefix="mentorflow-fuzz-sqlite-"))
+_SCRATCH = _scratch("mentorflow-fuzz-sqlite-")
 
 
 @FUZZ
