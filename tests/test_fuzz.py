@@ -308,6 +308,19 @@ CALLS: list[tuple[str, Callable[..., object], dict[str, Any]]] = [
     ),
     ("deadline", lambda p, **kw: p.deadline(**kw), {"name": "needs_assessment", "pair": None}),
     ("deadlines", lambda p, **kw: p.deadlines(**kw), {"pair": None}),
+    (
+        "subscribe",
+        lambda p, **kw: p.subscribe(**kw),
+        {"event_type": mf.PhaseStarted, "handler": print, "phase": None, "before": False},
+    ),
+    ("on_enter", lambda p, **kw: p.on_enter(**kw), {"phase": "matching", "handler": print}),
+    ("on_leave", lambda p, **kw: p.on_leave(**kw), {"phase": "matching", "handler": print}),
+    ("extension", lambda p, **kw: p.extension(**kw), {"key": "E1"}),
+    (
+        "can_complete",
+        lambda p, **kw: p.pair("mechelen-capaci").can_complete(**kw),
+        {"at": AT},
+    ),
     ("execute", lambda p, **kw: p.execute(**kw), {"command": mf.Suspend(pair="mechelen-capaci")}),
     ("persist", lambda p, **kw: p.persist(**kw), {"store": MemoryStore(), "key": "k"}),
     (
