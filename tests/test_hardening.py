@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -222,6 +223,7 @@ class TestApiCrashes:
             lambda: Offset(amount=10**5000),
             lambda: Programme.restore(MemoryStore(), ["x"]),  # type: ignore[arg-type]
             lambda: Lifecycle.linear({"a": 1}),  # type: ignore[arg-type]
+            lambda: _programme(clock=pendulum.now()),  # a time, not a clock (fuzz suite)
         ],
     )
     def test_library_error(self, call: Callable[[], object]) -> None:
@@ -291,6 +293,16 @@ class TestScenarioFileCrashes:
         with pytest.raises(ScenarioError) as info:
             load_scenario(path)
         assert str(path) in str(info.value)
+
+    @pytest.mark.parametrize(("key", "value"), [("months", None), ("capped", 1), ("after", 3)])
+    def test_rule_values_are_not_coerced(self, key: str, value: object) -> None:
+        """A rule's offset of None is refused, not read as "no offset" (found by the fuzz
+        suite); a number for capped or after is refused too."""
+        document = tomllib.loads(PLAN)
+        document["programme"]["deadlines"][0][key] = value
+        with pytest.raises(ScenarioError) as info:
+            parse_scenario(document)
+        assert f"programme.deadlines[0].{key}" in info.value.field
 
     @pytest.mark.parametrize("document", [[1], {"name": "x", "pairs": [1]}, {1: 2}, None])
     def test_parse_scenario_refuses_what_is_not_a_table(self, document: Any) -> None:

@@ -42,9 +42,12 @@ from ._simulation.compare import compare as compare
 from ._simulation.forecast import DeadlineOdds as DeadlineOdds
 from ._simulation.forecast import Forecast as Forecast
 from ._simulation.forecast import Spread as Spread
+from ._simulation.montecarlo import MAX_RUNS as MAX_RUNS
 from ._simulation.montecarlo import Progress as Progress
 from ._simulation.montecarlo import montecarlo as montecarlo
 from ._simulation.scenario import ACTIONS as ACTIONS
+from ._simulation.scenario import MAX_ACTIONS as MAX_ACTIONS
+from ._simulation.scenario import MAX_PAIRS as MAX_PAIRS
 from ._simulation.scenario import Action as Action
 from ._simulation.scenario import DeadlineRow as DeadlineRow
 from ._simulation.scenario import PairSpec as PairSpec
@@ -69,6 +72,9 @@ __all__ = [
     "Empirical",
     "Fixed",
     "Forecast",
+    "MAX_ACTIONS",
+    "MAX_PAIRS",
+    "MAX_RUNS",
     "PairSpec",
     "PhaseSpan",
     "ProgrammeSpec",

@@ -403,6 +403,8 @@ class Programme:
             raise ValidationError("handler", f"{show(handler)} is not callable")
         if phase is not None:
             self.lifecycle.step(phase)
+        if not isinstance(before, bool):
+            raise ValidationError("before", f"must be True or False, not {show(before)}")
         if before and not (issubclass(event_type, PairEvent) or issubclass(PairEvent, event_type)):
             raise ValidationError(
                 "before",

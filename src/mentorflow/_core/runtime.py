@@ -89,8 +89,13 @@ class Runtime:
         # the default clock reads the time in the programme's zone: no conversion per command
         clock = SystemClock(definition.timezone) if clock is None else clock
         # the library's own clocks skip the protocol check (~3 us: typing inspects the class)
-        if type(clock) not in (ManualClock, SystemClock) and not isinstance(clock, Clock):
-            raise DefinitionError("clock", "must have a now() method returning a DateTime")
+        if type(clock) not in (ManualClock, SystemClock) and (
+            not isinstance(clock, Clock) or isinstance(clock, dt.date | type)
+        ):  # a datetime (or its class) has a now() too, but is a time, not a clock
+            raise DefinitionError(
+                "clock",
+                f"must have a now() method returning a DateTime, not {type(clock).__name__}",
+            )
         self.clock = clock
         self.engine: Engine = engine_for(definition.lifecycle)
         self.calendar = calendar_for(definition.regions)

@@ -222,9 +222,11 @@ class Lifecycle:
         """
         try:
             return self._by_phase[phase]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: an unhashable value
             raise ValidationError(
-                "phase", f"{show(str(phase))} is not a phase of this lifecycle"
+                "phase",
+                f"{show(str(phase) if isinstance(phase, str) else phase)} is not a phase of "
+                "this lifecycle",
             ) from None
 
     def next_phase(self, phase: str) -> str:

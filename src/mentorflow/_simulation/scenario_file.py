@@ -286,8 +286,12 @@ class _Reader:
             },
         )
         kwargs: dict[str, Any] = {
-            k: v for k, v in table.items() if k not in ("name", "on", "calendar")
+            key: self.get(table, key, w, bool if key == "capped" else int)
+            for key in table
+            if key not in ("name", "on", "calendar", "after")
         }
+        if "after" in table:
+            kwargs["after"] = self.get(table, "after", w, str)
         if "on" in table:
             kwargs["on"] = self.date(table, "on", w)
         if "calendar" in table:
