@@ -327,7 +327,6 @@ class Runtime:
         """
         if not decision.plan.ok:
             raise MigrationRefused(decision.plan)
-        at = decision.plan.at
         new = decision.definition
 
         def apply() -> None:
