@@ -495,6 +495,62 @@ class TestMigrate:
         assert_replays(programme)
 
 
+class TestBook:
+    """Tests for what a migration keeps of the deadline book."""
+
+    def test_from_no_rules_to_rules(self) -> None:
+        """A programme without deadline rules gets them: worked out from the pairs' histories."""
+        programme = inclucities()
+        bare = attrs.evolve(programme.definition, deadlines=())
+        plain = Programme.from_definition(bare, clock=programme.clock)
+        for key, (mentor, mentee, theme, _) in _inclucities.PAIRS.items():
+            plain.add_pair(key, mentor=mentor, mentee=mentee, theme=theme, at=at(2020, 6, 17, 10))
+            plain.pair(key).complete(Phase.NEEDS_ASSESSMENT, at=at(2020, 9, 30))
+        plain.migrate(attrs.evolve(bare, version=2, deadlines=V1_RULES), at=WHEN)
+        due = plain.deadline("study_visit_3", pair="mechelen-capaci")
+        assert (pendulum.date(2022, 5, 31), ()) == (due.due_on, due.revisions)
+        assert_replays(plain)
+
+    def test_to_no_rules(self) -> None:
+        """Rules dropped: the programme has no deadlines any more."""
+        from mentorflow import ValidationError
+
+        programme = inclucities()
+        programme.migrate(v2(programme, deadlines=()), phases=MAPPING, at=WHEN)
+        with pytest.raises(ValidationError, match="no deadline rules"):
+            programme.deadline("final_review", pair="mechelen-capaci")
+        assert_replays(programme)
+
+    def test_milestones_and_extensions_are_kept(self) -> None:
+        """Milestones reached and extensions granted before a migration still count after it:
+        the end stays extended (on top of a new original end), a phase extension still moves
+        its deadline."""
+        programme = inclucities()
+        programme.reach_milestone("final_conference", at=at(2021, 11, 1))
+        report = programme.deadline("final_report")
+        programme.request_phase_extension(
+            Phase.STUDY_VISIT_3, pair="mechelen-capaci", reason="r", months=1, at=at(2021, 11, 1)
+        )
+        programme.grant_extension("E1", by="REA", at=at(2021, 11, 2))
+        programme.request_extension(months=3, reason="Covid-19", at=at(2021, 11, 3))
+        programme.grant_extension("E2", by="REA", at=at(2021, 11, 4))
+        assert pendulum.date(2023, 3, 31) == programme.ends_on
+        keep = v2(programme, deadlines=V1_RULES, lifecycle=programme.lifecycle)
+        programme.migrate(keep, at=WHEN)
+        assert pendulum.date(2023, 3, 31) == programme.ends_on
+        assert report == programme.deadline("final_report")
+        assert (
+            pendulum.date(2022, 6, 30)
+            == programme.deadline("study_visit_3", pair="mechelen-capaci").due_on
+        )
+        later = attrs.evolve(keep, version=3, ends_on=pendulum.date(2023, 6, 30))
+        programme.migrate(later, at=WHEN.add(days=1))
+        assert pendulum.date(2023, 9, 30) == programme.ends_on
+        review = programme.deadline("final_review", pair="mechelen-capaci")
+        assert (3, pendulum.date(2023, 9, 29)) == (review.revisions[-1].migration, review.due_on)
+        assert_replays(programme)
+
+
 class TestValues:
     """Tests for the Migrate command and the migration events as values."""
 

@@ -83,7 +83,7 @@ class DeadlineMove:
         if self.change == "skipped":
             return f"{self.name}: skipped, no longer watched (due {after})"
         days = self.days
-        by = "" if days is None else f" ({days:+d} days)"
+        by = "" if days is None else f" ({days:+d} day{'' if abs(days) == 1 else 's'})"
         return f"{self.name}: {before} -> {after}{by}"
 
 
@@ -254,78 +254,22 @@ def decide(
             previous_version=definition.version,
         )
     ]
-    placed: list[tuple[PairState, PairStatus, str, str, bool, tuple[str, ...], list[str]]] = []
+    placed = [_place(state, engine, old_lc, new_lc, mapping) for state in states.values()]
     moved: dict[str, tuple[tuple[PairEvent, ...], str]] = {}
-    for key, state in states.items():
-        status = engine.status_of[state.state]
-        phase = engine.phase_of[state.state]
-        if status is PairStatus.COMPLETED:
-            placed.append((state, status, phase, phase, False, (), []))
+    for place in placed:
+        if not place.mapped:
             continue
-        why = _changed(old_lc, new_lc, phase)
-        needs = why is not None and (
-            status is not PairStatus.WITHDRAWN or phase not in new_lc.order
-        )
-        if needs and phase not in mapping:
-            raise DefinitionError(
-                "phases",
-                f"pair {key!r} is in {str(phase)!r}, which the new definition {why}: say where "
-                f"its pairs go, phases={{{str(phase)!r}: <a phase of the new lifecycle>}} "
-                f"({str(phase)!r} to stay there)",
-            )
-        mapped = phase in mapping and (
-            status is not PairStatus.WITHDRAWN or phase not in new_lc.order
-        )
-        if not mapped:
-            placed.append((state, status, phase, phase, False, (), []))
-            continue
-        to = mapping[phase]
-        done = _completed(state)
-        order = new_lc.order
-        finished = to == Phase.COMPLETED
-        skipped = tuple(
-            p for p in order[: len(order) if finished else order.index(to)] if p not in done
-        )
-        if status is not PairStatus.WITHDRAWN:
-            refusals = _refusals(state, to, done, skipped, new_lc)
-        elif finished:
-            refusals = [
-                f"it withdrew in {str(phase)!r}: a withdrawn pair can't be completed; map "
-                f"{str(phase)!r} to a phase of the new lifecycle (not-completable)"
-            ]
-        else:
-            refusals = []
+        state = place.state
         if earlier(at, state.last_at):
             raise DefinitionError(
                 "at",
-                f"{at.isoformat()} is before pair {key!r}'s last change at "
-                f"{state.last_at.isoformat()}, in {str(phase)!r}: a migration can't be dated "
-                "before the changes it follows",
+                f"{at.isoformat()} is before pair {state.key!r}'s last change at "
+                f"{state.last_at.isoformat()}, in {str(place.phase)!r}: a migration can't be "
+                "dated before the changes it follows",
             )
-        pair_events: list[PairEvent] = [
-            PairMigrated(
-                seq=seq + len(events) + 1,
-                pair=key,
-                at=at,
-                note=command.note,
-                phase=phase,
-                to=to,
-                skipped=skipped,
-                version=version,
-            )
-        ]
-        after = seq + len(events) + 2
-        if finished:
-            pair_events.append(PairCompleted(seq=after, pair=key, at=at, note=command.note))
-        elif to != phase and status is not PairStatus.WITHDRAWN:
-            pair_events.append(
-                PhaseStarted(seq=after, pair=key, at=at, note=command.note, phase=to)
-            )
+        pair_events = _pair_events(place, at, seq + len(events), command.note, version)
         events.extend(pair_events)
-        prefix = {PairStatus.SUSPENDED: "suspended:", PairStatus.WITHDRAWN: "withdrawn:"}
-        dest = "completed" if finished else f"{prefix.get(status, '')}{to}"
-        moved[key] = (tuple(pair_events), dest)
-        placed.append((state, status, phase, to, True, skipped, refusals))
+        moved[state.key] = (pair_events, place.dest)
 
     new_end = extend(new.ends_on, granted.get((None, None), ()), calendar_for(new.regions))
     new_book = None
@@ -346,16 +290,16 @@ def decide(
         )
     pairs = tuple(
         PairPlan(
-            pair=state.key,
-            status=status,
-            phase=phase,
-            to=to,
-            mapped=mapped,
-            skipped=skipped,
-            deadlines=_moves(book, new_book, state.key),
-            refusals=tuple(refusals),
+            pair=place.state.key,
+            status=place.status,
+            phase=place.phase,
+            to=place.to,
+            mapped=place.mapped,
+            skipped=place.skipped,
+            deadlines=_moves(book, new_book, place.state.key),
+            refusals=place.refusals,
         )
-        for state, status, phase, to, mapped, skipped, refusals in placed
+        for place in placed
     )
     plan = MigrationPlan(
         programme=definition.name,
@@ -378,6 +322,97 @@ def decide(
         book=new_book,
         ends_on=new_end,
     )
+
+
+@attrs.frozen
+class _Place:
+    """Where a pair is, and where a migration puts it."""
+
+    state: PairState
+    status: PairStatus
+    phase: str
+    to: str
+    mapped: bool = False
+    skipped: tuple[str, ...] = ()
+    refusals: tuple[str, ...] = ()
+
+    @property
+    def dest(self) -> str:
+        """The engine's state the pair will be in."""
+        if self.to == Phase.COMPLETED:
+            return "completed"
+        prefix = {PairStatus.SUSPENDED: "suspended:", PairStatus.WITHDRAWN: "withdrawn:"}
+        return f"{prefix.get(self.status, '')}{self.to}"
+
+
+def _place(
+    state: PairState, engine: Engine, old: Lifecycle, new: Lifecycle, mapping: Mapping[str, str]
+) -> _Place:
+    """Where ``state``'s pair goes under ``new``, and what the new rules say against it.
+
+    Raises:
+        DefinitionError: the pair is in a changed phase that ``mapping`` doesn't map.
+    """
+    status, phase = engine.status_of[state.state], engine.phase_of[state.state]
+    if status is PairStatus.COMPLETED:
+        return _Place(state=state, status=status, phase=phase, to=phase)
+    # a withdrawn pair is moved only if its phase is gone: it goes through no phase again
+    applies = status is not PairStatus.WITHDRAWN or phase not in new.order
+    why = _changed(old, new, phase)
+    if applies and why is not None and phase not in mapping:
+        raise DefinitionError(
+            "phases",
+            f"pair {state.key!r} is in {str(phase)!r}, which the new definition {why}: say "
+            f"where its pairs go, phases={{{str(phase)!r}: <a phase of the new lifecycle>}} "
+            f"({str(phase)!r} to stay there)",
+        )
+    if not applies or phase not in mapping:
+        return _Place(state=state, status=status, phase=phase, to=phase)
+    to = mapping[phase]
+    done = _completed(state)
+    before = new.order if to == Phase.COMPLETED else new.order[: new.order.index(to)]
+    skipped = tuple(p for p in before if p not in done)
+    if status is not PairStatus.WITHDRAWN:
+        refusals = _refusals(state, to, done, skipped, new)
+    elif to == Phase.COMPLETED:
+        refusals = [
+            f"it withdrew in {str(phase)!r}: a withdrawn pair can't be completed; map "
+            f"{str(phase)!r} to a phase of the new lifecycle (not-completable)"
+        ]
+    else:
+        refusals = []
+    return _Place(
+        state=state,
+        status=status,
+        phase=phase,
+        to=to,
+        mapped=True,
+        skipped=skipped,
+        refusals=tuple(refusals),
+    )
+
+
+def _pair_events(
+    place: _Place, at: pendulum.DateTime, seq: int, note: str | None, version: int
+) -> tuple[PairEvent, ...]:
+    """A moved pair's events, numbered from ``seq + 1``: `PairMigrated`, then the start of
+    its new phase (or its completion; nothing more for a withdrawn pair)."""
+    key, phase, to = place.state.key, place.phase, place.to
+    migrated = PairMigrated(
+        seq=seq + 1,
+        pair=key,
+        at=at,
+        note=note,
+        phase=phase,
+        to=to,
+        skipped=place.skipped,
+        version=version,
+    )
+    if to == Phase.COMPLETED:
+        return (migrated, PairCompleted(seq=seq + 2, pair=key, at=at, note=note))
+    if to != phase and place.status is not PairStatus.WITHDRAWN:
+        return (migrated, PhaseStarted(seq=seq + 2, pair=key, at=at, note=note, phase=to))
+    return (migrated,)
 
 
 def _check_definition(old: Definition, new: Definition) -> None:

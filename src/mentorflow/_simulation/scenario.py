@@ -448,10 +448,11 @@ class _Run:
         durations = self.scenario.durations
         planned: dict[tuple[str, str], tuple[Offset, ...]] = {}
         delays: dict[int, tuple[Offset, ...]] = {}
+        # the programme's phases, then those its migrations add: without migrations, the same
+        # draws in the same order as ever
+        phases = self.scenario.phases
         for pair in self.scenario.pairs:
-            # the programme's phases, then those its migrations add: without migrations, the
-            # same draws in the same order as ever
-            for phase in self.scenario.phases:
+            for phase in phases:
                 u = draw()
                 amount = durations.get(phase)
                 if isinstance(amount, Distribution):
