@@ -17,6 +17,8 @@ baseline  (a, b) Raw psycopg: ``with conn.transaction(): cursor.executemany(INSE
           the store's shape, one transaction per batch, same server, interleaved in slices
           with the store's appends. (c) ``store.read(key, after=version - 2)``: reading the
           same 2 events, without replaying them.
+info      The other stores' appends, 2 and 500 per call, no baseline: the figures of the
+          "Choosing a store" table in docs/how-to/stores.md (files in ``--dir``).
 how       The median of the repeats; gc enabled.
 """
 
@@ -34,7 +36,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mentorflow import Phase, PostgresStore, Programme, SQLiteStore, Store
+from mentorflow import (
+    JsonLinesStore,
+    MemoryStore,
+    Phase,
+    PostgresStore,
+    Programme,
+    SQLiteStore,
+    Store,
+)
 from mentorflow.serialization import SCHEMA, dump_definition, dump_event
 
 from ..programmes import COMPLETE_AT, add_pairs, new_programme
@@ -184,6 +194,33 @@ def append_rates(s: Sizes, dsn: str, size: int, batches_count: int) -> tuple[flo
     return statistics.median(store_rates), statistics.median(raw_rates)
 
 
+def store_rate(store: Store, key: str, definition: dict[str, Any], batches: list[Any]) -> float:
+    """Events per second of ``store.append`` of ``batches`` to a new programme ``key``."""
+    store.create(key, definition)
+    version = 0
+    began = time.perf_counter()
+    for batch in batches:
+        version = store.append(key, batch, expected_version=version)
+    return version / (time.perf_counter() - began)
+
+
+def other_stores(s: Sizes, directory: str, size: int, count: int) -> dict[str, float]:
+    """Events per second of the other stores, for the how-to's table (median of the
+    repeats; the files in ``directory``)."""
+    definition, docs = documents(size * count)
+    batches = [docs[i : i + size] for i in range(0, len(docs), size)]
+    rates: dict[str, list[float]] = {"memory": [], "jsonl": [], "sqlite": []}
+    with tempfile.TemporaryDirectory(prefix="mentorflow-bench-", dir=directory) as tmp:
+        for repeat in range(s.repeats):
+            key = f"p{repeat}"
+            rates["memory"].append(store_rate(MemoryStore(), key, definition, batches))
+            rates["jsonl"].append(store_rate(JsonLinesStore(tmp), key, definition, batches))
+            sqlite = SQLiteStore(Path(tmp) / f"{key}.db")
+            rates["sqlite"].append(store_rate(sqlite, key, definition, batches))
+            sqlite.close()
+    return {name: statistics.median(values) for name, values in rates.items()}
+
+
 def refresh_times(s: Sizes, store: Store) -> tuple[float, float]:
     """The median milliseconds of a refresh of 2 new events, and of reading them."""
     writer = new_programme()
@@ -223,6 +260,13 @@ def run(s: Sizes, context: Context) -> list[Row]:
         sqlite = SQLiteStore(Path(tmp) / "refresh.db")
         sqlite_refresh = refresh_times(s, sqlite)
         sqlite.close()
+    others = other_stores(s, context.directory, 2, s.appends)
+    others_bulk = other_stores(s, context.directory, s.bulk, s.bulk_batches)
+    info = [
+        Row(f"   {name}: append, {size} per call (the how-to's table)", rates[name], None, "ev/s")
+        for size, rates in ((2, others), (s.bulk, others_bulk))
+        for name in ("memory", "jsonl", "sqlite")
+    ]
     return [
         Row(
             "10 PostgresStore.append, 2 ready documents  vs raw psycopg",
@@ -249,4 +293,5 @@ def run(s: Sizes, context: Context) -> list[Row]:
             f"<= {REFRESH_LIMIT_MS:g} ms",
             sqlite_refresh[0] <= REFRESH_LIMIT_MS,
         ),
+        *info,
     ]
