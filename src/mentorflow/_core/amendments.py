@@ -28,12 +28,14 @@ class Extensions:
         granted: Target -> the offsets granted for it, in order (read by the deadline book).
     """
 
-    __slots__ = ("_all", "granted", "phase_policy", "policy")
+    __slots__ = ("_all", "granted", "open", "phase_policy", "policy")
 
     def __init__(self, policy: ExtensionPolicy, phase_policy: ExtensionPolicy) -> None:
         self.policy = policy
         self.phase_policy = phase_policy
         self._all: list[Extension] = []
+        self.open = 0
+        """How many requests are waiting for an answer (a deadline check asks every time)."""
         self.granted: dict[Target, list[Offset]] = {}
 
     def __iter__(self):  # type: ignore[no-untyped-def]  # an Iterator[Extension]
@@ -60,10 +62,6 @@ class Extensions:
         """The policy of ``ext`` (or of an extension of ``phase``)."""
         of_phase = ext.phase if ext is not None else phase
         return self.policy if of_phase is None else self.phase_policy
-
-    def any_open(self) -> bool:
-        """Whether a request is waiting for an answer."""
-        return any(ext.status is ExtensionStatus.REQUESTED for ext in self._all)
 
     # -- deciding ----------------------------------------------------------------------
 
@@ -143,6 +141,8 @@ class Extensions:
     def apply_request(self, ext: Extension) -> None:
         """Record a request."""
         self._all.append(ext)
+        if ext.status is ExtensionStatus.REQUESTED:
+            self.open += 1
 
     def apply_decision(
         self,
@@ -155,6 +155,8 @@ class Extensions:
         """Record a grant, a refusal or a lapse; a grant's offset joins its target's."""
         decided = attrs.evolve(ext, status=status, decided_at=at, decided_by=by, answer=answer)
         self._all[self._all.index(ext)] = decided
+        if ext.status is ExtensionStatus.REQUESTED and status is not ExtensionStatus.REQUESTED:
+            self.open -= 1
         if status is ExtensionStatus.GRANTED:
             self.granted.setdefault(ext.target, []).append(ext.offset)
         return decided

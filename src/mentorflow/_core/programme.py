@@ -346,17 +346,7 @@ class Programme:
                 a `Partner`, the same city on both sides, an unknown theme.
             Vetoed: a before hook vetoed the enrolment; nothing was added.
         """
-        command = c.Enrol(
-            pair=key,
-            mentor=mentor,
-            mentee=mentee,
-            theme=theme,
-            topic=topic,
-            benchmarks=benchmarks,
-            support_network=support_network,
-            at=at,
-            note=note,
-        )
+        command = c.enrol(key, mentor, mentee, theme, topic, benchmarks, support_network, at, note)
         self._rt.enrol(command)
         return _view(self._rt.states[key])
 
@@ -452,7 +442,7 @@ class Programme:
         nothing, whatever the number of pairs. The events go to the history and the after
         hooks (before hooks are not asked: these are facts, not commands).
         """
-        return self._rt.check(c.CheckDeadlines(at=at))
+        return self._rt.check(c.check_deadlines(at))
 
     def reach_milestone(
         self, name: str, *, at: dt.datetime | None = None, note: str | None = None
@@ -910,7 +900,7 @@ class Pair:
                 ``visit-required`` for a study visit phase with no recorded visit,
                 ``deliverables-required`` if the phase's deliverables are missing.
         """
-        command = c.Complete(pair=self._s.key, phase=phase, at=at, note=note)
+        command = c.complete(self._s.key, phase, at, note)
         return self._programme._rt.run_pair(self._s, command)
 
     def record_visit(

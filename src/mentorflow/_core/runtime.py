@@ -26,9 +26,9 @@ from .._domain.events import (
     ExtensionRefused,
     ExtensionRequested,
     MilestoneReached,
-    PairEnrolled,
     PairEvent,
-    PhaseStarted,
+    make_pair_enrolled,
+    make_phase_started,
 )
 from .._domain.extensions import Extension, ExtensionStatus
 from .._domain.pair_state import PairState
@@ -209,23 +209,35 @@ class Runtime:
         engine = self.engine
         if ledger.in_before_hook:
             self._refuse_reentry(state, command)
-        at = self.instant(command.at)
-        last = state.last_at
-        # Python's own < ignores DST folds: compare instants
-        if earlier(at, last) and last.timestamp() - at.timestamp() <= self.tolerance:
-            at = last  # clock skew between hosts: recorded in order, at that time
+        at = command.at
+        if type(at) is not pendulum.DateTime or at.tzinfo is not self.tz:
+            at = self.instant(at)
+        last = state.history[-1].at
+        # the usual case, tested inline: same zone and fold, not before. Else `earlier` (as
+        # Python's own < ignores DST folds); within the tolerance, clock skew between hosts:
+        # recorded in order, at the pair's last change
+        if (
+            (at.tzinfo is not last.tzinfo or at.fold != last.fold or at < last)
+            and earlier(at, last)
+            and last.timestamp() - at.timestamp() <= self.tolerance
+        ):
+            at = last
         decide = engine.decide_via_machine if via_machine else engine.decide
         events, dest = decide(state, command, at, len(ledger.events))
+        book = self.book
 
         def apply() -> None:
             state.fold(events, dest)
-            if self.book is not None:
-                self.book.on_pair_events(state.key, events, at)
+            if book is not None:
+                book.on_pair_events(command.pair, events, at)
+
+        if not ledger.hooks.before_count:
+            return ledger.commit(events, apply)
 
         def veto(reason: str) -> NoReturn:
             engine.refuse(state, command, Refusal("vetoed", reason), Vetoed)
 
-        return ledger.commit(events, apply, veto=veto if ledger.hooks.before_count else None)
+        return ledger.commit(events, apply, veto=veto)
 
     def _refuse_reentry(self, state: PairState | None, command: c.Command) -> NoReturn:
         if state is None:
@@ -253,30 +265,36 @@ class Runtime:
         key = command.pair
         if key in self.states:
             raise ValidationError("key", f"a pair with key {show(key)} already exists")
-        at = self.instant(command.at)
+        at = command.at
+        if type(at) is not pendulum.DateTime or at.tzinfo is not self.tz:
+            at = self.instant(at)
         seq, note, first = len(ledger.events), command.note, self.engine.lifecycle.first
         events: tuple[PairEvent, ...] = (
-            PairEnrolled(
-                seq=seq + 1,
-                pair=key,
-                at=at,
-                note=note,
-                mentor=command.mentor,
-                mentee=command.mentee,
-                theme=command.theme,
-                topic=command.topic,
-                benchmarks=command.benchmarks,
-                support_network=command.support_network,
+            make_pair_enrolled(
+                seq + 1,
+                at,
+                note,
+                key,
+                command.mentor,
+                command.mentee,
+                command.theme,
+                command.topic,
+                command.benchmarks,
+                command.support_network,
             ),
-            PhaseStarted(seq=seq + 2, pair=key, at=at, note=note, phase=first),
+            make_phase_started(seq + 2, at, note, key, first),
         )
+        book = self.book
 
         def apply() -> None:
             state = PairState(events, state=self.engine.initial_state)
             self.states[key] = state
             self.enrolled(state)
-            if self.book is not None:
-                self.book.on_pair_events(key, events, at)
+            if book is not None:
+                book.on_pair_events(key, events, at)
+
+        if not ledger.hooks.before_count:
+            return ledger.commit(events, apply)
 
         def veto(reason: str) -> NoReturn:
             raise Vetoed(
@@ -458,10 +476,12 @@ class Runtime:
 
     def check(self, command: c.CheckDeadlines) -> tuple[Event, ...]:
         """Emit the lapses of unanswered requests, then the deadline alerts due by ``at``."""
-        at = self.instant(command.at)
+        at = command.at
+        if type(at) is not pendulum.DateTime or at.tzinfo is not self.tz:
+            at = self.instant(at)
         book = self.book
         extensions = self.extensions
-        if (book is None or not book.anything_due(at)) and not extensions.any_open():
+        if (book is None or not book.anything_due(at)) and not extensions.open:
             return ()  # the usual case: nothing due, nothing waiting for an answer
         seq = self.ledger.seq
         lapsed = extensions.lapsed(at)

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
+import pendulum
 
 from ..exceptions import DefinitionError, ValidationError
 from . import events as ev
@@ -37,6 +38,7 @@ from .deadlines import Offset, Unit
 from .definition import Definition
 from .model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
 from .validate import show
+from .values import maker
 
 
 def _at(_inst: Any, _attr: Any, value: Any) -> None:
@@ -217,6 +219,55 @@ class Enrol(Command):
             raise ValidationError("mentee", f"{self.mentee.city.name} is also the mentor")
 
 
+_make_enrol = maker(Enrol, checked_by_caller=True)
+
+
+def enrol(
+    pair: str,
+    mentor: Partner,
+    mentee: Partner,
+    theme: Theme,
+    topic: str | None,
+    benchmarks: Iterable[Benchmark],
+    support_network: Iterable[str],
+    at: dt.datetime | None,
+    note: str | None,
+) -> Enrol:
+    """``Enrol(pair=pair, ...)``, made fast in the usual case (`Programme.add_pair` with an
+    ASCII key without outer spaces, two `Partner` values of different cities, a `Theme`, a
+    pendulum ``at`` or none, and no topic, benchmarks, support network or note), where these
+    tests are all the validators and converters would do; else the class call checks it all."""
+    if (
+        type(pair) is str
+        and pair
+        and pair.isascii()  # no lone surrogate
+        and pair == pair.strip()
+        and type(mentor) is Partner
+        and type(mentee) is Partner
+        and type(theme) is Theme
+        and topic is None
+        and type(benchmarks) is tuple
+        and not benchmarks
+        and type(support_network) is tuple
+        and not support_network
+        and note is None
+        and (at is None or type(at) is pendulum.DateTime)
+        and mentor.city != mentee.city
+    ):
+        return _make_enrol(at, None, None, pair, mentor, mentee, theme, None, (), ())
+    return Enrol(
+        pair=pair,
+        mentor=mentor,
+        mentee=mentee,
+        theme=theme,
+        topic=topic,
+        benchmarks=benchmarks,
+        support_network=support_network,
+        at=at,
+        note=note,
+    )
+
+
 @attrs.frozen(kw_only=True)
 class Complete(PairCommand):
     """Complete ``phase`` (the pair's current one) and start the next (`Pair.complete`)."""
@@ -227,6 +278,24 @@ class Complete(PairCommand):
         _check_pair(self)
         if not isinstance(self.phase, str):
             _phase(None, None, self.phase)
+
+
+_make_complete = maker(Complete)
+
+
+def complete(pair: str, phase: str, at: dt.datetime | None, note: str | None) -> Complete:
+    """``Complete(pair=pair, phase=phase, at=at, note=note)``, made fast in the usual case
+    (`Pair.complete`, a simulation: a ``str`` key and phase, a pendulum ``at`` or none, an
+    ASCII note or none), whose fields need no more checks than these type tests; else the
+    class call checks them all."""
+    if (
+        type(pair) is str
+        and isinstance(phase, str)
+        and (note is None or (type(note) is str and note.isascii()))
+        and (at is None or type(at) is pendulum.DateTime)
+    ):
+        return _make_complete(at, note, None, pair, phase)
+    return Complete(pair=pair, phase=phase, at=at, note=note)
 
 
 @attrs.frozen(kw_only=True)
@@ -335,6 +404,17 @@ class RefuseExtension(Command):
 @attrs.frozen(kw_only=True)
 class CheckDeadlines(Command):
     """Emit the deadline alerts and extension lapses that became due by ``at``."""
+
+
+_make_check = maker(CheckDeadlines)
+
+
+def check_deadlines(at: dt.datetime | None) -> CheckDeadlines:
+    """``CheckDeadlines(at=at)``, made fast when ``at`` is a pendulum time or None (a check
+    with nothing due costs little more than this); else the class call checks it."""
+    if at is None or type(at) is pendulum.DateTime:
+        return _make_check(at, None, None)
+    return CheckDeadlines(at=at)
 
 
 def _definition(_inst: Any, _attr: Any, value: Any) -> None:

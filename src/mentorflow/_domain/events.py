@@ -15,6 +15,7 @@ import pendulum
 from .definition import Definition
 from .extensions import Extension
 from .model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+from .values import maker
 
 
 @attrs.frozen(kw_only=True)
@@ -239,3 +240,10 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     DefinitionMigrated,
     PairMigrated,
 )
+
+# Positional, unchecked constructors of the events the hot paths make by the million from
+# checked commands (`values.maker`): enrolments and phase changes.
+make_pair_enrolled = maker(PairEnrolled)
+make_phase_started = maker(PhaseStarted)
+make_phase_completed = maker(PhaseCompleted)
+make_pair_completed = maker(PairCompleted)

@@ -31,6 +31,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, Final, NoReturn
 
+import attrs
 import pendulum
 from transitions import Machine, MachineError
 
@@ -39,18 +40,19 @@ from .._domain.clock import earlier
 from .._domain.events import (
     BenchmarksDefined,
     DeliverableRegistered,
-    PairCompleted,
     PairEvent,
     PairResumed,
     PairSuspended,
     PairWithdrawn,
     PartnerReplaced,
-    PhaseCompleted,
-    PhaseStarted,
     VisitRecorded,
+    make_pair_completed,
+    make_phase_completed,
+    make_phase_started,
 )
 from .._domain.lifecycle import Lifecycle, PairStatus, Phase, Step
 from .._domain.pair_state import PairState
+from .._domain.values import maker
 from ..exceptions import CommandRefused
 
 NAMES: Final[dict[type[c.PairCommand], str]] = {
@@ -214,9 +216,12 @@ class Engine:
         options = self._table[type(cmd)].get(pair.state)
         if options is None:
             self.refuse(pair, cmd, _not_allowed(self, pair, cmd))
-        refusal = _check_time(pair, at)
-        if refusal is not None:
-            self.refuse(pair, cmd, refusal)
+        last = pair.history[-1].at
+        # the usual case, tested inline: same zone and fold, not before (else `earlier`)
+        if at.tzinfo is not last.tzinfo or at.fold != last.fold or at < last:
+            refusal = _check_time(pair, at)
+            if refusal is not None:
+                self.refuse(pair, cmd, refusal)
         lifecycle = self.lifecycle
         for guard, step, dest in options:  # noqa: B007 - the matching option is used below
             refusal = guard(pair, cmd, at, step, lifecycle)
@@ -411,58 +416,47 @@ Builder = Callable[[PairState, Any, "pendulum.DateTime", int, str, "str | None"]
 def _build_complete(
     pair: PairState, cmd: c.Complete, at: pendulum.DateTime, seq: int, phase: str, dest: str | None
 ) -> Events:
-    key, note = pair.key, cmd.note
-    done = PhaseCompleted(seq=seq + 1, pair=key, at=at, note=note, phase=phase)
+    key, note = cmd.pair, cmd.note  # the pair's key (the command is addressed to it)
+    done = make_phase_completed(seq + 1, at, note, key, phase)
     if dest == Phase.COMPLETED:
-        return (done, PairCompleted(seq=seq + 2, pair=key, at=at, note=note))
-    return (done, PhaseStarted(seq=seq + 2, pair=key, at=at, note=note, phase=dest or phase))
+        return (done, make_pair_completed(seq + 2, at, note, key))
+    return (done, make_phase_started(seq + 2, at, note, key, dest or phase))
 
 
-Fields = Callable[[PairState, Any], dict[str, Any]]
+Fields = Callable[[PairState, Any], tuple[Any, ...]]
 
 
-def _no_fields(pair: PairState, cmd: Any) -> dict[str, Any]:
-    return {}
+def _no_fields(pair: PairState, cmd: Any) -> tuple[Any, ...]:
+    return ()
 
 
 def _one(kind: type[PairEvent], fields: Fields = _no_fields) -> Builder:
-    """A builder of one ``kind`` event about the current phase, with ``fields`` of its own."""
+    """A builder of one ``kind`` event about the current phase, with ``fields`` of its own
+    (the values of the fields ``kind`` adds after ``phase``, in order)."""
+    make = maker(kind)
+    own = [f.name for f in attrs.fields(kind)][5:]  # after seq, at, note, pair, phase
 
     def build(
         pair: PairState, cmd: Any, at: pendulum.DateTime, seq: int, phase: str, dest: str | None
     ) -> Events:
-        own = fields(pair, cmd)
-        return (
-            kind(  # type: ignore[call-arg]
-                seq=seq + 1,
-                pair=pair.key,
-                at=at,
-                note=cmd.note,
-                phase=phase,
-                **own,
-            ),
-        )
+        return (make(seq + 1, at, cmd.note, cmd.pair, phase, *fields(pair, cmd)),)
 
+    build.__doc__ = f"{kind.__name__}(..., phase, {', '.join(own)})"
     return build
 
 
 _BUILDERS: dict[type[c.PairCommand], Builder] = {
     c.Complete: _build_complete,
-    c.RecordVisit: _one(VisitRecorded, lambda pair, cmd: {"visit": cmd.visit}),
+    c.RecordVisit: _one(VisitRecorded, lambda pair, cmd: (cmd.visit,)),
     c.RegisterDeliverable: _one(
-        DeliverableRegistered,
-        lambda pair, cmd: {"deliverable": cmd.deliverable, "reference": cmd.reference},
+        DeliverableRegistered, lambda pair, cmd: (cmd.deliverable, cmd.reference)
     ),
-    c.DefineBenchmarks: _one(BenchmarksDefined, lambda pair, cmd: {"benchmarks": cmd.benchmarks}),
+    c.DefineBenchmarks: _one(BenchmarksDefined, lambda pair, cmd: (cmd.benchmarks,)),
     c.Suspend: _one(PairSuspended),
     c.Resume: _one(PairResumed),
     c.Withdraw: _one(PairWithdrawn),
     c.ReplacePartner: _one(
         PartnerReplaced,
-        lambda pair, cmd: {
-            "role": cmd.role,
-            "previous": pair.partner(cmd.role),
-            "replacement": cmd.partner,
-        },
+        lambda pair, cmd: (cmd.role, pair.partner(cmd.role), cmd.partner),
     ),
 }

@@ -26,7 +26,6 @@ from .._domain.calendar import add_months, calendar_for
 from .._domain.clock import ManualClock, wall_time
 from .._domain.commands import (
     Command,
-    Complete,
     GrantExtension,
     Migrate,
     PairCommand,
@@ -39,6 +38,7 @@ from .._domain.commands import (
     Resume,
     Suspend,
     Withdraw,
+    complete,
 )
 from .._domain.deadlines import Offset, Unit, extend
 from .._domain.definition import Definition
@@ -538,7 +538,7 @@ class _Run:
                 self.projected_visits.add((key, step.visit))
             for deliverable in sorted(step.requires - set(pair.deliverables)):
                 run(RegisterDeliverable(pair=key, deliverable=deliverable, at=at, note=_PROJECTED))
-            run(Complete(pair=key, phase=phase, at=at, note=_PROJECTED))
+            run(complete(key, phase, at, _PROJECTED))
         except CommandRefused as refusal:
             self.refusals.append(
                 f"{at.date()} projected completion of {phase} ({key}): {refusal.reason}"
@@ -617,7 +617,7 @@ class _Run:
         if pair is not None:
             key = pair.key
             if name == "complete":
-                return Complete(pair=key, phase=action.phase or pair.phase, at=at, note=note)
+                return complete(key, action.phase or pair.phase, at, note)
             if name == "visit" and action.visit is not None:
                 return RecordVisit(pair=key, visit=action.visit, at=at, note=note)
             if name == "deliverable" and action.deliverable is not None:
