@@ -48,6 +48,7 @@ from .._domain.extensions import Extension
 from .._domain.lifecycle import PairStatus
 from .._domain.model import Deliverable, Partner, Role, StudyVisit, Theme, VisitMode
 from .._domain.validate import show
+from .._domain.values import maker
 from ..exceptions import CommandRefused, PolicyViolation, ValidationError
 
 ACTIONS = (
@@ -166,6 +167,10 @@ class Action:
             )
         if self.action == "migrate" and self.pair is not None:
             raise ValidationError("pair", "a migration is of the whole programme: give no pair")
+
+
+_ACTION_FIELDS = tuple(field.name for field in attrs.fields(Action))
+_make_action = maker(Action)
 
 
 def _durations(
@@ -471,7 +476,11 @@ class _Run:
     def _expand(self, action: Action) -> list[Action]:
         if action.pair != "*":
             return [action]
-        return [attrs.evolve(action, pair=key) for key in self.programme.pairs]
+        fields = [getattr(action, name) for name in _ACTION_FIELDS]
+        at = _ACTION_FIELDS.index("pair")
+        # every check of the action holds for each pair as it did for "*": made unchecked,
+        # not through attrs.evolve (a Monte Carlo run expands the script again)
+        return [_make_action(*fields[:at], key, *fields[at + 1 :]) for key in self.programme.pairs]
 
     def _instant(self, day: dt.date) -> pendulum.DateTime:
         return wall_time(day.toordinal(), self.tz, _HOUR)
