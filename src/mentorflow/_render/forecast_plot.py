@@ -167,7 +167,7 @@ def _bin_width(days: int) -> tuple[int, str]:
     return next(((w, u) for w, u in _BINS if days <= w * _MAX_BINS), _BINS[-1])
 
 
-def _percent(share: float) -> str:
+def percent(share: float) -> str:
     """``share`` as a whole percentage, never rounded to a misleading 0% or 100%."""
     if 0 < share < 0.01:
         return "<1%"
@@ -195,8 +195,7 @@ def _subtitle(forecast: Forecast) -> str:
     months = forecast.extension_for(0.9)
     cover = f"{months} month{'s' if months != 1 else ''} cover 90%" if months else "none in 90%"
     return (
-        f"{head}: an extension needed in {_percent(forecast.extension_probability)} of runs; "
-        f"{cover}"
+        f"{head}: an extension needed in {percent(forecast.extension_probability)} of runs; {cover}"
     )
 
 
@@ -217,10 +216,10 @@ def _heading(spread: Spread, forecast: Forecast) -> str:
         return name
     if not spread.runs:
         return f"{name}: never completed"
-    parts = [f"{name}: late in {_percent(_late(spread, forecast) / forecast.done)} of runs"]
+    parts = [f"{name}: late in {percent(_late(spread, forecast) / forecast.done)} of runs"]
     if spread.runs < forecast.done:
         never = (forecast.done - spread.runs) / forecast.done
-        parts.append(f"never completed in {_percent(never)}")
+        parts.append(f"never completed in {percent(never)}")
     return "; ".join(parts)
 
 
@@ -274,7 +273,7 @@ def _draw_spread(
         ax.plot([due], [mark_at], transform=transform, zorder=5, **_DEADLINE_MARK)
         ax.annotate(
             f"{row.name.replace('_', ' ')} due {_short(row.due.p50)}, "
-            f"missed in {_percent(row.miss_probability)}",
+            f"missed in {percent(row.miss_probability)}",
             (due, mark_at),
             xycoords=transform,
             xytext=(-8, 0),
@@ -343,7 +342,7 @@ def _draw_extensions(ax: Axes, forecast: Forecast) -> None:
     for m, share in zip(months, shares, strict=True):
         if share:
             ax.annotate(
-                _percent(share),
+                percent(share),
                 (m, share),
                 xytext=(0, 2),
                 textcoords="offset points",
@@ -358,5 +357,5 @@ def _draw_extensions(ax: Axes, forecast: Forecast) -> None:
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
     ax.set_xlabel("months of extension needed", fontsize=8)
-    needed = _percent(forecast.extension_probability) if forecast.done else "?"
+    needed = percent(forecast.extension_probability) if forecast.done else "?"
     ax.set_title(f"Extension needed in {needed}", loc="left", fontsize=10, fontweight="bold")
