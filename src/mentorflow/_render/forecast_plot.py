@@ -12,7 +12,7 @@ import math
 import os
 import pathlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import pendulum
 
@@ -22,6 +22,7 @@ from .charts import DPI, INK, MISSED, RC, month_ticks, require_matplotlib, save,
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 WIDTH = 12.0
 """The chart's width, in inches."""
@@ -53,8 +54,13 @@ def height(pairs: int) -> float:
     return 4.6 + 1.45 * pairs
 
 
-def plot(forecast: Forecast, path: str | os.PathLike[str]) -> pathlib.Path:
-    """Draw ``forecast`` in ``path`` (``.png`` or ``.svg``); return the path.
+@overload
+def plot(forecast: Forecast, path: None = None) -> Figure: ...
+@overload
+def plot(forecast: Forecast, path: str | os.PathLike[str]) -> pathlib.Path: ...
+def plot(forecast: Forecast, path: str | os.PathLike[str] | None = None) -> pathlib.Path | Figure:
+    """Draw ``forecast`` in ``path`` (``.png`` or ``.svg``); return the path. Without a
+    path, return the chart as a `matplotlib.figure.Figure` (a notebook shows it).
 
     The top panel is a histogram of the programme's completion day (its last pair's) over
     the runs, one bar per week (or 2 or 4 weeks for wider spreads), as a share of the runs:
@@ -70,9 +76,20 @@ def plot(forecast: Forecast, path: str | os.PathLike[str]) -> pathlib.Path:
         ValidationError: (a `ValueError`) ``path`` does not end in ``.png`` or ``.svg``.
         ImportError: matplotlib is not installed.
     """
-    where, suffix = target(path, "a forecast chart")
+    where, suffix = target(path, "a forecast chart") if path is not None else (None, "")
     require_matplotlib("the forecast chart")
     import matplotlib
+
+    with matplotlib.rc_context(RC):
+        figure = draw(forecast)
+        if where is None:
+            return figure
+        save(figure, where, suffix, title=forecast.scenario)
+    return where
+
+
+def draw(forecast: Forecast) -> Figure:
+    """The chart of ``forecast`` (see `plot`), drawn under the caller's `RC` context."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -88,65 +105,63 @@ def plot(forecast: Forecast, path: str | os.PathLike[str]) -> pathlib.Path:
     margin = max(7.0, 0.02 * (high - low))
     limits = (low - margin, high + margin)
 
-    with matplotlib.rc_context(RC):
-        figure = Figure(figsize=(WIDTH, height(len(forecast.pairs))), dpi=DPI, layout="constrained")
-        grid = figure.add_gridspec(
-            2 + len(forecast.pairs),
-            2,
-            width_ratios=(4.2, 1),
-            height_ratios=(0.12, 2.4, *(1.0 for _ in forecast.pairs)),
-        )
-        header = figure.add_subplot(grid[0, :])
-        header.axis("off")
-        header.text(0.5, 0.5, _subtitle(forecast), ha="center", va="center", color=INK)
-        figure.suptitle(forecast.scenario, fontsize=13, fontweight="bold")
+    figure = Figure(figsize=(WIDTH, height(len(forecast.pairs))), dpi=DPI, layout="constrained")
+    grid = figure.add_gridspec(
+        2 + len(forecast.pairs),
+        2,
+        width_ratios=(4.2, 1),
+        height_ratios=(0.12, 2.4, *(1.0 for _ in forecast.pairs)),
+    )
+    header = figure.add_subplot(grid[0, :])
+    header.axis("off")
+    header.text(0.5, 0.5, _subtitle(forecast), ha="center", va="center", color=INK)
+    figure.suptitle(forecast.scenario, fontsize=13, fontweight="bold")
 
-        top = figure.add_subplot(grid[1, 0])
-        panels = [top]
-        for row in range(len(forecast.pairs)):
-            share_y = panels[1] if row else None
-            panels.append(figure.add_subplot(grid[2 + row, 0], sharex=top, sharey=share_y))
-        per = max(forecast.done, 1)
-        for ax, spread in zip(panels, spreads, strict=True):
-            odds = [d for d in forecast.deadlines if d.pair == spread.pair and d.due.p50]
-            mark_at = 0.8 if ax is top else 0.88
-            _draw_spread(ax, spread, forecast, per, (low, end, high, width), odds, mark_at)
-            ax.yaxis.set_major_formatter(FuncFormatter(_tick_percent))
-            ax.set_title(_heading(spread, forecast), loc="left", fontsize=9, color=INK)
-        top.set_title(
-            _heading(forecast.programme, forecast), loc="left", fontsize=10, fontweight="bold"
-        )
-        top.set_ylabel(f"share of runs, per {unit}")
-        _name_lines(top, forecast.programme, forecast)
+    top = figure.add_subplot(grid[1, 0])
+    panels = [top]
+    for row in range(len(forecast.pairs)):
+        share_y = panels[1] if row else None
+        panels.append(figure.add_subplot(grid[2 + row, 0], sharex=top, sharey=share_y))
+    per = max(forecast.done, 1)
+    for ax, spread in zip(panels, spreads, strict=True):
+        odds = [d for d in forecast.deadlines if d.pair == spread.pair and d.due.p50]
+        mark_at = 0.8 if ax is top else 0.88
+        _draw_spread(ax, spread, forecast, per, (low, end, high, width), odds, mark_at)
+        ax.yaxis.set_major_formatter(FuncFormatter(_tick_percent))
+        ax.set_title(_heading(spread, forecast), loc="left", fontsize=9, color=INK)
+    top.set_title(
+        _heading(forecast.programme, forecast), loc="left", fontsize=10, fontweight="bold"
+    )
+    top.set_ylabel(f"share of runs, per {unit}")
+    _name_lines(top, forecast.programme, forecast)
 
-        top.set_xlim(*limits)
-        major, labels, minor = month_ticks(_day(math.ceil(limits[0])), _day(int(limits[1])))
-        for ax in panels:
-            ax.set_xticks(major, labels)
-            ax.set_xticks(minor, minor=True)
-            ax.grid(axis="x", which="major", color=_GRID, linewidth=0.7)
-            ax.set_axisbelow(True)
-        for ax in panels[1:-1]:
-            ax.tick_params(axis="x", which="both", labelbottom=False)
+    top.set_xlim(*limits)
+    major, labels, minor = month_ticks(_day(math.ceil(limits[0])), _day(int(limits[1])))
+    for ax in panels:
+        ax.set_xticks(major, labels)
+        ax.set_xticks(minor, minor=True)
+        ax.grid(axis="x", which="major", color=_GRID, linewidth=0.7)
+        ax.set_axisbelow(True)
+    for ax in panels[1:-1]:
+        ax.tick_params(axis="x", which="both", labelbottom=False)
 
-        _draw_extensions(figure.add_subplot(grid[1, 1]), forecast)
+    _draw_extensions(figure.add_subplot(grid[1, 1]), forecast)
 
-        legend: dict[str, Artist] = {
-            "completed on time": Patch(facecolor=_ON_TIME),
-            "completed late": Patch(facecolor=MISSED, alpha=_LATE_ALPHA),
-            "programme end": Line2D([], [], color=MISSED, linewidth=1.6),
-            "P10, P50 (median), P90": Line2D([], [], color=_FAINT, linestyle=":", linewidth=1.2),
-        }
-        if any(d.due.p50 for d in forecast.deadlines):
-            legend["deadline, median due day"] = Line2D([], [], **_DEADLINE_MARK)
-        if forecast.pairs:
-            box = figure.add_subplot(grid[2:, 1])
-            box.axis("off")
-            box.legend(legend.values(), legend.keys(), loc="upper left", fontsize=8, frameon=False)
-        else:
-            top.legend(legend.values(), legend.keys(), loc="upper left", fontsize=8)
-        save(figure, where, suffix, title=forecast.scenario)
-    return where
+    legend: dict[str, Artist] = {
+        "completed on time": Patch(facecolor=_ON_TIME),
+        "completed late": Patch(facecolor=MISSED, alpha=_LATE_ALPHA),
+        "programme end": Line2D([], [], color=MISSED, linewidth=1.6),
+        "P10, P50 (median), P90": Line2D([], [], color=_FAINT, linestyle=":", linewidth=1.2),
+    }
+    if any(d.due.p50 for d in forecast.deadlines):
+        legend["deadline, median due day"] = Line2D([], [], **_DEADLINE_MARK)
+    if forecast.pairs:
+        box = figure.add_subplot(grid[2:, 1])
+        box.axis("off")
+        box.legend(legend.values(), legend.keys(), loc="upper left", fontsize=8, frameon=False)
+    else:
+        top.legend(legend.values(), legend.keys(), loc="upper left", fontsize=8)
+    return figure
 
 
 def _day(ordinal: int) -> pendulum.Date:

@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import pathlib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from .._domain.model import VisitMode
 from .._simulation.scenario import PhaseSpan, Timeline
@@ -26,6 +26,7 @@ from .charts import x_of as _x
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from matplotlib.typing import FillStyleType, LineStyleType
@@ -123,8 +124,13 @@ def _subtitle(timeline: Timeline) -> str:
     return "; ".join(parts)
 
 
-def gantt(timeline: Timeline, path: str | os.PathLike[str]) -> pathlib.Path:
+@overload
+def gantt(timeline: Timeline, path: None = None) -> Figure: ...
+@overload
+def gantt(timeline: Timeline, path: str | os.PathLike[str]) -> pathlib.Path: ...
+def gantt(timeline: Timeline, path: str | os.PathLike[str] | None = None) -> pathlib.Path | Figure:
     """Draw the timeline as a Gantt chart in ``path`` (``.png`` or ``.svg``); return the path.
+    Without a path, return the chart as a `matplotlib.figure.Figure` (a notebook shows it).
 
     One row per pair, under a row for the programme itself. Each phase is a bar from its
     start to its end, coloured by phase: solid if the script completed it, lighter and
@@ -139,9 +145,20 @@ def gantt(timeline: Timeline, path: str | os.PathLike[str]) -> pathlib.Path:
         ValidationError: (a `ValueError`) ``path`` does not end in ``.png`` or ``.svg``.
         ImportError: matplotlib is not installed.
     """
-    where, suffix = target(path, "a Gantt chart")
+    where, suffix = target(path, "a Gantt chart") if path is not None else (None, "")
     require_matplotlib("the Gantt chart")
     import matplotlib
+
+    with matplotlib.rc_context(RC):
+        figure = draw(timeline)
+        if where is None:
+            return figure
+        save(figure, where, suffix)
+    return where
+
+
+def draw(timeline: Timeline) -> Figure:
+    """The Gantt chart of ``timeline`` (see `gantt`), drawn under the caller's `RC` context."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -153,40 +170,38 @@ def gantt(timeline: Timeline, path: str | os.PathLike[str]) -> pathlib.Path:
     margin = max(20.0, 0.03 * (_x(last) - _x(first)))
     left, right = _x(first) - margin, _x(last) + margin
 
-    with matplotlib.rc_context(RC):
-        figure = Figure(figsize=(WIDTH, height(len(rows))), dpi=DPI, layout="constrained")
-        ax = figure.add_subplot()
-        legend: dict[str, Artist] = {}
+    figure = Figure(figsize=(WIDTH, height(len(rows))), dpi=DPI, layout="constrained")
+    ax = figure.add_subplot()
+    legend: dict[str, Artist] = {}
 
-        _draw_programme(ax, timeline, legend, Patch)
-        colours = _draw_phases(ax, timeline.phases, rows, right, legend, Patch)
-        _draw_visits(ax, timeline, rows, legend, Line2D)
-        _draw_deadlines(ax, timeline, rows, (left, right), legend, Line2D)
-        _draw_ends(ax, timeline, right, legend, Patch, Line2D)
+    _draw_programme(ax, timeline, legend, Patch)
+    colours = _draw_phases(ax, timeline.phases, rows, right, legend, Patch)
+    _draw_visits(ax, timeline, rows, legend, Line2D)
+    _draw_deadlines(ax, timeline, rows, (left, right), legend, Line2D)
+    _draw_ends(ax, timeline, right, legend, Patch, Line2D)
 
-        ax.set_xlim(left, right)
-        ax.set_ylim(len(rows) - 0.45, -0.6)
-        ax.set_yticks(list(rows.values()), ["programme", *pairs])
-        major, labels, minor = month_ticks(first, last)
-        ax.set_xticks(major, labels)
-        ax.set_xticks(minor, minor=True)
-        ax.grid(axis="x", which="major", color="#dddddd", linewidth=0.7)
-        ax.set_axisbelow(True)
-        ax.tick_params(axis="y", length=0)
-        figure.suptitle(timeline.scenario, fontsize=13, fontweight="bold")
-        ax.set_title(_subtitle(timeline), fontsize=9, color=_INK)
+    ax.set_xlim(left, right)
+    ax.set_ylim(len(rows) - 0.45, -0.6)
+    ax.set_yticks(list(rows.values()), ["programme", *pairs])
+    major, labels, minor = month_ticks(first, last)
+    ax.set_xticks(major, labels)
+    ax.set_xticks(minor, minor=True)
+    ax.grid(axis="x", which="major", color="#dddddd", linewidth=0.7)
+    ax.set_axisbelow(True)
+    ax.tick_params(axis="y", length=0)
+    figure.suptitle(timeline.scenario, fontsize=13, fontweight="bold")
+    ax.set_title(_subtitle(timeline), fontsize=9, color=_INK)
 
-        phase_handles = [legend[f"phase:{phase}"] for phase in colours]
-        other = [(k, v) for k, v in legend.items() if not k.startswith("phase:")]
-        figure.legend(
-            handles=[*phase_handles, *(v for _, v in other)],
-            labels=[*(p.replace("_", " ") for p in colours), *(k for k, _ in other)],
-            loc="outside right upper",
-            fontsize=8,
-            frameon=False,
-        )
-        save(figure, where, suffix)
-    return where
+    phase_handles = [legend[f"phase:{phase}"] for phase in colours]
+    other = [(k, v) for k, v in legend.items() if not k.startswith("phase:")]
+    figure.legend(
+        handles=[*phase_handles, *(v for _, v in other)],
+        labels=[*(p.replace("_", " ") for p in colours), *(k for k, _ in other)],
+        loc="outside right upper",
+        fontsize=8,
+        frameon=False,
+    )
+    return figure
 
 
 def _draw_programme(
