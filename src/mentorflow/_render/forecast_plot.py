@@ -17,12 +17,27 @@ from typing import TYPE_CHECKING, Any, overload
 import pendulum
 
 from .._simulation.forecast import DeadlineOdds, Forecast, Spread
-from .charts import DPI, INK, MISSED, RC, month_ticks, require_matplotlib, save, target, x_of
+from .charts import (
+    DPI,
+    INK,
+    MISSED,
+    RC,
+    Candidate,
+    HAlign,
+    beside,
+    month_ticks,
+    place_labels,
+    require_matplotlib,
+    save,
+    target,
+    x_of,
+)
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Annotation
 
 WIDTH = 12.0
 """The chart's width, in inches."""
@@ -47,6 +62,7 @@ _BEHIND: dict[str, Any] = {
     "alpha": 0.8,
 }
 _MAX_BINS = 60
+_MOST_MONTHS = 8  # months of extension named on their axis at most
 
 
 def height(pairs: int) -> float:
@@ -123,17 +139,19 @@ def draw(forecast: Forecast) -> Figure:
         share_y = panels[1] if row else None
         panels.append(figure.add_subplot(grid[2 + row, 0], sharex=top, sharey=share_y))
     per = max(forecast.done, 1)
+    names: list[tuple[Annotation, Sequence[Candidate]]] = []
     for ax, spread in zip(panels, spreads, strict=True):
         odds = [d for d in forecast.deadlines if d.pair == spread.pair and d.due.p50]
         mark_at = 0.8 if ax is top else 0.88
         _draw_spread(ax, spread, forecast, per, (low, end, high, width), odds, mark_at)
+        names += _name_deadlines(ax, odds, limits, mark_at)
         ax.yaxis.set_major_formatter(FuncFormatter(_tick_percent))
         ax.set_title(_heading(spread, forecast), loc="left", fontsize=9, color=INK)
     top.set_title(
         _heading(forecast.programme, forecast), loc="left", fontsize=10, fontweight="bold"
     )
     top.set_ylabel(f"share of runs, per {unit}")
-    _name_lines(top, forecast.programme, forecast)
+    lines = _name_lines(top, forecast.programme, forecast)
 
     top.set_xlim(*limits)
     major, labels, minor = month_ticks(_day(math.ceil(limits[0])), _day(int(limits[1])))
@@ -161,6 +179,7 @@ def draw(forecast: Forecast) -> Figure:
         box.legend(legend.values(), legend.keys(), loc="upper left", fontsize=8, frameon=False)
     else:
         top.legend(legend.values(), legend.keys(), loc="upper left", fontsize=8)
+    place_labels(figure, [*lines, *names])
     return figure
 
 
@@ -173,7 +192,8 @@ def _horizon(forecast: Forecast) -> tuple[int, int]:
     days = [_end(forecast).toordinal()]
     for spread in (forecast.programme, *forecast.pairs):
         days += [day.toordinal() for day, _ in spread.histogram]
-    days += [d.due.p50.toordinal() for d in forecast.deadlines if d.due.p50 is not None]
+    # not the deadlines: an early one would stretch the axis over the years before any
+    # completion and squeeze the histograms (those outside are counted at the panel's edge)
     return min(days), max(days)
 
 
@@ -280,13 +300,26 @@ def _draw_spread(
     # room above the bars for the marks, but no tick above the tallest bar (no "120%")
     ax.set_yticks([t for t in ax.get_yticks() if t <= top * 1.05] if top else [])
     ax.tick_params(axis="y", labelsize=7)
+
+
+def _name_deadlines(
+    ax: Axes, odds: Sequence[DeadlineOdds], limits: tuple[float, float], mark_at: float
+) -> list[tuple[Annotation, Sequence[Candidate]]]:
+    """Mark each deadline's median due day; name it beside its mark (placed later, where it
+    touches no other text). Deadlines off the axis are counted at its edge instead."""
     transform = ax.get_xaxis_transform()
+    names: list[tuple[Annotation, Sequence[Candidate]]] = []
+    before: list[DeadlineOdds] = []
+    after: list[DeadlineOdds] = []
     for row in odds:
         if row.due.p50 is None:
             continue
         due = x_of(row.due.p50) + 0.5
+        if not limits[0] <= due <= limits[1]:
+            (before if due < limits[0] else after).append(row)
+            continue
         ax.plot([due], [mark_at], transform=transform, zorder=5, **_DEADLINE_MARK)
-        ax.annotate(
+        label = ax.annotate(
             f"{row.name.replace('_', ' ')} due {_short(row.due.p50)}, "
             f"missed in {percent(row.miss_probability)}",
             (due, mark_at),
@@ -300,17 +333,48 @@ def _draw_spread(
             color=INK,
             zorder=5,
         )
+        names.append((label, beside(8, 11, 5)))
+    edges: tuple[tuple[list[DeadlineOdds], str, float, HAlign], ...] = (
+        (before, "before", 0.0, "left"),
+        (after, "after", 1.0, "right"),
+    )
+    for off, side, x, align in edges:
+        if not off:
+            continue
+        worst = percent(max(row.miss_probability for row in off))
+        count = f"{len(off)} deadline{'s' if len(off) != 1 else ''}"
+        text = f"{count} {side} this axis, missed in up to {worst}"
+        label = ax.annotate(
+            f"\u2190 {text}" if side == "before" else f"{text} \u2192",
+            (x, mark_at),
+            xycoords="axes fraction",
+            xytext=(2 if side == "before" else -2, 0),
+            textcoords="offset points",
+            ha=align,
+            va="center",
+            fontsize=7,
+            color=INK,
+            bbox=_BEHIND,
+            zorder=5,
+        )
+        gap = 2.0 if side == "before" else -2.0
+        names.append((label, [(gap, -11.0 * level, align, "center") for level in range(5)]))
+    return names
 
 
-def _name_lines(ax: Axes, spread: Spread, forecast: Forecast) -> None:
-    """Name the programme's end and its percentiles, above the top panel."""
+def _name_lines(
+    ax: Axes, spread: Spread, forecast: Forecast
+) -> list[tuple[Annotation, Sequence[Candidate]]]:
+    """Name the programme's end and its percentiles in the top panel (placed later, where
+    they touch no other text)."""
+    placed: list[tuple[Annotation, Sequence[Candidate]]] = []
     transform = ax.get_xaxis_transform()
     names: dict[pendulum.Date, list[str]] = {}  # one label for percentiles on the same day
     for day, name in ((spread.p10, "P10"), (spread.p50, "P50"), (spread.p90, "P90")):
         if day is not None:
             names.setdefault(day, []).append(name)
     for day, same in names.items():
-        ax.annotate(
+        label = ax.annotate(
             f"{', '.join(same)}\n{_short(day)}",
             (x_of(day) + 0.5, 1.0),
             xycoords=transform,
@@ -323,7 +387,9 @@ def _name_lines(ax: Axes, spread: Spread, forecast: Forecast) -> None:
             bbox=_BEHIND,
             zorder=5,
         )
-    ax.annotate(
+        # under the top of its line, a level lower when it would touch a neighbour's
+        placed.append((label, [(0.0, -2.0 - 21.0 * level, "center", "top") for level in range(4)]))
+    end = ax.annotate(
         f"programme end{' (extended)' if _end(forecast) != forecast.ends_on else ''}\n"
         f"{_short(_end(forecast), year=True)}",
         (_end(forecast).toordinal() + 1, 0.72),
@@ -335,8 +401,11 @@ def _name_lines(ax: Axes, spread: Spread, forecast: Forecast) -> None:
         fontsize=8,
         color=MISSED,
         fontweight="bold",
+        bbox=_BEHIND,
         zorder=5,
     )
+    placed.append((end, beside(4, 12, 6, right=True)))
+    return placed
 
 
 def _draw_extensions(ax: Axes, forecast: Forecast) -> None:
@@ -354,8 +423,10 @@ def _draw_extensions(ax: Axes, forecast: Forecast) -> None:
     )
     for bar in ax.patches[1:]:
         bar.set_alpha(_LATE_ALPHA)
+    # with many lengths, every n-th is named (and its share written), so none touch
+    every = max(1, math.ceil(len(months) / _MOST_MONTHS))
     for m, share in zip(months, shares, strict=True):
-        if share:
+        if share and m % every == 0:
             ax.annotate(
                 percent(share),
                 (m, share),
@@ -366,7 +437,9 @@ def _draw_extensions(ax: Axes, forecast: Forecast) -> None:
                 fontsize=7,
                 color=INK,
             )
-    ax.set_xticks(months, ["none", *(str(m) for m in months[1:])])
+    named = months[::every]
+    ax.set_xticks(named, ["none", *(str(m) for m in named[1:])])
+    ax.set_xticks(months, minor=True)
     ax.set_xlim(-0.6, max([*months, 3]) + 0.6)  # a lone "none" bar stays a bar's width
     ax.set_ylim(0, max(max(shares, default=0.0) * 1.25, 0.01))
     ax.set_yticks([])

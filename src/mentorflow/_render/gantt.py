@@ -13,12 +13,22 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pathlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from .._domain.model import VisitMode
 from .._simulation.scenario import PhaseSpan, Timeline
-from .charts import DPI, RC, month_ticks, require_matplotlib, save, target
+from .charts import (
+    DPI,
+    RC,
+    Candidate,
+    below,
+    month_ticks,
+    place_labels,
+    require_matplotlib,
+    save,
+    target,
+)
 from .charts import INK as _INK
 from .charts import MISSED as _MISSED
 from .charts import x_of as _x
@@ -29,6 +39,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
+    from matplotlib.text import Annotation
     from matplotlib.typing import FillStyleType, LineStyleType
 
 WIDTH = 12.0
@@ -51,6 +62,12 @@ PALETTE = (
 """The phases' colours, in the order the phases first appear (no red: red marks misses)."""
 
 _PROJECTED = "#8a8a8a"
+_BEHIND: dict[str, Any] = {  # a label stays legible over a line or a bar
+    "boxstyle": "square,pad=0.1",
+    "facecolor": "white",
+    "edgecolor": "none",
+    "alpha": 0.75,
+}
 _BAR = 0.56  # bar height, in rows
 _KEPT_MARK: dict[str, Any] = {
     "marker": "o",
@@ -177,7 +194,7 @@ def draw(timeline: Timeline) -> Figure:
     _draw_programme(ax, timeline, legend, Patch)
     colours = _draw_phases(ax, timeline.phases, rows, right, legend, Patch)
     _draw_visits(ax, timeline, rows, legend, Line2D)
-    _draw_deadlines(ax, timeline, rows, (left, right), legend, Line2D)
+    names = _draw_deadlines(ax, timeline, rows, legend, Line2D)
     _draw_ends(ax, timeline, right, legend, Patch, Line2D)
 
     ax.set_xlim(left, right)
@@ -201,6 +218,7 @@ def draw(timeline: Timeline) -> Figure:
         fontsize=8,
         frameon=False,
     )
+    place_labels(figure, names)
     return figure
 
 
@@ -237,7 +255,7 @@ def _draw_phases(
     patch: type[Patch],
 ) -> dict[str, str]:
     colours: dict[str, str] = {}
-    kinds: set[str] = set()
+    kinds: dict[str, str] = {}  # each kind of bar drawn, and the colour of its first
     for span in spans:
         colour = colours.setdefault(span.phase, PALETTE[len(colours) % len(PALETTE)])
         legend.setdefault(f"phase:{span.phase}", patch(facecolor=colour, edgecolor="white"))
@@ -262,17 +280,18 @@ def _draw_phases(
         else:
             end, kind = _x(span.ended_on), "actual"
             style = {"facecolor": colour, "edgecolor": "white", "linewidth": 0.8}
-        kinds.add(kind)
+        kinds.setdefault(kind, colour)
         ax.barh(rows[span.pair], max(end - start, 1.0), left=start, height=_BAR, **style)
+    # each kind's swatch is drawn as the first bar of that kind is, so it matches a bar
     if "actual" in kinds:
-        legend["phase, actual"] = patch(facecolor="#7f7f7f", edgecolor="white")
+        legend["phase, actual"] = patch(facecolor=kinds["actual"], edgecolor="white")
     if "projected" in kinds:
-        legend["phase, projected"] = patch(
-            facecolor=_lighter("#7f7f7f"), edgecolor="#7f7f7f", hatch="///"
-        )
+        first = kinds["projected"]
+        legend["phase, projected"] = patch(facecolor=_lighter(first), edgecolor=first, hatch="///")
     if "open" in kinds:
+        first = kinds["open"]
         legend["phase, never ended"] = patch(
-            facecolor=_lighter("#7f7f7f", 0.8), edgecolor="#7f7f7f", linestyle="--"
+            facecolor=_lighter(first, 0.8), edgecolor=first, linestyle="--"
         )
     return colours
 
@@ -344,15 +363,18 @@ def _draw_deadlines(
     ax: Axes,
     timeline: Timeline,
     rows: dict[str | None, int],
-    limits: tuple[float, float],
     legend: dict[str, Artist],
     line: type[Line2D],
-) -> None:
+) -> list[tuple[Annotation, Sequence[Candidate]]]:
+    """Mark each deadline on the lower edge of its row's bars (a visit's diamond, in the
+    middle, stays in sight), with its name under it (placed later, where it touches no
+    other text)."""
     kept = missed = late = False
+    names: list[tuple[Annotation, Sequence[Candidate]]] = []
     for row in timeline.deadlines:
         if row.due_on is None:
             continue
-        y = rows[row.pair]
+        y = rows[row.pair] + (_BAR / 2 if row.pair else _BAR / 4)
         due = _x(row.due_on)
         if row.missed:
             missed = True
@@ -360,7 +382,7 @@ def _draw_deadlines(
                 late = True
                 ax.plot(
                     [due, _x(row.met_on)],
-                    [y + (_BAR / 2 if row.pair else _BAR / 4) - 0.07] * 2,
+                    [y] * 2,
                     color=_MISSED,
                     linewidth=2.4,
                     solid_capstyle="butt",
@@ -370,48 +392,26 @@ def _draw_deadlines(
         else:
             kept = True
             ax.plot([due], [y], linestyle="none", zorder=6, **_KEPT_MARK)
-    _name_programme_deadlines(ax, timeline, limits)
+        label = ax.annotate(
+            row.name.replace("_", " "),
+            (due, y),
+            xytext=(0, -6),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=7 if row.pair is None else 6.5,
+            color=_MISSED if row.missed else _INK,
+            bbox=_BEHIND,
+            zorder=6,
+        )
+        names.append((label, below(6, 8, 3)))
     if kept:
         legend["deadline, met or not yet due"] = line([], [], linestyle="none", **_KEPT_MARK)
     if missed:
         legend["deadline, missed"] = line([], [], linestyle="none", **_MISSED_MARK)
     if late:
         legend["late by (due to met)"] = line([], [], color=_MISSED, linewidth=2.4)
-
-
-def _name_programme_deadlines(ax: Axes, timeline: Timeline, limits: tuple[float, float]) -> None:
-    """Name the programme's deadlines under their marks, a line lower when they would touch."""
-    left, right = limits
-    levels: list[float] = []  # per level, the x of the last name placed on it
-    width = 0.13 * (right - left)  # about the width of a name, in days
-    own = sorted(
-        (row.due_on, row.name, row.missed)
-        for row in timeline.deadlines
-        if row.pair is None and row.due_on is not None
-    )
-    for due_on, name, was_missed in own:
-        due = _x(due_on)
-        level = next((i for i, x in enumerate(levels) if due - x >= width), len(levels))
-        if level == len(levels):
-            levels.append(due)
-        levels[level] = due
-        # names near an edge of the chart hang inwards from their mark
-        align, shift = "center", 0
-        if right - due < width / 2:
-            align, shift = "right", 4
-        elif due - left < width / 2:
-            align, shift = "left", -4
-        ax.annotate(
-            name.replace("_", " "),
-            (due, 0),
-            xytext=(shift, -10 - 9 * level),
-            textcoords="offset points",
-            ha=align,
-            va="top",
-            fontsize=7,
-            color=_MISSED if was_missed else _INK,
-            zorder=6,
-        )
+    return names
 
 
 def _draw_ends(
