@@ -83,7 +83,10 @@ def plot(forecast: Forecast, path: str | os.PathLike[str] | None = None) -> path
     blue up to the programme's end, red after it, with the end a red line and the P10, P50
     and P90 days dotted grey lines. Beside it, the months of extension needed, as shares of
     the runs. Below, one smaller panel per pair on the same axis, with the median due day of
-    each of the pair's deadlines (a hollow circle). Each panel's title gives the share of
+    each of the pair's deadlines (a hollow circle, named). The axis spans the completions
+    and the programme's end: deadlines before or after it are counted at its edge, with the
+    worst odds of missing them. Labels go where they touch no other text. Each panel's title
+    gives the share of
     runs late (completion after the programme's end, as extended by the script in the median
     run, if it extends it); the subtitle the
     runs, the seed, the odds of an extension and the months that cover 90% of the runs.

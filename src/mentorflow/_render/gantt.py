@@ -154,9 +154,11 @@ def gantt(timeline: Timeline, path: str | os.PathLike[str] | None = None) -> pat
     hatched if the simulation projected it, outlined and dashed if it never ended (the pair
     withdrew in it, or the scenario stops before its end). Study visits are diamonds
     (filled: in person; hollow: online; half: hybrid; grey: projected), numbered. Deadlines
-    are hollow circles on their due day; missed ones are red crosses, with a red line to the
-    day they were met. The programme row shows the programme's span (and its extension) and its own
-    deadlines, named; vertical lines mark the planned end and, if it moved, the extended end.
+    are hollow circles on their due day, on the lower edge of their row's bars (a visit's
+    diamond stays in sight), named under them where the name touches no other text; missed
+    ones are red crosses, with a red line to the day they were met. The programme row shows
+    the programme's span (and its extension) and its own deadlines; vertical lines mark the
+    planned end and, if it moved, the extended end.
 
     Raises:
         ValidationError: (a `ValueError`) ``path`` does not end in ``.png`` or ``.svg``.
