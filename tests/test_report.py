@@ -82,6 +82,26 @@ class TestContent:
         urls = set(re.findall(r"https?://[^\"'<> ]+", plan_page))
         assert {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"} == urls
 
+    def test_balanced(self, plan_page: str) -> None:
+        """Every element opened is closed, in order (the charts' SVG included)."""
+        from html.parser import HTMLParser
+
+        void = {"meta", "br", "hr", "img", "link", "input"}
+        stack: list[str] = []
+        mismatched: list[str] = []
+
+        class Tags(HTMLParser):
+            def handle_starttag(self, tag: str, attrs: Any) -> None:
+                if tag not in void:
+                    stack.append(tag)
+
+            def handle_endtag(self, tag: str) -> None:
+                if not stack or stack.pop() != tag:
+                    mismatched.append(tag)
+
+        Tags().feed(plan_page)
+        assert ([], []) == (stack, mismatched)
+
     def test_chart_ids_are_unique(self, plan_page: str) -> None:
         """The two charts share no element id."""
         found = re.findall(r'\bid="([^"]+)"', plan_page)
