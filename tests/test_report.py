@@ -21,7 +21,7 @@ from mentorflow._cli import main
 from mentorflow._render import report as report_module
 from mentorflow._render.report import Inputs, Section
 from mentorflow.exceptions import ValidationError
-from mentorflow.scenario import Forecast, load_scenario, montecarlo, report
+from mentorflow.scenario import Action, Forecast, load_scenario, montecarlo, report
 
 pytest.importorskip("matplotlib")
 
@@ -123,6 +123,16 @@ class TestContent:
         months = plan_forecast.extension_for(0.9)
         assert f"an extension is needed in {odds} of them" in plan_page
         assert f"{months} months in 90%" in plan_page
+
+    def test_advice_when_no_pair_finishes(self) -> None:
+        """Every pair suspended for good: no advice, and the runs are said to say nothing."""
+        plan = load_scenario("inclucities-plan")
+        stop = Action(on=plan.programme.starts_on.add(days=10), action="suspend", pair="*")
+        page = report(attrs.evolve(plan, script=(stop,)), runs=5, workers=1)
+        advice = page[page.index('<section id="advice"') : page.index('<section id="gantt"')]
+        assert "No pair completes in this scenario" in advice
+        assert "In 100% of the runs a pair never finishes" in advice
+        assert "an extension is needed in" not in advice
 
     def test_everything_is_escaped(self, evil: Path) -> None:
         """A scenario whose name holds markup shows it as text."""

@@ -264,7 +264,12 @@ def _advice(inputs: Inputs) -> Section:
         )
     else:
         lines.append("No pair completes in this scenario, so no extension can be advised.")
-    if forecast is not None and forecast.done:
+    if forecast is not None and forecast.unfinished_probability:
+        lines.append(
+            f"In {forecast.unfinished_probability:.0%} of the runs a pair never finishes "
+            "(suspended and never resumed): those runs say nothing of the extension needed."
+        )
+    if forecast is not None and forecast.programme.runs:
         lines.append(
             f"Over {forecast.done} runs of the uncertain durations, an extension is needed in "
             f"{forecast.extension_probability:.0%} of them; {forecast.extension_for(0.5)} "
