@@ -121,6 +121,33 @@ def _parser() -> argparse.ArgumentParser:
         "--no-progress", action="store_true", help="no progress bar (none unless on a terminal)"
     )
 
+    report = commands.add_parser(
+        "report",
+        help="write a shareable HTML report of a scenario (needs mentorflow[charts])",
+        description="Write one self-contained HTML file (charts inline as SVG, no script, "
+        "nothing fetched from the network) with the scenario's summary, extension advice, "
+        "Gantt chart, deadlines, timeline, extension requests, refused actions and, when the "
+        "scenario is uncertain, a Monte Carlo forecast.",
+    )
+    report.add_argument("file", metavar="FILE", help=scenario)
+    report.add_argument("-o", "--output", metavar="PATH", required=True, help="an .html file")
+    report.add_argument(
+        "--runs",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="Monte Carlo runs (default: %(default)s)",
+    )
+    report.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="the random seed (default: %(default)s)"
+    )
+    report.add_argument(
+        "--workers", type=int, metavar="W", help="local worker processes (default: one per CPU)"
+    )
+    report.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (none unless on a terminal)"
+    )
+
     validate = commands.add_parser(
         "validate",
         help="check a scenario file",
@@ -235,6 +262,20 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"saved {written}\n")
     elif args.command == "montecarlo":
         return _montecarlo(args, out)
+    elif args.command == "report":
+        from ._render.report import report
+
+        scenario = load_scenario(args.file)
+        with _progress(not args.no_progress and scenario.uncertain) as progress:
+            written = report(
+                scenario,
+                args.output,
+                runs=args.runs,
+                seed=args.seed,
+                workers=args.workers,
+                progress=progress,
+            )
+        out.write(f"saved {written}\n")
     elif args.command == "match":
         _emit(_match(args.file, args.method, args.format), args.output, out)
     elif args.command == "validate":

@@ -36,6 +36,8 @@ from ._render.forecast_exports import forecast_table as forecast_table
 from ._render.forecast_plot import plot as plot_forecast
 from ._render.gantt import gantt as gantt
 from ._render.ics import to_ics as to_ics
+from ._render.progress import progress_bar as progress_bar
+from ._render.report import report as report
 from ._simulation.compare import Comparison as Comparison
 from ._simulation.compare import Slip as Slip
 from ._simulation.compare import compare as compare
@@ -100,6 +102,8 @@ __all__ = [
     "montecarlo",
     "parse_scenario",
     "plot_forecast",
+    "progress_bar",
+    "report",
     "shipped",
     "simulate",
     "timeline_rows",

@@ -35,6 +35,7 @@ from .._domain.lifecycle import Lifecycle, PairStatus
 from .._domain.model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
 from .._domain.pair_state import PairState
 from .._domain.validate import show
+from .._domain.views import html
 from ..exceptions import DefinitionDrift, DefinitionError, UnknownPairError, ValidationError
 from .book import Deadline
 from .hooks import Subscription
@@ -755,6 +756,9 @@ class Programme:
             f"<Programme {show(d.name)} {d.starts_on.isoformat()}.."
             f"{self._rt.ends_on.isoformat()}, {len(self._rt.states)} pairs>"
         )
+
+    def _repr_html_(self) -> str:
+        return html(self)
 
 
 def _view(state: PairState) -> Pair:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pathlib
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..exceptions import ValidationError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.text import Annotation, Text
     from matplotlib.typing import RcKeyType
 
 FORMATS = (".png", ".svg")
@@ -105,3 +107,107 @@ def month_ticks(first: dt.date, last: dt.date) -> tuple[list[float], list[str], 
                 minor.append(x_of(day))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return major, labels, minor
+
+
+HAlign = Literal["left", "center", "right"]
+VAlign = Literal["top", "center", "bottom"]
+Candidate = tuple[float, float, HAlign, VAlign]
+"""Where a label may go, from the point it names: an offset in points (x, y) and its
+horizontal and vertical alignment."""
+
+
+def beside(gap: float, step: float, levels: int, *, right: bool = False) -> list[Candidate]:
+    """Candidates left then right of a mark (``right``: right then left), on its line, then
+    ``step`` points lower, and so on for ``levels`` lines."""
+    sides: tuple[tuple[float, HAlign], ...] = ((-gap, "right"), (gap, "left"))
+    sides = sides[::-1] if right else sides
+    return [(dx, -step * level, ha, "center") for level in range(levels) for dx, ha in sides]
+
+
+def below(gap: float, step: float, levels: int) -> list[Candidate]:
+    """Candidates under a mark: centred, then starting at it, then ending at it; then
+    ``step`` points lower, and so on for ``levels`` lines."""
+    sides: tuple[tuple[float, HAlign], ...] = ((0.0, "center"), (0.0, "left"), (0.0, "right"))
+    return [(dx, -gap - step * level, ha, "top") for level in range(levels) for dx, ha in sides]
+
+
+def place_labels(figure: Figure, labels: Sequence[tuple[Annotation, Sequence[Candidate]]]) -> None:
+    """Move each label to the first of its candidates where it touches no other text of the
+    figure (those placed before it included) and stays inside its axes; with no such place,
+    to the one that overlaps least.
+
+    The labels take no part in the layout (so moving them moves nothing else); the layout is
+    run first, as the figure will be drawn.
+    """
+    if not labels:
+        return
+    for label, _ in labels:
+        label.set_in_layout(False)
+    figure.draw_without_rendering()
+    renderer = _renderer(figure)
+    moving = {id(label) for label, _ in labels}
+    placed = [t.get_window_extent(renderer) for t in drawn_texts(figure) if id(t) not in moving]
+    for label, candidates in labels:
+        bounds = label.axes.bbox if label.axes is not None else figure.bbox
+        best: tuple[float, Any] | None = None
+        for dx, dy, ha, va in candidates:
+            label.xyann = (dx, dy)
+            label.set_horizontalalignment(ha)
+            label.set_verticalalignment(va)
+            box = label.get_window_extent(renderer)
+            outside = max(0.0, bounds.x0 - box.x0) + max(0.0, box.x1 - bounds.x1)
+            outside += max(0.0, bounds.y0 - box.y0) + max(0.0, box.y1 - bounds.y1)
+            cost = 10 * outside + sum(_overlap(box, other) for other in placed)
+            if best is None or cost < best[0]:
+                best = (cost, (dx, dy, ha, va))
+            if cost == 0:
+                break
+        assert best is not None
+        dx, dy, ha, va = best[1]
+        label.xyann = (dx, dy)
+        label.set_horizontalalignment(ha)
+        label.set_verticalalignment(va)
+        placed.append(label.get_window_extent(renderer))
+
+
+def _overlap(a: Any, b: Any, pad: float = 1.0) -> float:
+    """The area two boxes share, each grown by ``pad`` pixels."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0) + 2 * pad
+    height = min(a.y1, b.y1) - max(a.y0, b.y0) + 2 * pad
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _renderer(figure: Figure) -> Any:
+    """The renderer PNG files are drawn with (text extents as in the files)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = figure.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        canvas = FigureCanvasAgg(figure)
+    return canvas.get_renderer()  # type: ignore[no-untyped-call]
+
+
+def drawn_texts(figure: Figure) -> list[Text]:
+    """Every visible, non-empty text the figure draws (titles, tick labels, annotations,
+    legends); tick labels only of ticks inside their axis's view."""
+    found: list[Text] = [*figure.texts]  # the suptitle among them
+    for legend in figure.legends:
+        found += legend.get_texts()
+    for ax in figure.axes:
+        found += ax.texts
+        for name in ("title", "_left_title", "_right_title"):  # its centre, left, right titles
+            title = getattr(ax, name, None)
+            if title is not None:
+                found.append(title)
+        own = ax.get_legend()
+        if own is not None:
+            found += own.get_texts()
+        if not ax.axison:
+            continue
+        for axis, limits in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            low, high = sorted(limits)
+            found.append(axis.label)
+            for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]:
+                if tick.label1.get_visible() and low <= tick.get_loc() <= high:
+                    found.append(tick.label1)
+    return [t for t in dict.fromkeys(found) if t.get_visible() and t.get_text().strip()]

@@ -27,7 +27,12 @@ COLUMNS = (
     "days_late",
     "revisions",
 )
-"""The columns of `timeline_rows` (and of the CSV export)."""
+"""The columns of the CSV export: the keys every row of `timeline_rows` has."""
+VISIT_KEYS = ("visit", "host", "mode")
+"""The keys `timeline_rows` adds to every row after `COLUMNS`: a visit's number, host city and
+mode (``""`` on other rows). Not in the CSV export, whose columns stay `COLUMNS`; typed
+columns of them all: `Timeline.to_pandas`."""
+_NO_VISIT = dict.fromkeys(VISIT_KEYS, "")
 
 
 def _day(value: object) -> str:
@@ -35,7 +40,10 @@ def _day(value: object) -> str:
 
 
 def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
-    """One row per phase, visit, deadline and extension, in time order within each kind."""
+    """One row per phase, visit, deadline and extension, in time order within each kind.
+
+    Each row has the keys `COLUMNS` then `VISIT_KEYS`; days are ISO strings and a missing
+    value is ``""`` (as in the CSV). `Timeline.to_pandas` gives the same rows typed."""
     rows: list[dict[str, Any]] = []
     for span in timeline.phases:
         rows.append(
@@ -49,6 +57,7 @@ def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
                 "projected": span.projected,
                 "days_late": "",
                 "revisions": "",
+                **_NO_VISIT,
             }
         )
     for visit in timeline.visits:
@@ -63,6 +72,9 @@ def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
                 "projected": visit.projected,
                 "days_late": "",
                 "revisions": "",
+                "visit": visit.number,
+                "host": visit.host,
+                "mode": visit.mode.value,
             }
         )
     for row in timeline.deadlines:
@@ -80,6 +92,7 @@ def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
                 "projected": False,
                 "days_late": "" if row.days_late is None else row.days_late,
                 "revisions": moves,
+                **_NO_VISIT,
             }
         )
     for ext in timeline.extensions:
@@ -94,6 +107,7 @@ def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
                 "projected": False,
                 "days_late": "",
                 "revisions": ext.reason,
+                **_NO_VISIT,
             }
         )
     return rows
@@ -115,7 +129,7 @@ def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
     """``rows`` as CSV with a header line of ``columns``, lines ending in a bare newline;
     every field quoted where CSV needs it, and text neutralised by `cell`."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writerow({c: cell(c) for c in columns})
     writer.writerows({k: cell(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
@@ -178,10 +192,16 @@ def comparison_json(comparison: Comparison) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+_UNBOUNDED = 100_000  # a console wider than any table: each is as wide as its content
+
+
 def render_table(
-    title: str, columns: Sequence[str], rows: Sequence[Sequence[str]], *, width: int = 120
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[str]], *, width: int | None = None
 ) -> str:
-    """A table as plain text (rich, no colours), the same on every terminal."""
+    """A table as plain text (rich, no colours), the same on every terminal.
+
+    ``width`` None (the default): as wide as its content, so no name is cut or wrapped;
+    a number: at most that many characters, rich wrapping the widest cells."""
     from rich.console import Console
     from rich.table import Table
 
@@ -190,12 +210,12 @@ def render_table(
         table.add_column(column)
     for row in rows:
         table.add_row(*row)
-    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    console = Console(width=width or _UNBOUNDED, record=True, file=io.StringIO(), color_system=None)
     console.print(table)
     return console.export_text()
 
 
-def timeline_table(timeline: Timeline, *, width: int = 120) -> str:
+def timeline_table(timeline: Timeline, *, width: int | None = None) -> str:
     """A timeline as a terminal table, with its headline facts underneath."""
     rows = [
         (
@@ -236,7 +256,7 @@ def timeline_table(timeline: Timeline, *, width: int = 120) -> str:
     return table + "\n".join(lines) + "\n"
 
 
-def comparison_table(comparison: Comparison, *, width: int = 120) -> str:
+def comparison_table(comparison: Comparison, *, width: int | None = None) -> str:
     """A comparison as a terminal table (milestones whose date changed), with its summary."""
     rows = [
         (r["milestone"], r["pair"], r["baseline"], r["variant"], str(r["slip_days"]))

@@ -128,7 +128,7 @@ def _percent(value: float | str) -> str:
     return value if isinstance(value, str) else f"{100 * value:.1f}%"
 
 
-def forecast_table(forecast: Forecast, *, width: int = 120) -> str:
+def forecast_table(forecast: Forecast, *, width: int | None = None) -> str:
     """A forecast as a terminal table (completions and deadlines), its headline facts under it."""
     rows = [
         (

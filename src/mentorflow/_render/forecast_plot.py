@@ -12,16 +12,32 @@ import math
 import os
 import pathlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import pendulum
 
 from .._simulation.forecast import DeadlineOdds, Forecast, Spread
-from .charts import DPI, INK, MISSED, RC, month_ticks, require_matplotlib, save, target, x_of
+from .charts import (
+    DPI,
+    INK,
+    MISSED,
+    RC,
+    Candidate,
+    HAlign,
+    beside,
+    month_ticks,
+    place_labels,
+    require_matplotlib,
+    save,
+    target,
+    x_of,
+)
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.text import Annotation
 
 WIDTH = 12.0
 """The chart's width, in inches."""
@@ -46,6 +62,7 @@ _BEHIND: dict[str, Any] = {
     "alpha": 0.8,
 }
 _MAX_BINS = 60
+_MOST_MONTHS = 8  # months of extension named on their axis at most
 
 
 def height(pairs: int) -> float:
@@ -53,15 +70,23 @@ def height(pairs: int) -> float:
     return 4.6 + 1.45 * pairs
 
 
-def plot(forecast: Forecast, path: str | os.PathLike[str]) -> pathlib.Path:
-    """Draw ``forecast`` in ``path`` (``.png`` or ``.svg``); return the path.
+@overload
+def plot(forecast: Forecast, path: None = None) -> Figure: ...
+@overload
+def plot(forecast: Forecast, path: str | os.PathLike[str]) -> pathlib.Path: ...
+def plot(forecast: Forecast, path: str | os.PathLike[str] | None = None) -> pathlib.Path | Figure:
+    """Draw ``forecast`` in ``path`` (``.png`` or ``.svg``); return the path. Without a
+    path, return the chart as a `matplotlib.figure.Figure` (a notebook shows it).
 
     The top panel is a histogram of the programme's completion day (its last pair's) over
     the runs, one bar per week (or 2 or 4 weeks for wider spreads), as a share of the runs:
     blue up to the programme's end, red after it, with the end a red line and the P10, P50
     and P90 days dotted grey lines. Beside it, the months of extension needed, as shares of
     the runs. Below, one smaller panel per pair on the same axis, with the median due day of
-    each of the pair's deadlines (a hollow circle). Each panel's title gives the share of
+    each of the pair's deadlines (a hollow circle, named). The axis spans the completions
+    and the programme's end: deadlines before or after it are counted at its edge, with the
+    worst odds of missing them. Labels go where they touch no other text. Each panel's title
+    gives the share of
     runs late (completion after the programme's end, as extended by the script in the median
     run, if it extends it); the subtitle the
     runs, the seed, the odds of an extension and the months that cover 90% of the runs.
@@ -70,9 +95,20 @@ def plot(forecast: Forecast, path: str | os.PathLike[str]) -> pathlib.Path:
         ValidationError: (a `ValueError`) ``path`` does not end in ``.png`` or ``.svg``.
         ImportError: matplotlib is not installed.
     """
-    where, suffix = target(path, "a forecast chart")
+    where, suffix = target(path, "a forecast chart") if path is not None else (None, "")
     require_matplotlib("the forecast chart")
     import matplotlib
+
+    with matplotlib.rc_context(RC):
+        figure = draw(forecast)
+        if where is None:
+            return figure
+        save(figure, where, suffix, title=forecast.scenario)
+    return where
+
+
+def draw(forecast: Forecast) -> Figure:
+    """The chart of ``forecast`` (see `plot`), drawn under the caller's `RC` context."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -88,65 +124,66 @@ def plot(forecast: Forecast, path: str | os.PathLike[str]) -> pathlib.Path:
     margin = max(7.0, 0.02 * (high - low))
     limits = (low - margin, high + margin)
 
-    with matplotlib.rc_context(RC):
-        figure = Figure(figsize=(WIDTH, height(len(forecast.pairs))), dpi=DPI, layout="constrained")
-        grid = figure.add_gridspec(
-            2 + len(forecast.pairs),
-            2,
-            width_ratios=(4.2, 1),
-            height_ratios=(0.12, 2.4, *(1.0 for _ in forecast.pairs)),
-        )
-        header = figure.add_subplot(grid[0, :])
-        header.axis("off")
-        header.text(0.5, 0.5, _subtitle(forecast), ha="center", va="center", color=INK)
-        figure.suptitle(forecast.scenario, fontsize=13, fontweight="bold")
+    figure = Figure(figsize=(WIDTH, height(len(forecast.pairs))), dpi=DPI, layout="constrained")
+    grid = figure.add_gridspec(
+        2 + len(forecast.pairs),
+        2,
+        width_ratios=(4.2, 1),
+        height_ratios=(0.12, 2.4, *(1.0 for _ in forecast.pairs)),
+    )
+    header = figure.add_subplot(grid[0, :])
+    header.axis("off")
+    header.text(0.5, 0.5, _subtitle(forecast), ha="center", va="center", color=INK)
+    figure.suptitle(forecast.scenario, fontsize=13, fontweight="bold")
 
-        top = figure.add_subplot(grid[1, 0])
-        panels = [top]
-        for row in range(len(forecast.pairs)):
-            share_y = panels[1] if row else None
-            panels.append(figure.add_subplot(grid[2 + row, 0], sharex=top, sharey=share_y))
-        per = max(forecast.done, 1)
-        for ax, spread in zip(panels, spreads, strict=True):
-            odds = [d for d in forecast.deadlines if d.pair == spread.pair and d.due.p50]
-            mark_at = 0.8 if ax is top else 0.88
-            _draw_spread(ax, spread, forecast, per, (low, end, high, width), odds, mark_at)
-            ax.yaxis.set_major_formatter(FuncFormatter(_tick_percent))
-            ax.set_title(_heading(spread, forecast), loc="left", fontsize=9, color=INK)
-        top.set_title(
-            _heading(forecast.programme, forecast), loc="left", fontsize=10, fontweight="bold"
-        )
-        top.set_ylabel(f"share of runs, per {unit}")
-        _name_lines(top, forecast.programme, forecast)
+    top = figure.add_subplot(grid[1, 0])
+    panels = [top]
+    for row in range(len(forecast.pairs)):
+        share_y = panels[1] if row else None
+        panels.append(figure.add_subplot(grid[2 + row, 0], sharex=top, sharey=share_y))
+    per = max(forecast.done, 1)
+    names: list[tuple[Annotation, Sequence[Candidate]]] = []
+    for ax, spread in zip(panels, spreads, strict=True):
+        odds = [d for d in forecast.deadlines if d.pair == spread.pair and d.due.p50]
+        mark_at = 0.8 if ax is top else 0.88
+        _draw_spread(ax, spread, forecast, per, (low, end, high, width), odds, mark_at)
+        names += _name_deadlines(ax, odds, limits, mark_at)
+        ax.yaxis.set_major_formatter(FuncFormatter(_tick_percent))
+        ax.set_title(_heading(spread, forecast), loc="left", fontsize=9, color=INK)
+    top.set_title(
+        _heading(forecast.programme, forecast), loc="left", fontsize=10, fontweight="bold"
+    )
+    top.set_ylabel(f"share of runs, per {unit}")
+    lines = _name_lines(top, forecast.programme, forecast)
 
-        top.set_xlim(*limits)
-        major, labels, minor = month_ticks(_day(math.ceil(limits[0])), _day(int(limits[1])))
-        for ax in panels:
-            ax.set_xticks(major, labels)
-            ax.set_xticks(minor, minor=True)
-            ax.grid(axis="x", which="major", color=_GRID, linewidth=0.7)
-            ax.set_axisbelow(True)
-        for ax in panels[1:-1]:
-            ax.tick_params(axis="x", which="both", labelbottom=False)
+    top.set_xlim(*limits)
+    major, labels, minor = month_ticks(_day(math.ceil(limits[0])), _day(int(limits[1])))
+    for ax in panels:
+        ax.set_xticks(major, labels)
+        ax.set_xticks(minor, minor=True)
+        ax.grid(axis="x", which="major", color=_GRID, linewidth=0.7)
+        ax.set_axisbelow(True)
+    for ax in panels[1:-1]:
+        ax.tick_params(axis="x", which="both", labelbottom=False)
 
-        _draw_extensions(figure.add_subplot(grid[1, 1]), forecast)
+    _draw_extensions(figure.add_subplot(grid[1, 1]), forecast)
 
-        legend: dict[str, Artist] = {
-            "completed on time": Patch(facecolor=_ON_TIME),
-            "completed late": Patch(facecolor=MISSED, alpha=_LATE_ALPHA),
-            "programme end": Line2D([], [], color=MISSED, linewidth=1.6),
-            "P10, P50 (median), P90": Line2D([], [], color=_FAINT, linestyle=":", linewidth=1.2),
-        }
-        if any(d.due.p50 for d in forecast.deadlines):
-            legend["deadline, median due day"] = Line2D([], [], **_DEADLINE_MARK)
-        if forecast.pairs:
-            box = figure.add_subplot(grid[2:, 1])
-            box.axis("off")
-            box.legend(legend.values(), legend.keys(), loc="upper left", fontsize=8, frameon=False)
-        else:
-            top.legend(legend.values(), legend.keys(), loc="upper left", fontsize=8)
-        save(figure, where, suffix, title=forecast.scenario)
-    return where
+    legend: dict[str, Artist] = {
+        "completed on time": Patch(facecolor=_ON_TIME),
+        "completed late": Patch(facecolor=MISSED, alpha=_LATE_ALPHA),
+        "programme end": Line2D([], [], color=MISSED, linewidth=1.6),
+        "P10, P50 (median), P90": Line2D([], [], color=_FAINT, linestyle=":", linewidth=1.2),
+    }
+    if any(d.due.p50 for d in forecast.deadlines):
+        legend["deadline, median due day"] = Line2D([], [], **_DEADLINE_MARK)
+    if forecast.pairs:
+        box = figure.add_subplot(grid[2:, 1])
+        box.axis("off")
+        box.legend(legend.values(), legend.keys(), loc="upper left", fontsize=8, frameon=False)
+    else:
+        top.legend(legend.values(), legend.keys(), loc="upper left", fontsize=8)
+    place_labels(figure, [*lines, *names])
+    return figure
 
 
 def _day(ordinal: int) -> pendulum.Date:
@@ -158,7 +195,8 @@ def _horizon(forecast: Forecast) -> tuple[int, int]:
     days = [_end(forecast).toordinal()]
     for spread in (forecast.programme, *forecast.pairs):
         days += [day.toordinal() for day, _ in spread.histogram]
-    days += [d.due.p50.toordinal() for d in forecast.deadlines if d.due.p50 is not None]
+    # not the deadlines: an early one would stretch the axis over the years before any
+    # completion and squeeze the histograms (those outside are counted at the panel's edge)
     return min(days), max(days)
 
 
@@ -167,7 +205,7 @@ def _bin_width(days: int) -> tuple[int, str]:
     return next(((w, u) for w, u in _BINS if days <= w * _MAX_BINS), _BINS[-1])
 
 
-def _percent(share: float) -> str:
+def percent(share: float) -> str:
     """``share`` as a whole percentage, never rounded to a misleading 0% or 100%."""
     if 0 < share < 0.01:
         return "<1%"
@@ -195,8 +233,7 @@ def _subtitle(forecast: Forecast) -> str:
     months = forecast.extension_for(0.9)
     cover = f"{months} month{'s' if months != 1 else ''} cover 90%" if months else "none in 90%"
     return (
-        f"{head}: an extension needed in {_percent(forecast.extension_probability)} of runs; "
-        f"{cover}"
+        f"{head}: an extension needed in {percent(forecast.extension_probability)} of runs; {cover}"
     )
 
 
@@ -217,10 +254,10 @@ def _heading(spread: Spread, forecast: Forecast) -> str:
         return name
     if not spread.runs:
         return f"{name}: never completed"
-    parts = [f"{name}: late in {_percent(_late(spread, forecast) / forecast.done)} of runs"]
+    parts = [f"{name}: late in {percent(_late(spread, forecast) / forecast.done)} of runs"]
     if spread.runs < forecast.done:
         never = (forecast.done - spread.runs) / forecast.done
-        parts.append(f"never completed in {_percent(never)}")
+        parts.append(f"never completed in {percent(never)}")
     return "; ".join(parts)
 
 
@@ -266,15 +303,28 @@ def _draw_spread(
     # room above the bars for the marks, but no tick above the tallest bar (no "120%")
     ax.set_yticks([t for t in ax.get_yticks() if t <= top * 1.05] if top else [])
     ax.tick_params(axis="y", labelsize=7)
+
+
+def _name_deadlines(
+    ax: Axes, odds: Sequence[DeadlineOdds], limits: tuple[float, float], mark_at: float
+) -> list[tuple[Annotation, Sequence[Candidate]]]:
+    """Mark each deadline's median due day; name it beside its mark (placed later, where it
+    touches no other text). Deadlines off the axis are counted at its edge instead."""
     transform = ax.get_xaxis_transform()
+    names: list[tuple[Annotation, Sequence[Candidate]]] = []
+    before: list[DeadlineOdds] = []
+    after: list[DeadlineOdds] = []
     for row in odds:
         if row.due.p50 is None:
             continue
         due = x_of(row.due.p50) + 0.5
+        if not limits[0] <= due <= limits[1]:
+            (before if due < limits[0] else after).append(row)
+            continue
         ax.plot([due], [mark_at], transform=transform, zorder=5, **_DEADLINE_MARK)
-        ax.annotate(
+        label = ax.annotate(
             f"{row.name.replace('_', ' ')} due {_short(row.due.p50)}, "
-            f"missed in {_percent(row.miss_probability)}",
+            f"missed in {percent(row.miss_probability)}",
             (due, mark_at),
             xycoords=transform,
             xytext=(-8, 0),
@@ -286,17 +336,48 @@ def _draw_spread(
             color=INK,
             zorder=5,
         )
+        names.append((label, beside(8, 11, 5)))
+    edges: tuple[tuple[list[DeadlineOdds], str, float, HAlign], ...] = (
+        (before, "before", 0.0, "left"),
+        (after, "after", 1.0, "right"),
+    )
+    for off, side, x, align in edges:
+        if not off:
+            continue
+        worst = percent(max(row.miss_probability for row in off))
+        count = f"{len(off)} deadline{'s' if len(off) != 1 else ''}"
+        text = f"{count} {side} this axis, missed in up to {worst}"
+        label = ax.annotate(
+            f"\u2190 {text}" if side == "before" else f"{text} \u2192",
+            (x, mark_at),
+            xycoords="axes fraction",
+            xytext=(2 if side == "before" else -2, 0),
+            textcoords="offset points",
+            ha=align,
+            va="center",
+            fontsize=7,
+            color=INK,
+            bbox=_BEHIND,
+            zorder=5,
+        )
+        gap = 2.0 if side == "before" else -2.0
+        names.append((label, [(gap, -11.0 * level, align, "center") for level in range(5)]))
+    return names
 
 
-def _name_lines(ax: Axes, spread: Spread, forecast: Forecast) -> None:
-    """Name the programme's end and its percentiles, above the top panel."""
+def _name_lines(
+    ax: Axes, spread: Spread, forecast: Forecast
+) -> list[tuple[Annotation, Sequence[Candidate]]]:
+    """Name the programme's end and its percentiles in the top panel (placed later, where
+    they touch no other text)."""
+    placed: list[tuple[Annotation, Sequence[Candidate]]] = []
     transform = ax.get_xaxis_transform()
     names: dict[pendulum.Date, list[str]] = {}  # one label for percentiles on the same day
     for day, name in ((spread.p10, "P10"), (spread.p50, "P50"), (spread.p90, "P90")):
         if day is not None:
             names.setdefault(day, []).append(name)
     for day, same in names.items():
-        ax.annotate(
+        label = ax.annotate(
             f"{', '.join(same)}\n{_short(day)}",
             (x_of(day) + 0.5, 1.0),
             xycoords=transform,
@@ -309,7 +390,9 @@ def _name_lines(ax: Axes, spread: Spread, forecast: Forecast) -> None:
             bbox=_BEHIND,
             zorder=5,
         )
-    ax.annotate(
+        # under the top of its line, a level lower when it would touch a neighbour's
+        placed.append((label, [(0.0, -2.0 - 21.0 * level, "center", "top") for level in range(4)]))
+    end = ax.annotate(
         f"programme end{' (extended)' if _end(forecast) != forecast.ends_on else ''}\n"
         f"{_short(_end(forecast), year=True)}",
         (_end(forecast).toordinal() + 1, 0.72),
@@ -321,8 +404,11 @@ def _name_lines(ax: Axes, spread: Spread, forecast: Forecast) -> None:
         fontsize=8,
         color=MISSED,
         fontweight="bold",
+        bbox=_BEHIND,
         zorder=5,
     )
+    placed.append((end, beside(4, 12, 6, right=True)))
+    return placed
 
 
 def _draw_extensions(ax: Axes, forecast: Forecast) -> None:
@@ -340,10 +426,12 @@ def _draw_extensions(ax: Axes, forecast: Forecast) -> None:
     )
     for bar in ax.patches[1:]:
         bar.set_alpha(_LATE_ALPHA)
+    # with many lengths, every n-th is named (and its share written), so none touch
+    every = max(1, math.ceil(len(months) / _MOST_MONTHS))
     for m, share in zip(months, shares, strict=True):
-        if share:
+        if share and m % every == 0:
             ax.annotate(
-                _percent(share),
+                percent(share),
                 (m, share),
                 xytext=(0, 2),
                 textcoords="offset points",
@@ -352,11 +440,13 @@ def _draw_extensions(ax: Axes, forecast: Forecast) -> None:
                 fontsize=7,
                 color=INK,
             )
-    ax.set_xticks(months, ["none", *(str(m) for m in months[1:])])
+    named = months[::every]
+    ax.set_xticks(named, ["none", *(str(m) for m in named[1:])])
+    ax.set_xticks(months, minor=True)
     ax.set_xlim(-0.6, max([*months, 3]) + 0.6)  # a lone "none" bar stays a bar's width
     ax.set_ylim(0, max(max(shares, default=0.0) * 1.25, 0.01))
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
     ax.set_xlabel("months of extension needed", fontsize=8)
-    needed = _percent(forecast.extension_probability) if forecast.done else "?"
+    needed = percent(forecast.extension_probability) if forecast.done else "?"
     ax.set_title(f"Extension needed in {needed}", loc="left", fontsize=10, fontweight="bold")

@@ -13,12 +13,22 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pathlib
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 from .._domain.model import VisitMode
 from .._simulation.scenario import PhaseSpan, Timeline
-from .charts import DPI, RC, month_ticks, require_matplotlib, save, target
+from .charts import (
+    DPI,
+    RC,
+    Candidate,
+    below,
+    month_ticks,
+    place_labels,
+    require_matplotlib,
+    save,
+    target,
+)
 from .charts import INK as _INK
 from .charts import MISSED as _MISSED
 from .charts import x_of as _x
@@ -26,8 +36,10 @@ from .charts import x_of as _x
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
+    from matplotlib.text import Annotation
     from matplotlib.typing import FillStyleType, LineStyleType
 
 WIDTH = 12.0
@@ -50,6 +62,12 @@ PALETTE = (
 """The phases' colours, in the order the phases first appear (no red: red marks misses)."""
 
 _PROJECTED = "#8a8a8a"
+_BEHIND: dict[str, Any] = {  # a label stays legible over a line or a bar
+    "boxstyle": "square,pad=0.1",
+    "facecolor": "white",
+    "edgecolor": "none",
+    "alpha": 0.75,
+}
 _BAR = 0.56  # bar height, in rows
 _KEPT_MARK: dict[str, Any] = {
     "marker": "o",
@@ -123,25 +141,43 @@ def _subtitle(timeline: Timeline) -> str:
     return "; ".join(parts)
 
 
-def gantt(timeline: Timeline, path: str | os.PathLike[str]) -> pathlib.Path:
+@overload
+def gantt(timeline: Timeline, path: None = None) -> Figure: ...
+@overload
+def gantt(timeline: Timeline, path: str | os.PathLike[str]) -> pathlib.Path: ...
+def gantt(timeline: Timeline, path: str | os.PathLike[str] | None = None) -> pathlib.Path | Figure:
     """Draw the timeline as a Gantt chart in ``path`` (``.png`` or ``.svg``); return the path.
+    Without a path, return the chart as a `matplotlib.figure.Figure` (a notebook shows it).
 
     One row per pair, under a row for the programme itself. Each phase is a bar from its
     start to its end, coloured by phase: solid if the script completed it, lighter and
     hatched if the simulation projected it, outlined and dashed if it never ended (the pair
     withdrew in it, or the scenario stops before its end). Study visits are diamonds
     (filled: in person; hollow: online; half: hybrid; grey: projected), numbered. Deadlines
-    are hollow circles on their due day; missed ones are red crosses, with a red line to the
-    day they were met. The programme row shows the programme's span (and its extension) and its own
-    deadlines, named; vertical lines mark the planned end and, if it moved, the extended end.
+    are hollow circles on their due day, on the lower edge of their row's bars (a visit's
+    diamond stays in sight), named under them where the name touches no other text; missed
+    ones are red crosses, with a red line to the day they were met. The programme row shows
+    the programme's span (and its extension) and its own deadlines; vertical lines mark the
+    planned end and, if it moved, the extended end.
 
     Raises:
         ValidationError: (a `ValueError`) ``path`` does not end in ``.png`` or ``.svg``.
         ImportError: matplotlib is not installed.
     """
-    where, suffix = target(path, "a Gantt chart")
+    where, suffix = target(path, "a Gantt chart") if path is not None else (None, "")
     require_matplotlib("the Gantt chart")
     import matplotlib
+
+    with matplotlib.rc_context(RC):
+        figure = draw(timeline)
+        if where is None:
+            return figure
+        save(figure, where, suffix)
+    return where
+
+
+def draw(timeline: Timeline) -> Figure:
+    """The Gantt chart of ``timeline`` (see `gantt`), drawn under the caller's `RC` context."""
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -153,40 +189,39 @@ def gantt(timeline: Timeline, path: str | os.PathLike[str]) -> pathlib.Path:
     margin = max(20.0, 0.03 * (_x(last) - _x(first)))
     left, right = _x(first) - margin, _x(last) + margin
 
-    with matplotlib.rc_context(RC):
-        figure = Figure(figsize=(WIDTH, height(len(rows))), dpi=DPI, layout="constrained")
-        ax = figure.add_subplot()
-        legend: dict[str, Artist] = {}
+    figure = Figure(figsize=(WIDTH, height(len(rows))), dpi=DPI, layout="constrained")
+    ax = figure.add_subplot()
+    legend: dict[str, Artist] = {}
 
-        _draw_programme(ax, timeline, legend, Patch)
-        colours = _draw_phases(ax, timeline.phases, rows, right, legend, Patch)
-        _draw_visits(ax, timeline, rows, legend, Line2D)
-        _draw_deadlines(ax, timeline, rows, (left, right), legend, Line2D)
-        _draw_ends(ax, timeline, right, legend, Patch, Line2D)
+    _draw_programme(ax, timeline, legend, Patch)
+    colours = _draw_phases(ax, timeline.phases, rows, right, legend, Patch)
+    _draw_visits(ax, timeline, rows, legend, Line2D)
+    names = _draw_deadlines(ax, timeline, rows, legend, Line2D)
+    _draw_ends(ax, timeline, right, legend, Patch, Line2D)
 
-        ax.set_xlim(left, right)
-        ax.set_ylim(len(rows) - 0.45, -0.6)
-        ax.set_yticks(list(rows.values()), ["programme", *pairs])
-        major, labels, minor = month_ticks(first, last)
-        ax.set_xticks(major, labels)
-        ax.set_xticks(minor, minor=True)
-        ax.grid(axis="x", which="major", color="#dddddd", linewidth=0.7)
-        ax.set_axisbelow(True)
-        ax.tick_params(axis="y", length=0)
-        figure.suptitle(timeline.scenario, fontsize=13, fontweight="bold")
-        ax.set_title(_subtitle(timeline), fontsize=9, color=_INK)
+    ax.set_xlim(left, right)
+    ax.set_ylim(len(rows) - 0.45, -0.6)
+    ax.set_yticks(list(rows.values()), ["programme", *pairs])
+    major, labels, minor = month_ticks(first, last)
+    ax.set_xticks(major, labels)
+    ax.set_xticks(minor, minor=True)
+    ax.grid(axis="x", which="major", color="#dddddd", linewidth=0.7)
+    ax.set_axisbelow(True)
+    ax.tick_params(axis="y", length=0)
+    figure.suptitle(timeline.scenario, fontsize=13, fontweight="bold")
+    ax.set_title(_subtitle(timeline), fontsize=9, color=_INK)
 
-        phase_handles = [legend[f"phase:{phase}"] for phase in colours]
-        other = [(k, v) for k, v in legend.items() if not k.startswith("phase:")]
-        figure.legend(
-            handles=[*phase_handles, *(v for _, v in other)],
-            labels=[*(p.replace("_", " ") for p in colours), *(k for k, _ in other)],
-            loc="outside right upper",
-            fontsize=8,
-            frameon=False,
-        )
-        save(figure, where, suffix)
-    return where
+    phase_handles = [legend[f"phase:{phase}"] for phase in colours]
+    other = [(k, v) for k, v in legend.items() if not k.startswith("phase:")]
+    figure.legend(
+        handles=[*phase_handles, *(v for _, v in other)],
+        labels=[*(p.replace("_", " ") for p in colours), *(k for k, _ in other)],
+        loc="outside right upper",
+        fontsize=8,
+        frameon=False,
+    )
+    place_labels(figure, names)
+    return figure
 
 
 def _draw_programme(
@@ -222,7 +257,7 @@ def _draw_phases(
     patch: type[Patch],
 ) -> dict[str, str]:
     colours: dict[str, str] = {}
-    kinds: set[str] = set()
+    kinds: dict[str, str] = {}  # each kind of bar drawn, and the colour of its first
     for span in spans:
         colour = colours.setdefault(span.phase, PALETTE[len(colours) % len(PALETTE)])
         legend.setdefault(f"phase:{span.phase}", patch(facecolor=colour, edgecolor="white"))
@@ -247,17 +282,18 @@ def _draw_phases(
         else:
             end, kind = _x(span.ended_on), "actual"
             style = {"facecolor": colour, "edgecolor": "white", "linewidth": 0.8}
-        kinds.add(kind)
+        kinds.setdefault(kind, colour)
         ax.barh(rows[span.pair], max(end - start, 1.0), left=start, height=_BAR, **style)
+    # each kind's swatch is drawn as the first bar of that kind is, so it matches a bar
     if "actual" in kinds:
-        legend["phase, actual"] = patch(facecolor="#7f7f7f", edgecolor="white")
+        legend["phase, actual"] = patch(facecolor=kinds["actual"], edgecolor="white")
     if "projected" in kinds:
-        legend["phase, projected"] = patch(
-            facecolor=_lighter("#7f7f7f"), edgecolor="#7f7f7f", hatch="///"
-        )
+        first = kinds["projected"]
+        legend["phase, projected"] = patch(facecolor=_lighter(first), edgecolor=first, hatch="///")
     if "open" in kinds:
+        first = kinds["open"]
         legend["phase, never ended"] = patch(
-            facecolor=_lighter("#7f7f7f", 0.8), edgecolor="#7f7f7f", linestyle="--"
+            facecolor=_lighter(first, 0.8), edgecolor=first, linestyle="--"
         )
     return colours
 
@@ -329,15 +365,18 @@ def _draw_deadlines(
     ax: Axes,
     timeline: Timeline,
     rows: dict[str | None, int],
-    limits: tuple[float, float],
     legend: dict[str, Artist],
     line: type[Line2D],
-) -> None:
+) -> list[tuple[Annotation, Sequence[Candidate]]]:
+    """Mark each deadline on the lower edge of its row's bars (a visit's diamond, in the
+    middle, stays in sight), with its name under it (placed later, where it touches no
+    other text)."""
     kept = missed = late = False
+    names: list[tuple[Annotation, Sequence[Candidate]]] = []
     for row in timeline.deadlines:
         if row.due_on is None:
             continue
-        y = rows[row.pair]
+        y = rows[row.pair] + (_BAR / 2 if row.pair else _BAR / 4)
         due = _x(row.due_on)
         if row.missed:
             missed = True
@@ -345,7 +384,7 @@ def _draw_deadlines(
                 late = True
                 ax.plot(
                     [due, _x(row.met_on)],
-                    [y + (_BAR / 2 if row.pair else _BAR / 4) - 0.07] * 2,
+                    [y] * 2,
                     color=_MISSED,
                     linewidth=2.4,
                     solid_capstyle="butt",
@@ -355,48 +394,26 @@ def _draw_deadlines(
         else:
             kept = True
             ax.plot([due], [y], linestyle="none", zorder=6, **_KEPT_MARK)
-    _name_programme_deadlines(ax, timeline, limits)
+        label = ax.annotate(
+            row.name.replace("_", " "),
+            (due, y),
+            xytext=(0, -6),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=7 if row.pair is None else 6.5,
+            color=_MISSED if row.missed else _INK,
+            bbox=_BEHIND,
+            zorder=6,
+        )
+        names.append((label, below(6, 8, 3)))
     if kept:
         legend["deadline, met or not yet due"] = line([], [], linestyle="none", **_KEPT_MARK)
     if missed:
         legend["deadline, missed"] = line([], [], linestyle="none", **_MISSED_MARK)
     if late:
         legend["late by (due to met)"] = line([], [], color=_MISSED, linewidth=2.4)
-
-
-def _name_programme_deadlines(ax: Axes, timeline: Timeline, limits: tuple[float, float]) -> None:
-    """Name the programme's deadlines under their marks, a line lower when they would touch."""
-    left, right = limits
-    levels: list[float] = []  # per level, the x of the last name placed on it
-    width = 0.13 * (right - left)  # about the width of a name, in days
-    own = sorted(
-        (row.due_on, row.name, row.missed)
-        for row in timeline.deadlines
-        if row.pair is None and row.due_on is not None
-    )
-    for due_on, name, was_missed in own:
-        due = _x(due_on)
-        level = next((i for i, x in enumerate(levels) if due - x >= width), len(levels))
-        if level == len(levels):
-            levels.append(due)
-        levels[level] = due
-        # names near an edge of the chart hang inwards from their mark
-        align, shift = "center", 0
-        if right - due < width / 2:
-            align, shift = "right", 4
-        elif due - left < width / 2:
-            align, shift = "left", -4
-        ax.annotate(
-            name.replace("_", " "),
-            (due, 0),
-            xytext=(shift, -10 - 9 * level),
-            textcoords="offset points",
-            ha=align,
-            va="top",
-            fontsize=7,
-            color=_MISSED if was_missed else _INK,
-            zorder=6,
-        )
+    return names
 
 
 def _draw_ends(

@@ -98,7 +98,7 @@ def proposal_json(proposal: Proposal) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def proposal_table(proposal: Proposal, *, width: int = 120) -> str:
+def proposal_table(proposal: Proposal, *, width: int | None = None) -> str:
     """The proposal as a terminal table with each score's breakdown, and what the optimum
     gains over a greedy pairing underneath."""
     rows = [

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
 import attrs
 import pendulum
 
+from .._domain.views import frame, html
 from .scenario import DeadlineRow, Timeline
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @attrs.frozen(kw_only=True)
@@ -48,6 +54,33 @@ class Comparison:
     """How many days later the variant's programme ends (after extensions)."""
     breach_change_days: int
     """How many more days the variant's completion is past its end than the baseline's."""
+    timezone: str = "UTC"
+    """The baseline programme's timezone (an IANA name): the one its days are in."""
+
+    def __repr__(self) -> str:
+        moved = sum(1 for s in self.slips if s.days)
+        return (
+            f"<Comparison {self.variant!r} against {self.baseline!r}: end "
+            f"{self.end_change_days:+d} days, {moved} milestones moved, "
+            f"{len(self.newly_missed)} newly missed>"
+        )
+
+    def _repr_html_(self) -> str:
+        return html(self)
+
+    def to_pandas(self, form: Literal["wide", "long"] = "wide") -> pd.DataFrame:
+        """The comparison as a pandas DataFrame (needs ``mentorflow[pandas]``).
+
+        ``"wide"``: one row per milestone, its day in the baseline and the variant as
+        timezone-aware datetimes and the slip in days as a nullable integer. ``"long"``:
+        one row per milestone and scenario, tidy for plotting one against the other.
+
+        Raises:
+            ImportError: pandas is not installed.
+            ValidationError: ``form`` is neither.
+        """
+        result: pd.DataFrame = frame(self, form)
+        return result
 
 
 def _milestones(timeline: Timeline) -> dict[tuple[str, str | None], pendulum.Date | None]:
@@ -86,4 +119,5 @@ def compare(baseline: Timeline, variant: Timeline) -> Comparison:
         no_longer_missed=tuple(d for d in baseline.missed if (d.name, d.pair) not in missed_after),
         end_change_days=(variant.ends_on - baseline.ends_on).days,
         breach_change_days=variant.breach_days - baseline.breach_days,
+        timezone=baseline.timezone,
     )

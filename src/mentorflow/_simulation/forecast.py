@@ -12,14 +12,18 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import attrs
 import pendulum
 
 from .._domain.validate import show
+from .._domain.views import frame, html
 from ..exceptions import UnknownPairError, ValidationError
 from .scenario import Timeline
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 K = TypeVar("K")
 _PROGRAMME = (None, None)  # the key of the programme's completion among the dates
@@ -249,6 +253,7 @@ class Forecast:
         extensions: Months of extension needed, and the share of the runs that needed that
             many, from 0 (none needed) up.
         unfinished_probability: The share of the runs in which a pair never finished.
+        timezone: The programme's timezone (an IANA name): the one its days are in.
     """
 
     scenario: str
@@ -265,6 +270,34 @@ class Forecast:
     pair_breach_probability: tuple[tuple[str, float], ...]
     extensions: tuple[tuple[int, float], ...]
     unfinished_probability: float
+    timezone: str = "UTC"
+
+    def __repr__(self) -> str:
+        runs = f"{self.done} of {self.runs} runs" if self.partial else f"{self.runs} runs"
+        return (
+            f"<Forecast {self.scenario!r}: {runs}, seed {self.seed}, completion P50 "
+            f"{self.programme.p50 or 'none'}, P90 {self.programme.p90 or 'none'}, "
+            f"extension needed in {self.extension_probability:.0%}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return html(self)
+
+    def to_pandas(self, form: Literal["wide", "long", "extensions"] = "wide") -> pd.DataFrame:
+        """The forecast as a pandas DataFrame (needs ``mentorflow[pandas]``).
+
+        ``"wide"``: one row per completion, phase and deadline, its P10, P50 and P90 days as
+        timezone-aware datetimes, the odds as floats and days late as nullable integers.
+        ``"long"``: the completion histograms, tidy: one row per pair (none for the
+        programme) and day some run completed on, with the runs and their share.
+        ``"extensions"``: the months of extension needed and the share of runs.
+
+        Raises:
+            ImportError: pandas is not installed.
+            ValidationError: ``form`` is none of these.
+        """
+        result: pd.DataFrame = frame(self, form)
+        return result
 
     @property
     def partial(self) -> bool:
@@ -329,6 +362,7 @@ def forecast(
     pairs: Iterable[str],
     phases: Iterable[str],
     deadlines: Iterable[tuple[str, str | None]],
+    timezone: str = "UTC",
 ) -> Forecast:
     """The forecast of ``tally``, its rows in the order of ``pairs``, ``phases``, ``deadlines``."""
     done = tally.runs
@@ -368,4 +402,5 @@ def forecast(
         pair_breach_probability=tuple((p, share(tally.breaches.get(p, 0))) for p in pairs),
         extensions=tuple((m, share(tally.extensions.get(m, 0))) for m in range(most + 1)),
         unfinished_probability=share(tally.unfinished),
+        timezone=timezone,
     )

@@ -116,6 +116,7 @@ def montecarlo(
         pairs=[p.key for p in scenario.pairs],
         phases=[str(p) for p in scenario.programme.lifecycle.order],
         deadlines=[(row.name, row.pair) for row in median.deadlines],
+        timezone=scenario.programme.timezone,
     )
 
 

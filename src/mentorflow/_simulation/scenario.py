@@ -15,7 +15,7 @@ import heapq
 import itertools
 import random
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import pendulum
@@ -49,7 +49,11 @@ from .._domain.lifecycle import PairStatus
 from .._domain.model import Deliverable, Partner, Role, StudyVisit, Theme, VisitMode
 from .._domain.validate import show
 from .._domain.values import maker
+from .._domain.views import frame, html
 from ..exceptions import CommandRefused, PolicyViolation, ValidationError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ACTIONS = (
     "complete",
@@ -264,6 +268,16 @@ class Scenario:
         """Run the scenario (see `simulate`)."""
         return simulate(self)
 
+    def __repr__(self) -> str:
+        d = self.programme
+        return (
+            f"<Scenario {self.name!r}: {d.starts_on}..{d.ends_on}, {len(self.pairs)} pairs, "
+            f"{len(self.script)} actions{', uncertain' if self.uncertain else ''}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return html(self)
+
     @property
     def phases(self) -> tuple[str, ...]:
         """Every phase of the scenario: the programme's lifecycle's, then those its migrations
@@ -347,6 +361,7 @@ class Timeline:
         unfinished: Pairs neither completed nor withdrawn when the simulation ended (a pair
             suspended and never resumed): the timeline says nothing of when they would end.
         refusals: Script actions the rules refused (and delays that changed nothing), why.
+        timezone: The programme's timezone (an IANA name): the one its days are in.
     """
 
     scenario: str
@@ -360,6 +375,35 @@ class Timeline:
     completed_on: pendulum.Date | None
     refusals: tuple[str, ...]
     unfinished: tuple[str, ...] = ()
+    timezone: str = "UTC"
+
+    def __repr__(self) -> str:
+        done = self.completed_on or "none"
+        late = f", {self.breach_days} days past the end" if self.breach_days else ""
+        return (
+            f"<Timeline {self.scenario!r}: {self.starts_on}..{self.ends_on}, "
+            f"{len({s.pair for s in self.phases})} pairs, last completion {done}{late}, "
+            f"{len(self.missed)} missed>"
+        )
+
+    def _repr_html_(self) -> str:
+        return html(self)
+
+    def to_pandas(self, form: Literal["wide", "long"] = "wide") -> pd.DataFrame:
+        """The timeline as a pandas DataFrame (needs ``mentorflow[pandas]``).
+
+        ``"wide"``: one row per phase, visit, deadline and extension, with typed columns
+        (days as timezone-aware datetimes at midnight in the programme's timezone, statuses
+        as categories, a visit's number, host city and mode of their own, days late as
+        nullable integers). ``"long"``: one row per dated point of each (its ``start``,
+        ``end``, ``due`` or ``met`` day), tidy for plotting.
+
+        Raises:
+            ImportError: pandas is not installed.
+            ValidationError: ``form`` is neither.
+        """
+        result: pd.DataFrame = frame(self, form)
+        return result
 
     @property
     def missed(self) -> tuple[DeadlineRow, ...]:
@@ -782,6 +826,7 @@ class _Run:
             extensions=programme.extensions,
             completed_on=last,
             refusals=tuple(self.refusals),
+            timezone=self.scenario.programme.timezone,
             unfinished=tuple(
                 k
                 for k, p in programme.pairs.items()
