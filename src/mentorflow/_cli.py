@@ -69,8 +69,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("base", metavar="BASE", help=scenario)
     compare.add_argument("variant", metavar="VARIANT", help=scenario)
-    compare.add_argument("--format", choices=("table", "json"), default="table")
+    compare.add_argument("--format", choices=("table", "csv", "json"), default="table")
     compare.add_argument("--output", metavar="PATH", help="write to PATH instead of the terminal")
+    compare.add_argument(
+        "--runs",
+        type=int,
+        metavar="N",
+        help="compare the two as plans: N Monte Carlo runs each, the same seed (plan A: BASE, "
+        "plan B: VARIANT): completion percentiles, odds of an extension, the differences",
+    )
+    compare.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="with --runs: the seed (default: 0)"
+    )
+    compare.add_argument(
+        "--workers", type=int, metavar="W", help="with --runs: local worker processes"
+    )
 
     gantt = commands.add_parser(
         "gantt",
@@ -136,7 +149,77 @@ def _parser() -> argparse.ArgumentParser:
     )
     diagram.add_argument("file", metavar="FILE", nargs="?", help=scenario)
     _match_parser(commands)
+    _analysis_parsers(commands, scenario)
     return parser
+
+
+def _analysis_parsers(commands: Any, scenario: str) -> None:
+    """The analysts' questions: sensitivity, bottleneck, slip."""
+    forms = ("table", "csv", "json")
+
+    def common(command: Any, runs: int, what: str) -> None:
+        command.add_argument("file", metavar="FILE", help=scenario)
+        command.add_argument(
+            "--runs", type=int, default=runs, metavar="N", help=f"{what} (default: %(default)s)"
+        )
+        command.add_argument(
+            "--seed", type=int, default=0, metavar="S", help="the random seed (default: 0)"
+        )
+        command.add_argument("--format", choices=forms, default="table", help="default: table")
+        command.add_argument(
+            "--output", metavar="PATH", help="write to PATH instead of the terminal"
+        )
+
+    sensitivity = commands.add_parser(
+        "sensitivity",
+        help="which uncertain duration or delay moves the completion and the odds most",
+        description="Pin each uncertain amount of a scenario at its P10 and P90, one at a "
+        "time, the same luck in every other amount (common random numbers), and report how "
+        "the programme's P50 and P90 completion and the odds of an extension move, the largest "
+        "swing first. The baseline is mentorflow montecarlo's forecast of the same seed.",
+    )
+    common(sensitivity, 1000, "runs per variant")
+    sensitivity.add_argument(
+        "--chart", metavar="PATH", help="also save a tornado chart (.png/.svg)"
+    )
+    sensitivity.add_argument(
+        "--metric",
+        choices=("p90", "p50", "odds"),
+        default="p90",
+        help="what the tornado chart shows (default: p90)",
+    )
+    bottleneck = commands.add_parser(
+        "bottleneck",
+        help="which pair and phase set the programme's end; every pair's slack",
+        description="The pair that completes last (the bottleneck), its critical path, and "
+        "every pair's slack against the programme's end (days and working days of its "
+        "cities), its float against the bottleneck, and every phase's slack against its "
+        "deadline. With --runs, also how often each pair completes last over that many Monte "
+        "Carlo runs.",
+    )
+    common(bottleneck, 0, "Monte Carlo runs for each pair's odds of completing last")
+    slip = commands.add_parser(
+        "slip",
+        help="the extension needed as a function of a phase's slip",
+        description="Delay one phase (of one pair or of every pair) by each amount of "
+        "--slips and report when the programme completes and the months of extension it "
+        "needs; with --runs, the odds of an extension too (the same luck for every slip).",
+    )
+    common(slip, 0, "Monte Carlo runs per slip")
+    slip.add_argument("--phase", required=True, help="the phase that slips")
+    slip.add_argument("--pair", default="*", help="the pair whose phase slips (default: all)")
+    slip.add_argument(
+        "--slips",
+        default="0,1,2,3,4,5,6",
+        metavar="A,B,...",
+        help="the slips to try, in --unit (default: %(default)s)",
+    )
+    slip.add_argument(
+        "--unit",
+        choices=("months", "weeks", "days", "working_days"),
+        default="months",
+        help="default: months",
+    )
 
 
 def _match_parser(commands: Any) -> None:
@@ -220,14 +303,16 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             )
         timeline = scenario.simulate()
         _emit(_format(timeline, args.format), args.output, out)
+    elif args.command == "compare" and args.runs is not None:
+        return _plans(args, out)
     elif args.command == "compare":
         from ._simulation.compare import compare
 
         result = compare(
             load_scenario(args.base).simulate(), load_scenario(args.variant).simulate()
         )
-        text = x.comparison_json(result) if args.format == "json" else x.comparison_table(result)
-        _emit(text, args.output, out)
+        render = {"csv": x.comparison_csv, "json": x.comparison_json}
+        _emit(render.get(args.format, x.comparison_table)(result), args.output, out)
     elif args.command == "gantt":
         from ._render.gantt import gantt
 
@@ -245,6 +330,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             _count(len(scenario.script), "action"),
         )
         out.write(f"{args.file}: a valid scenario, {scenario.name!r}: {', '.join(counts)}\n")
+    elif args.command in ("sensitivity", "bottleneck", "slip"):
+        return _analysis(args, out)
     elif args.command == "diagram":
         from ._domain.lifecycle import Lifecycle
 
@@ -252,6 +339,69 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             load_scenario(args.file).programme.lifecycle if args.file else Lifecycle.default()
         )
         out.write(x.mermaid(lifecycle))
+    return 0
+
+
+def _analysis(args: argparse.Namespace, out: TextIO) -> int:
+    from ._render import analysis as a
+    from ._simulation.scenario_file import load_scenario
+    from .exceptions import ValidationError
+
+    scenario = load_scenario(args.file)
+    if args.command == "sensitivity":
+        from ._simulation.sensitivity import sensitivity
+
+        if args.chart and Path(args.chart).suffix.lower() not in (".png", ".svg"):
+            raise ValidationError("--chart", f"{args.chart!r}: the chart is a .png or .svg file")
+        found = sensitivity(scenario, args.runs, seed=args.seed)
+        _emit(a.sensitivity_export(found, args.format), args.output, out)
+        if args.chart:
+            from ._render.tornado import tornado
+
+            out.write(f"saved {tornado(found, args.chart, metric=args.metric)}\n")
+    elif args.command == "bottleneck":
+        from ._simulation.critical import bottleneck
+
+        found_b = bottleneck(scenario, runs=args.runs, seed=args.seed)
+        _emit(a.bottleneck_export(found_b, args.format), args.output, out)
+    else:
+        from ._simulation.whatif import slip_sweep
+
+        try:
+            slips = tuple(int(part) for part in args.slips.split(","))
+        except ValueError:
+            raise ValidationError(
+                "--slips", f"{args.slips!r} is not whole numbers separated by commas"
+            ) from None
+        found_s = slip_sweep(
+            scenario,
+            args.phase,
+            pair=args.pair,
+            slips=slips,
+            unit=args.unit,
+            runs=args.runs,
+            seed=args.seed,
+        )
+        who = "every pair" if args.pair == "*" else args.pair
+        title = f"{scenario.name}: {args.phase} of {who} slips"
+        _emit(a.slip_export(found_s, args.format, title=title), args.output, out)
+    return 0
+
+
+def _plans(args: argparse.Namespace, out: TextIO) -> int:
+    """``compare --runs N``: two plans' forecasts side by side."""
+    from ._render.analysis import plan_export
+    from ._simulation.montecarlo import montecarlo
+    from ._simulation.scenario_file import load_scenario
+    from ._simulation.whatif import compare_forecasts
+
+    plans = [load_scenario(args.base), load_scenario(args.variant)]
+    with _progress(True) as progress:
+        a, b = (
+            montecarlo(p, args.runs, seed=args.seed, workers=args.workers, progress=progress)
+            for p in plans
+        )
+    _emit(plan_export(compare_forecasts(a, b), args.format), args.output, out)
     return 0
 
 

@@ -48,6 +48,17 @@ class Comparison:
     """How many days later the variant's programme ends (after extensions)."""
     breach_change_days: int
     """How many more days the variant's completion is past its end than the baseline's."""
+    baseline_breach_days: int = 0
+    """How many days the baseline's completion is past its end."""
+    baseline_extension_months: int = 0
+    """The baseline's smallest extension, in months (0: none needed)."""
+    variant_extension_months: int = 0
+    """The variant's smallest extension, in months (0: none needed)."""
+
+    @property
+    def extension_change_months(self) -> int:
+        """How many more months of extension the variant needs than the baseline."""
+        return self.variant_extension_months - self.baseline_extension_months
 
 
 def _milestones(timeline: Timeline) -> dict[tuple[str, str | None], pendulum.Date | None]:
@@ -86,4 +97,12 @@ def compare(baseline: Timeline, variant: Timeline) -> Comparison:
         no_longer_missed=tuple(d for d in baseline.missed if (d.name, d.pair) not in missed_after),
         end_change_days=(variant.ends_on - baseline.ends_on).days,
         breach_change_days=variant.breach_days - baseline.breach_days,
+        baseline_breach_days=baseline.breach_days,
+        baseline_extension_months=_months(baseline),
+        variant_extension_months=_months(variant),
     )
+
+
+def _months(timeline: Timeline) -> int:
+    extension = timeline.smallest_extension
+    return 0 if extension is None else extension.amount
