@@ -25,18 +25,19 @@ FORMATS = ("table", "csv", "json", "ics")
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
+    from ._simulation.files import shipped
 
+    names = ", ".join(shipped())
     parser = argparse.ArgumentParser(
         prog="mentorflow",
         description="City-to-city mentoring programmes as state machines: simulate scenarios, "
         "compare them, and export timelines, calendars and charts.",
+        epilog=f"Shipped scenarios (give a name wherever a FILE goes): {names}. "
+        "Start your own with: mentorflow init my-scenario.toml",
     )
     parser.add_argument("--version", action="version", version=f"mentorflow {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    scenario = (
-        "a scenario file (TOML), or the name of a shipped one: inclucities, "
-        "inclucities-without-extension, urbact-transfer-network"
-    )
+    scenario = f"a scenario file (TOML), or the name of a shipped one: {names}"
 
     demo = commands.add_parser(
         "demo",
@@ -154,7 +155,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _analysis_parsers(commands: Any, scenario: str) -> None:
-    """The analysts' questions: sensitivity, bottleneck, slip."""
+    """The analysts' questions: sensitivity, bottleneck, slip; and init."""
+    init = commands.add_parser(
+        "init",
+        help="write a commented starter scenario file",
+        description="Write a commented starter scenario (two pairs, uncertain durations, a "
+        "delay, deadlines, closure days) that validates and simulates as it is; edit it from "
+        "there.",
+    )
+    init.add_argument(
+        "path",
+        metavar="PATH",
+        nargs="?",
+        default="my-scenario.toml",
+        help="where to write it (default: %(default)s)",
+    )
+    init.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     forms = ("table", "csv", "json")
 
     def common(command: Any, runs: int, what: str) -> None:
@@ -330,6 +346,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             _count(len(scenario.script), "action"),
         )
         out.write(f"{args.file}: a valid scenario, {scenario.name!r}: {', '.join(counts)}\n")
+    elif args.command == "init":
+        return _init(args.path, args.force, out)
     elif args.command in ("sensitivity", "bottleneck", "slip"):
         return _analysis(args, out)
     elif args.command == "diagram":
@@ -385,6 +403,21 @@ def _analysis(args: argparse.Namespace, out: TextIO) -> int:
         who = "every pair" if args.pair == "*" else args.pair
         title = f"{scenario.name}: {args.phase} of {who} slips"
         _emit(a.slip_export(found_s, args.format, title=title), args.output, out)
+    return 0
+
+
+def _init(path: str, force: bool, out: TextIO) -> int:
+    from ._simulation.files import starter
+    from .exceptions import ValidationError
+
+    target = Path(path)
+    if target.exists() and not force:
+        raise ValidationError(path, "exists already: give another path, or --force to overwrite")
+    target.write_text(starter(), encoding="utf-8")
+    out.write(
+        f"wrote {target}: a starter scenario. Try: mentorflow simulate {target} "
+        f"(and validate, montecarlo, sensitivity, bottleneck)\n"
+    )
     return 0
 
 

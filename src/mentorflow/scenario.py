@@ -49,6 +49,7 @@ from ._simulation.critical import BottleneckReport as BottleneckReport
 from ._simulation.critical import PairSlack as PairSlack
 from ._simulation.critical import PhaseSlack as PhaseSlack
 from ._simulation.critical import bottleneck as bottleneck
+from ._simulation.files import shipped as shipped
 from ._simulation.forecast import DeadlineOdds as DeadlineOdds
 from ._simulation.forecast import Forecast as Forecast
 from ._simulation.forecast import Spread as Spread
@@ -69,7 +70,6 @@ from ._simulation.scenario import VisitRow as VisitRow
 from ._simulation.scenario import simulate as simulate
 from ._simulation.scenario_file import load_scenario as load_scenario
 from ._simulation.scenario_file import parse_scenario as parse_scenario
-from ._simulation.scenario_file import shipped as shipped
 from ._simulation.sensitivity import SensitivityReport as SensitivityReport
 from ._simulation.sensitivity import Summary as Summary
 from ._simulation.sensitivity import Swing as Swing

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -121,23 +122,27 @@ def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
     return out.getvalue()
 
 
+_REFUSAL = re.compile(r"(\d{4}-\d{2}-\d{2}) (.*?) \(([^()]*)\): (.*)", re.DOTALL)
+
+
 def refusal_rows(timeline: Timeline) -> list[dict[str, Any]]:
-    """One row per refusal (kind ``refusal``; ``start``: its day; ``name``: what and why)."""
+    """One row per refusal: kind ``refusal``, its pair (none: the programme's), ``start`` its
+    day, ``name`` what was refused, ``revisions`` why."""
     rows = []
     for text in timeline.refusals:
-        day, _, rest = text.partition(" ")
-        dated = len(day) == 10 and day[4] == "-" and day[7] == "-"
+        found = _REFUSAL.fullmatch(text)
+        day, what, who, why = found.groups() if found else ("", text, "", "")
         rows.append(
             {
                 "kind": "refusal",
-                "pair": "",
-                "name": rest if dated else text,
-                "start": day if dated else "",
+                "pair": "" if who in ("", "programme") else who,
+                "name": what,
+                "start": day,
                 "end": "",
                 "status": "refused",
                 "projected": False,
                 "days_late": "",
-                "revisions": "",
+                "revisions": why,
             }
         )
     return rows
