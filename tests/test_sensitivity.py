@@ -185,7 +185,16 @@ class TestSensitivity:
         figure = tornado(self.found, metric="odds")
         assert isinstance(figure, Figure)
         labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
-        assert labels[-1] == self.found.swings[0].label  # the widest on top
+        by_label = {s.label: abs(s.odds_points) for s in self.found.swings}
+        assert max(by_label.values()) == by_label[labels[-1]]  # the widest on top
+        figure.draw_without_rendering()
+        box = figure.bbox
+        axes = figure.axes[0]
+        texts = [*axes.texts, *axes.get_yticklabels(), axes.title, axes.xaxis.label]
+        for text in texts:
+            extent = text.get_window_extent()
+            assert box.x0 <= extent.x0, text.get_text()
+            assert extent.x1 <= box.x1, text.get_text()
         written = tornado(self.found, f"{tmp_path}/t.svg")
         assert written.read_text().startswith("<?xml")  # type: ignore[union-attr]
         with pytest.raises(ValidationError, match="metric"):

@@ -71,7 +71,7 @@ def tornado(
     ]
     swings.sort(key=lambda t: abs(t[2] - t[1]))  # the widest at the top
     with matplotlib.rc_context(RC):
-        figure = Figure(figsize=(9, 1.2 + 0.45 * len(swings)), dpi=DPI, layout="constrained")
+        figure = Figure(figsize=(10, 1.4 + 0.45 * len(swings)), dpi=DPI, layout="constrained")
         axes = figure.add_subplot()
         span = max([1.0, *(abs(v) for _, low, high in swings for v in (low, high))])
         for row, (swing, low, high) in enumerate(swings):
@@ -86,11 +86,12 @@ def tornado(
         axes.set_xlim(-1.35 * span, 1.35 * span)
         axes.set_xlabel(_TITLES[metric])
         low_q, high_q = found.quantiles
+        figure.suptitle(found.scenario, fontsize=11, fontweight="bold", color=INK)
         axes.set_title(
-            f"{found.scenario}: each amount pinned at its P{round(100 * low_q)} (light) and "
+            f"each amount pinned at its P{round(100 * low_q)} (light) and "
             f"P{round(100 * high_q)} (dark); {found.runs} runs each, seed {found.seed}",
             color=INK,
-            loc="left",
+            fontsize=8,
         )
         if where is None:
             return figure
