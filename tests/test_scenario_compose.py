@@ -138,6 +138,11 @@ class TestBase:
                 "programme.deadlines[0].name",
                 "merged by its name",
             ),
+            ('base = "inclucities-plan"\n[[pairs]]\nkey = 1\n', "pairs[0].key", "must be a string"),
+            ('base = "a\\u0000b"\n', "base", "can't be a file name"),
+            ('base = "."\n', "base", "is a folder"),
+            ('base = "inclucities-plan"\nscript = { a = 1 }\n', "script", "must be a list"),
+            ('base = "inclucities-plan"\nreplace = "script"\n', "replace", "must be a list"),
         ],
     )
     def test_refused(self, tmp_path: Path, text: str, key: str, problem: str) -> None:

@@ -80,15 +80,21 @@ def compose(
         raise ScenarioError(
             f"{source}: base", f"must be a file name or a shipped scenario, not {show(name)}"
         )
-    path = (folder / name).resolve()
-    if not path.exists() and name in shipped:
-        path = shipped[name].resolve()
-    if not path.exists():
+    try:
+        path = (folder / name).resolve()
+        if not path.exists() and name in shipped:
+            path = shipped[name].resolve()
+        found, folder_only = path.exists(), path.is_dir()
+    except (OSError, ValueError) as err:  # a name the file system can't take (a NUL byte)
+        raise ScenarioError(f"{source}: base", f"{name!r} can't be a file name ({err})") from None
+    if not found:
         known = ", ".join(sorted(shipped))
         raise ScenarioError(
             f"{source}: base",
             f"{name!r} is neither a file (looked for {path}) nor a shipped scenario ({known})",
         )
+    if folder_only:
+        raise ScenarioError(f"{source}: base", f"{name!r} is a folder, not a scenario file")
     if path in seen:
         raise ScenarioError(f"{source}: base", f"{name!r} builds on itself ({path})")
     if len(seen) >= MAX_DEPTH:
@@ -172,9 +178,10 @@ def _by_key(old: Any, new: Any, path: str, key: str, source: str) -> list[Any]:
     for i, entry in enumerate(_array(new, path, source)):
         ident = entry.get(key) if isinstance(entry, Mapping) else None
         if not isinstance(ident, str):
+            problem = "is missing" if ident is None else f"must be a string, not {show(ident)}"
             raise ScenarioError(
                 f"{source}: {path}[{i}].{key}",
-                f"is missing: a {path} entry of a file with a base is merged by its {key}",
+                f"{problem}: a {path} entry of a file with a base is merged by its {key}",
             )
         if ident in mine:
             raise ScenarioError(f"{source}: {path}[{i}].{key}", f"{ident!r} is given twice")
