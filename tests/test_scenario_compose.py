@@ -153,6 +153,11 @@ class TestBase:
         assert f"{path}: {key}" == err.value.field
         assert problem in str(err.value)
 
+    def test_a_path_the_file_system_cant_take(self) -> None:
+        """A path with a NUL byte is a ScenarioError naming it, not a ValueError."""
+        with pytest.raises(ScenarioError, match="can't be a file name"):
+            load_scenario("a\x00b.toml")
+
     def test_cycle(self, tmp_path: Path) -> None:
         """A file that builds on itself, through another, is refused."""
         write(tmp_path, "a.toml", 'base = "b.toml"\n')

@@ -67,6 +67,8 @@ def read_document(source: Path, path: str) -> dict[str, Any]:
         data = source.read_bytes()
     except OSError as err:
         raise ScenarioError(str(path), f"can't read it ({err.strerror})") from None
+    except ValueError as err:  # a NUL byte
+        raise ScenarioError(str(path), f"can't be a file name ({err})") from None
     if len(data) > MAX_FILE_BYTES:
         raise ScenarioError(
             str(path), f"{len(data)} bytes is more than a scenario file may have ({MAX_FILE_BYTES})"
