@@ -371,6 +371,15 @@ def _analysis(args: argparse.Namespace, out: TextIO) -> int:
 
         if args.chart and Path(args.chart).suffix.lower() not in (".png", ".svg"):
             raise ValidationError("--chart", f"{args.chart!r}: the chart is a .png or .svg file")
+        from ._simulation.schedule import plan_only
+
+        if not plan_only(scenario):
+            print(
+                f"mentorflow: note: the script of {args.file} does more than delay phases, so "
+                "every run drives the programme: this takes about 25 times longer than for a "
+                "plan of delays only",
+                file=sys.stderr,
+            )
         found = sensitivity(scenario, args.runs, seed=args.seed)
         _emit(a.sensitivity_export(found, args.format), args.output, out)
         if args.chart:
