@@ -20,6 +20,7 @@ from .._domain.distributions import Distribution
 from .._domain.validate import show
 from ..exceptions import ValidationError
 from .forecast import percentile
+from .scenario import Scenario
 from .schedule import Outcome, Runner, Totals, luck_of
 
 MAX_SENSITIVITY_RUNS = 100_000
@@ -191,8 +192,6 @@ def sensitivity(
         >>> found.swings[0].name, found.swings[0].label
         ('script[0].offset', 'delay of study_visit_1 (every pair, 2020-12-01)')
     """
-    from .scenario import Scenario
-
     if not isinstance(scenario, Scenario):
         raise ValidationError("scenario", f"must be a Scenario, not {type(scenario).__name__}")
     check_runs(runs, MAX_SENSITIVITY_RUNS)

@@ -75,13 +75,16 @@ class PlanComparison:
         raise ValidationError("measure", f"no row {show(measure)}; there are: {known}")
 
 
-def _row(measure: str, pair: str | None, a: object, b: object) -> PlanRow:
+Value = pendulum.Date | float | int | None
+
+
+def _row(measure: str, pair: str | None, a: Value, b: Value) -> PlanRow:
     difference: float | int | None = None
     if isinstance(a, pendulum.Date) and isinstance(b, pendulum.Date):
         difference = (b - a).days
     elif isinstance(a, (int, float)) and isinstance(b, (int, float)):
         difference = b - a
-    return PlanRow(measure=measure, pair=pair, a=a, b=b, difference=difference)  # type: ignore[arg-type]
+    return PlanRow(measure=measure, pair=pair, a=a, b=b, difference=difference)
 
 
 def compare_forecasts(a: Forecast, b: Forecast) -> PlanComparison:
