@@ -232,8 +232,8 @@ class TestClosures:
 
     def test_calendar(self) -> None:
         """A closure day is no working day; a country's closes its subdivisions too."""
-        midsummer = dt.date(2024, 6, 21)  # a Friday, a public holiday in SE already
-        eve = dt.date(2024, 6, 20)
+        midsummer = dt.date(2024, 6, 21)  # Midsummer Eve, a Friday: no public holiday
+        eve = dt.date(2024, 6, 20)  # the Thursday before
         calendar = WorkingCalendar(("FI",), (eve,))
         assert not calendar.is_working_day(eve)
         assert calendar.is_working_day(dt.date(2024, 6, 19))
@@ -283,6 +283,47 @@ class TestClosures:
         )
         moved = {(d.pair, d.name): d.due_on for d in load_scenario(everyone).simulate().deadlines}
         assert pendulum.Date(2025, 5, 7) == moved[("malmo-gdansk", "matching")]
+
+    def test_programme_closures_persist(self) -> None:
+        """Programme(closures=...) moves a deadline; restored from a store, it still does."""
+        from mentorflow import DeadlineRule, ManualClock, MemoryStore, Programme
+
+        clock = ManualClock(pendulum.datetime(2024, 1, 1, 9, tz="UTC"))
+        rule = DeadlineRule("report", after="programme.start", months=6)
+        closed = Programme(
+            "p",
+            starts_on=dt.date(2024, 1, 1),
+            ends_on=dt.date(2024, 12, 31),
+            country="SE",
+            deadlines=[rule],
+            closures=[Closure(on=dt.date(2024, 7, 1))],
+            clock=clock,
+        )
+        assert [pendulum.Date(2024, 7, 2)] == [d.due_on for d in closed.deadlines()]
+        store = MemoryStore()
+        closed.persist(store, "p")
+        again = Programme.restore(store, "p", clock=clock)
+        assert closed.definition == again.definition
+        assert [pendulum.Date(2024, 7, 2)] == [d.due_on for d in again.deadlines()]
+
+    def test_a_migration_brings_closures(self) -> None:
+        """Migrating to a definition with a closure day moves the deadline it closes."""
+        from mentorflow import DeadlineRule, ManualClock, Programme
+
+        clock = ManualClock(pendulum.datetime(2024, 1, 1, 9, tz="UTC"))
+        programme = Programme(
+            "p",
+            starts_on=dt.date(2024, 1, 1),
+            ends_on=dt.date(2024, 12, 31),
+            deadlines=[DeadlineRule("report", after="programme.start", months=6)],
+            clock=clock,
+        )
+        assert [pendulum.Date(2024, 7, 1)] == [d.due_on for d in programme.deadlines()]
+        new = attrs.evolve(
+            programme.definition, version=2, closures=[Closure(on=dt.date(2024, 7, 1))]
+        )
+        programme.migrate(new, at=pendulum.datetime(2024, 2, 1, 9, tz="UTC"))
+        assert [pendulum.Date(2024, 7, 2)] == [d.due_on for d in programme.deadlines()]
 
     def test_bad_closure_in_a_file(self, tmp_path: Path) -> None:
         """A closure that is not a date is named by its index."""
