@@ -89,6 +89,14 @@ class TestBottleneck:
         assert all(p.slack_days_p50 is not None for p in found.pairs)
         assert 100 == found.runs
 
+    def test_nobody_completes(self) -> None:
+        """Every pair withdrawn: no bottleneck, no path, and the export says so."""
+        withdraw = Action(on=pendulum.Date(2020, 7, 1), action="withdraw", pair="*")
+        found = bottleneck(attrs.evolve(PLAN, script=(withdraw,)))
+        assert (None, None, ()) == (found.pair, found.completed_on, found.path)
+        assert all(p.slack_days is None and not p.critical for p in found.pairs)
+        assert "no pair completed" in bottleneck_export(found)
+
     def test_bad_input(self) -> None:
         """Not a scenario, a timeline that is not one, negative runs: named."""
         with pytest.raises(ValidationError, match="must be a Scenario"):

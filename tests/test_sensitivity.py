@@ -287,6 +287,11 @@ class TestCommandLine:
         )  # fmt: skip
         document = json.loads(text[: text.rindex("}") + 1])
         assert 9 == len(document["rows"])
+        quartiles = _cli(
+            "sensitivity", "inclucities-plan", "--runs", "30", "--low", "0.25", "--high", "0.75",
+            "--format", "json",
+        )  # fmt: skip
+        assert [0.25, 0.75] == json.loads(quartiles)["quantiles"]
         assert text.rstrip().endswith("t.png")
 
     def test_slip_csv(self) -> None:

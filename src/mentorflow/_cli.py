@@ -198,6 +198,14 @@ def _analysis_parsers(commands: Any, scenario: str) -> None:
     sensitivity.add_argument(
         "--chart", metavar="PATH", help="also save a tornado chart (.png/.svg)"
     )
+    for side, default in (("low", 0.1), ("high", 0.9)):
+        sensitivity.add_argument(
+            f"--{side}",
+            type=float,
+            default=default,
+            metavar="Q",
+            help=f"the quantile each amount is pinned at for its {side} side (default: {default})",
+        )
     sensitivity.add_argument(
         "--metric",
         choices=("p90", "p50", "odds"),
@@ -380,7 +388,7 @@ def _analysis(args: argparse.Namespace, out: TextIO) -> int:
                 "plan of delays only",
                 file=sys.stderr,
             )
-        found = sensitivity(scenario, args.runs, seed=args.seed)
+        found = sensitivity(scenario, args.runs, seed=args.seed, low=args.low, high=args.high)
         _emit(a.sensitivity_export(found, args.format), args.output, out)
         if args.chart:
             from ._render.tornado import tornado

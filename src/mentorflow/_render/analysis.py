@@ -260,7 +260,9 @@ def bottleneck_export(found: BottleneckReport, form: str = "table", *, width: in
     where = f" (visit hosted by {found.host})" if found.host else ""
     lines = [
         f"the programme completes on {found.completed_on}: its last pair is {found.pair}; "
-        f"the longest phase on its critical path is {found.phase}{where}",
+        f"the longest phase on its critical path is {found.phase}{where}"
+        if found.pair is not None
+        else "no pair completed: there is no critical path (see the pairs' statuses)",
     ]
     if odds:
         lines.append(f"'last in': the share of {found.runs} Monte Carlo runs it completed last")
