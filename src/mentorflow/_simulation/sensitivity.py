@@ -251,10 +251,10 @@ class Batch:
         self.ends: list[dict[str, list[tuple[int, int]]]] = []
         self.outcomes: list[Outcome] = []
         for luck in batch:
+            values = runner.values(luck)
+            self.values.append(values)
             if runner.fast:
-                values = runner.values(luck)
                 ends = {p: runner.chain(p, values) for p in runner.pairs}
-                self.values.append(values)
                 self.ends.append(ends)
                 self.outcomes.append(runner.outcome([ends[p][-1][0] for p in runner.pairs]))
             else:
@@ -264,16 +264,19 @@ class Batch:
     def pinned(self, amount: Amount, u: float) -> list[Outcome]:
         """The outcomes of the batch with ``amount``'s slots at quantile ``u``."""
         runner = self.runner
-        if not runner.fast:
-            found = []
-            for luck in self.batch:
-                changed = list(luck)
-                for slot in amount.slots:
-                    changed[slot] = u
-                found.append(runner.simulated(changed))
-            return found
         value = runner.value(amount.distribution, u)
-        return self.with_values(dict.fromkeys(amount.slots, value))
+        if runner.fast:
+            return self.with_values(dict.fromkeys(amount.slots, value))
+        found = []
+        for run, luck in enumerate(self.batch):
+            if all(self.values[run][slot] == value for slot in amount.slots):
+                found.append(self.outcomes[run])  # the pin changes nothing in this run
+                continue
+            changed = list(luck)
+            for slot in amount.slots:
+                changed[slot] = u
+            found.append(runner.simulated(changed))
+        return found
 
     def with_values(self, pins: dict[int, Totals]) -> list[Outcome]:
         """The outcomes of the batch with these slots' amounts (plan-only scenarios)."""
