@@ -35,6 +35,7 @@ from ._core.migration import PairPlan as PairPlan
 from ._core.programme import Pair as Pair
 from ._core.programme import Programme as Programme
 from ._core.transaction import History as History
+from ._domain.calendar import Closure as Closure
 from ._domain.clock import Clock as Clock
 from ._domain.clock import ManualClock as ManualClock
 from ._domain.clock import SystemClock as SystemClock
@@ -140,6 +141,7 @@ __all__ = [
     "CheckDeadlines",
     "City",
     "Clock",
+    "Closure",
     "Command",
     "CommandRefused",
     "Complete",

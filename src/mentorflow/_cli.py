@@ -25,18 +25,19 @@ FORMATS = ("table", "csv", "json", "ics")
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
+    from ._simulation.files import shipped
 
+    names = ", ".join(shipped())
     parser = argparse.ArgumentParser(
         prog="mentorflow",
         description="City-to-city mentoring programmes as state machines: simulate scenarios, "
         "compare them, and export timelines, calendars and charts.",
+        epilog=f"Shipped scenarios (give a name wherever a FILE goes): {names}. "
+        "Start your own with: mentorflow init my-scenario.toml",
     )
     parser.add_argument("--version", action="version", version=f"mentorflow {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    scenario = (
-        "a scenario file (TOML), or the name of a shipped one: inclucities, "
-        "inclucities-without-extension, urbact-transfer-network"
-    )
+    scenario = f"a scenario file (TOML), or the name of a shipped one: {names}"
 
     demo = commands.add_parser(
         "demo",
@@ -69,8 +70,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("base", metavar="BASE", help=scenario)
     compare.add_argument("variant", metavar="VARIANT", help=scenario)
-    compare.add_argument("--format", choices=("table", "json"), default="table")
+    compare.add_argument("--format", choices=("table", "csv", "json"), default="table")
     compare.add_argument("--output", metavar="PATH", help="write to PATH instead of the terminal")
+    compare.add_argument(
+        "--runs",
+        type=int,
+        metavar="N",
+        help="compare the two as plans: N Monte Carlo runs each, the same seed (plan A: BASE, "
+        "plan B: VARIANT): completion percentiles, odds of an extension, the differences",
+    )
+    compare.add_argument(
+        "--seed", type=int, default=0, metavar="S", help="with --runs: the seed (default: 0)"
+    )
+    compare.add_argument(
+        "--workers", type=int, metavar="W", help="with --runs: local worker processes"
+    )
 
     gantt = commands.add_parser(
         "gantt",
@@ -163,7 +177,100 @@ def _parser() -> argparse.ArgumentParser:
     )
     diagram.add_argument("file", metavar="FILE", nargs="?", help=scenario)
     _match_parser(commands)
+    _analysis_parsers(commands, scenario)
     return parser
+
+
+def _analysis_parsers(commands: Any, scenario: str) -> None:
+    """The analysts' questions: sensitivity, bottleneck, slip; and init."""
+    init = commands.add_parser(
+        "init",
+        help="write a commented starter scenario file",
+        description="Write a commented starter scenario (two pairs, uncertain durations, a "
+        "delay, deadlines, closure days) that validates and simulates as it is; edit it from "
+        "there.",
+    )
+    init.add_argument(
+        "path",
+        metavar="PATH",
+        nargs="?",
+        default="my-scenario.toml",
+        help="where to write it (default: %(default)s)",
+    )
+    init.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    forms = ("table", "csv", "json")
+
+    def common(command: Any, runs: int, what: str) -> None:
+        command.add_argument("file", metavar="FILE", help=scenario)
+        command.add_argument(
+            "--runs", type=int, default=runs, metavar="N", help=f"{what} (default: %(default)s)"
+        )
+        command.add_argument(
+            "--seed", type=int, default=0, metavar="S", help="the random seed (default: 0)"
+        )
+        command.add_argument("--format", choices=forms, default="table", help="default: table")
+        command.add_argument(
+            "--output", metavar="PATH", help="write to PATH instead of the terminal"
+        )
+
+    sensitivity = commands.add_parser(
+        "sensitivity",
+        help="which uncertain duration or delay moves the completion and the odds most",
+        description="Pin each uncertain amount of a scenario at its P10 and P90, one at a "
+        "time, the same luck in every other amount (common random numbers), and report how "
+        "the programme's P50 and P90 completion and the odds of an extension move, the largest "
+        "swing first. The baseline is mentorflow montecarlo's forecast of the same seed.",
+    )
+    common(sensitivity, 1000, "runs per variant")
+    sensitivity.add_argument(
+        "--chart", metavar="PATH", help="also save a tornado chart (.png/.svg)"
+    )
+    for side, default in (("low", 0.1), ("high", 0.9)):
+        sensitivity.add_argument(
+            f"--{side}",
+            type=float,
+            default=default,
+            metavar="Q",
+            help=f"the quantile each amount is pinned at for its {side} side (default: {default})",
+        )
+    sensitivity.add_argument(
+        "--metric",
+        choices=("p90", "p50", "odds"),
+        default="p90",
+        help="what the tornado chart shows (default: p90)",
+    )
+    bottleneck = commands.add_parser(
+        "bottleneck",
+        help="which pair and phase set the programme's end; every pair's slack",
+        description="The pair that completes last (the bottleneck), its critical path, and "
+        "every pair's slack against the programme's end (days and working days of its "
+        "cities), its float against the bottleneck, and every phase's slack against its "
+        "deadline. With --runs, also how often each pair completes last over that many Monte "
+        "Carlo runs.",
+    )
+    common(bottleneck, 0, "Monte Carlo runs for each pair's odds of completing last")
+    slip = commands.add_parser(
+        "slip",
+        help="the extension needed as a function of a phase's slip",
+        description="Delay one phase (of one pair or of every pair) by each amount of "
+        "--slips and report when the programme completes and the months of extension it "
+        "needs; with --runs, the odds of an extension too (the same luck for every slip).",
+    )
+    common(slip, 0, "Monte Carlo runs per slip")
+    slip.add_argument("--phase", required=True, help="the phase that slips")
+    slip.add_argument("--pair", default="*", help="the pair whose phase slips (default: all)")
+    slip.add_argument(
+        "--slips",
+        default="0,1,2,3,4,5,6",
+        metavar="A,B,...",
+        help="the slips to try, in --unit (default: %(default)s)",
+    )
+    slip.add_argument(
+        "--unit",
+        choices=("months", "weeks", "days", "working_days"),
+        default="months",
+        help="default: months",
+    )
 
 
 def _match_parser(commands: Any) -> None:
@@ -247,14 +354,16 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             )
         timeline = scenario.simulate()
         _emit(_format(timeline, args.format), args.output, out)
+    elif args.command == "compare" and args.runs is not None:
+        return _plans(args, out)
     elif args.command == "compare":
         from ._simulation.compare import compare
 
         result = compare(
             load_scenario(args.base).simulate(), load_scenario(args.variant).simulate()
         )
-        text = x.comparison_json(result) if args.format == "json" else x.comparison_table(result)
-        _emit(text, args.output, out)
+        render = {"csv": x.comparison_csv, "json": x.comparison_json}
+        _emit(render.get(args.format, x.comparison_table)(result), args.output, out)
     elif args.command == "gantt":
         from ._render.gantt import gantt
 
@@ -286,6 +395,10 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             _count(len(scenario.script), "action"),
         )
         out.write(f"{args.file}: a valid scenario, {scenario.name!r}: {', '.join(counts)}\n")
+    elif args.command == "init":
+        return _init(args.path, args.force, out)
+    elif args.command in ("sensitivity", "bottleneck", "slip"):
+        return _analysis(args, out)
     elif args.command == "diagram":
         from ._domain.lifecycle import Lifecycle
 
@@ -293,6 +406,93 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
             load_scenario(args.file).programme.lifecycle if args.file else Lifecycle.default()
         )
         out.write(x.mermaid(lifecycle))
+    return 0
+
+
+def _analysis(args: argparse.Namespace, out: TextIO) -> int:
+    from ._render import analysis as a
+    from ._simulation.scenario_file import load_scenario
+    from .exceptions import ValidationError
+
+    scenario = load_scenario(args.file)
+    if args.command == "sensitivity":
+        from ._simulation.sensitivity import sensitivity
+
+        if args.chart and Path(args.chart).suffix.lower() not in (".png", ".svg"):
+            raise ValidationError("--chart", f"{args.chart!r}: the chart is a .png or .svg file")
+        from ._simulation.schedule import plan_only
+
+        if not plan_only(scenario):
+            print(
+                f"mentorflow: note: the script of {args.file} does more than delay phases, so "
+                "every run drives the programme: this takes about 25 times longer than for a "
+                "plan of delays only",
+                file=sys.stderr,
+            )
+        found = sensitivity(scenario, args.runs, seed=args.seed, low=args.low, high=args.high)
+        _emit(a.sensitivity_export(found, args.format), args.output, out)
+        if args.chart:
+            from ._render.tornado import tornado
+
+            out.write(f"saved {tornado(found, args.chart, metric=args.metric)}\n")
+    elif args.command == "bottleneck":
+        from ._simulation.critical import bottleneck
+
+        found_b = bottleneck(scenario, runs=args.runs, seed=args.seed)
+        _emit(a.bottleneck_export(found_b, args.format), args.output, out)
+    else:
+        from ._simulation.whatif import slip_sweep
+
+        try:
+            slips = tuple(int(part) for part in args.slips.split(","))
+        except ValueError:
+            raise ValidationError(
+                "--slips", f"{args.slips!r} is not whole numbers separated by commas"
+            ) from None
+        found_s = slip_sweep(
+            scenario,
+            args.phase,
+            pair=args.pair,
+            slips=slips,
+            unit=args.unit,
+            runs=args.runs,
+            seed=args.seed,
+        )
+        who = "every pair" if args.pair == "*" else args.pair
+        title = f"{scenario.name}: {args.phase} of {who} slips"
+        _emit(a.slip_export(found_s, args.format, title=title), args.output, out)
+    return 0
+
+
+def _init(path: str, force: bool, out: TextIO) -> int:
+    from ._simulation.files import starter
+    from .exceptions import ValidationError
+
+    target = Path(path)
+    if target.exists() and not force:
+        raise ValidationError(path, "exists already: give another path, or --force to overwrite")
+    target.write_text(starter(), encoding="utf-8")
+    out.write(
+        f"wrote {target}: a starter scenario. Try: mentorflow simulate {target} "
+        f"(and validate, montecarlo, sensitivity, bottleneck)\n"
+    )
+    return 0
+
+
+def _plans(args: argparse.Namespace, out: TextIO) -> int:
+    """``compare --runs N``: two plans' forecasts side by side."""
+    from ._render.analysis import plan_export
+    from ._simulation.montecarlo import montecarlo
+    from ._simulation.scenario_file import load_scenario
+    from ._simulation.whatif import compare_forecasts
+
+    plans = [load_scenario(args.base), load_scenario(args.variant)]
+    with _progress(True) as progress:
+        a, b = (
+            montecarlo(p, args.runs, seed=args.seed, workers=args.workers, progress=progress)
+            for p in plans
+        )
+    _emit(plan_export(compare_forecasts(a, b), args.format), args.output, out)
     return 0
 
 

@@ -22,6 +22,11 @@ from ._domain.distributions import Empirical as Empirical
 from ._domain.distributions import Fixed as Fixed
 from ._domain.distributions import Triangular as Triangular
 from ._domain.distributions import Uniform as Uniform
+from ._render.analysis import bottleneck_export as bottleneck_export
+from ._render.analysis import plan_export as plan_export
+from ._render.analysis import sensitivity_export as sensitivity_export
+from ._render.analysis import slip_export as slip_export
+from ._render.exports import comparison_csv as comparison_csv
 from ._render.exports import comparison_json as comparison_json
 from ._render.exports import comparison_table as comparison_table
 from ._render.exports import mermaid as mermaid
@@ -38,9 +43,15 @@ from ._render.gantt import gantt as gantt
 from ._render.ics import to_ics as to_ics
 from ._render.progress import progress_bar as progress_bar
 from ._render.report import report as report
+from ._render.tornado import tornado as tornado
 from ._simulation.compare import Comparison as Comparison
 from ._simulation.compare import Slip as Slip
 from ._simulation.compare import compare as compare
+from ._simulation.critical import BottleneckReport as BottleneckReport
+from ._simulation.critical import PairSlack as PairSlack
+from ._simulation.critical import PhaseSlack as PhaseSlack
+from ._simulation.critical import bottleneck as bottleneck
+from ._simulation.files import shipped as shipped
 from ._simulation.forecast import DeadlineOdds as DeadlineOdds
 from ._simulation.forecast import Forecast as Forecast
 from ._simulation.forecast import Spread as Spread
@@ -61,12 +72,21 @@ from ._simulation.scenario import VisitRow as VisitRow
 from ._simulation.scenario import simulate as simulate
 from ._simulation.scenario_file import load_scenario as load_scenario
 from ._simulation.scenario_file import parse_scenario as parse_scenario
-from ._simulation.scenario_file import shipped as shipped
+from ._simulation.sensitivity import SensitivityReport as SensitivityReport
+from ._simulation.sensitivity import Summary as Summary
+from ._simulation.sensitivity import Swing as Swing
+from ._simulation.sensitivity import sensitivity as sensitivity
+from ._simulation.whatif import PlanComparison as PlanComparison
+from ._simulation.whatif import PlanRow as PlanRow
+from ._simulation.whatif import SlipEffect as SlipEffect
+from ._simulation.whatif import compare_forecasts as compare_forecasts
+from ._simulation.whatif import slip_sweep as slip_sweep
 from .exceptions import ScenarioError as ScenarioError
 
 __all__ = [
     "ACTIONS",
     "Action",
+    "BottleneckReport",
     "Comparison",
     "DeadlineOdds",
     "DeadlineRow",
@@ -77,19 +97,31 @@ __all__ = [
     "MAX_ACTIONS",
     "MAX_PAIRS",
     "MAX_RUNS",
+    "PairSlack",
     "PairSpec",
+    "PhaseSlack",
     "PhaseSpan",
+    "PlanComparison",
+    "PlanRow",
     "ProgrammeSpec",
     "Progress",
     "Scenario",
     "ScenarioError",
+    "SensitivityReport",
     "Slip",
+    "SlipEffect",
     "Spread",
+    "Summary",
+    "Swing",
     "Timeline",
     "Triangular",
     "Uniform",
     "VisitRow",
+    "bottleneck",
+    "bottleneck_export",
     "compare",
+    "compare_forecasts",
+    "comparison_csv",
     "comparison_json",
     "comparison_table",
     "forecast_csv",
@@ -101,14 +133,20 @@ __all__ = [
     "mermaid",
     "montecarlo",
     "parse_scenario",
+    "plan_export",
     "plot_forecast",
     "progress_bar",
     "report",
+    "sensitivity",
+    "sensitivity_export",
     "shipped",
     "simulate",
+    "slip_export",
+    "slip_sweep",
     "timeline_rows",
     "timeline_table",
     "to_csv",
     "to_ics",
     "to_json",
+    "tornado",
 ]

@@ -31,6 +31,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from .._domain import commands as cm
 from .._domain import events as ev
+from .._domain.calendar import Closure
 from .._domain.deadlines import DeadlineRule, Offset
 from .._domain.definition import Definition
 from .._domain.distributions import KINDS, Distribution
@@ -380,7 +381,7 @@ def _digest(document: Mapping[str, Any]) -> str:
 
 
 def _definition_document(definition: Definition) -> dict[str, Any]:
-    return {
+    document = {
         "schema": SCHEMA,
         "name": definition.name,
         "starts_on": definition.starts_on.isoformat(),
@@ -397,13 +398,18 @@ def _definition_document(definition: Definition) -> dict[str, Any]:
         "clock_tolerance": definition.clock_tolerance.total_seconds(),
         "version": definition.version,
     }
+    if definition.closures:  # only when there are some: older documents keep their fingerprint
+        document["closures"] = [
+            {"on": c.on.isoformat(), "region": c.region} for c in definition.closures
+        ]
+    return document
 
 
 _DEFINITION_KEYS = frozenset(
     {"schema", "fingerprint", *(field.name for field in attrs.fields(Definition) if field.init)}
 )
 """The keys of a definition document: the schema, the fingerprint and `Definition`'s fields."""
-_OPTIONAL_KEYS = frozenset({"clock_tolerance", "version", "fingerprint"})
+_OPTIONAL_KEYS = frozenset({"clock_tolerance", "version", "fingerprint", "closures"})
 """Keys added after schema 2 was first written: a document without them takes the default
 (version 1; no fingerprint to check)."""
 
@@ -445,7 +451,23 @@ def load_definition(document: object, where: str = "$") -> dict[str, Any]:
         kwargs["clock_tolerance"] = dt.timedelta(seconds=seconds)
     if "version" in doc:
         kwargs["version"] = doc["version"]  # Definition checks it, naming the field
+    if "closures" in doc:
+        kwargs["closures"] = _closures(doc["closures"], f"{where}.closures")
     return kwargs
+
+
+def _closures(value: object, where: str) -> list[Closure]:
+    if not isinstance(value, list):
+        raise SerializationError(where, "must be a list")
+    found = []
+    for i, item in enumerate(value):
+        if not isinstance(item, Mapping) or set(item) != {"on", "region"}:
+            raise SerializationError(f"{where}[{i}]", "must be {on, region}")
+        try:
+            found.append(Closure(on=dt.date.fromisoformat(item["on"]), region=item["region"]))
+        except (TypeError, ValueError) as err:
+            raise SerializationError(f"{where}[{i}]", str(err)) from None
+    return found
 
 
 def _check_fingerprint(document: object, where: str) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 import pendulum
 
-from .._domain.calendar import WorkingCalendar, calendar_for
+from .._domain.calendar import Closure, WorkingCalendar, calendar_for
 from .._domain.clock import earlier, wall_time
 from .._domain.deadlines import (
     END,
@@ -199,9 +199,11 @@ class DeadlineBook:
         starts_on: pendulum.Date,
         ends_on: pendulum.Date,
         granted: dict[tuple[str | None, str | None], list[Offset]],
+        closures: tuple[Closure, ...] = (),
     ) -> None:
         self.schedule = schedule
-        self.calendar = calendar_for(regions)
+        self.closures = closures
+        self.calendar = calendar_for(regions, closures)
         self.tz = timezone
         self.starts_on = starts_on
         self.ends_on = ends_on
@@ -384,10 +386,12 @@ class DeadlineBook:
         if basis is CalendarBasis.PROGRAMME:
             return self.calendar
         if basis is CalendarBasis.HOST and host is not None:
-            return calendar_for((host,))
+            return calendar_for((host,), self.closures)
         found = self._pair_calendars.get(both)
         if found is None:
-            found = self._pair_calendars[both] = calendar_for(tuple(sorted(set(both))))
+            found = self._pair_calendars[both] = calendar_for(
+                tuple(sorted(set(both))), self.closures
+            )
         return found
 
     # -- keeping up to date ------------------------------------------------------------
@@ -427,6 +431,7 @@ class DeadlineBook:
         histories: Mapping[str, Sequence[PairEvent]],
         at: pendulum.DateTime,
         version: int,
+        closures: tuple[Closure, ...] = (),
     ) -> DeadlineBook:
         """The book of a programme migrated to ``schedule`` at ``at``: every deadline worked
         out again from the pairs' ``histories`` (a migration's own events included), the
@@ -442,6 +447,7 @@ class DeadlineBook:
             starts_on=starts_on,
             ends_on=ends_on,
             granted=granted,
+            closures=closures,
         )
         if old is not None and old._reached:
             book._reached.update(old._reached)

@@ -24,7 +24,6 @@ import pendulum
 
 from .._codec.serialize import fingerprint
 from .._domain import commands as c
-from .._domain.calendar import calendar_for
 from .._domain.changes import changes
 from .._domain.clock import earlier
 from .._domain.deadlines import Offset, extend
@@ -271,7 +270,7 @@ def decide(
         events.extend(pair_events)
         moved[state.key] = (pair_events, place.dest)
 
-    new_end = extend(new.ends_on, granted.get((None, None), ()), calendar_for(new.regions))
+    new_end = extend(new.ends_on, granted.get((None, None), ()), new.calendar(new.regions))
     new_book = None
     if not new.schedule.empty:
         new_book = DeadlineBook.migrated(
@@ -287,6 +286,7 @@ def decide(
             },
             at=at,
             version=version,
+            closures=new.closures,
         )
     pairs = tuple(
         PairPlan(

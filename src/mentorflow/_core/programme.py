@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pendulum
 
 from .._domain import commands as c
+from .._domain.calendar import Closure
 from .._domain.changes import changes
 from .._domain.clock import Clock
 from .._domain.deadlines import DeadlineRule, Offset
@@ -74,6 +75,8 @@ class Programme:
             (default 5 seconds).
         version: Which version of the programme's definition this is (default 1; see
             `migrate`).
+        closures: Days offices are closed that are not public holidays (`Closure`): no
+            working days for the deadlines whose calendars they close.
 
     Raises:
         DefinitionError: naming the field, for a bad name, dates, timezone, lifecycle or clock.
@@ -104,6 +107,7 @@ class Programme:
         phase_extension_policy: ExtensionPolicy | None = None,
         clock_tolerance: dt.timedelta = DEFAULT_TOLERANCE,
         version: int = 1,
+        closures: Iterable[Closure] = (),
     ) -> None:
         definition = Definition(
             name=name,
@@ -120,6 +124,7 @@ class Programme:
             phase_extension_policy=phase_extension_policy,
             clock_tolerance=clock_tolerance,
             version=version,
+            closures=closures,
         )
         self._rt = Runtime(definition, clock, self._enrolled)
 

@@ -17,7 +17,6 @@ from typing import Any, NoReturn
 import pendulum
 
 from .._domain import commands as c
-from .._domain.calendar import calendar_for
 from .._domain.clock import Clock, ManualClock, SystemClock, earlier, to_instant
 from .._domain.definition import Definition
 from .._domain.events import (
@@ -98,7 +97,7 @@ class Runtime:
             )
         self.clock = clock
         self.engine: Engine = engine_for(definition.lifecycle)
-        self.calendar = calendar_for(definition.regions)
+        self.calendar = definition.calendar(definition.regions)
         self.ends_on = definition.ends_on
         self.tolerance = definition.clock_tolerance.total_seconds()
         self.ledger = Ledger(definition.name)
@@ -111,6 +110,7 @@ class Runtime:
             else DeadlineBook(
                 schedule,
                 regions=definition.regions,
+                closures=definition.closures,
                 timezone=self.tz,
                 starts_on=definition.starts_on,
                 ends_on=definition.ends_on,
@@ -351,7 +351,7 @@ class Runtime:
             self.definition = new
             self.definitions.append(new)
             self.engine = decision.engine
-            self.calendar = calendar_for(new.regions)
+            self.calendar = new.calendar(new.regions)
             self.ends_on = decision.ends_on
             self.tolerance = new.clock_tolerance.total_seconds()
             self.extensions.policy = new.extension_policy

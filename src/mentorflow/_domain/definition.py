@@ -29,7 +29,7 @@ import pendulum
 
 from ..exceptions import DefinitionError, ValidationError
 from . import validate as v
-from .calendar import check_region
+from .calendar import Closure, WorkingCalendar, calendar_for, check_region
 from .deadlines import DeadlineRule, Offset, Schedule, make_schedule
 from .extensions import ExtensionPolicy
 from .lifecycle import Lifecycle
@@ -120,6 +120,19 @@ def _policy(field: str, value: object, default: ExtensionPolicy) -> ExtensionPol
     return value
 
 
+def _closures(value: Iterable[Closure] | None) -> tuple[Closure, ...]:
+    if value is None or isinstance(value, str | bytes | dict):
+        raise DefinitionError("closures", f"must be a list of Closure, not {show(value)}")
+    found = tuple(value)
+    for i, closure in enumerate(found):
+        if not isinstance(closure, Closure):
+            raise DefinitionError(
+                f"closures[{i}]", f"must be a Closure, not {type(closure).__name__}"
+            )
+    # one order for one set: equal definitions, one fingerprint
+    return tuple(sorted(set(found), key=lambda c: (c.on, c.region or "")))
+
+
 def _programme_policy(value: object) -> ExtensionPolicy:
     return _policy("extension_policy", value, PROGRAMME_POLICY)
 
@@ -155,6 +168,8 @@ class Definition:
         version: Which version of the programme's definition this is (default 1). A stored
             programme keeps it with its definition; `Programme.migrate` to a new definition
             asks for a higher one, so a log says which rules were in force when.
+        closures: Days offices are closed that are not public holidays (`Closure`: of every
+            office, or of one region's): no working days for the deadlines that count them.
 
     Raises:
         DefinitionError: naming the field and the problem.
@@ -176,6 +191,7 @@ class Definition:
     phase_extension_policy: ExtensionPolicy = attrs.field(default=None, converter=_phase_policy)
     clock_tolerance: dt.timedelta = attrs.field(default=DEFAULT_TOLERANCE, validator=_tolerance)
     version: int = attrs.field(default=1, validator=_version)
+    closures: tuple[Closure, ...] = attrs.field(default=(), converter=_closures)
     # derived once, owned by the value: programmes of one definition share them
     _regions: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
     _schedule: Schedule = attrs.field(init=False, eq=False, repr=False)
@@ -195,6 +211,10 @@ class Definition:
     def regions(self) -> tuple[str, ...]:
         """The regions whose holidays count for programme milestones (none or one)."""
         return self._regions
+
+    def calendar(self, regions: tuple[str, ...]) -> WorkingCalendar:
+        """The working days of ``regions``, closed on the closure days that close them."""
+        return calendar_for(regions, self.closures)
 
     @property
     def schedule(self) -> Schedule:

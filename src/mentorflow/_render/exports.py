@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -135,9 +136,36 @@ def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
     return out.getvalue()
 
 
+_REFUSAL = re.compile(r"(\d{4}-\d{2}-\d{2}) (.*?) \(([^()]*)\): (.*)", re.DOTALL)
+
+
+def refusal_rows(timeline: Timeline) -> list[dict[str, Any]]:
+    """One row per refusal: kind ``refusal``, its pair (none: the programme's), ``start`` its
+    day, ``name`` what was refused, ``revisions`` why."""
+    rows = []
+    for text in timeline.refusals:
+        found = _REFUSAL.fullmatch(text)
+        day, what, who, why = found.groups() if found else ("", text, "", "")
+        rows.append(
+            {
+                "kind": "refusal",
+                "pair": "" if who in ("", "programme") else who,
+                "name": what,
+                "start": day,
+                "end": "",
+                "status": "refused",
+                "projected": False,
+                "days_late": "",
+                "revisions": why,
+            }
+        )
+    return rows
+
+
 def to_csv(timeline: Timeline) -> str:
-    """The rows of `timeline_rows` as CSV (with a header line)."""
-    return csv_text(COLUMNS, timeline_rows(timeline))
+    """The rows of `timeline_rows` as CSV (with a header line), then the refusals (kind
+    ``refusal``), as the table and the JSON show them."""
+    return csv_text(COLUMNS, timeline_rows(timeline) + refusal_rows(timeline))
 
 
 def summary(timeline: Timeline) -> dict[str, Any]:
@@ -176,6 +204,51 @@ def comparison_rows(comparison: Comparison) -> list[dict[str, Any]]:
     ]
 
 
+COMPARISON_COLUMNS = ("milestone", "pair", "baseline", "variant", "slip_days")
+"""The columns of a comparison's CSV: `comparison_rows`, then the summary's rows (the days
+past the end, the smallest extension in months, and each deadline newly or no longer missed)."""
+
+
+def comparison_csv(comparison: Comparison) -> str:
+    """A comparison as CSV: every milestone, then the days past the end, the smallest
+    extension (months; ``slip_days`` is then the change in months) and the changed misses."""
+    c = comparison
+    rows = comparison_rows(c)
+    rows.append(
+        {
+            "milestone": "days past the end",
+            "pair": "",
+            "baseline": c.baseline_breach_days,
+            "variant": c.baseline_breach_days + c.breach_change_days,
+            "slip_days": c.breach_change_days,
+        }
+    )
+    rows.append(
+        {
+            "milestone": "smallest extension (months)",
+            "pair": "",
+            "baseline": c.baseline_extension_months,
+            "variant": c.variant_extension_months,
+            "slip_days": c.extension_change_months,
+        }
+    )
+    for rows_of, before, after in (
+        (c.newly_missed, "met", "missed"),
+        (c.no_longer_missed, "missed", "met"),
+    ):
+        for d in rows_of:
+            rows.append(
+                {
+                    "milestone": f"{d.name} {after}",
+                    "pair": d.pair or "",
+                    "baseline": before,
+                    "variant": after,
+                    "slip_days": "",
+                }
+            )
+    return csv_text(COMPARISON_COLUMNS, rows)
+
+
 def comparison_json(comparison: Comparison) -> str:
     """A comparison as indented JSON."""
     document = {
@@ -183,6 +256,9 @@ def comparison_json(comparison: Comparison) -> str:
         "variant": comparison.variant,
         "end_change_days": comparison.end_change_days,
         "breach_change_days": comparison.breach_change_days,
+        "baseline_extension_months": comparison.baseline_extension_months,
+        "variant_extension_months": comparison.variant_extension_months,
+        "extension_change_months": comparison.extension_change_months,
         "newly_missed": [f"{d.name} ({d.pair or 'programme'})" for d in comparison.newly_missed],
         "no_longer_missed": [
             f"{d.name} ({d.pair or 'programme'})" for d in comparison.no_longer_missed
@@ -272,6 +348,9 @@ def comparison_table(comparison: Comparison, *, width: int | None = None) -> str
     lines = [
         f"programme end: {comparison.end_change_days:+d} days",
         f"completion past the end: {comparison.breach_change_days:+d} days",
+        f"smallest extension: {comparison.baseline_extension_months} -> "
+        f"{comparison.variant_extension_months} months "
+        f"({comparison.extension_change_months:+d})",
         *(f"newly missed: {d.name} ({d.pair or 'programme'})" for d in comparison.newly_missed),
         *(
             f"no longer missed: {d.name} ({d.pair or 'programme'})"

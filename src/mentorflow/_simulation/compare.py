@@ -56,6 +56,12 @@ class Comparison:
     """How many more days the variant's completion is past its end than the baseline's."""
     timezone: str = "UTC"
     """The baseline programme's timezone (an IANA name): the one its days are in."""
+    baseline_breach_days: int = 0
+    """How many days the baseline's completion is past its end."""
+    baseline_extension_months: int = 0
+    """The baseline's smallest extension, in months (0: none needed)."""
+    variant_extension_months: int = 0
+    """The variant's smallest extension, in months (0: none needed)."""
 
     def __repr__(self) -> str:
         moved = sum(1 for s in self.slips if s.days)
@@ -81,6 +87,11 @@ class Comparison:
         """
         result: pd.DataFrame = frame(self, form)
         return result
+
+    @property
+    def extension_change_months(self) -> int:
+        """How many more months of extension the variant needs than the baseline."""
+        return self.variant_extension_months - self.baseline_extension_months
 
 
 def _milestones(timeline: Timeline) -> dict[tuple[str, str | None], pendulum.Date | None]:
@@ -120,4 +131,12 @@ def compare(baseline: Timeline, variant: Timeline) -> Comparison:
         end_change_days=(variant.ends_on - baseline.ends_on).days,
         breach_change_days=variant.breach_days - baseline.breach_days,
         timezone=baseline.timezone,
+        baseline_breach_days=baseline.breach_days,
+        baseline_extension_months=_months(baseline),
+        variant_extension_months=_months(variant),
     )
+
+
+def _months(timeline: Timeline) -> int:
+    extension = timeline.smallest_extension
+    return 0 if extension is None else extension.amount

@@ -14,7 +14,7 @@ import datetime as dt
 import heapq
 import itertools
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -443,10 +443,31 @@ def simulate(scenario: Scenario, *, rng: random.Random | None = None) -> Timelin
     return _Run(scenario, rng).run()
 
 
+def simulate_luck(scenario: Scenario, luck: Sequence[float]) -> Timeline:
+    """`simulate` with every slot's uniform number given: ``luck[i]`` is what the ``i``-th
+    draw of a run would have been (see `slots`). Sensitivity analysis pins some of them."""
+    return _Run(scenario, None, luck).run()
+
+
+def slots(scenario: Scenario) -> list[tuple[str, str | int]]:
+    """What each draw of a run is for, in the order they are drawn: ``(pair, phase)`` for a
+    pair's phase duration, then ``("script", index)`` for each delay of the script."""
+    found: list[tuple[str, str | int]] = [
+        (pair.key, phase) for pair in scenario.pairs for phase in scenario.phases
+    ]
+    found.extend(("script", i) for i, a in enumerate(scenario.script) if a.action == "delay")
+    return found
+
+
 class _Run:
     """One simulation: a programme, a clock, and a queue of things to do, in time order."""
 
-    def __init__(self, scenario: Scenario, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        rng: random.Random | None = None,
+        luck: Sequence[float] | None = None,
+    ) -> None:
         self.scenario = scenario
         spec = scenario.programme
         self.tz = pendulum.timezone(spec.timezone)
@@ -459,7 +480,7 @@ class _Run:
         self.order = itertools.count()
         self.scripted: set[tuple[str | None, str | None]] = set()
         self.delays: dict[tuple[str, str], list[Offset]] = {}
-        self.planned, delays = self._draw(rng)
+        self.planned, delays = self._draw(rng if luck is None else iter(luck).__next__)
         self.due: dict[str, tuple[int, pendulum.DateTime]] = {}  # pair -> (ticket, planned end)
         self.tickets = itertools.count(1)
         self.suspended_at: dict[str, pendulum.DateTime] = {}
@@ -485,7 +506,7 @@ class _Run:
             self._plan(key, start)
 
     def _draw(
-        self, rng: random.Random | None
+        self, rng: random.Random | Callable[[], float] | None
     ) -> tuple[dict[tuple[str, str], tuple[Offset, ...]], dict[int, tuple[Offset, ...]]]:
         """Every (pair, phase)'s duration, and every delay's offsets by its index in the
         script, drawn from ``rng`` (without one, at their medians).
@@ -493,7 +514,9 @@ class _Run:
         One uniform number per slot whether or not the slot is uncertain, always in the same
         order, so a slot's luck doesn't depend on what the other slots are.
         """
-        draw: Callable[[], float] = _median if rng is None else rng.random
+        draw: Callable[[], float] = (
+            _median if rng is None else rng.random if isinstance(rng, random.Random) else rng
+        )
         durations = self.scenario.durations
         planned: dict[tuple[str, str], tuple[Offset, ...]] = {}
         delays: dict[int, tuple[Offset, ...]] = {}

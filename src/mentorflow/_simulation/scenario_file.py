@@ -7,16 +7,17 @@ The format is documented in docs/reference/scenario-file.md; the shipped scenari
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
 import pendulum
 
+from .._domain.calendar import Closure, calendar_for
 from .._domain.deadlines import DeadlineRule, Offset, Unit
 from .._domain.distributions import KINDS, Distribution, Empirical, Fixed, Triangular, Uniform
 from .._domain.extensions import ExtensionPolicy
@@ -24,6 +25,8 @@ from .._domain.lifecycle import Lifecycle
 from .._domain.model import Association, City, Deliverable, Partner, Role, StudyVisit, Theme
 from .._domain.validate import show
 from ..exceptions import MentorflowError, ScenarioError
+from .compose import compose
+from .files import shipped
 from .scenario import ACTIONS, Action, PairSpec, ProgrammeSpec, Scenario
 
 T = TypeVar("T")
@@ -41,18 +44,11 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 """The largest scenario file `load_scenario` reads (16 MiB)."""
 
 
-def shipped() -> dict[str, Path]:
-    """The scenarios that come with mentorflow, by name."""
-    folder = resources.files("mentorflow") / "scenarios"
-    return {
-        entry.name.removesuffix(".toml"): Path(str(entry))
-        for entry in folder.iterdir()
-        if entry.name.endswith(".toml")
-    }
-
-
 def load_scenario(path: str | Path) -> Scenario:
     """The scenario in TOML file ``path`` (or the name of a shipped scenario).
+
+    A file may build on another (``base = "other.toml"`` or a shipped scenario's name) and
+    give only its changes: see the scenario file reference.
 
     Raises:
         ScenarioError: naming the file, the key (or the line, for TOML syntax) and the problem.
@@ -60,10 +56,19 @@ def load_scenario(path: str | Path) -> Scenario:
     source = Path(path)
     if not source.exists() and str(path) in shipped():
         source = shipped()[str(path)]
+    document = read_document(source, str(path))
+    merged = compose(document, str(path), source.parent, read_document, shipped())
+    return parse_scenario(merged, str(path))
+
+
+def read_document(source: Path, path: str) -> dict[str, Any]:
+    """The TOML document of file ``source`` (called ``path`` in errors)."""
     try:
         data = source.read_bytes()
     except OSError as err:
         raise ScenarioError(str(path), f"can't read it ({err.strerror})") from None
+    except ValueError as err:  # a NUL byte
+        raise ScenarioError(str(path), f"can't be a file name ({err})") from None
     if len(data) > MAX_FILE_BYTES:
         raise ScenarioError(
             str(path), f"{len(data)} bytes is more than a scenario file may have ({MAX_FILE_BYTES})"
@@ -75,14 +80,13 @@ def load_scenario(path: str | Path) -> Scenario:
             str(path), f"not UTF-8 text (byte {err.start} is {data[err.start]:#04x})"
         ) from None
     try:
-        document = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(str(path), f"not valid TOML: {err}") from None
     except RecursionError:
         raise ScenarioError(str(path), "not valid TOML: nested too deeply") from None
     except ValueError as err:  # an integer of more than 4,300 digits
         raise ScenarioError(str(path), f"not valid TOML: {err}") from None
-    return parse_scenario(document, str(path))
 
 
 def parse_scenario(document: Mapping[str, Any], source: str = "scenario") -> Scenario:
@@ -94,6 +98,9 @@ def parse_scenario(document: Mapping[str, Any], source: str = "scenario") -> Sce
     if not isinstance(source, str):
         raise ScenarioError("source", f"must be a string, not {type(source).__name__}")
     reader = _Reader(source)
+    document = reader.table(document, "")
+    if "base" in document:  # relative to the working directory
+        document = compose(document, source, Path.cwd(), read_document, shipped())
     return reader.scenario(reader.table(document, ""))
 
 
@@ -118,6 +125,8 @@ programme's keys it changes."""
 class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
+        self.closures: list[Closure] = []
+        """The partners' closure days, read with the pairs (of their city's region)."""
         self.definition: ProgrammeSpec | None = None
         """The definition in force as the script is read: the programme's, then each
         ``migrate`` action's, in the file's order."""
@@ -177,6 +186,10 @@ class _Reader:
             self.pair(self.table(p, f"pairs[{i}]"), f"pairs[{i}].")
             for i, p in enumerate(self.get(doc, "pairs", "", list))
         )
+        if self.closures:
+            closures = (*programme.closures, *self.closures)
+            programme = self.build("pairs", lambda: attrs.evolve(programme, closures=closures))
+            self.definition = programme
         durations = {
             phase: self.uncertain(text, f"durations.{phase}")
             for phase, text in self.table(
@@ -204,6 +217,7 @@ class _Reader:
                 "name",
                 "starts_on",
                 "ends_on",
+                "duration",
                 "timezone",
                 "lifecycle",
                 "visit_hosts",
@@ -214,6 +228,7 @@ class _Reader:
                 "deadlines",
                 "extension_policy",
                 "phase_extension_policy",
+                "closures",
             },
         )
         phases = self.get(table, "lifecycle", w, list, None)
@@ -239,7 +254,7 @@ class _Reader:
             lambda: ProgrammeSpec(
                 name=self.get(table, "name", w, str),
                 starts_on=self.date(table, "starts_on", w),
-                ends_on=self.date(table, "ends_on", w),
+                ends_on=self.ends_on(table, w),
                 timezone=self.get(table, "timezone", w, str, "UTC"),
                 lifecycle=lifecycle,
                 country=self.get(table, "country", w, str, None),
@@ -249,6 +264,7 @@ class _Reader:
                 deadlines=rules,
                 extension_policy=self.policy(table, "extension_policy", w),
                 phase_extension_policy=self.policy(table, "phase_extension_policy", w),
+                closures=[Closure(on=day) for day in self.days(table, "closures", w)],
             ),
         )
 
@@ -306,8 +322,15 @@ class _Reader:
                 "must be a table like { city = ..., country = ..., association = ... }",
             )
         self.table(table, w.rstrip("."))
-        self.check_keys(table, w, {"city", "country", "subdivision", "association"})
+        self.check_keys(table, w, {"city", "country", "subdivision", "association", "closures"})
         country = self.get(table, "country", w, str)
+        region = country
+        if "subdivision" in table:
+            region = f"{country}-{self.get(table, 'subdivision', w, str)}"
+        for day in self.days(table, "closures", w):
+            self.closures.append(
+                self.build(f"{w}closures", functools.partial(Closure, day, region))
+            )
         return self.build(
             w.rstrip("."),
             lambda: Partner(
@@ -447,13 +470,35 @@ class _Reader:
 
     # -- values --------------------------------------------------------------------------
 
-    def date(self, table: Mapping[str, Any], key: str, w: str) -> pendulum.Date:
-        value = self.get(table, key, w, dt.date)
-        if isinstance(value, dt.datetime):
+    def ends_on(self, table: Mapping[str, Any], w: str) -> pendulum.Date:
+        """``ends_on``, or the last day of ``duration`` from ``starts_on``: exactly one."""
+        given = [key for key in ("ends_on", "duration") if key in table]
+        if len(given) != 1:
+            problem = "give one of them, not both" if given else "is missing"
             raise self.fail(
-                f"{w}{key}", f"must be a date like 2020-06-17, not a date and time ({value})"
+                f"{w}ends_on", f"{problem} (ends_on = 2022-12-31 or duration = '30 months')"
             )
+        if given == ["ends_on"]:
+            return self.date(table, "ends_on", w)
+        length = self.offset(table["duration"], f"{w}duration")
+        if length.unit is Unit.WORKING_DAYS or length.amount < 1:
+            raise self.fail(
+                f"{w}duration", f"must be some days, weeks or months (1 or more), not {length}"
+            )
+        return last_day(self.date(table, "starts_on", w), length)
+
+    def date(self, table: Mapping[str, Any], key: str, w: str) -> pendulum.Date:
+        return self.as_date(self.get(table, key, w, dt.date), f"{w}{key}")
+
+    def as_date(self, value: Any, where: str) -> pendulum.Date:
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            raise self.fail(where, f"must be a date like 2020-06-17, not {show(value)}")
         return pendulum.Date(value.year, value.month, value.day)
+
+    def days(self, table: Mapping[str, Any], key: str, w: str) -> list[pendulum.Date]:
+        """A list of dates (none if the key is missing)."""
+        values = self.get(table, key, w, list, [])
+        return [self.as_date(value, f"{w}{key}[{i}]") for i, value in enumerate(values)]
 
     def offset(self, text: Any, where: str) -> Offset:
         match = _OFFSET.fullmatch(text) if isinstance(text, str) else None
@@ -526,6 +571,16 @@ class _Reader:
         except ValueError:
             allowed = ", ".join(repr(m.value) for m in kind)  # type: ignore[attr-defined]
             raise self.fail(f"{w}{key}", f"{show(value)} is not one of {allowed}") from None
+
+
+def last_day(starts_on: pendulum.Date, length: Offset) -> pendulum.Date:
+    """The last day of a programme of ``length`` from ``starts_on`` (the first day counted):
+    the day before the same day ``length`` later; in months, when that month has no such day,
+    its last day (30 months from 2023-09-01: 2026-02-28; 6 months from 2023-08-31: 2024-02-29)."""
+    after = length.after(starts_on, calendar_for(()))
+    if length.unit is Unit.MONTHS and after.day < starts_on.day:
+        return after  # no such day that month: it ends with the month
+    return pendulum.Date.fromordinal(after.toordinal() - 1)
 
 
 def _kind(kind: type) -> str:

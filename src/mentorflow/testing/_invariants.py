@@ -13,7 +13,6 @@ from typing import Any
 import pendulum
 
 from .._core.programme import Pair, Programme
-from .._domain.calendar import calendar_for
 from .._domain.deadlines import CalendarBasis
 from .._domain.events import (
     DeliverableRegistered,
@@ -147,7 +146,8 @@ def assert_deadlines_on_working_days(programme: Programme) -> None:
     if schedule.empty:
         return
     rules = schedule.by_name
-    own = calendar_for(programme.definition.regions)
+    definition = programme.definition
+    own = definition.calendar(definition.regions)
     for deadline in programme.deadlines():
         if deadline.due_on is not None and not own.is_working_day(deadline.due_on):
             _fail(f"milestone '{deadline.name}' is due on {deadline.due_on}, not a working day")
@@ -162,9 +162,9 @@ def assert_deadlines_on_working_days(programme: Programme) -> None:
                 calendar = own
             elif basis is CalendarBasis.HOST:
                 host = _host(pair, deadline.name)
-                calendar = calendar_for((host,))
+                calendar = definition.calendar((host,))
             else:
-                calendar = calendar_for(both)
+                calendar = definition.calendar(both)
             if not calendar.is_working_day(deadline.due_on):
                 _fail(f"{key}: '{deadline.name}' is due on {deadline.due_on}, not a working day")
             if rule.capped and deadline.due_on > programme.ends_on:
