@@ -189,6 +189,26 @@ class TestBadInput:
         with pytest.raises(CorruptStoreError, match="events after version 1 exist"):
             store.append("q", events(2, 1), expected_version=1)
 
+    def test_deeply_nested(self, postgres_stores: Make, raw: psycopg.Connection) -> None:
+        """A deeply nested body or definition is a CorruptStoreError naming it, not a
+        RecursionError; a deeply nested document to append is a StoreError."""
+        store = postgres_stores()
+        store.create("p", DEFINITION, events(1, 3))
+        nested = "[" * 100_000 + "]" * 100_000
+        table = f'"{store.schema}"'
+        raw.execute(f"UPDATE {table}.events SET body = %s WHERE seq = 2".encode(), (nested,))
+        with pytest.raises(CorruptStoreError, match="programme 'p', event 2: nested too deeply"):
+            store.read("p")
+        raw.execute(f"UPDATE {table}.programmes SET definition = %s".encode(), (nested,))
+        with pytest.raises(CorruptStoreError, match="programme 'p', definition: nested too"):
+            store.read("p")
+        document: list[object] = []
+        for _ in range(100_000):
+            document = [document]
+        with pytest.raises(StoreError, match="nested too deeply"):
+            store.append("p", [{"seq": 4, "x": document}], expected_version=3)
+        assert 3 == store.version("p")
+
     def test_the_database_refuses_duplicates(
         self, postgres_stores: Make, raw: psycopg.Connection
     ) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from ..exceptions import StoreError
+from ..exceptions import CorruptStoreError, StoreError
 
 Document = Mapping[str, Any]
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -127,7 +127,78 @@ def check_batch(key: str, events: Sequence[Document], expected: int) -> None:
 
 
 def dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """``value`` as compact JSON text.
+
+    Raises:
+        StoreError: ``value`` is nested too deeply to be written (it could not be read back).
+    """
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except RecursionError:
+        raise StoreError(
+            "a document to store is nested too deeply (lists or objects within each other "
+            "hundreds of levels down): nothing was written"
+        ) from None
+
+
+NESTED_TOO_DEEPLY = (
+    "nested too deeply (lists or objects within each other hundreds of levels down): not a "
+    "record mentorflow wrote"
+)
+
+
+def loads(text: str | bytes, where: str) -> Any:
+    """The JSON value of ``text``, stored at ``where``.
+
+    Raises:
+        CorruptStoreError: naming ``where``: not JSON, or nested too deeply to read (Python's
+            decoder would raise `RecursionError`).
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise CorruptStoreError(where, NESTED_TOO_DEEPLY) from None
+    except ValueError as err:
+        raise CorruptStoreError(where, f"not JSON ({err})") from None
+    except TypeError:
+        raise CorruptStoreError(where, f"not text ({type(text).__name__})") from None
+
+
+def decode_rows(
+    where: str, definition: object, rows: Sequence[tuple[Any, Any, Any]], after: int, version: int
+) -> StoredLog:
+    """The log a database store read for ``where``: its ``definition`` text, and its events'
+    ``rows`` (seq, schema, body text) from seq ``after + 1``, the log being at ``version``.
+
+    Raises:
+        CorruptStoreError: naming the definition, or the first event that is missing, is not
+            a JSON object, or is not text.
+    """
+    if not isinstance(definition, str):
+        raise CorruptStoreError(f"{where}, definition", "not text")
+    document = loads(definition, f"{where}, definition")
+    if not isinstance(document, dict):
+        raise CorruptStoreError(f"{where}, definition", "not a JSON object")
+    for index, (seq, _schema, _body) in enumerate(rows, start=after + 1):
+        if seq != index:
+            raise CorruptStoreError(f"{where}, event {index}", f"missing (found {seq} next)")
+    if after + len(rows) != version:
+        raise CorruptStoreError(where, f"holds {after + len(rows)} events but says {version}")
+    events: list[Any]
+    try:  # one decode of all rows is about 3x faster than one per row
+        events = json.loads("[" + ",".join([r[2] for r in rows]) + "]")
+    except (ValueError, TypeError, RecursionError):
+        events = []
+        for seq, _schema, body in rows:  # find the damaged row, to name it
+            if not isinstance(body, str):
+                raise CorruptStoreError(
+                    f"{where}, event {seq}", f"the body is not text ({type(body).__name__})"
+                ) from None
+            events.append(loads(body, f"{where}, event {seq}"))
+    for seq, event in enumerate(events, start=after + 1):
+        if not isinstance(event, dict):
+            raise CorruptStoreError(f"{where}, event {seq}", "not a JSON object")
+    return StoredLog(document, events, [r[1] for r in rows], after)
 
 
 def schema_of(definition: str | Document) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -23,6 +22,7 @@ from .base import (
     check_key,
     dumps,
     io_errors,
+    loads,
     schema_of,
 )
 
@@ -234,10 +234,7 @@ def _first_line(path: Path, fd: int) -> Document:
         raise CorruptStoreError(
             where, "the last line is cut short (a write did not finish); repair() removes it"
         )
-    try:
-        record = json.loads(line)
-    except ValueError as err:
-        raise CorruptStoreError(where, f"not JSON ({err})") from None
+    record = loads(line, where)
     if not isinstance(record, dict) or not isinstance(record.get("definition"), dict):
         raise CorruptStoreError(where, "the first line must hold the definition")
     definition: Document = record["definition"]
@@ -259,10 +256,7 @@ def _parse(path: Path, data: bytes, seen: _Tail, definition: Document) -> _Parse
     start = 1 if seen.size == 0 else 0  # the definition line, read by _first_line
     for number, raw in enumerate(lines[start:-1], start=seen.lines + start + 1):
         where = f"{path}:{number}"
-        try:
-            record = json.loads(raw)
-        except ValueError as err:
-            raise CorruptStoreError(where, f"not JSON ({err})") from None
+        record = loads(raw, where)
         batch = record.get("events") if isinstance(record, dict) else None
         if not isinstance(batch, list) or not isinstance(record.get("version"), int):
             raise CorruptStoreError(where, "a line must hold a batch of events and a version")

@@ -27,7 +27,16 @@ from ..exceptions import (
     StoreUnavailableError,
     UnknownProgrammeError,
 )
-from .base import Document, Store, StoredLog, check_after, check_batch, check_key, dumps
+from .base import (
+    Document,
+    Store,
+    StoredLog,
+    check_after,
+    check_batch,
+    check_key,
+    decode_rows,
+    dumps,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -377,33 +386,9 @@ class PostgresStore(Store):
             raise UnknownProgrammeError(key)
         (_, version, definition_text), *events_rows = rows
         check_after(key, after, version)
-        where = f"{self.where}: programme {key!r}"
-        try:
-            definition = json.loads(definition_text)
-        except ValueError as err:
-            raise CorruptStoreError(f"{where}, definition", f"not JSON ({err})") from None
-        if not isinstance(definition, dict):
-            raise CorruptStoreError(f"{where}, definition", "not a JSON object")
-        for index, (seq, _schema, _body) in enumerate(events_rows, start=after + 1):
-            if seq != index:
-                raise CorruptStoreError(f"{where}, event {index}", f"missing (found {seq} next)")
-        if after + len(events_rows) != version:
-            raise CorruptStoreError(
-                where, f"holds {after + len(events_rows)} events but says {version}"
-            )
-        events: list[Document]
-        try:  # one decode of all rows is about 3x faster than one per row
-            events = json.loads("[" + ",".join(r[2] for r in events_rows) + "]")
-        except ValueError:
-            events = []
-            for seq, _schema, body in events_rows:  # find the damaged row, to name it
-                try:
-                    events.append(json.loads(body))
-                except ValueError as err:
-                    raise CorruptStoreError(f"{where}, event {seq}", f"not JSON ({err})") from None
-        if len(events) != len(events_rows) or not all(isinstance(e, dict) for e in events):
-            raise CorruptStoreError(where, "an event is not a JSON object")
-        return StoredLog(definition, events, [r[1] for r in events_rows], after)
+        return decode_rows(
+            f"{self.where}: programme {key!r}", definition_text, events_rows, after, version
+        )
 
     def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
         check_batch(key, events, expected_version)
