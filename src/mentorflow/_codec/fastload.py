@@ -29,7 +29,9 @@ _NONE = type(None)
 _STRINGS = "strings"  # a tuple of strings
 _NO_BENCHMARKS = "no benchmarks"  # an empty tuple of benchmarks (others: the cattrs path)
 
-Loader = Callable[[Mapping[str, Any]], "ev.Event | None"]
+Loader = Callable[[Mapping[str, Any], bool], "ev.Event | None"]
+"""``loader(document, stored)``: ``stored``, the document may also carry its record's digest
+(``chain``), which is not a field of the event."""
 
 
 def plain(declared: object) -> Any:
@@ -62,9 +64,11 @@ def fast_loader(kind: type[ev.Event]) -> Loader | None:
             return None  # nested values: the cattrs path
         plan.append((field.name, expected))
     names = frozenset(name for name, _ in plan) | {"type"}
+    chained = names | {"chain"}
 
-    def load(document: Mapping[str, Any]) -> ev.Event | None:
-        if document.keys() != names:
+    def load(document: Mapping[str, Any], stored: bool = False) -> ev.Event | None:
+        keys = document.keys()
+        if keys != names and not (stored and keys == chained):
             return None
         values: dict[str, Any] = {}
         for name, expected in plan:

@@ -306,7 +306,7 @@ def load_event(document: object, where: str = "$") -> ev.Event:
         raise SerializationError(f"{where}.type", f"{show(name)} is not an event type")
     fast = FAST.get(kind)
     if fast is not None:
-        event = fast(document)
+        event = fast(document, False)
         if event is not None:
             return event
     fields = {k: v for k, v in document.items() if k != "type"}
@@ -315,6 +315,26 @@ def load_event(document: object, where: str = "$") -> ev.Event:
     except Exception as err:
         raise _error(err, where) from None
     return loaded
+
+
+def load_stored_event(document: Mapping[str, Any], where: str, seq: int) -> ev.Event:
+    """`load_event` of the stored record of event ``seq`` of the log at ``where``, which may
+    carry its digest (``chain``) beside the event's fields (checked by
+    `mentorflow._codec.chain`, ignored here).
+
+    Raises:
+        SerializationError: as `load_event`, naming ``where[seq N]``.
+    """
+    name = document.get("type")
+    kind = EVENTS.get(name) if type(name) is str else None
+    fast = FAST.get(kind) if kind is not None else None
+    if fast is not None:
+        event = fast(document, True)
+        if event is not None:
+            return event
+    if "chain" in document:
+        document = {k: v for k, v in document.items() if k != "chain"}
+    return load_event(document, f"{where}[seq {seq}]")
 
 
 def _describe(exc: BaseException, kind: type | None) -> str:

@@ -104,6 +104,79 @@ class Store(abc.ABC):
         """
         raise StoreError(f"{type(self).__name__} can't delete programmes")
 
+    # -- snapshots (see Programme.snapshot) ---------------------------------------------------
+
+    def save_snapshot(self, key: str, version: int, document: Document) -> None:
+        """Keep ``document``, a snapshot of programme ``key``'s state at ``version``: written
+        whole or not at all (a snapshot cut short by a crash is never read back as one). The
+        store keeps the newest `KEEP_SNAPSHOTS` of each programme; a delete removes them.
+
+        The stores of mentorflow all keep snapshots; a store of your own may leave this out
+        (it raises `StoreError`, and restores replay the whole log).
+
+        Raises:
+            UnknownProgrammeError: if there is no such programme.
+            ArchivedProgrammeError: the programme is archived.
+            StoreError: ``version`` is not a version of the log (negative, or past its end).
+        """
+        raise StoreError(f"{type(self).__name__} can't keep snapshots")
+
+    def snapshots(self, key: str) -> list[int]:
+        """The versions of the snapshots kept of programme ``key``, newest first (none, for a
+        store that doesn't keep snapshots)."""
+        return []
+
+    def read_snapshot(self, key: str, version: int) -> Document:
+        """The snapshot of programme ``key`` at ``version``.
+
+        Raises:
+            StoreError: there is none. CorruptStoreError: it can't be read (not JSON).
+        """
+        raise StoreError(f"{type(self).__name__} keeps no snapshots")
+
+    # -- archive ------------------------------------------------------------------------------
+
+    def archive(self, key: str) -> None:
+        """Make programme ``key`` read-only: it can still be read and restored (a restored
+        programme can't change), not appended to, snapshotted or deleted, until `unarchive`.
+        Archiving an archived programme does nothing.
+
+        Raises:
+            UnknownProgrammeError: if there is no such programme.
+        """
+        raise StoreError(f"{type(self).__name__} can't archive programmes")
+
+    def unarchive(self, key: str) -> None:
+        """Make an archived programme writable again (a programme not archived: nothing).
+
+        Raises:
+            UnknownProgrammeError: if there is no such programme.
+        """
+        raise StoreError(f"{type(self).__name__} can't archive programmes")
+
+    def archived(self) -> list[str]:
+        """The keys of the archived programmes, sorted (also in `keys`)."""
+        return []
+
+
+KEEP_SNAPSHOTS = 2
+"""How many snapshots a store keeps of each programme (the newest)."""
+
+
+def check_snapshot_version(key: str, version: object, log_version: int) -> int:
+    """``version`` as the version of a snapshot of ``key``, whose log is at ``log_version``."""
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise StoreError(f"{key}: a snapshot's version must be an int >= 0, not {version!r}")
+    if version > log_version:
+        raise StoreError(
+            f"{key}: a snapshot of version {version} is ahead of the log, at {log_version}"
+        )
+    return version
+
+
+def unknown_snapshot(key: str, version: object) -> StoreError:
+    return StoreError(f"{key}: no snapshot of version {version!r}")
+
 
 def check_after(key: str, after: object, version: int | None = None) -> int:
     """``after`` as a version of ``key``'s log, which is at ``version`` (None: not known yet)."""
