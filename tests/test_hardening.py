@@ -4,6 +4,7 @@ coerced, nothing stored changes. Each test reproduces one reported case."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import shutil
@@ -462,6 +463,23 @@ class TestTamperDetection:
         for document in log.events:
             assert previous == document["chain"]
             previous = chain.digest(document)
+
+    @pytest.mark.parametrize(
+        "document",
+        [
+            {"b": 1, "a": [1.5, None, True, {"z": "é", "y": "\ud800"}], "seq": 10**20},
+            {"type": "PhaseStarted", "note": "a\nb\"c", "pair": "x", "chain": "0" * 32},
+            {},
+        ],
+    )
+    def test_digest_is_of_canonical_json(self, document: dict[str, Any]) -> None:
+        """A digest is BLAKE2b-128 of json.dumps' canonical form (sorted keys, no spaces,
+        UTF-8 as it is), however it is computed: logs written before stay valid."""
+        text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        expected = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
+        assert expected.hexdigest() == chain.digest(document)
+        previous = document.get("chain", "")
+        assert expected.hexdigest() == chain.check_after(previous, [document], 1, "$")[0]
 
     @pytest.mark.parametrize(
         "tamper",

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+import json.encoder
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..exceptions import CorruptStoreError, SerializationError
@@ -30,8 +31,24 @@ FIELD = "chain"
 """The key of the digest in an event document."""
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
-"""Canonical JSON (one encoder made once: ``json.dumps`` makes one per call)."""
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _c_canonical() -> Callable[[Any], str] | None:
+    """The C encoder of canonical JSON, made once (``JSONEncoder.encode`` makes it again at
+    each call), or None where the C accelerator is missing."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython has it
+        return None
+    encode = make(
+        None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", True, False, True
+    )
+    return lambda document: "".join(encode(document, 0))
+
+
+_CANONICAL: Callable[[Any], str] = _c_canonical() or _ENCODER.encode
+"""Canonical JSON: sorted keys, no spaces, UTF-8 as it is (what ``json.dumps(document,
+sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` gives)."""
 
 
 def digest(document: Mapping[str, Any], *, strict: bool = False) -> str:
