@@ -26,7 +26,14 @@ from .._domain.definition import Definition
 from .._domain.events import Event
 from .._domain.pair_state import PairState
 from .._domain.validate import show
-from .._storage.stores import Store, StoredLog
+from .._storage.stores import (
+    JsonLinesStore,
+    MemoryStore,
+    PostgresStore,
+    SQLiteStore,
+    Store,
+    StoredLog,
+)
 from ..exceptions import (
     ConcurrencyError,
     CorruptStoreError,
@@ -236,7 +243,9 @@ def _restore(
         found = None
     definition = read_definition(log.definition, f"{key}.definition")
     programme = _build(build, definition, key)
-    events, keys = _events(log, log.events, definition, key)
+    owned = type(store) in _OWN_READS
+    events, keys = _events(log, log.events, definition, key, owned=owned)
+    del log
     at = found[0] if found else 0
     if found and verify:
         replay(programme, events[:at], keys)
@@ -255,6 +264,11 @@ def _restore(
     else:
         logger.info("%s: restored from %d events", key, len(events))
     return programme, last, at
+
+
+_OWN_READS = (MemoryStore, JsonLinesStore, SQLiteStore, PostgresStore)
+"""The stores whose reads make a new list of new documents each time (a store of your own
+may hand out its own: those are left alone)."""
 
 
 def _build(build: Callable[[Definition], P], definition: Definition, key: str) -> P:
@@ -356,10 +370,16 @@ def take_snapshot(runtime: Runtime) -> int:
 
 
 def _events(
-    log: StoredLog, documents: Sequence[Mapping[str, Any]], definition: Definition, key: str
+    log: StoredLog,
+    documents: Sequence[Mapping[str, Any]],
+    definition: Definition,
+    key: str,
+    *,
+    owned: bool = False,
 ) -> tuple[list[Event], dict[int, str]]:
     """The events of ``log`` (its ``documents``, their chain checked), each upgraded from the
-    schema it was written with, and the idempotency keys kept beside them (by seq)."""
+    schema it was written with, and the idempotency keys kept beside them (by seq).
+    ``owned``: the documents' list is the caller's to give up (emptied as it is loaded)."""
     first = log.after + 1
     for seq, schema in enumerate(log.schemas, start=first):
         if type(schema) is not int:
@@ -379,7 +399,11 @@ def _events(
     keys: dict[int, str] = {}
     events: list[Event] = []
     load, append, where = load_stored_event, events.append, f"{key}.events"
-    for seq, doc in enumerate(documents, first):
+    # a list the store made for this read is let go of as it is loaded: the documents of a
+    # million events take several times the memory of the events
+    mine = documents if owned and type(documents) is list else None
+    for i, doc in enumerate(documents):
+        seq = first + i
         if KEY in doc:
             found = doc[KEY]
             if not isinstance(found, str) or not found:
@@ -387,6 +411,8 @@ def _events(
             keys[seq] = found
             doc = {k: v for k, v in doc.items() if k != KEY}
         append(load(doc, where, seq))
+        if mine is not None:
+            mine[i] = None
     return events, keys
 
 

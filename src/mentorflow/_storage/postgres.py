@@ -450,10 +450,11 @@ class PostgresStore(Store):
             rows = db.execute(self._sql["read"], {"key": key, "after": after}).fetchall()
         if not rows or rows[0][0] != 0:
             raise UnknownProgrammeError(key)
-        (_, version, definition_text), *events_rows = rows
+        _, version, definition_text = rows[0]
         check_after(key, after, version)
+        del rows[0]  # the events' rows, given up to decode_rows
         return decode_rows(
-            f"{self.where}: programme {key!r}", definition_text, events_rows, after, version
+            f"{self.where}: programme {key!r}", definition_text, rows, after, version
         )
 
     def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
