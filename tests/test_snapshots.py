@@ -155,6 +155,23 @@ class TestContract:
         assert version == info.value.version
         assert "the snapshot has" in str(info.value)
 
+    def test_a_state_that_does_not_fit(
+        self,
+        make_store: Callable[[], Store],
+        restored_from: Callable[..., Programme],
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """A snapshot whose state can't be installed (a machine state the lifecycle doesn't
+        have, a pair without events) is ignored with a warning: the log is replayed."""
+        store = make_store()
+        live = alerted(store)
+        version = store.snapshots("p")[0]
+        document = dict(store.read_snapshot("p", version))
+        for pairs in ([["nobody", "matching"]], [[key, "nowhere"] for key in live.pairs]):
+            forge(store, version, {**document, "state": {**document["state"], "pairs": pairs}})
+            assert_same(live, restored_from(make_store(), None))
+            assert any("does not fit the log" in r.getMessage() for r in caplog.records)
+
     def test_snapshot_of_another_programme(
         self, make_store: Callable[[], Store], restored_from: Callable[..., Programme]
     ) -> None:

@@ -184,8 +184,9 @@ def install(
     ``state`` and its ``events`` (the log's, up to the snapshot's version).
 
     Raises:
-        ValueError, TypeError, KeyError: a state that doesn't fit the events (the caller
-            turns them into `SnapshotError`).
+        ValueError, TypeError, KeyError, AttributeError, MentorflowError: a state that
+            doesn't fit the events (the caller ignores the snapshot, with a warning, and
+            replays the whole log on a new runtime: this one is half made).
     """
     ledger = rt.ledger
     for document in state["definitions"]:
