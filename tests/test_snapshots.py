@@ -244,6 +244,25 @@ class TestContract:
             store.save_snapshot("q", 0, {"kind": "x"})
         assert [] == store.snapshots("p")
 
+    @pytest.mark.parametrize("version", ["../../etc/passwd", [], -1, True, 1.0, None])
+    def test_bad_version(self, make_store: Callable[[], Store], version: object) -> None:
+        """A snapshot's version that is not an int >= 0 is a StoreError (never a path)."""
+        store = make_store()
+        store.create("p", DEFINITION, events(1, 2))
+        for call in (store.read_snapshot, lambda k, v: store.save_snapshot(k, v, {})):
+            with pytest.raises(StoreError, match="int >= 0"):
+                call("p", version)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("key", [{}, "../x", "", None])
+    def test_bad_key(self, make_store: Callable[[], Store], key: object) -> None:
+        """A key that is not a store key is a StoreError, for every call."""
+        store = make_store()
+        calls = [store.snapshots, store.archive, store.unarchive]
+        calls += [lambda k: store.read_snapshot(k, 1), lambda k: store.save_snapshot(k, 0, {})]
+        for call in calls:
+            with pytest.raises(StoreError):
+                call(key)
+
     def test_kept_and_deleted(self, make_store: Callable[[], Store]) -> None:
         """The newest two are kept; a delete removes them with the programme."""
         store = make_store()

@@ -163,11 +163,12 @@ KEEP_SNAPSHOTS = 2
 """How many snapshots a store keeps of each programme (the newest)."""
 
 
-def check_snapshot_version(key: str, version: object, log_version: int) -> int:
-    """``version`` as the version of a snapshot of ``key``, whose log is at ``log_version``."""
+def check_snapshot_version(key: str, version: object, log_version: int | None = None) -> int:
+    """``version`` as the version of a snapshot of ``key``, whose log is at ``log_version``
+    (None: not known)."""
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        raise StoreError(f"{key}: a snapshot's version must be an int >= 0, not {version!r}")
-    if version > log_version:
+        raise StoreError(f"{key!r}: a snapshot's version must be an int >= 0, not {version!r}")
+    if log_version is not None and version > log_version:
         raise StoreError(
             f"{key}: a snapshot of version {version} is ahead of the log, at {log_version}"
         )

@@ -258,6 +258,7 @@ class JsonLinesStore(Store):
             return self._snapshot_versions(self._snapshot_folder(key))
 
     def read_snapshot(self, key: str, version: int) -> Document:
+        check_snapshot_version(key, version)
         path = self._snapshot_folder(key) / f"{version}.json"
         with self._locked(key, fcntl.LOCK_SH, os.O_RDONLY):
             try:

@@ -107,6 +107,7 @@ class MemoryStore(Store):
             return sorted(self._snapshots.get(key, ()), reverse=True)
 
     def read_snapshot(self, key: str, version: int) -> Document:
+        check_snapshot_version(key, version)
         with self._lock:
             self._get(key)
             text = self._snapshots.get(key, {}).get(version)

@@ -518,7 +518,7 @@ class PostgresStore(Store):
         return int(found[0])
 
     def save_snapshot(self, key: str, version: int, document: Document) -> None:
-        check_snapshot_version(key, version, version)
+        check_snapshot_version(key, version)
         params = {"key": key, "version": version, "body": dumps(document), "keep": KEEP_SNAPSHOTS}
         with self._db(f"saving a snapshot of {key!r}") as db:
             row = db.execute(self._sql["save_snapshot"], params).fetchone()
@@ -534,6 +534,7 @@ class PostgresStore(Store):
         return [int(r[0]) for r in rows]
 
     def read_snapshot(self, key: str, version: int) -> Document:
+        check_snapshot_version(key, version)
         with self._db(f"reading {key!r}") as db:
             row = db.execute(self._sql["read_snapshot"], (key, version)).fetchone()
         if row is None:

@@ -428,6 +428,7 @@ class SQLiteStore(Store):
         return [int(r[0]) for r in rows]
 
     def read_snapshot(self, key: str, version: int) -> Document:
+        check_snapshot_version(key, version)
         with self._transaction("BEGIN") as db:
             self._version_of(db, key)
             row = (
