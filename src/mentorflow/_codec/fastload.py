@@ -138,3 +138,5 @@ FAST: dict[type[ev.Event], Loader] = {
     kind: loader for kind in ev.EVENT_TYPES if (loader := fast_loader(kind)) is not None
 }
 """The fast loader of every event type whose fields are all plain."""
+FAST_BY_NAME: dict[str, Loader] = {kind.__name__: loader for kind, loader in FAST.items()}
+"""The same, by the event type's name (a document's ``type``)."""

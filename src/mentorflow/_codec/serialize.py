@@ -39,7 +39,7 @@ from .._domain.lifecycle import Lifecycle, Step
 from .._domain.model import Role
 from .._domain.validate import encodable, show
 from ..exceptions import MentorflowError, SerializationError
-from .fastload import FAST
+from .fastload import FAST, FAST_BY_NAME
 from .primitives import dump_instant, load_date, load_instant
 
 SCHEMA = 2
@@ -326,8 +326,7 @@ def load_stored_event(document: Mapping[str, Any], where: str, seq: int) -> ev.E
         SerializationError: as `load_event`, naming ``where[seq N]``.
     """
     name = document.get("type")
-    kind = EVENTS.get(name) if type(name) is str else None
-    fast = FAST.get(kind) if kind is not None else None
+    fast = FAST_BY_NAME.get(name) if type(name) is str else None
     if fast is not None:
         event = fast(document, True)
         if event is not None:

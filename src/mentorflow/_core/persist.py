@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 from .._codec import chain
+from .._codec.fastload import FAST_BY_NAME
 from .._codec.serialize import (
     SCHEMA,
     dump_definition,
@@ -399,6 +400,7 @@ def _events(
     keys: dict[int, str] = {}
     events: list[Event] = []
     load, append, where = load_stored_event, events.append, f"{key}.events"
+    loaders = FAST_BY_NAME
     # a list the store made for this read is let go of as it is loaded: the documents of a
     # million events take several times the memory of the events
     mine = documents if owned and type(documents) is list else None
@@ -410,7 +412,10 @@ def _events(
                 raise SerializationError(f"{key}.events[seq {seq}].{KEY}", "must be a key")
             keys[seq] = found
             doc = {k: v for k, v in doc.items() if k != KEY}
-        append(load(doc, where, seq))
+        name = doc.get("type")  # load_stored_event's first step, inlined
+        fast = loaders.get(name) if type(name) is str else None
+        event = fast(doc, True) if fast is not None else None
+        append(load(doc, where, seq) if event is None else event)
         if mine is not None:
             mine[i] = None
     return events, keys
