@@ -194,6 +194,9 @@ class PostgresStore(Store):
     ``schema`` (``mentorflow`` by default), which the store creates, and upgrades, by
     versioned DDL of its own (`MIGRATIONS`).
 
+    Layout 2 adds ``snapshots`` and ``archived``: an append to an archived programme is
+    refused in the same statement as the version check.
+
     An append is one statement, so one transaction: the version check (an ``UPDATE ...
     WHERE version = expected``) and the events' rows commit together, and the primary key
     ``(key, seq)`` refuses a duplicate event. It is durable when the server says so (its

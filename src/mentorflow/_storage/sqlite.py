@@ -99,6 +99,9 @@ class SQLiteStore(Store):
     exception is ``":memory:"``, a database private to one connection: that one connection is
     shared, behind a lock. A process that forks opens new connections in the child.
 
+    Snapshots and the archive live in tables of their own (``snapshots``, ``archived``), made
+    by the first snapshot or archive: an older mentorflow reads such a file as before.
+
     Opening never writes to a file that is not a whole mentorflow store: an empty file,
     another database, a file cut short or one whose tables are missing is refused (a
     `CorruptStoreError`, or `StoreSchemaError` for a newer layout), byte for byte as it was.
