@@ -58,7 +58,8 @@ class TestLayout:
     """The store's tables: created by versioned DDL, refused when newer."""
 
     def test_created_once(self, postgres_stores: Make, raw: psycopg.Connection) -> None:
-        """Eight threads opening a new store at once create it once, at layout 1."""
+        """Eight threads opening a new store at once create it once, at the newest layout
+        (each version of DDL applied once)."""
         made: list[PostgresStore] = []
         errors: list[BaseException] = []
 
@@ -76,22 +77,24 @@ class TestLayout:
         assert [] == errors
         schema = made[0].schema
         layout = raw.execute(f'SELECT version FROM "{schema}".layout'.encode()).fetchall()
-        assert [(1,)] == layout
+        assert [(1,), (2,)] == layout
         tables = raw.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
             "ORDER BY table_name",
             (schema,),
         ).fetchall()
-        assert [("events",), ("layout",), ("programmes",)] == tables
+        names = ["archived", "events", "layout", "programmes", "snapshots"]
+        assert [(name,) for name in names] == tables
 
     def test_newer_layout(self, postgres_stores: Make, raw: psycopg.Connection) -> None:
         """A store of a newer layout is refused, naming both versions, and left alone."""
         store = postgres_stores()
         store.create("p", DEFINITION, events(1, 2))
-        raw.execute(f'INSERT INTO "{store.schema}".layout (version) VALUES (2)'.encode())
+        newer = postgres_module.LAYOUT + 1
+        raw.execute(f'INSERT INTO "{store.schema}".layout (version) VALUES (%s)'.encode(), (newer,))
         with pytest.raises(StoreSchemaError) as info:
             postgres_stores()
-        assert (2, 1) == (info.value.found, info.value.supported)
+        assert (newer, postgres_module.LAYOUT) == (info.value.found, info.value.supported)
         assert "upgrade mentorflow" in str(info.value)
         assert 2 == store.version("p")
 
@@ -103,12 +106,13 @@ class TestLayout:
         store = postgres_stores()
         store.create("p", DEFINITION, events(1, 2))
         index = "CREATE INDEX events_by_schema ON {s}.events (schema)"
-        monkeypatch.setitem(postgres_module.MIGRATIONS, 2, (index,))
-        monkeypatch.setattr(postgres_module, "LAYOUT", 2)
+        newer = postgres_module.LAYOUT + 1
+        monkeypatch.setitem(postgres_module.MIGRATIONS, newer, (index,))
+        monkeypatch.setattr(postgres_module, "LAYOUT", newer)
         upgraded = postgres_stores()
         postgres_stores()  # opening again applies nothing more
         schema = upgraded.schema
-        assert [(1,), (2,)] == raw.execute(
+        assert [(v,) for v in range(1, newer + 1)] == raw.execute(
             f'SELECT version FROM "{schema}".layout ORDER BY version'.encode()
         ).fetchall()
         assert raw.execute(
@@ -188,6 +192,26 @@ class TestBadInput:
         )
         with pytest.raises(CorruptStoreError, match="events after version 1 exist"):
             store.append("q", events(2, 1), expected_version=1)
+
+    def test_deeply_nested(self, postgres_stores: Make, raw: psycopg.Connection) -> None:
+        """A deeply nested body or definition is a CorruptStoreError naming it, not a
+        RecursionError; a deeply nested document to append is a StoreError."""
+        store = postgres_stores()
+        store.create("p", DEFINITION, events(1, 3))
+        nested = "[" * 100_000 + "]" * 100_000
+        table = f'"{store.schema}"'
+        raw.execute(f"UPDATE {table}.events SET body = %s WHERE seq = 2".encode(), (nested,))
+        with pytest.raises(CorruptStoreError, match="programme 'p', event 2: nested too deeply"):
+            store.read("p")
+        raw.execute(f"UPDATE {table}.programmes SET definition = %s".encode(), (nested,))
+        with pytest.raises(CorruptStoreError, match="programme 'p', definition: nested too"):
+            store.read("p")
+        document: list[object] = []
+        for _ in range(100_000):
+            document = [document]
+        with pytest.raises(StoreError, match="nested too deeply"):
+            store.append("p", [{"seq": 4, "x": document}], expected_version=3)
+        assert 3 == store.version("p")
 
     def test_the_database_refuses_duplicates(
         self, postgres_stores: Make, raw: psycopg.Connection

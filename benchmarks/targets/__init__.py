@@ -30,6 +30,7 @@ MODULES = {
     9: "t9_matching",
     10: "t10_postgres",
     11: "t11_sensitivity",
+    12: "t12_restore",
 }
 
 

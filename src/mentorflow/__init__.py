@@ -34,6 +34,7 @@ from ._core.migration import MigrationPlan as MigrationPlan
 from ._core.migration import PairPlan as PairPlan
 from ._core.programme import Pair as Pair
 from ._core.programme import Programme as Programme
+from ._core.snapshot import SnapshotPolicy as SnapshotPolicy
 from ._core.transaction import History as History
 from ._domain.calendar import Closure as Closure
 from ._domain.clock import Clock as Clock
@@ -108,6 +109,7 @@ from ._storage.stores import StoreChange as StoreChange
 from ._storage.stores import StoredLog as StoredLog
 from ._storage.stores import StoreWatch as StoreWatch
 from .exceptions import AfterHookError as AfterHookError
+from .exceptions import ArchivedProgrammeError as ArchivedProgrammeError
 from .exceptions import CommandRefused as CommandRefused
 from .exceptions import ConcurrencyError as ConcurrencyError
 from .exceptions import CorruptStoreError as CorruptStoreError
@@ -118,6 +120,7 @@ from .exceptions import MigrationRefused as MigrationRefused
 from .exceptions import PolicyViolation as PolicyViolation
 from .exceptions import ReplayError as ReplayError
 from .exceptions import SerializationError as SerializationError
+from .exceptions import SnapshotError as SnapshotError
 from .exceptions import StoreError as StoreError
 from .exceptions import StoreSchemaError as StoreSchemaError
 from .exceptions import StoreUnavailableError as StoreUnavailableError
@@ -134,6 +137,7 @@ except _PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "AfterHookError",
+    "ArchivedProgrammeError",
     "Association",
     "Benchmark",
     "BenchmarksDefined",
@@ -211,6 +215,8 @@ __all__ = [
     "Role",
     "SQLiteStore",
     "SerializationError",
+    "SnapshotError",
+    "SnapshotPolicy",
     "Step",
     "Store",
     "StoreChange",

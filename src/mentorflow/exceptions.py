@@ -21,6 +21,8 @@ MentorflowError
     ├── ConcurrencyError                another writer appended first: reload and retry
     ├── CorruptStoreError (ValueError)  stored data is damaged: names the line or record
     ├── ReplayError                     an event log does not replay to the same events
+    ├── SnapshotError                   a snapshot disagrees with its log (restore's verify)
+    ├── ArchivedProgrammeError          the programme is archived: read-only
     ├── StoreSchemaError                the store's own layout is of a newer (or unknown) version
     ├── StoreUnavailableError           the store can't be reached: no such file, no server
     └── UnknownProgrammeError (KeyError) no programme with that key in the store
@@ -38,6 +40,7 @@ from typing import Any, Self
 
 __all__ = [
     "AfterHookError",
+    "ArchivedProgrammeError",
     "CommandRefused",
     "ConcurrencyError",
     "CorruptStoreError",
@@ -49,6 +52,7 @@ __all__ = [
     "ReplayError",
     "ScenarioError",
     "SerializationError",
+    "SnapshotError",
     "StoreError",
     "StoreSchemaError",
     "StoreUnavailableError",
@@ -227,6 +231,40 @@ class ReplayError(StoreError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.seq, self.problem))
+
+
+class SnapshotError(StoreError):
+    """A snapshot disagrees with the log it was taken of (found by ``Programme.restore(...,
+    verify=True)``, which replays the log in full and compares), or can't be saved.
+
+    Attributes:
+        key: The programme's key in the store.
+        version: The version the snapshot is of.
+        where: Where in the snapshot's state the first difference is (``""`` if none).
+    """
+
+    def __init__(self, key: str, version: int, where: str, problem: str) -> None:
+        self.key, self.version, self.where, self.problem = key, version, where, problem
+        at = f" at {where}" if where else ""
+        super().__init__(f"{key}: the snapshot of version {version}{at}: {problem}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.key, self.version, self.where, self.problem))
+
+
+class ArchivedProgrammeError(StoreError):
+    """The programme is archived (``Store.archive``): it can be read, not changed, until it
+    is unarchived."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(
+            f"programme {key!r} is archived: it is read-only (Store.unarchive({key!r}) makes "
+            "it writable again)"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.key,))
 
 
 class StoreUnavailableError(StoreError):

@@ -21,13 +21,34 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import json.encoder
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..exceptions import CorruptStoreError, SerializationError
 
 FIELD = "chain"
 """The key of the digest in an event document."""
+
+
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _c_canonical() -> Callable[[Any], str] | None:
+    """The C encoder of canonical JSON, made once (``JSONEncoder.encode`` makes it again at
+    each call), or None where the C accelerator is missing."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython has it
+        return None
+    encode = make(
+        None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", True, False, True
+    )
+    return lambda document: "".join(encode(document, 0))
+
+
+_CANONICAL: Callable[[Any], str] = _c_canonical() or _ENCODER.encode
+"""Canonical JSON: sorted keys, no spaces, UTF-8 as it is (what ``json.dumps(document,
+sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` gives)."""
 
 
 def digest(document: Mapping[str, Any], *, strict: bool = False) -> str:
@@ -37,7 +58,7 @@ def digest(document: Mapping[str, Any], *, strict: bool = False) -> str:
         SerializationError: ``strict`` (a record about to be written), and a string in it that
             is not valid Unicode (a lone surrogate), which no store can write.
     """
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = _CANONICAL(document)
     try:
         data = text.encode("utf-8", "strict" if strict else "surrogatepass")
     except UnicodeEncodeError:
@@ -59,27 +80,33 @@ def link(documents: Iterable[Mapping[str, Any]], previous: str) -> tuple[list[di
     return linked, previous
 
 
-def unlink(
-    definition: Mapping[str, Any], documents: Sequence[Mapping[str, Any]], where: str
-) -> tuple[list[Mapping[str, Any]], str]:
-    """Check the chain of a stored log: the event documents without their ``chain``, and the
-    digest of the last record (what the next append carries).
+def check(
+    definition: Mapping[str, Any],
+    documents: Sequence[Mapping[str, Any]],
+    where: str,
+    marks: Collection[int] = (),
+) -> tuple[str, dict[int, str]]:
+    """Check the chain of a stored log: the digest of its last record (what the next append
+    carries; the definition's if there are none), and of the records whose seq is in
+    ``marks``. The documents keep their ``chain``: loading ignores it
+    (`mentorflow._codec.serialize.load_stored_event`).
 
     Raises:
         CorruptStoreError: naming the first record whose digest doesn't match.
     """
-    return unlink_after(digest(definition), documents, 1, where, chained=False)
+    return check_after(digest(definition), documents, 1, where, marks=marks)
 
 
-def unlink_after(
+def check_after(
     previous: str,
     documents: Sequence[Mapping[str, Any]],
     first: int,
     where: str,
     *,
     chained: bool = False,
-) -> tuple[list[Mapping[str, Any]], str]:
-    """`unlink` for the records from seq ``first`` on, after a record of digest ``previous``
+    marks: Collection[int] = (),
+) -> tuple[str, dict[int, str]]:
+    """`check` for the records from seq ``first`` on, after a record of digest ``previous``
     (a refresh reads only what is new).
 
     Args:
@@ -89,26 +116,31 @@ def unlink_after(
     Raises:
         CorruptStoreError: naming the first record whose digest doesn't match.
     """
-    out: list[Mapping[str, Any]] = []
+    marked: dict[int, str] = {}
+    encode, blake2b = _CANONICAL, hashlib.blake2b
     for seq, document in enumerate(documents, start=first):
-        if not isinstance(document, Mapping):
+        if type(document) is not dict and not isinstance(document, Mapping):
             raise CorruptStoreError(f"{where}[seq {seq}]", "is not a JSON object")
-        if FIELD in document:
+        carried = document.get(FIELD)
+        if carried is not None or FIELD in document:
             chained = True
-            if document[FIELD] != previous:
+            if carried != previous:
                 what = "the definition" if seq == 1 else f"event {seq - 1}"
                 raise CorruptStoreError(
                     f"{where}[seq {seq}]",
                     f"its digest of {what} does not match: this record or the one before was "
                     "changed, or records were inserted, removed or reordered",
                 )
-            out.append({k: v for k, v in document.items() if k != FIELD})
         elif chained:
             raise CorruptStoreError(
                 f"{where}[seq {seq}]",
                 "has no digest of the record before, in a chained log: records were changed",
             )
-        else:
-            out.append(document)  # written before the chain
-        previous = digest(document)
-    return out, previous
+        try:  # digest(), inlined: a million records make its call a second's worth
+            data = encode(document).encode("utf-8", "surrogatepass")
+        except (TypeError, ValueError, RecursionError) as err:
+            raise CorruptStoreError(f"{where}[seq {seq}]", f"can't be digested ({err})") from None
+        previous = blake2b(data, digest_size=16).hexdigest()
+        if seq in marks:
+            marked[seq] = previous
+    return previous, marked

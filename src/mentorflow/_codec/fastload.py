@@ -29,7 +29,9 @@ _NONE = type(None)
 _STRINGS = "strings"  # a tuple of strings
 _NO_BENCHMARKS = "no benchmarks"  # an empty tuple of benchmarks (others: the cattrs path)
 
-Loader = Callable[[Mapping[str, Any]], "ev.Event | None"]
+Loader = Callable[[Mapping[str, Any], bool], "ev.Event | None"]
+"""``loader(document, stored)``: ``stored``, the document may also carry its record's digest
+(``chain``), which is not a field of the event."""
 
 
 def plain(declared: object) -> Any:
@@ -54,7 +56,11 @@ def plain(declared: object) -> Any:
 
 
 def fast_loader(kind: type[ev.Event]) -> Loader | None:
-    """The fast loader of ``kind``, or None if one of its fields is not plain."""
+    """The fast loader of ``kind``, or None if one of its fields is not plain.
+
+    The loader is generated as straight-line code, one check per field (as attrs and cattrs
+    generate theirs): a loop over the fields that asks each one's type costs twice as much,
+    and a log has a million of these."""
     plan: list[tuple[str, Any]] = []
     for field in attrs.fields(attrs.resolve_types(kind)):
         expected = plain(field.type)
@@ -62,57 +68,75 @@ def fast_loader(kind: type[ev.Event]) -> Loader | None:
             return None  # nested values: the cattrs path
         plan.append((field.name, expected))
     names = frozenset(name for name, _ in plan) | {"type"}
-
-    def load(document: Mapping[str, Any]) -> ev.Event | None:
-        if document.keys() != names:
-            return None
-        values: dict[str, Any] = {}
-        for name, expected in plan:
-            value = document[name]
-            if expected is pendulum.DateTime:
-                if not isinstance(value, str):
-                    return None
-                try:
-                    value = parse_instant(value)
-                except ValueError:
-                    return None
-            elif expected is Partner:
-                value = load_partner(value)
-                if value is None:
-                    return None
-            elif expected is _STRINGS:
-                if not isinstance(value, list) or not all(
-                    isinstance(v, str) and encodable(v) for v in value
-                ):
-                    return None
-                value = tuple(value)
-            elif expected is _NO_BENCHMARKS:
-                if value != []:
-                    return None
-                value = ()
-            elif isinstance(expected, type) and issubclass(expected, enum.Enum):
-                try:
-                    value = expected(value)
-                except ValueError:
-                    return None
-            elif expected is pendulum.Date:
-                if not isinstance(value, str):
-                    return None
-                try:
-                    value = load_date(value)
-                except ValueError:
-                    return None
-            elif not isinstance(value, expected) or isinstance(value, bool):
-                return None
-            elif isinstance(value, str) and not encodable(value):
-                return None  # the cattrs path names it
-            values[name] = value
-        return kind(**values)
-
+    namespace: dict[str, Any] = {
+        "kind": kind,
+        "names": names,
+        "chained": names | {"chain"},
+        "parse_instant": parse_instant,
+        "load_partner": load_partner,
+        "load_date": load_date,
+        "encodable": encodable,
+    }
+    lines = [
+        "def load(document, stored=False):",
+        "    keys = document.keys()",
+        "    if keys != names and not (stored and keys == chained):",
+        "        return None",
+    ]
+    for i, (name, expected) in enumerate(plan):
+        lines.append(f"    v{i} = document[{name!r}]")
+        lines.extend(f"    {line}" for line in _check(f"v{i}", expected, namespace))
+    arguments = ", ".join(f"{name}=v{i}" for i, (name, _) in enumerate(plan))
+    lines.append(f"    return kind({arguments})")
+    exec("\n".join(lines), namespace)  # code made here, of checked field names only
+    load: Loader = namespace["load"]
     return load
+
+
+def _check(v: str, expected: Any, namespace: dict[str, Any]) -> list[str]:
+    """The lines that check (and convert) the value ``v`` of a field of plan ``expected``,
+    returning None from the loader if it isn't one."""
+    text = f"(type({v}) is str and ({v}.isascii() or encodable({v})))"
+    if expected is pendulum.DateTime:
+        return [
+            f"if type({v}) is not str: return None",
+            f"try: {v} = parse_instant({v})",
+            "except ValueError: return None",
+        ]
+    if expected is Partner:
+        return [f"{v} = load_partner({v})", f"if {v} is None: return None"]
+    if expected is _STRINGS:
+        return [
+            f"if type({v}) is not list: return None",
+            f"for s in {v}:",
+            f"    if not {text.replace(v, 's')}: return None",
+            f"{v} = tuple({v})",
+        ]
+    if expected is _NO_BENCHMARKS:
+        return [f"if {v} != []: return None", f"{v} = ()"]
+    if expected is pendulum.Date:
+        return [
+            f"if type({v}) is not str: return None",
+            f"try: {v} = load_date({v})",
+            "except ValueError: return None",
+        ]
+    if isinstance(expected, type) and issubclass(expected, enum.Enum):
+        namespace[f"enum_{v}"] = expected
+        return [f"try: {v} = enum_{v}({v})", "except (ValueError, TypeError): return None"]
+    if expected is int:
+        return [f"if type({v}) is not int: return None"]
+    if expected is str:
+        return [f"if not {text}: return None"]
+    if expected == (str, _NONE):
+        return [f"if {v} is not None and not {text}: return None"]
+    if expected == (int, _NONE):
+        return [f"if {v} is not None and type({v}) is not int: return None"]
+    raise AssertionError(f"no check for {expected!r}")  # pragma: no cover - plain() decides
 
 
 FAST: dict[type[ev.Event], Loader] = {
     kind: loader for kind in ev.EVENT_TYPES if (loader := fast_loader(kind)) is not None
 }
 """The fast loader of every event type whose fields are all plain."""
+FAST_BY_NAME: dict[str, Loader] = {kind.__name__: loader for kind, loader in FAST.items()}
+"""The same, by the event type's name (a document's ``type``)."""

@@ -40,7 +40,7 @@ from .._domain.lifecycle import Lifecycle, Step
 from .._domain.model import Role
 from .._domain.validate import encodable, show
 from ..exceptions import MentorflowError, SerializationError
-from .fastload import FAST
+from .fastload import FAST, FAST_BY_NAME
 from .primitives import dump_instant, load_date, load_instant
 
 SCHEMA = 2
@@ -307,7 +307,7 @@ def load_event(document: object, where: str = "$") -> ev.Event:
         raise SerializationError(f"{where}.type", f"{show(name)} is not an event type")
     fast = FAST.get(kind)
     if fast is not None:
-        event = fast(document)
+        event = fast(document, False)
         if event is not None:
             return event
     fields = {k: v for k, v in document.items() if k != "type"}
@@ -316,6 +316,25 @@ def load_event(document: object, where: str = "$") -> ev.Event:
     except Exception as err:
         raise _error(err, where) from None
     return loaded
+
+
+def load_stored_event(document: Mapping[str, Any], where: str, seq: int) -> ev.Event:
+    """`load_event` of the stored record of event ``seq`` of the log at ``where``, which may
+    carry its digest (``chain``) beside the event's fields (checked by
+    `mentorflow._codec.chain`, ignored here).
+
+    Raises:
+        SerializationError: as `load_event`, naming ``where[seq N]``.
+    """
+    name = document.get("type")
+    fast = FAST_BY_NAME.get(name) if type(name) is str else None
+    if fast is not None:
+        event = fast(document, True)
+        if event is not None:
+            return event
+    if "chain" in document:
+        document = {k: v for k, v in document.items() if k != "chain"}
+    return load_event(document, f"{where}[seq {seq}]")
 
 
 def _describe(exc: BaseException, kind: type | None) -> str:

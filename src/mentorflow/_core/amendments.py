@@ -8,6 +8,8 @@ only the ``apply_*`` methods change anything, and the transaction calls them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+
 import attrs
 import pendulum
 
@@ -137,6 +139,17 @@ class Extensions:
         return extend(original, [*self.granted.get((None, None), ()), offset], calendar)
 
     # -- applying (the transaction calls these) ----------------------------------------
+
+    def restore(
+        self, extensions: Iterable[Extension], granted: Mapping[Target, Sequence[Offset]]
+    ) -> None:
+        """Give a new programme's extensions those of a snapshot: every extension as it
+        stands, and the offsets granted per target."""
+        restored = list(extensions)
+        self._all.extend(restored)
+        self.open += sum(1 for ext in restored if ext.status is ExtensionStatus.REQUESTED)
+        for target, offsets in granted.items():
+            self.granted[target] = list(offsets)
 
     def apply_request(self, ext: Extension) -> None:
         """Record a request."""

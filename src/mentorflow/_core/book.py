@@ -177,6 +177,21 @@ class _State:
         self.skipped: frozenset[str] = frozenset()  # phases a migration moved the pair past
 
 
+Alerts = dict[str, tuple[int, bool, bool]]
+"""Per deadline name: the revision alerted, and whether it was warned of and missed."""
+
+
+@attrs.frozen
+class BookMemory:
+    """What a deadline book remembers beyond what its pairs' histories say (a snapshot of the
+    programme keeps it): the milestones reached, and for each watch that changed (a pair's
+    key; ``""``, the programme's milestones) its version, its deadlines' revisions and the
+    alerts sent."""
+
+    reached: dict[str, pendulum.DateTime]
+    watches: dict[str, tuple[int, dict[str, list[DeadlineRevision]], Alerts]]
+
+
 class DeadlineBook:
     """The deadlines of one programme, fed the programme's events; it holds no programme.
 
@@ -460,6 +475,65 @@ class DeadlineBook:
                 before = old._pairs.get(key)
                 if before is not None:
                     book._carry(key, state, old, before, at, version)
+        return book
+
+    def memory(self) -> BookMemory:
+        """What this book remembers that its pairs' histories don't say (`BookMemory`)."""
+        watches = {_PROGRAMME: self._milestones, **self._pairs}
+        return BookMemory(
+            reached=dict(self._reached),
+            watches={
+                key: (
+                    state.version,
+                    {name: list(moves) for name, moves in (state.revisions or {}).items()},
+                    dict(state.alerts or {}),
+                )
+                for key, state in watches.items()
+                if state.version or state.revisions or state.alerts
+            },
+        )
+
+    @classmethod
+    def remembered(
+        cls,
+        schedule: Schedule,
+        *,
+        regions: tuple[str, ...],
+        timezone: pendulum.Timezone,
+        starts_on: pendulum.Date,
+        ends_on: pendulum.Date,
+        granted: dict[tuple[str | None, str | None], list[Offset]],
+        histories: Mapping[str, Sequence[PairEvent]],
+        memory: BookMemory,
+    ) -> DeadlineBook:
+        """The book of a programme restored from a snapshot: every pair's dates folded from
+        its history (as `migrated` works them out), with ``memory``'s milestones reached,
+        revisions and alerts sent.
+
+        Raises:
+            KeyError: ``memory`` has a watch of a pair with no history.
+        """
+        book = cls(
+            schedule,
+            regions=regions,
+            timezone=timezone,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            granted=granted,
+        )
+        book._reached.update(memory.reached)
+        book._milestones.due = book._milestone_dues()
+        for key, events in histories.items():
+            book.on_pair_events(key, events, events[-1].at)
+        watches = {_PROGRAMME: book._milestones, **book._pairs}
+        for key, (version, revisions, alerts) in memory.watches.items():
+            state = watches[key]
+            state.version = version
+            state.revisions = {name: list(moves) for name, moves in revisions.items()} or None
+            state.alerts = dict(alerts) or None
+        book._heap.clear()
+        for key, state in watches.items():
+            book._push(key, state)
         return book
 
     def _carry(

@@ -11,33 +11,47 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .._codec import chain
+from .._codec.fastload import FAST_BY_NAME
 from .._codec.serialize import (
     SCHEMA,
     dump_definition,
     dump_event,
-    load_event,
+    load_stored_event,
     read_definition,
     upgrade_events,
 )
 from .._domain.definition import Definition
 from .._domain.events import Event
+from .._domain.pair_state import PairState
 from .._domain.validate import show
-from .._storage.stores import Store, StoredLog
+from .._storage.stores import (
+    JsonLinesStore,
+    MemoryStore,
+    PostgresStore,
+    SQLiteStore,
+    Store,
+    StoredLog,
+)
 from ..exceptions import (
     ConcurrencyError,
     CorruptStoreError,
     MentorflowError,
     SerializationError,
+    SnapshotError,
+    StoreError,
     ValidationError,
 )
+from . import snapshot
 from .hooks import Hooks
 from .replay import Replayable, replay
+from .runtime import Runtime
+from .snapshot import SnapshotPolicy
 from .transaction import Ledger
 
-P = TypeVar("P", bound=Replayable)
+P = TypeVar("P", bound="Restorable")
 
 logger = logging.getLogger("mentorflow")
 
@@ -46,25 +60,53 @@ KEY = "command_key"
 
 
 class Journal:
-    """Writes each change's events to the store before the change is made."""
+    """Writes each change's events to the store before the change is made; saves a snapshot
+    of the state now and then, as its `SnapshotPolicy` says."""
 
-    __slots__ = ("key", "last", "store")
+    __slots__ = ("key", "last", "policy", "runtime", "snapshot_at", "store")
 
-    def __init__(self, store: Store, key: str, last: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        key: str,
+        last: str,
+        policy: SnapshotPolicy | None = None,
+        runtime: Callable[[], Runtime] | None = None,
+        snapshot_at: int = 0,
+    ) -> None:
         self.store = store
         self.key = key
         self.last = last  # the digest of the last record written: the next one carries it
+        self.policy = policy
+        self.runtime = runtime  # the programme's runtime (a failed batch replaces it)
+        self.snapshot_at = snapshot_at  # the version of the last snapshot saved or used
 
     def __call__(self, events: Sequence[Event], keys: Mapping[int, str]) -> None:
-        documents, last = chain.link(dump_events(events, keys), self.last)
         # the log must stand just before the first of them (optimistic concurrency)
         expected = events[0].seq - 1
+        policy = self.policy
+        if policy is not None and expected - self.snapshot_at >= policy.every:
+            self._snapshot(expected)
+        documents, last = chain.link(dump_events(events, keys), self.last)
         try:
             self.store.append(self.key, documents, expected_version=expected)
         except ConcurrencyError as conflict:
             logger.warning("%s: %s", self.key, conflict)
             raise
         self.last = last
+
+    def _snapshot(self, version: int) -> None:
+        """Save the state at ``version`` (the log's, before this change), if the programme
+        is there: in a batch it is further on (the next change saves it). A snapshot that
+        can't be saved is logged, and the change goes on: snapshots only save time."""
+        rt = self.runtime() if self.runtime is not None else None
+        if rt is None or rt.ledger.seq != version or rt.ledger.pending is not None:
+            return
+        self.snapshot_at = version
+        try:
+            self.store.save_snapshot(self.key, version, snapshot.take(rt, self.key, self.last))
+        except StoreError as err:
+            logger.warning("%s: no snapshot of version %d saved: %s", self.key, version, err)
 
 
 def dump_events(events: Sequence[Event], keys: Mapping[int, str]) -> list[dict[str, Any]]:
@@ -78,16 +120,34 @@ def dump_events(events: Sequence[Event], keys: Mapping[int, str]) -> list[dict[s
     return found
 
 
-def persist(ledger: Ledger, definition: Definition, store: Store, key: str) -> None:
+def persist(
+    ledger: Ledger,
+    definition: Definition,
+    store: Store,
+    key: str,
+    *,
+    snapshots: SnapshotPolicy | None = None,
+    runtime: Callable[[], Runtime] | None = None,
+) -> None:
     """Save a programme (its definition and its ledger's history) under ``key``; journal
-    every later change."""
+    every later change (saving snapshots of ``runtime()`` as ``snapshots`` says)."""
     _check_store(store, key)
+    _check_policy(snapshots)
     if ledger.journal is not None:
         raise ValidationError("store", "the programme is persisted already")
     document = dump_definition(definition)
     events, last = chain.link(dump_events(ledger.events, ledger.keyed), chain.digest(document))
     store.create(key, document, events)
-    ledger.journal = Journal(store, key, last)
+    ledger.journal = Journal(store, key, last, snapshots, runtime)
+
+
+class Restorable(Replayable, Protocol):
+    """What a restore from a snapshot needs of a programme: its runtime, and the callback
+    that makes a pair's view."""
+
+    _rt: Runtime
+
+    def _enrolled(self, state: PairState) -> None: ...
 
 
 def restore(
@@ -97,9 +157,12 @@ def restore(
     *,
     pause_gc: bool = False,
     expected_version: int | None = None,
-) -> tuple[P, str]:
-    """The programme stored under ``key``, rebuilt by replaying its log (not journaling yet:
-    see `journal`), and the digest of its last record.
+    verify: bool = False,
+    use_snapshots: bool = True,
+) -> tuple[P, str, int]:
+    """The programme stored under ``key``, rebuilt from its newest trustworthy snapshot and
+    the events after it, or by replaying its whole log (not journaling yet: see `journal`);
+    the digest of its last record; and the version of the snapshot used (0: none).
 
     Args:
         build: Makes a new programme of the stored definition.
@@ -109,15 +172,19 @@ def restore(
             events) for nothing. It is switched back on as it was, whatever happens.
         expected_version: The version the caller last saw: a log holding fewer events is
             refused (records removed from the end can't be told from a crash otherwise).
+        verify: Replay the whole log even so, and compare the snapshot with the state the
+            replay reaches at its version.
+        use_snapshots: False: replay the whole log, whatever snapshots there are.
 
     Raises:
         CorruptStoreError: a broken chain of digests, or fewer events than expected.
+        SnapshotError: ``verify``, and the snapshot differs from the replay.
     """
     collecting = pause_gc and gc.isenabled()
     if collecting:
         gc.disable()
     try:
-        return _restore(store, key, build, expected_version)
+        return _restore(store, key, build, expected_version, verify, use_snapshots)
     finally:
         if collecting:
             gc.enable()
@@ -130,9 +197,21 @@ def _check_store(store: object, key: object) -> None:
         raise ValidationError("key", f"must be a string, not {type(key).__name__}")
 
 
+def _check_policy(policy: object) -> None:
+    if policy is not None and not isinstance(policy, SnapshotPolicy):
+        raise ValidationError(
+            "snapshots", f"must be a SnapshotPolicy or None, not {type(policy).__name__}"
+        )
+
+
 def _restore(
-    store: Store, key: str, build: Callable[[Definition], P], expected_version: int | None
-) -> tuple[P, str]:
+    store: Store,
+    key: str,
+    build: Callable[[Definition], P],
+    expected_version: int | None,
+    verify: bool,
+    use_snapshots: bool,
+) -> tuple[P, str, int]:
     _check_store(store, key)
     if expected_version is not None and (
         not isinstance(expected_version, int)
@@ -142,6 +221,9 @@ def _restore(
         raise ValidationError(
             "expected_version", f"must be a whole number >= 0, not {show(expected_version)}"
         )
+    for name, flag in (("verify", verify), ("use_snapshots", use_snapshots)):
+        if not isinstance(flag, bool):
+            raise ValidationError(name, f"must be True or False, not {show(flag)}")
     log = store.read(key)
     if expected_version is not None and len(log.events) < expected_version:
         raise CorruptStoreError(
@@ -151,55 +233,198 @@ def _restore(
         )
     if not isinstance(log.definition, Mapping):
         raise SerializationError(f"{key}.definition", "must be a mapping")
-    linked, last = chain.unlink(log.definition, log.events, f"{key}.events")
+    found = _snapshot(store, key, log) if use_snapshots else None
+    marks = (found[0],) if found else ()
+    last, heads = chain.check(log.definition, log.events, f"{key}.events", marks)
+    if found and found[0] and heads.get(found[0]) != found[1]["head"]:
+        _ignore(key, found[0], "the log's record at its version is not the one it was taken at")
+        found = None
+    elif found and not found[0] and found[1]["head"] != chain.digest(log.definition):
+        _ignore(key, 0, "the log's definition is not the one it was taken of")
+        found = None
     definition = read_definition(log.definition, f"{key}.definition")
+    programme = _build(build, definition, key)
+    owned = type(store) in _OWN_READS
+    events, keys = _events(log, log.events, definition, key, owned=owned)
+    del log
+    at = found[0] if found else 0
+    if found and verify:
+        replay(programme, events[:at], keys)
+        _compare(key, at, found[1]["state"], snapshot.state_of(programme._rt))
+    elif found:
+        try:
+            snapshot.install(programme._rt, found[1]["state"], events[:at], programme._enrolled)
+        except (MentorflowError, ValueError, TypeError, KeyError, AttributeError) as err:
+            _ignore(key, at, f"its state does not fit the log ({type(err).__name__}: {err})")
+            programme, at = _build(build, definition, key), 0
+    replay(programme, events[at:], keys)
+    if at:
+        logger.info(
+            "%s: restored from the snapshot of version %d and %d events", key, at, len(events) - at
+        )
+    else:
+        logger.info("%s: restored from %d events", key, len(events))
+    return programme, last, at
+
+
+_OWN_READS = (MemoryStore, JsonLinesStore, SQLiteStore, PostgresStore)
+"""The stores whose reads make a new list of new documents each time (a store of your own
+may hand out its own: those are left alone)."""
+
+
+def _build(build: Callable[[Definition], P], definition: Definition, key: str) -> P:
     try:
-        programme = build(definition)
+        return build(definition)
     except MentorflowError as err:
         field = getattr(err, "field", "")
         raise SerializationError(
             f"{key}.definition.{field}", str(getattr(err, "problem", err))
         ) from None
-    events, keys = _events(log, linked, definition, key)
-    replay(programme, events, keys)
-    logger.info("%s: restored from %d events", key, len(events))
-    return programme, last
+
+
+def _snapshot(store: Store, key: str, log: StoredLog) -> tuple[int, Mapping[str, Any]] | None:
+    """The newest snapshot of ``key`` that can be trusted with ``log`` (its head aside, which
+    the caller checks against the log's chain), and its version; None if there is none."""
+    try:
+        versions = store.snapshots(key)
+    except StoreError as err:
+        logger.warning("%s: its snapshots can't be listed (%s): the log is replayed", key, err)
+        return None
+    for version in versions:
+        if version > len(log.events):
+            _ignore(key, version, f"it is ahead of the log, which has {len(log.events)} events")
+            continue
+        try:
+            document = store.read_snapshot(key, version)
+        except StoreError as err:
+            _ignore(key, version, str(err))
+            continue
+        problem = snapshot.problem(document, key, log.definition)
+        if problem is None and document["version"] != version:
+            problem = f"it says it is of version {show(document['version'])}"
+        if problem is None:
+            return version, document
+        _ignore(key, version, problem)
+    return None
+
+
+def _ignore(key: str, version: int, why: str) -> None:
+    logger.warning(
+        "%s: the snapshot of version %d is ignored: %s; the log is replayed instead",
+        key,
+        version,
+        why,
+    )
+
+
+def _compare(key: str, version: int, kept: object, replayed: object, where: str = "") -> None:
+    """Raise `SnapshotError` at the first place where the snapshot's state ``kept`` and the
+    state the full replay reached, ``replayed``, differ."""
+    if type(kept) is not type(replayed) and not (
+        isinstance(kept, list | tuple) and isinstance(replayed, list | tuple)
+    ):
+        raise SnapshotError(
+            key,
+            version,
+            where or "state",
+            f"the snapshot has {show(kept)}, the log {show(replayed)}",
+        )
+    if isinstance(kept, dict) and isinstance(replayed, dict):
+        for name in [*kept, *(k for k in replayed if k not in kept)]:
+            if name not in kept or name not in replayed:
+                side = "the log" if name not in kept else "the snapshot"
+                raise SnapshotError(key, version, f"{where}.{name}", f"only {side} has it")
+            _compare(key, version, kept[name], replayed[name], f"{where}.{name}")
+    elif isinstance(kept, list | tuple) and isinstance(replayed, list | tuple):
+        for i, (a, b) in enumerate(zip(kept, replayed, strict=False)):
+            _compare(key, version, a, b, f"{where}[{i}]")
+        if len(kept) != len(replayed):
+            raise SnapshotError(
+                key, version, where, f"the snapshot has {len(kept)} items, the log {len(replayed)}"
+            )
+    elif kept != replayed:
+        raise SnapshotError(
+            key, version, where, f"the snapshot has {show(kept)}, the log {show(replayed)}"
+        )
+
+
+def take_snapshot(runtime: Runtime) -> int:
+    """Save a snapshot of ``runtime``'s state to its programme's store now; its version.
+
+    Raises:
+        ValidationError: the programme is not persisted, or a batch is open.
+        StoreError: the store can't save it.
+    """
+    journal = runtime.ledger.journal
+    if not isinstance(journal, Journal):
+        raise ValidationError(
+            "store", "the programme is not persisted: persist() or restore() it first"
+        )
+    if runtime.ledger.pending is not None:
+        raise ValidationError("snapshot", "a batch is open: take the snapshot after it")
+    version = runtime.ledger.seq
+    journal.store.save_snapshot(
+        journal.key, version, snapshot.take(runtime, journal.key, journal.last)
+    )
+    journal.snapshot_at = version
+    return version
 
 
 def _events(
-    log: StoredLog, linked: Sequence[Mapping[str, Any]], definition: Definition, key: str
+    log: StoredLog,
+    documents: Sequence[Mapping[str, Any]],
+    definition: Definition,
+    key: str,
+    *,
+    owned: bool = False,
 ) -> tuple[list[Event], dict[int, str]]:
-    """The events of ``log`` (its ``linked`` documents, checked and without their digests),
-    each upgraded from the schema it was written with, and the idempotency keys kept beside
-    them (by seq)."""
-    documents = list(linked)
-    for seq, schema in enumerate(log.schemas, start=log.after + 1):
-        if not isinstance(schema, int) or isinstance(schema, bool):
+    """The events of ``log`` (its ``documents``, their chain checked), each upgraded from the
+    schema it was written with, and the idempotency keys kept beside them (by seq).
+    ``owned``: the documents' list is the caller's to give up (emptied as it is loaded)."""
+    first = log.after + 1
+    for seq, schema in enumerate(log.schemas, start=first):
+        if type(schema) is not int:
             raise CorruptStoreError(
                 f"{key}.events[seq {seq}]", f"its schema is {show(schema)}, not a whole number"
             )
-    for schema in sorted(set(log.schemas)):
-        if schema != SCHEMA:
-            at = [i for i, s in enumerate(log.schemas) if s == schema]
-            where = f"{key}.events[seq {log.after + at[0] + 1}]"
-            upgraded = upgrade_events(
-                [documents[i] for i in at], schema, definition.timezone, where
-            )
-            for i, doc in zip(at, upgraded, strict=True):
-                documents[i] = doc
+    if any(schema != SCHEMA for schema in log.schemas):
+        documents = list(documents)
+        for schema in sorted(set(log.schemas)):
+            if schema != SCHEMA:
+                at = [i for i, s in enumerate(log.schemas) if s == schema]
+                where = f"{key}.events[seq {first + at[0]}]"
+                stripped = [_unchained(documents[i]) for i in at]
+                upgraded = upgrade_events(stripped, schema, definition.timezone, where)
+                for i, doc in zip(at, upgraded, strict=True):
+                    documents[i] = doc
     keys: dict[int, str] = {}
+    events: list[Event] = []
+    load, append, where = load_stored_event, events.append, f"{key}.events"
+    loaders = FAST_BY_NAME
+    # a list the store made for this read is let go of as it is loaded: the documents of a
+    # million events take several times the memory of the events
+    mine = documents if owned and type(documents) is list else None
     for i, doc in enumerate(documents):
-        if isinstance(doc, Mapping) and KEY in doc:
-            seq = log.after + i + 1
+        seq = first + i
+        if KEY in doc:
             found = doc[KEY]
             if not isinstance(found, str) or not found:
                 raise SerializationError(f"{key}.events[seq {seq}].{KEY}", "must be a key")
             keys[seq] = found
-            documents[i] = {k: v for k, v in doc.items() if k != KEY}
-    events = [
-        load_event(doc, f"{key}.events[seq {i}]") for i, doc in enumerate(documents, log.after + 1)
-    ]
+            doc = {k: v for k, v in doc.items() if k != KEY}
+        name = doc.get("type")  # load_stored_event's first step, inlined
+        fast = loaders.get(name) if type(name) is str else None
+        event = fast(doc, True) if fast is not None else None
+        append(load(doc, where, seq) if event is None else event)
+        if mine is not None:
+            mine[i] = None
     return events, keys
+
+
+def _unchained(document: Mapping[str, Any]) -> Mapping[str, Any]:
+    if chain.FIELD in document:
+        return {k: v for k, v in document.items() if k != chain.FIELD}
+    return document
 
 
 def refresh(programme: Replayable, ledger: Ledger, definition: Definition) -> list[Event]:
@@ -222,8 +447,8 @@ def refresh(programme: Replayable, ledger: Ledger, definition: Definition) -> li
     log = journal.store.read(journal.key, after=seen)
     if not log.events:
         return []
-    linked, last = chain.unlink_after(journal.last, log.events, seen + 1, f"{journal.key}.events")
-    events, keys = _events(log, linked, definition, journal.key)
+    last, _ = chain.check_after(journal.last, log.events, seen + 1, f"{journal.key}.events")
+    events, keys = _events(log, log.events, definition, journal.key)
     hooks = ledger.hooks
     ledger.journal, ledger.hooks = None, Hooks()
     try:
@@ -234,7 +459,18 @@ def refresh(programme: Replayable, ledger: Ledger, definition: Definition) -> li
     return ledger.events[seen:]
 
 
-def journal(ledger: Ledger, store: Store, key: str, last: str) -> None:
+def journal(
+    ledger: Ledger,
+    store: Store,
+    key: str,
+    last: str,
+    *,
+    snapshots: SnapshotPolicy | None = None,
+    runtime: Callable[[], Runtime] | None = None,
+    snapshot_at: int = 0,
+) -> None:
     """Write the programme's changes to ``store`` under ``key`` from now on (it holds them all
-    so far, the last with digest ``last``: the programme was restored from it)."""
-    ledger.journal = Journal(store, key, last)
+    so far, the last with digest ``last``: the programme was restored from it), saving
+    snapshots of ``runtime()`` as ``snapshots`` says (the last was of ``snapshot_at``)."""
+    _check_policy(snapshots)
+    ledger.journal = Journal(store, key, last, snapshots, runtime, snapshot_at)

@@ -46,6 +46,7 @@ from .transaction import History
 
 if TYPE_CHECKING:
     from .._storage.stores import Store
+    from .snapshot import SnapshotPolicy
 
 E = TypeVar("E", bound=Event)
 
@@ -646,7 +647,7 @@ class Programme:
 
     # -- persistence -------------------------------------------------------------------
 
-    def persist(self, store: Store, key: str) -> None:
+    def persist(self, store: Store, key: str, *, snapshots: SnapshotPolicy | None = None) -> None:
         """Save the programme (definition and history) in ``store`` under ``key``, and from now
         on write every change's events there *before* the change is made.
 
@@ -654,13 +655,40 @@ class Programme:
         disk: `StoreError`) raises and is not made, so the programme and the store never
         disagree.
 
+        Args:
+            snapshots: Save a snapshot of the state to the store as this policy says
+                (`SnapshotPolicy`), so that `restore` replays only the events after it.
+
         Raises:
             StoreError: if ``key`` exists in the store already.
         """
         from .persist import persist
 
         # the definition the history starts from: the log's migrations bring it up to date
-        persist(self._rt.ledger, self._rt.definitions[0], store, key)
+        persist(
+            self._rt.ledger,
+            self._rt.definitions[0],
+            store,
+            key,
+            snapshots=snapshots,
+            runtime=self._runtime,
+        )
+
+    def _runtime(self) -> Runtime:
+        return self._rt
+
+    def snapshot(self) -> int:
+        """Save a snapshot of the programme's state now to its store, and return its version:
+        a `restore` then loads it and replays only the events after it. (A `SnapshotPolicy`
+        given to `persist` or `restore` saves them as the log grows.)
+
+        Raises:
+            ValidationError: the programme is not persisted, or a batch is open.
+            StoreError: the store can't save it (`ArchivedProgrammeError`: archived).
+        """
+        from .persist import take_snapshot
+
+        return take_snapshot(self._rt)
 
     @classmethod
     def restore(
@@ -672,6 +700,8 @@ class Programme:
         pause_gc: bool = False,
         expected_version: int | None = None,
         definition: Definition | None = None,
+        verify: bool = False,
+        snapshots: SnapshotPolicy | None = None,
     ) -> Programme:
         """The programme stored under ``key``, rebuilt exactly by replaying its event log
         through the same engine, and persisted again (its changes are written to ``store``).
@@ -699,6 +729,14 @@ class Programme:
                 at start-up, before other threads run); by default it is left alone.
             expected_version: The version you last saw: a log holding fewer events is
                 refused (records removed from its end look like a crash otherwise).
+            verify: Replay the whole log even when there is a snapshot, and compare the
+                snapshot with the state the replay reaches at its version (a
+                `SnapshotError` names the first difference). Without it, the newest
+                snapshot that matches the log (its programme, definition, format and the
+                digest of the log's record at its version) is loaded and only the events
+                after it are replayed; one that doesn't match is ignored, with a warning
+                logged, and the whole log is replayed.
+            snapshots: Save snapshots from now on as this policy says (as `persist`).
 
         Raises:
             UnknownProgrammeError: no such key. CorruptStoreError: damaged data, a broken
@@ -707,6 +745,7 @@ class Programme:
             ReplayError: a log that doesn't replay to its own events.
             DefinitionDrift: ``definition`` differs from the one the stored programme runs;
                 its ``changes`` say how, line by line. Nothing is journaled.
+            SnapshotError: ``verify``, and the snapshot differs from the log's replay.
         """
         from .persist import journal, restore
 
@@ -714,12 +753,13 @@ class Programme:
             raise DefinitionError(
                 "definition", f"must be a Definition, not {type(definition).__name__}"
             )
-        programme, last = restore(
+        programme, last, at = restore(
             store,
             key,
             lambda stored: cls.from_definition(stored, clock=clock),
             pause_gc=pause_gc,
             expected_version=expected_version,
+            verify=verify,
         )
         running = programme.definition
         if definition is not None and definition != running:
@@ -732,7 +772,15 @@ class Programme:
                 given=definition,
                 fingerprints=(fingerprint(running), fingerprint(definition)),
             )
-        journal(programme._rt.ledger, store, key, last)
+        journal(
+            programme._rt.ledger,
+            store,
+            key,
+            last,
+            snapshots=snapshots,
+            runtime=programme._runtime,
+            snapshot_at=at,
+        )
         return programme
 
     def refresh(self) -> tuple[Event, ...]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
+import shutil
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -13,17 +13,27 @@ from pathlib import Path
 import attrs
 
 from .._codec.serialize import SCHEMA
-from ..exceptions import ConcurrencyError, CorruptStoreError, StoreError, UnknownProgrammeError
+from ..exceptions import (
+    ArchivedProgrammeError,
+    ConcurrencyError,
+    CorruptStoreError,
+    StoreError,
+    UnknownProgrammeError,
+)
 from .base import (
+    KEEP_SNAPSHOTS,
     Document,
     Store,
     StoredLog,
     check_after,
     check_batch,
     check_key,
+    check_snapshot_version,
     dumps,
     io_errors,
+    loads,
     schema_of,
+    unknown_snapshot,
 )
 
 
@@ -59,6 +69,10 @@ class JsonLinesStore(Store):
     open file is respected between threads of one process as between processes, so one store
     object may be shared by threads, and a directory by processes on one machine (not over
     NFS). A read reads only what was appended since this store last read the file.
+
+    Snapshots: ``<key>.snapshots/<version>.json``, each written to a temporary file, flushed
+    and renamed into place under the programme's exclusive lock (whole or absent). An archived
+    programme has a marker file, ``<key>.archived``, checked by every append under that lock.
     """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
@@ -156,6 +170,7 @@ class JsonLinesStore(Store):
     def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
         check_batch(key, events, expected_version)
         with self._locked(key) as fd:
+            self._writable(key)
             version = self._current(key, fd)
             if version != expected_version:
                 raise ConcurrencyError(key, expected_version, version)
@@ -187,10 +202,88 @@ class JsonLinesStore(Store):
         through it; a writer waiting for the lock then finds the programme gone)."""
         path = self._path(key)
         with self._locked(key):
+            self._writable(key)
             with io_errors(path):
                 os.unlink(path)
+                shutil.rmtree(self._snapshot_folder(key), ignore_errors=True)
                 _fsync_directory(self.directory)
             self._tails.pop(key, None)
+
+    # -- snapshots and archive -----------------------------------------------------------------
+
+    def _snapshot_folder(self, key: str) -> Path:
+        return self.directory / f"{check_key(key)}.snapshots"
+
+    def _marker(self, key: str) -> Path:
+        return self.directory / f"{check_key(key)}.archived"
+
+    def _writable(self, key: str) -> None:
+        if self._marker(key).exists():
+            raise ArchivedProgrammeError(key)
+
+    def save_snapshot(self, key: str, version: int, document: Document) -> None:
+        data = (dumps(document) + "\n").encode()
+        folder = self._snapshot_folder(key)
+        with self._locked(key) as fd, io_errors(folder):
+            self._writable(key)
+            check_snapshot_version(key, version, self._current(key, fd))
+            folder.mkdir(exist_ok=True)
+            target = folder / f"{version}.json"
+            temporary = folder / f".{version}.{os.getpid()}.{threading.get_ident()}.tmp"
+            try:
+                out = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                try:
+                    os.write(out, data)
+                    os.fsync(out)
+                finally:
+                    os.close(out)
+                os.replace(temporary, target)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
+            for old in self._snapshot_versions(folder)[KEEP_SNAPSHOTS:]:
+                os.unlink(folder / f"{old}.json")
+            _fsync_directory(folder)
+
+    @staticmethod
+    def _snapshot_versions(folder: Path) -> list[int]:
+        try:
+            names = [p.stem for p in folder.glob("*.json")]
+        except FileNotFoundError:  # pragma: no cover - glob doesn't raise it
+            return []
+        return sorted((int(n) for n in names if n.isdigit()), reverse=True)
+
+    def snapshots(self, key: str) -> list[int]:
+        with self._locked(key, fcntl.LOCK_SH, os.O_RDONLY), io_errors(self.directory):
+            return self._snapshot_versions(self._snapshot_folder(key))
+
+    def read_snapshot(self, key: str, version: int) -> Document:
+        check_snapshot_version(key, version)
+        path = self._snapshot_folder(key) / f"{version}.json"
+        with self._locked(key, fcntl.LOCK_SH, os.O_RDONLY):
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                raise unknown_snapshot(key, version) from None
+            except OSError as err:
+                raise StoreError(f"{path}: {err}") from err
+        document: Document = loads(data, str(path))
+        return document
+
+    def archive(self, key: str) -> None:
+        with self._locked(key), io_errors(self.directory):
+            self._marker(key).touch()
+            _fsync_directory(self.directory)
+
+    def unarchive(self, key: str) -> None:
+        with self._locked(key), io_errors(self.directory):
+            self._marker(key).unlink(missing_ok=True)
+            _fsync_directory(self.directory)
+
+    def archived(self) -> list[str]:
+        with io_errors(self.directory):
+            found = {p.stem for p in self.directory.glob("*.archived")}
+            return sorted(k for k in found if (self.directory / f"{k}.jsonl").exists())
 
     def repair(self, key: str) -> bool:
         """Remove a last line cut short by an interrupted write (never acknowledged, so no
@@ -234,10 +327,7 @@ def _first_line(path: Path, fd: int) -> Document:
         raise CorruptStoreError(
             where, "the last line is cut short (a write did not finish); repair() removes it"
         )
-    try:
-        record = json.loads(line)
-    except ValueError as err:
-        raise CorruptStoreError(where, f"not JSON ({err})") from None
+    record = loads(line, where)
     if not isinstance(record, dict) or not isinstance(record.get("definition"), dict):
         raise CorruptStoreError(where, "the first line must hold the definition")
     definition: Document = record["definition"]
@@ -259,10 +349,7 @@ def _parse(path: Path, data: bytes, seen: _Tail, definition: Document) -> _Parse
     start = 1 if seen.size == 0 else 0  # the definition line, read by _first_line
     for number, raw in enumerate(lines[start:-1], start=seen.lines + start + 1):
         where = f"{path}:{number}"
-        try:
-            record = json.loads(raw)
-        except ValueError as err:
-            raise CorruptStoreError(where, f"not JSON ({err})") from None
+        record = loads(raw, where)
         batch = record.get("events") if isinstance(record, dict) else None
         if not isinstance(batch, list) or not isinstance(record.get("version"), int):
             raise CorruptStoreError(where, "a line must hold a batch of events and a version")

@@ -7,8 +7,25 @@ import threading
 from collections.abc import Sequence
 
 from .._codec.serialize import SCHEMA
-from ..exceptions import ConcurrencyError, StoreError, UnknownProgrammeError
-from .base import Document, Store, StoredLog, check_after, check_batch, check_key, dumps
+from ..exceptions import (
+    ArchivedProgrammeError,
+    ConcurrencyError,
+    StoreError,
+    UnknownProgrammeError,
+)
+from .base import (
+    KEEP_SNAPSHOTS,
+    Document,
+    Store,
+    StoredLog,
+    check_after,
+    check_batch,
+    check_key,
+    check_snapshot_version,
+    dumps,
+    loads,
+    unknown_snapshot,
+)
 
 
 class MemoryStore(Store):
@@ -22,6 +39,8 @@ class MemoryStore(Store):
 
     def __init__(self) -> None:
         self._logs: dict[str, tuple[str, list[str]]] = {}
+        self._snapshots: dict[str, dict[int, str]] = {}
+        self._archived: set[str] = set()
         self._lock = threading.Lock()
 
     def create(self, key: str, definition: Document, events: Sequence[Document] = ()) -> None:
@@ -47,6 +66,8 @@ class MemoryStore(Store):
         lines = [dumps({**e, "$schema": SCHEMA}) for e in events]
         with self._lock:
             _, log = self._get(key)
+            if key in self._archived:
+                raise ArchivedProgrammeError(key)
             if len(log) != expected_version:
                 raise ConcurrencyError(key, expected_version, len(log))
             log.extend(lines)
@@ -63,7 +84,51 @@ class MemoryStore(Store):
     def delete(self, key: str) -> None:
         with self._lock:
             self._get(key)
+            if key in self._archived:
+                raise ArchivedProgrammeError(key)
             del self._logs[key]
+            self._snapshots.pop(key, None)
+
+    def save_snapshot(self, key: str, version: int, document: Document) -> None:
+        text = dumps(document)
+        with self._lock:
+            _, log = self._get(key)
+            if key in self._archived:
+                raise ArchivedProgrammeError(key)
+            check_snapshot_version(key, version, len(log))
+            kept = self._snapshots.setdefault(key, {})
+            kept[version] = text
+            for old in sorted(kept, reverse=True)[KEEP_SNAPSHOTS:]:
+                del kept[old]
+
+    def snapshots(self, key: str) -> list[int]:
+        with self._lock:
+            self._get(key)
+            return sorted(self._snapshots.get(key, ()), reverse=True)
+
+    def read_snapshot(self, key: str, version: int) -> Document:
+        check_snapshot_version(key, version)
+        with self._lock:
+            self._get(key)
+            text = self._snapshots.get(key, {}).get(version)
+        if text is None:
+            raise unknown_snapshot(key, version)
+        document: Document = loads(text, f"{key}: snapshot {version}")
+        return document
+
+    def archive(self, key: str) -> None:
+        with self._lock:
+            self._get(key)
+            self._archived.add(key)
+
+    def unarchive(self, key: str) -> None:
+        with self._lock:
+            self._get(key)
+            self._archived.discard(key)
+
+    def archived(self) -> list[str]:
+        with self._lock:
+            return sorted(self._archived)
 
     def _get(self, key: str) -> tuple[str, list[str]]:
         try:

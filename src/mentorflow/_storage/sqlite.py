@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import threading
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from .._codec.serialize import SCHEMA
 from ..exceptions import (
+    ArchivedProgrammeError,
     ConcurrencyError,
     CorruptStoreError,
     StoreError,
@@ -21,7 +21,20 @@ from ..exceptions import (
     StoreUnavailableError,
     UnknownProgrammeError,
 )
-from .base import Document, Store, StoredLog, check_after, check_batch, check_key, dumps
+from .base import (
+    KEEP_SNAPSHOTS,
+    Document,
+    Store,
+    StoredLog,
+    check_after,
+    check_batch,
+    check_key,
+    check_snapshot_version,
+    decode_rows,
+    dumps,
+    loads,
+    unknown_snapshot,
+)
 
 APPLICATION_ID = 0x6D666C77  # "mflw" in the file's header: this file is a mentorflow store
 LAYOUT = 1
@@ -46,6 +59,20 @@ CREATE TABLE events (
     PRIMARY KEY (key, seq)
 ) WITHOUT ROWID;
 """
+# Snapshots and the archive, in tables of their own that older mentorflows don't read (and
+# don't refuse): made by the first snapshot or archive, so opening a store never writes.
+_EXTRA_DDL = """
+CREATE TABLE IF NOT EXISTS snapshots (
+    key TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (key, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS archived (
+    key TEXT PRIMARY KEY
+) WITHOUT ROWID;
+"""
+_HAS_EXTRA = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'archived'"
 
 
 class _Connection:
@@ -71,6 +98,9 @@ class SQLiteStore(Store):
     the readers too, and an SQLite connection must not be used by two threads at once. The
     exception is ``":memory:"``, a database private to one connection: that one connection is
     shared, behind a lock. A process that forks opens new connections in the child.
+
+    Snapshots and the archive live in tables of their own (``snapshots``, ``archived``), made
+    by the first snapshot or archive: an older mentorflow reads such a file as before.
 
     Opening never writes to a file that is not a whole mentorflow store: an empty file,
     another database, a file cut short or one whose tables are missing is refused (a
@@ -314,36 +344,7 @@ class SQLiteStore(Store):
         if not isinstance(row[1], int):
             raise CorruptStoreError(f"{where}, version", f"not an integer ({row[1]!r})")
         check_after(key, after, row[1])
-        if not isinstance(row[0], str):
-            raise CorruptStoreError(f"{where}, definition", "not text")
-        try:
-            definition = json.loads(row[0])
-        except ValueError as err:
-            raise CorruptStoreError(f"{where}, definition", f"not JSON ({err})") from None
-        if not isinstance(definition, dict):
-            raise CorruptStoreError(f"{where}, definition", "not a JSON object")
-        for index, (seq, _schema, _body) in enumerate(rows, start=after + 1):
-            if seq != index:
-                raise CorruptStoreError(f"{where}, event {index}", f"missing (found {seq} next)")
-        events: list[Document]
-        try:  # one decode of all rows is about 3x faster than one per row
-            events = json.loads("[" + ",".join(r[2] for r in rows) + "]")
-        except (ValueError, TypeError):
-            events = []
-            for seq, _schema, body in rows:  # find the damaged row, to name it
-                if not isinstance(body, str):
-                    raise CorruptStoreError(
-                        f"{where}, event {seq}", f"the body is not text ({type(body).__name__})"
-                    ) from None
-                try:
-                    events.append(json.loads(body))
-                except ValueError as err:
-                    raise CorruptStoreError(f"{where}, event {seq}", f"not JSON ({err})") from None
-        if len(events) != len(rows) or not all(isinstance(e, dict) for e in events):
-            raise CorruptStoreError(where, "an event is not a JSON object")
-        if after + len(events) != row[1]:
-            raise CorruptStoreError(where, f"holds {after + len(events)} events but says {row[1]}")
-        return StoredLog(definition, events, [r[1] for r in rows], after)
+        return decode_rows(where, row[0], rows, after, row[1])
 
     def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
         check_batch(key, events, expected_version)
@@ -353,6 +354,7 @@ class SQLiteStore(Store):
             row = db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
             if row is None:
                 raise UnknownProgrammeError(key)
+            self._writable(db, key)
             if row[0] != expected_version:
                 raise ConcurrencyError(key, expected_version, row[0])
             db.executemany("INSERT INTO events (key, seq, schema, body) VALUES (?, ?, ?, ?)", rows)
@@ -372,6 +374,97 @@ class SQLiteStore(Store):
 
     def delete(self, key: str) -> None:
         with self._transaction() as db:
+            self._writable(db, key)
             if not db.execute("DELETE FROM programmes WHERE key = ?", (key,)).rowcount:
                 raise UnknownProgrammeError(key)
             db.execute("DELETE FROM events WHERE key = ?", (key,))
+            if self._extra(db):
+                db.execute("DELETE FROM snapshots WHERE key = ?", (key,))
+
+    # -- snapshots and archive -----------------------------------------------------------------
+
+    @staticmethod
+    def _extra(db: sqlite3.Connection) -> bool:
+        """Whether the snapshot and archive tables are there (made by the first use)."""
+        return bool(db.execute(_HAS_EXTRA).fetchone()[0])
+
+    def _writable(self, db: sqlite3.Connection, key: str) -> None:
+        if (
+            self._extra(db)
+            and db.execute("SELECT 1 FROM archived WHERE key = ?", (key,)).fetchone()
+        ):
+            raise ArchivedProgrammeError(key)
+
+    def _version_of(self, db: sqlite3.Connection, key: str) -> int:
+        row = db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise UnknownProgrammeError(key)
+        return int(row[0])
+
+    def save_snapshot(self, key: str, version: int, document: Document) -> None:
+        body = dumps(document)
+        with self._transaction() as db:
+            log_version = self._version_of(db, key)
+            self._writable(db, key)
+            check_snapshot_version(key, version, log_version)
+            for statement in _EXTRA_DDL.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(
+                "INSERT OR REPLACE INTO snapshots (key, version, body) VALUES (?, ?, ?)",
+                (key, version, body),
+            )
+            db.execute(
+                "DELETE FROM snapshots WHERE key = ? AND version NOT IN (SELECT version FROM "
+                "snapshots WHERE key = ? ORDER BY version DESC LIMIT ?)",
+                (key, key, KEEP_SNAPSHOTS),
+            )
+
+    def snapshots(self, key: str) -> list[int]:
+        with self._transaction("BEGIN") as db:
+            self._version_of(db, key)
+            if not self._extra(db):
+                return []
+            rows = db.execute(
+                "SELECT version FROM snapshots WHERE key = ? ORDER BY version DESC", (key,)
+            ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def read_snapshot(self, key: str, version: int) -> Document:
+        check_snapshot_version(key, version)
+        with self._transaction("BEGIN") as db:
+            self._version_of(db, key)
+            row = (
+                db.execute(
+                    "SELECT body FROM snapshots WHERE key = ? AND version = ?", (key, version)
+                ).fetchone()
+                if self._extra(db)
+                else None
+            )
+        if row is None:
+            raise unknown_snapshot(key, version)
+        where = f"{self.path}: programme {key!r}, snapshot {version}"
+        if not isinstance(row[0], str):
+            raise CorruptStoreError(where, "not text")
+        document: Document = loads(row[0], where)
+        return document
+
+    def archive(self, key: str) -> None:
+        with self._transaction() as db:
+            self._version_of(db, key)
+            for statement in _EXTRA_DDL.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute("INSERT OR IGNORE INTO archived (key) VALUES (?)", (key,))
+
+    def unarchive(self, key: str) -> None:
+        with self._transaction() as db:
+            self._version_of(db, key)
+            if self._extra(db):
+                db.execute("DELETE FROM archived WHERE key = ?", (key,))
+
+    def archived(self) -> list[str]:
+        with self._transaction("BEGIN") as db:
+            if not self._extra(db):
+                return []
+            return [r[0] for r in db.execute("SELECT key FROM archived ORDER BY key")]

@@ -1,0 +1,276 @@
+"""Snapshots: a programme's state at a version, as the library's own versioned JSON.
+
+A snapshot holds what the events of a log *made* of a programme at version N, beside that log:
+the machine state of each pair, the idempotency keys, the definitions a migration put in
+force, the programme's end, the extensions, and the deadline book's own memory (milestones
+reached, revisions, alerts sent). It does not hold the events: they are the log's, read and
+checked (by their chain of digests) at every restore, and the programme's history. Restoring
+from a snapshot installs that state with the events up to N, without running their commands
+again, and replays only the events after N through the engine.
+
+The pair's other data (visits, deliverables; the deadline book's phase dates) is folded from
+the pair's own events by the same code the transaction applies them with (`PairState.fold`,
+`DeadlineBook.on_pair_events`): the engine's decisions are what a snapshot saves.
+
+A snapshot is trusted only when it matches its log: the same programme key, the format and
+codec schema this mentorflow writes, the fingerprint of the stored definition, and the digest
+of the log's record N (``head``). A snapshot that doesn't (or can't be read: a torn write) is
+ignored with a warning, and the restore replays the log in full. ``verify=True`` replays in
+full anyway and compares the snapshot with what the replay made, field by field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import pendulum
+
+from .._codec.primitives import dump_instant, load_instant
+from .._codec.serialize import (
+    SCHEMA,
+    converter,
+    dump_definition,
+    fingerprint,
+    read_definition,
+)
+from .._domain.calendar import calendar_for
+from .._domain.deadlines import Offset
+from .._domain.events import Event, PairEvent
+from .._domain.extensions import Extension, ExtensionStatus
+from .._domain.pair_state import PairState
+from .._domain.validate import show
+from .._engine.machine import engine_for
+from ..exceptions import ValidationError
+from .book import BookMemory, DeadlineBook, DeadlineRevision
+from .runtime import Runtime
+
+FORMAT = 1
+"""The version of the snapshot document's layout (beside the codec's `SCHEMA`)."""
+
+KIND = "mentorflow snapshot"
+
+
+@attrs.frozen
+class SnapshotPolicy:
+    """When a persisted programme saves a snapshot of its state to its store.
+
+    Args:
+        every: Save one each time the log has grown by this many events since the last
+            (checked as each change is written; the snapshot is of the state before it).
+
+    Raises:
+        ValidationError: ``every`` is not a whole number >= 1.
+
+    Examples:
+        >>> SnapshotPolicy(every=10_000)
+        SnapshotPolicy(every=10000)
+    """
+
+    every: int = attrs.field()
+
+    @every.validator
+    def _check(self, _: object, value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValidationError("every", f"must be a whole number >= 1, not {show(value)}")
+
+
+# -- taking --------------------------------------------------------------------------------
+
+
+def take(rt: Runtime, key: str, head: str) -> dict[str, Any]:
+    """The snapshot document of ``rt``'s state now (version ``rt.version``), stored under
+    ``key``, whose record at that version has digest ``head``."""
+    body = {
+        "kind": KIND,
+        "format": FORMAT,
+        "schema": SCHEMA,
+        "key": key,
+        "version": rt.ledger.seq,
+        "head": head,
+        "definition": fingerprint(rt.definitions[0]),
+        "state": state_of(rt),
+    }
+    return {**body, "digest": _digest(body)}
+
+
+def state_of(rt: Runtime) -> dict[str, Any]:
+    """What the engine's decisions made of ``rt``, as JSON (see the module's docstring)."""
+    extensions = rt.extensions
+    return {
+        "definitions": [dump_definition(d) for d in rt.definitions[1:]],
+        "ends_on": rt.ends_on.isoformat(),
+        "pairs": [[key, state.state] for key, state in rt.states.items()],
+        "keys": [[name, first, count] for name, (first, count) in rt.ledger.keys.items()],
+        "extensions": [converter.unstructure(e) for e in extensions.all()],
+        "granted": [
+            [phase, pair, [converter.unstructure(o) for o in offsets]]
+            for (phase, pair), offsets in extensions.granted.items()
+        ],
+        "book": None if rt.book is None else _book_of(rt.book),
+    }
+
+
+def _book_of(book: DeadlineBook) -> dict[str, Any]:
+    memory = book.memory()
+    return {
+        "reached": {name: dump_instant(at) for name, at in memory.reached.items()},
+        "watches": {
+            key: {
+                "version": version,
+                "revisions": {
+                    name: [converter.unstructure(r) for r in moves]
+                    for name, moves in revisions.items()
+                },
+                "alerts": {name: list(sent) for name, sent in alerts.items()},
+            }
+            for key, (version, revisions, alerts) in memory.watches.items()
+        },
+    }
+
+
+def _digest(body: Mapping[str, Any]) -> str:
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+# -- checking ------------------------------------------------------------------------------
+
+
+def problem(document: object, key: str, definition: Mapping[str, Any]) -> str | None:
+    """Why the snapshot ``document`` can't be trusted for programme ``key`` of the stored
+    ``definition`` document, or None. (Its head is checked against the log by the caller.)"""
+    if not isinstance(document, dict) or document.get("kind") != KIND:
+        return "it is not a mentorflow snapshot"
+    body = {k: v for k, v in document.items() if k != "digest"}
+    try:
+        intact = document.get("digest") == _digest(body)
+    except (TypeError, ValueError, RecursionError):
+        intact = False
+    if not intact:
+        return "its digest does not match its content (a torn or edited snapshot)"
+    if document.get("format") != FORMAT or document.get("schema") != SCHEMA:
+        return (
+            f"it was written by another mentorflow (snapshot format {show(document.get('format'))}"
+            f", schema {show(document.get('schema'))}; this one writes {FORMAT}, {SCHEMA})"
+        )
+    if document.get("key") != key:
+        return f"it is a snapshot of programme {show(document.get('key'))}, not {show(key)}"
+    if document.get("definition") != fingerprint(
+        {k: v for k, v in definition.items() if k != "fingerprint"}
+    ) and document.get("definition") != definition.get("fingerprint"):
+        return "it is of another definition than the stored one (its fingerprint differs)"
+    version = document.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        return f"its version is {show(version)}"
+    if not isinstance(document.get("head"), str) or not isinstance(document.get("state"), dict):
+        return "its head or its state is missing"
+    return None
+
+
+# -- restoring -----------------------------------------------------------------------------
+
+
+def install(
+    rt: Runtime,
+    state: Mapping[str, Any],
+    events: Sequence[Event],
+    enrolled: Callable[[PairState], object],
+) -> None:
+    """Give the new runtime ``rt`` (of the stored definition, no events yet) the snapshot's
+    ``state`` and its ``events`` (the log's, up to the snapshot's version).
+
+    Raises:
+        ValueError, TypeError, KeyError, AttributeError, MentorflowError: a state that
+            doesn't fit the events (the caller ignores the snapshot, with a warning, and
+            replays the whole log on a new runtime: this one is half made).
+    """
+    ledger = rt.ledger
+    for document in state["definitions"]:
+        new = read_definition(document, "snapshot.definitions")
+        rt.definition = new
+        rt.definitions.append(new)
+        rt.engine = engine_for(new.lifecycle)
+        rt.calendar = calendar_for(new.regions)
+        rt.tolerance = new.clock_tolerance.total_seconds()
+        rt.extensions.policy = new.extension_policy
+        rt.extensions.phase_policy = new.phase_extension_policy
+    rt.ends_on = pendulum.Date.fromisoformat(state["ends_on"])
+    ledger.events.extend(events)
+    for name, first, count in state["keys"]:
+        ledger.keys[name] = (first, count)
+        ledger.keyed[first] = name
+    rt.extensions.restore(
+        [_extension(e) for e in state["extensions"]],
+        {
+            (phase, pair): [converter.structure(o, Offset) for o in offsets]
+            for phase, pair, offsets in state["granted"]
+        },
+    )
+    histories: dict[str, list[PairEvent]] = {}
+    for event in events:  # a deadline alert names a pair, but is the programme's event
+        if isinstance(event, PairEvent):
+            histories.setdefault(event.pair, []).append(event)
+    machine = set(rt.engine.phase_of)
+    for key, name in state["pairs"]:
+        history = histories[key]
+        if name not in machine:
+            raise ValueError(f"pair {key!r}: {name!r} is not a state of the lifecycle")
+        pair_state = PairState(history[:1], state=name)
+        pair_state.fold(history[1:], None)  # the visits and deliverables, as applied
+        rt.states[key] = pair_state
+        enrolled(pair_state)
+    if len(histories) != len(rt.states):
+        raise ValueError("some pairs have events but no state")
+    rt.book = _book(rt, state["book"], histories)
+
+
+def _extension(document: Mapping[str, Any]) -> Extension:
+    # (the converter leaves a str enum's value as it is)
+    loaded = converter.structure(document, Extension)
+    return attrs.evolve(loaded, status=ExtensionStatus(document["status"]))
+
+
+def _book(
+    rt: Runtime, document: Mapping[str, Any] | None, histories: Mapping[str, Sequence[PairEvent]]
+) -> DeadlineBook | None:
+    """The deadline book of the installed state: each pair's dates folded from its history
+    (as a migration builds one), with the snapshot's milestones, revisions and alerts."""
+    definition = rt.definition
+    schedule = definition.schedule
+    if schedule.empty:
+        if document is not None:
+            raise ValueError("a deadline book, for a definition without deadline rules")
+        return None
+    if document is None:
+        raise ValueError("no deadline book, for a definition with deadline rules")
+    memory = BookMemory(
+        reached={name: load_instant(at) for name, at in document["reached"].items()},
+        watches={
+            key: (
+                watch["version"],
+                {
+                    name: [converter.structure(r, DeadlineRevision) for r in moves]
+                    for name, moves in watch["revisions"].items()
+                },
+                {
+                    name: (revision, warned, missed)
+                    for name, (revision, warned, missed) in watch["alerts"].items()
+                },
+            )
+            for key, watch in document["watches"].items()
+        },
+    )
+    return DeadlineBook.remembered(
+        schedule,
+        regions=definition.regions,
+        timezone=rt.tz,
+        starts_on=definition.starts_on,
+        ends_on=rt.ends_on,
+        granted=rt.extensions.granted,
+        histories=histories,
+        memory=memory,
+    )
