@@ -98,6 +98,8 @@ from ._domain.model import Role as Role
 from ._domain.model import StudyVisit as StudyVisit
 from ._domain.model import Theme as Theme
 from ._domain.model import VisitMode as VisitMode
+from ._service.outbox import Outbox as Outbox
+from ._service.worker import Worker as Worker
 from ._storage.stores import JsonLinesStore as JsonLinesStore
 from ._storage.stores import MemoryStore as MemoryStore
 from ._storage.stores import PostgresStore as PostgresStore
@@ -112,6 +114,8 @@ from .exceptions import ConcurrencyError as ConcurrencyError
 from .exceptions import CorruptStoreError as CorruptStoreError
 from .exceptions import DefinitionDrift as DefinitionDrift
 from .exceptions import DefinitionError as DefinitionError
+from .exceptions import DeliveryError as DeliveryError
+from .exceptions import LeaseLost as LeaseLost
 from .exceptions import MentorflowError as MentorflowError
 from .exceptions import MigrationRefused as MigrationRefused
 from .exceptions import PolicyViolation as PolicyViolation
@@ -159,6 +163,7 @@ __all__ = [
     "DefinitionMigrated",
     "Deliverable",
     "DeliverableRegistered",
+    "DeliveryError",
     "Enrol",
     "Event",
     "Extension",
@@ -170,6 +175,7 @@ __all__ = [
     "GrantExtension",
     "History",
     "JsonLinesStore",
+    "LeaseLost",
     "Lifecycle",
     "ManualClock",
     "MemoryStore",
@@ -179,6 +185,7 @@ __all__ = [
     "MigrationRefused",
     "MilestoneReached",
     "Offset",
+    "Outbox",
     "Pair",
     "PairCommand",
     "PairCompleted",
@@ -231,6 +238,7 @@ __all__ = [
     "VisitMode",
     "VisitRecorded",
     "Withdraw",
+    "Worker",
     "__version__",
     "command_of",
     "exceptions",

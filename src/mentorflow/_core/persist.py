@@ -234,6 +234,30 @@ def refresh(programme: Replayable, ledger: Ledger, definition: Definition) -> li
     return ledger.events[seen:]
 
 
+def read_after(store: Store, key: str, after: int) -> list[Event]:
+    """The events of ``key``'s log after seq ``after``, decoded and upgraded, their chain
+    checked from the record at ``after`` (what an outbox reads: no programme is restored).
+
+    Raises:
+        UnknownProgrammeError: no such key. CorruptStoreError: a broken chain.
+        StoreError: ``after`` is past the end of the log.
+    """
+    log = store.read(key, after=max(after - 1, 0))
+    documents, schemas = list(log.events), list(log.schemas)
+    if after:  # the record at ``after`` is read only for its digest
+        previous, chained = chain.digest(documents[0]), chain.FIELD in documents[0]
+        documents, schemas = documents[1:], schemas[1:]
+    else:
+        previous, chained = chain.digest(log.definition), False
+    if not documents:
+        return []
+    where = f"{key}.events"
+    linked, _ = chain.unlink_after(previous, documents, after + 1, where, chained=chained)
+    definition = read_definition(log.definition, f"{key}.definition")
+    new = StoredLog(log.definition, documents, schemas, after)
+    return _events(new, linked, definition, key)[0]
+
+
 def journal(ledger: Ledger, store: Store, key: str, last: str) -> None:
     """Write the programme's changes to ``store`` under ``key`` from now on (it holds them all
     so far, the last with digest ``last``: the programme was restored from it)."""

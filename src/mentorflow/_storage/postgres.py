@@ -22,12 +22,23 @@ from .._codec.serialize import SCHEMA
 from ..exceptions import (
     ConcurrencyError,
     CorruptStoreError,
+    LeaseLost,
     StoreError,
     StoreSchemaError,
     StoreUnavailableError,
     UnknownProgrammeError,
 )
-from .base import Document, Store, StoredLog, check_after, check_batch, check_key, dumps
+from .base import (
+    Document,
+    Store,
+    StoredLog,
+    check_after,
+    check_batch,
+    check_consumer,
+    check_key,
+    dumps,
+    may_take,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -105,6 +116,20 @@ WITH gone AS (
     DELETE FROM {s}.events WHERE key IN (SELECT key FROM gone)
 )
 SELECT pg_notify(%(channel)s, %(payload)s) FROM gone
+"""
+
+# The outbox's table (issue 14), made when an outbox first uses the store (not a step of
+# MIGRATIONS: a store without it is the same store). A claim locks the consumer's row (FOR
+# UPDATE) in the transaction that takes the lease, whose end is the server's clock.
+_OUTBOX = """
+CREATE TABLE IF NOT EXISTS {s}.outbox (
+    consumer text NOT NULL,
+    key text NOT NULL,
+    position bigint NOT NULL CHECK (position >= 0),
+    holder text,
+    until timestamptz NOT NULL,
+    PRIMARY KEY (consumer, key)
+)
 """
 
 
@@ -449,6 +474,92 @@ class PostgresStore(Store):
             row = db.execute(self._sql["delete"], params).fetchone()
         if row is None:
             raise UnknownProgrammeError(key)
+
+    # -- the outbox (issue 14): see _OUTBOX -----------------------------------------------------
+
+    _outbox_ready = False
+
+    @contextlib.contextmanager
+    def _outbox(self, doing: str) -> Iterator[psycopg.Connection[Any]]:
+        """A transaction on the outbox's table (made the first time)."""
+        with self._db(doing) as db:
+            if not self._outbox_ready:
+                with db.transaction():
+                    db.execute("SELECT pg_advisory_xact_lock(hashtext('mentorflow outbox'))")
+                    db.execute(_query(_OUTBOX.replace("{s}", f'"{self.schema}"')))
+                self._outbox_ready = True
+            with db.transaction():
+                yield db
+
+    def _outbox_sql(self, text: str) -> bytes:
+        return _query(text.replace("{s}", f'"{self.schema}"'))
+
+    def outbox_claim(self, consumer: str, key: str, holder: str, lease: float) -> int | None:
+        check_consumer(consumer)
+        with self._outbox(f"claiming {consumer} on {key!r}") as db:
+            db.execute(
+                self._outbox_sql(
+                    "INSERT INTO {s}.outbox (consumer, key, position, holder, until) "
+                    "SELECT %s, key, 0, NULL, now() FROM {s}.programmes WHERE key = %s "
+                    "ON CONFLICT (consumer, key) DO NOTHING"
+                ),
+                (consumer, key),
+            )
+            row = db.execute(
+                self._outbox_sql(
+                    "SELECT position, holder, until < now() FROM {s}.outbox "
+                    "WHERE consumer = %s AND key = %s FOR UPDATE"
+                ),
+                (consumer, key),
+            ).fetchone()
+            if row is None:
+                raise UnknownProgrammeError(key)
+            if not may_take(row[1], holder, bool(row[2])):
+                return None
+            db.execute(
+                self._outbox_sql(
+                    "UPDATE {s}.outbox SET holder = %s, until = now() + %s * interval '1 second' "
+                    "WHERE consumer = %s AND key = %s"
+                ),
+                (holder, lease, consumer, key),
+            )
+            return int(row[0])
+
+    def outbox_advance(
+        self, consumer: str, key: str, holder: str, position: int, lease: float
+    ) -> None:
+        with self._outbox(f"advancing {consumer} on {key!r}") as db:
+            moved = db.execute(
+                self._outbox_sql(
+                    "UPDATE {s}.outbox SET position = %s, "
+                    "until = now() + %s * interval '1 second' "
+                    "WHERE consumer = %s AND key = %s AND holder = %s"
+                ),
+                (position, lease, consumer, key, holder),
+            ).rowcount
+        if not moved:
+            raise LeaseLost(f"{consumer} on {key!r}: the lease was taken by another holder")
+
+    def outbox_release(self, consumer: str, key: str, holder: str) -> None:
+        with self._outbox(f"releasing {consumer} on {key!r}") as db:
+            db.execute(
+                self._outbox_sql(
+                    "UPDATE {s}.outbox SET holder = NULL "
+                    "WHERE consumer = %s AND key = %s AND holder = %s"
+                ),
+                (consumer, key, holder),
+            )
+
+    def outbox_positions(self, consumer: str) -> dict[str, int]:
+        check_consumer(consumer)
+        with self._outbox(f"reading {consumer}'s positions") as db:
+            rows = db.execute(
+                self._outbox_sql(
+                    "SELECT key, position FROM {s}.outbox WHERE consumer = %s ORDER BY key"
+                ),
+                (consumer,),
+            ).fetchall()
+        return {key: int(position) for key, position in rows}
 
     # -- notifications -----------------------------------------------------------------------
 

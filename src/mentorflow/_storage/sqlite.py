@@ -16,12 +16,23 @@ from .._codec.serialize import SCHEMA
 from ..exceptions import (
     ConcurrencyError,
     CorruptStoreError,
+    LeaseLost,
     StoreError,
     StoreSchemaError,
     StoreUnavailableError,
     UnknownProgrammeError,
 )
-from .base import Document, Store, StoredLog, check_after, check_batch, check_key, dumps
+from .base import (
+    Document,
+    Store,
+    StoredLog,
+    check_after,
+    check_batch,
+    check_consumer,
+    check_key,
+    dumps,
+    may_take,
+)
 
 APPLICATION_ID = 0x6D666C77  # "mflw" in the file's header: this file is a mentorflow store
 LAYOUT = 1
@@ -375,3 +386,84 @@ class SQLiteStore(Store):
             if not db.execute("DELETE FROM programmes WHERE key = ?", (key,)).rowcount:
                 raise UnknownProgrammeError(key)
             db.execute("DELETE FROM events WHERE key = ?", (key,))
+
+    # -- the outbox (issue 14): see _OUTBOX_DDL ------------------------------------------------
+
+    _outbox_ready = False
+
+    def _outbox(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A write transaction on the outbox's table (made the first time)."""
+        if not self._outbox_ready:
+            with self._transaction() as db:
+                db.execute(_OUTBOX_DDL)
+            self._outbox_ready = True
+        return self._transaction()
+
+    def outbox_claim(self, consumer: str, key: str, holder: str, lease: float) -> int | None:
+        check_consumer(consumer)
+        with self._outbox() as db:
+            return _outbox_claim(db, consumer, key, holder, lease)
+
+    def outbox_advance(
+        self, consumer: str, key: str, holder: str, position: int, lease: float
+    ) -> None:
+        with self._outbox() as db:
+            moved = db.execute(
+                f"UPDATE outbox SET position = ?, until = {_NOW} + ? "
+                "WHERE consumer = ? AND key = ? AND holder = ?",
+                (position, lease, consumer, key, holder),
+            ).rowcount
+        if not moved:
+            raise LeaseLost(f"{consumer} on {key!r}: the lease was taken by another holder")
+
+    def outbox_release(self, consumer: str, key: str, holder: str) -> None:
+        with self._outbox() as db:
+            db.execute(
+                "UPDATE outbox SET holder = NULL WHERE consumer = ? AND key = ? AND holder = ?",
+                (consumer, key, holder),
+            )
+
+    def outbox_positions(self, consumer: str) -> dict[str, int]:
+        check_consumer(consumer)
+        with self._outbox() as db:
+            rows = db.execute(
+                "SELECT key, position FROM outbox WHERE consumer = ? ORDER BY key", (consumer,)
+            ).fetchall()
+        return {key: int(position) for key, position in rows}
+
+
+# -- the outbox (issue 14): its own table, made when an outbox first uses the store -----------
+# A lease's end is read from SQLite's clock, in the transaction that takes it: every process
+# on the host agrees on it. No layout change: a store without the table is the same store.
+_OUTBOX_DDL = """
+CREATE TABLE IF NOT EXISTS outbox (
+    consumer TEXT NOT NULL,
+    key TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    holder TEXT,
+    until REAL NOT NULL,
+    PRIMARY KEY (consumer, key)
+) WITHOUT ROWID
+"""
+_NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+
+
+def _outbox_claim(
+    db: sqlite3.Connection, consumer: str, key: str, holder: str, lease: float
+) -> int | None:
+    """In a write transaction: take the lease if it is free, and return the position."""
+    if db.execute("SELECT 1 FROM programmes WHERE key = ?", (key,)).fetchone() is None:
+        raise UnknownProgrammeError(key)
+    row = db.execute(
+        f"SELECT position, holder, until < {_NOW} FROM outbox WHERE consumer = ? AND key = ?",
+        (consumer, key),
+    ).fetchone()
+    if row is not None and not may_take(row[1], holder, bool(row[2])):
+        return None
+    db.execute(
+        "INSERT INTO outbox (consumer, key, position, holder, until) "
+        f"VALUES (?, ?, 0, ?, {_NOW} + ?) ON CONFLICT (consumer, key) "
+        "DO UPDATE SET holder = excluded.holder, until = excluded.until",
+        (consumer, key, holder, lease),
+    )
+    return 0 if row is None else int(row[0])
