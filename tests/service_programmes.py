@@ -34,15 +34,15 @@ def programme(clock: ManualClock | None = None, *, name: str = "P") -> Programme
 
 def populated(store: Store, key: str, pairs: int = 3, *, completed: int = 1) -> Programme:
     """A programme of ``pairs`` pairs, the first ``completed`` past their needs assessment,
-    persisted in ``store`` under ``key``."""
+    persisted in ``store`` under ``key`` (in one write: the store has it whole or not at all)."""
     clock = ManualClock(START)
     made = programme(clock, name=key)
-    made.persist(store, key)
     for n in range(pairs):
         made.add_pair(f"pair-{n}", mentor=MECHELEN, mentee=CAPACI, theme=Theme.HOUSING)
     clock.advance(weeks=4)
     for n in range(completed):
         made.pair(f"pair-{n}").complete(Phase.NEEDS_ASSESSMENT)
+    made.persist(store, key)
     return made
 
 

@@ -111,9 +111,17 @@ class Outbox:
         """
         delivered = 0
         failed: list[tuple[str, int, Exception]] = []
+        # positions are read first (no lease, no write): a programme with nothing new is
+        # not claimed, so idle passes of several workers don't queue for the store's lock
+        positions = self.store.outbox_positions(self.consumer)
         for key in self.store.keys() if keys is None else keys:
             if stop is not None and stop():
                 break
+            try:
+                if self.store.version(key) <= positions.get(key, 0):
+                    continue
+            except UnknownProgrammeError:  # deleted since the keys were listed
+                continue
             done, error = self._deliver_one(key, stop)
             delivered += done
             if error is not None:

@@ -391,13 +391,16 @@ class SQLiteStore(Store):
 
     _outbox_ready = False
 
-    def _outbox(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
-        """A write transaction on the outbox's table (made the first time)."""
+    def _outbox(
+        self, begin: str = "BEGIN IMMEDIATE"
+    ) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A transaction on the outbox's table (made the first time): a write transaction
+        unless ``begin`` says otherwise."""
         if not self._outbox_ready:
             with self._transaction() as db:
                 db.execute(_OUTBOX_DDL)
             self._outbox_ready = True
-        return self._transaction()
+        return self._transaction(begin)
 
     def outbox_claim(self, consumer: str, key: str, holder: str, lease: float) -> int | None:
         check_consumer(consumer)
@@ -425,7 +428,7 @@ class SQLiteStore(Store):
 
     def outbox_positions(self, consumer: str) -> dict[str, int]:
         check_consumer(consumer)
-        with self._outbox() as db:
+        with self._outbox("BEGIN") as db:
             rows = db.execute(
                 "SELECT key, position FROM outbox WHERE consumer = ? ORDER BY key", (consumer,)
             ).fetchall()
