@@ -22,7 +22,6 @@ from pathlib import Path
 import attrs
 
 from mentorflow import DeadlineApproaching, DeadlineMissed, Programme, SQLiteStore
-
 from service_programmes import populated
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,9 +111,9 @@ class Chaos:
 
     def finish(self) -> None:
         """One pass to completion (checks, then every delivery)."""
+        command = [sys.executable, "-m", "mentorflow", "worker", str(self.path), "--once"]
         done = subprocess.run(
-            [sys.executable, "-m", "mentorflow", "worker", str(self.path), "--once"]
-            + ["--handler", "service_programmes:record", "--consumer", CONSUMER],
+            [*command, "--handler", "service_programmes:record", "--consumer", CONSUMER],
             env=self.env,
             capture_output=True,
             timeout=120,
@@ -132,7 +131,8 @@ class Chaos:
             seen.add((key, seq))
         events = alerts = duplicates = lost = behind = 0
         positions = self.store.outbox_positions(CONSUMER)
-        for key in self.store.keys():
+        keys = self.store.keys()
+        for key in keys:
             history = Programme.restore(self.store, key).history
             events += len(history)
             lost += sum(1 for e in history if (key, e.seq) not in seen)
