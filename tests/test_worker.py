@@ -23,7 +23,6 @@ from mentorflow import (
 )
 from mentorflow._cli import main
 from mentorflow._storage.base import Document
-
 from service_programmes import populated
 from worker_chaos import Chaos
 
