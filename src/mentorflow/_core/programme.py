@@ -37,7 +37,7 @@ from .._domain.pair_state import PairState
 from .._domain.validate import show
 from ..exceptions import DefinitionDrift, DefinitionError, UnknownPairError, ValidationError
 from .book import Deadline
-from .hooks import Subscription
+from .hooks import Subscription, is_coroutine
 from .migration import MigrationPlan
 from .runtime import Runtime
 from .transaction import History
@@ -395,12 +395,19 @@ class Programme:
             The subscription; call its ``cancel()`` to stop.
 
         Raises:
-            ValidationError: for something that is not an event class, or an unknown phase.
+            ValidationError: for something that is not an event class, an unknown phase, or
+                a coroutine function (``async def``: subscribe it with `mentorflow.aio`).
         """
         if not (isinstance(event_type, type) and issubclass(event_type, Event)):
             raise ValidationError("event_type", f"{show(event_type)} is not an Event class")
         if not callable(handler):
             raise ValidationError("handler", f"{show(handler)} is not callable")
+        if is_coroutine(handler):  # it would be called, and its coroutine never awaited
+            raise ValidationError(
+                "handler",
+                f"{show(handler)} is a coroutine function, which the sync API can't await: "
+                "subscribe it on an AsyncProgramme (mentorflow.aio), which awaits it",
+            )
         if phase is not None:
             self.lifecycle.step(phase)
         if not isinstance(before, bool):

@@ -13,7 +13,7 @@ import re
 import select
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -617,6 +617,91 @@ class StoreWatch:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class AsyncPostgresStore:
+    """The asyncio face of a `PostgresStore` (issue 14): the same database and statements,
+    through psycopg's ``AsyncConnectionPool``, so that an append awaits the server without
+    blocking the event loop. `mentorflow.aio` makes one for each `PostgresStore` it is given;
+    reads (a restore, a refresh) go through the store itself, in a thread.
+
+    The pool opens on the first call, in the running loop, and belongs to that loop.
+    """
+
+    def __init__(self, store: PostgresStore) -> None:
+        from psycopg_pool import AsyncConnectionPool
+
+        self.store = store
+        min_size, max_size = store._sizes
+        self._pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            store._dsn,
+            kwargs={"autocommit": True, "connect_timeout": max(1, round(store._timeout))},
+            min_size=min_size,
+            max_size=max_size,
+            timeout=store._timeout,
+            name=f"mentorflow {store.schema} (asyncio)",
+            open=False,
+        )
+        self._opened = False
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        if not self._opened:
+            await self._pool.open(wait=False)
+            self._opened = True
+        async with self._pool.connection() as db:
+            yield db
+
+    async def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
+        """`PostgresStore.append`, awaited."""
+        store = self.store
+        check_batch(key, events, expected_version)
+        new = expected_version + len(events)
+        params = store._batch(key, events, new)
+        params["expected"] = expected_version
+        with store._errors(f"appending to {key!r}"):
+            async with self._connection() as db:
+                try:
+                    cursor = await db.execute(store._sql["append"], params)
+                    row = await cursor.fetchone()
+                except store._psycopg.errors.UniqueViolation:
+                    raise CorruptStoreError(
+                        f"{store.where}: programme {key!r}",
+                        f"events after version {expected_version} exist, though it says it is "
+                        f"at {expected_version}",
+                    ) from None
+                if row is not None:
+                    return new
+                cursor = await db.execute(store._sql["version"], (key,))
+                found = await cursor.fetchone()
+        if found is None:
+            raise UnknownProgrammeError(key)
+        raise ConcurrencyError(key, expected_version, int(found[0]))
+
+    async def version(self, key: str) -> int:
+        """`PostgresStore.version`, awaited."""
+        store = self.store
+        with store._errors(f"reading {key!r}"):
+            async with self._connection() as db:
+                cursor = await db.execute(store._sql["version"], (key,))
+                row = await cursor.fetchone()
+        if row is None:
+            raise UnknownProgrammeError(key)
+        return int(row[0])
+
+    async def keys(self) -> list[str]:
+        """`PostgresStore.keys`, awaited."""
+        store = self.store
+        with store._errors("listing the programmes"):
+            async with self._connection() as db:
+                cursor = await db.execute(store._sql["keys"])
+                rows = await cursor.fetchall()
+        return [r[0] for r in rows]
+
+    async def close(self) -> None:
+        """Close the pool's connections."""
+        if self._opened:
+            await self._pool.close()
 
 
 def _close_pool(pool: ConnectionPool[Any], pid: int) -> None:
