@@ -99,6 +99,8 @@ from ._domain.model import StudyVisit as StudyVisit
 from ._domain.model import Theme as Theme
 from ._domain.model import VisitMode as VisitMode
 from ._service.outbox import Outbox as Outbox
+from ._service.readmodel import OverdueDeadline as OverdueDeadline
+from ._service.readmodel import ReadModel as ReadModel
 from ._service.worker import Worker as Worker
 from ._storage.stores import JsonLinesStore as JsonLinesStore
 from ._storage.stores import MemoryStore as MemoryStore
@@ -186,6 +188,7 @@ __all__ = [
     "MilestoneReached",
     "Offset",
     "Outbox",
+    "OverdueDeadline",
     "Pair",
     "PairCommand",
     "PairCompleted",
@@ -206,6 +209,7 @@ __all__ = [
     "PostgresStore",
     "Programme",
     "ReachMilestone",
+    "ReadModel",
     "RecordVisit",
     "RefuseExtension",
     "RegisterDeliverable",

@@ -34,6 +34,7 @@ from ..exceptions import (
     ValidationError,
 )
 from .hooks import Hooks
+from .projection import Projection, touched
 from .replay import Replayable, replay
 from .transaction import Ledger
 
@@ -67,6 +68,47 @@ class Journal:
         self.last = last
 
 
+class ReadJournal(Journal):
+    """A journal whose store keeps a read model: the append's transaction stays open while
+    the change is applied, then `settle` writes the rows the change touched in it and commits
+    (events and rows: one transaction)."""
+
+    __slots__ = ("next", "open", "project")
+
+    def __init__(
+        self, store: Store, key: str, last: str, project: Callable[[set[str] | None], Projection]
+    ) -> None:
+        super().__init__(store, key, last)
+        self.project = project
+        self.open: Any = None
+        self.next = last
+
+    def __call__(self, events: Sequence[Event], keys: Mapping[int, str]) -> None:
+        if self.open is not None:  # a change that failed while applied: never committed
+            self.open.abort()
+            self.open = None
+        documents, self.next = chain.link(dump_events(events, keys), self.last)
+        try:
+            self.open = self.store.readmodel_append(  # type: ignore[attr-defined]
+                self.key, documents, expected_version=events[0].seq - 1
+            )
+        except ConcurrencyError as conflict:
+            logger.warning("%s: %s", self.key, conflict)
+            raise
+
+    def settle(self, events: Sequence[Event]) -> None:
+        """Write the read model's rows of the applied change, and commit it with its events.
+
+        Raises:
+            StoreError: the commit failed: the programme holds a change the store does not
+                (restore it).
+        """
+        opened, self.open = self.open, None
+        rows = self.project(touched(events))
+        opened.commit(rows.version, rows.pairs, rows.deadlines, rows.keys, rows.whole)
+        self.last = self.next
+
+
 def dump_events(events: Sequence[Event], keys: Mapping[int, str]) -> list[dict[str, Any]]:
     """The events' documents, each first event of a keyed command with its key beside it."""
     found = [dump_event(e) for e in events]
@@ -78,16 +120,25 @@ def dump_events(events: Sequence[Event], keys: Mapping[int, str]) -> list[dict[s
     return found
 
 
-def persist(ledger: Ledger, definition: Definition, store: Store, key: str) -> None:
+def persist(
+    ledger: Ledger,
+    definition: Definition,
+    store: Store,
+    key: str,
+    project: Callable[[set[str] | None], Projection] | None = None,
+) -> None:
     """Save a programme (its definition and its ledger's history) under ``key``; journal
-    every later change."""
+    every later change (and, with ``project``, keep the store's read model in step)."""
     _check_store(store, key)
     if ledger.journal is not None:
         raise ValidationError("store", "the programme is persisted already")
     document = dump_definition(definition)
     events, last = chain.link(dump_events(ledger.events, ledger.keyed), chain.digest(document))
     store.create(key, document, events)
-    ledger.journal = Journal(store, key, last)
+    journal(ledger, store, key, last, project)
+    if ledger.settle is not None and project is not None:
+        rows = project(None)
+        store.readmodel_put(key, rows.version, rows.pairs, rows.deadlines)  # type: ignore[attr-defined]
 
 
 def restore(
@@ -258,7 +309,18 @@ def read_after(store: Store, key: str, after: int) -> list[Event]:
     return _events(new, linked, definition, key)[0]
 
 
-def journal(ledger: Ledger, store: Store, key: str, last: str) -> None:
+def journal(
+    ledger: Ledger,
+    store: Store,
+    key: str,
+    last: str,
+    project: Callable[[set[str] | None], Projection] | None = None,
+) -> None:
     """Write the programme's changes to ``store`` under ``key`` from now on (it holds them all
-    so far, the last with digest ``last``: the programme was restored from it)."""
-    ledger.journal = Journal(store, key, last)
+    so far, the last with digest ``last``: the programme was restored from it); with
+    ``project``, and a store that keeps a read model, its rows in the same transactions."""
+    if project is not None and store.readmodel_enabled():
+        read = ReadJournal(store, key, last, project)
+        ledger.journal, ledger.settle = read, read.settle
+    else:
+        ledger.journal, ledger.settle = Journal(store, key, last), None

@@ -44,6 +44,7 @@ from .transaction import History
 
 if TYPE_CHECKING:
     from .._storage.stores import Store
+    from .projection import Projection
 
 E = TypeVar("E", bound=Event)
 
@@ -300,6 +301,7 @@ class Programme:
         replay(fresh, old.ledger.events[:start], keys)
         fresh.ledger.hooks = old.ledger.hooks
         fresh.ledger.journal = old.ledger.journal
+        fresh.ledger.settle = old.ledger.settle
         for key, view in kept.items():
             state = fresh.states.get(key)
             if state is not None:
@@ -671,7 +673,7 @@ class Programme:
         from .persist import persist
 
         # the definition the history starts from: the log's migrations bring it up to date
-        persist(self._rt.ledger, self._rt.definitions[0], store, key)
+        persist(self._rt.ledger, self._rt.definitions[0], store, key, self._project)
 
     @classmethod
     def restore(
@@ -743,8 +745,14 @@ class Programme:
                 given=definition,
                 fingerprints=(fingerprint(running), fingerprint(definition)),
             )
-        journal(programme._rt.ledger, store, key, last)
+        journal(programme._rt.ledger, store, key, last, programme._project)
         return programme
+
+    def _project(self, keys: set[str] | None) -> Projection:
+        """The read model's rows of pairs ``keys`` (None: all, and the milestones)."""
+        from .projection import project
+
+        return project(self, keys)
 
     def refresh(self) -> tuple[Event, ...]:
         """Catch up with the store: apply the events appended since this programme last

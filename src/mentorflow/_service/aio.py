@@ -31,6 +31,7 @@ from .._domain.events import Event, PhaseCompleted, PhaseStarted
 from .._domain.validate import show
 from .._storage.base import Document, StoredLog
 from .._storage.postgres import AsyncPostgresStore, PostgresStore
+from .._storage.readmodel import DeadlineRow, OpenAppend, PairRow
 from .._storage.stores import Store
 from ..exceptions import AfterHookError, ValidationError
 
@@ -279,6 +280,22 @@ class _LoopStore(Store):
 
     def delete(self, key: str) -> None:
         self.store.delete(key)
+
+    # a store that keeps a read model: the append and its rows are one transaction of the
+    # store's own, in the command's thread (the loop still goes on)
+
+    def readmodel_enabled(self) -> bool:
+        return self.store.readmodel_enabled()
+
+    def readmodel_append(
+        self, key: str, events: Sequence[Document], *, expected_version: int
+    ) -> OpenAppend:
+        return self.store.readmodel_append(key, events, expected_version=expected_version)
+
+    def readmodel_put(
+        self, key: str, version: int, pairs: Sequence[PairRow], deadlines: Sequence[DeadlineRow]
+    ) -> None:
+        self.store.readmodel_put(key, version, pairs, deadlines)
 
 
 _loop_stores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, _LoopStore]] = (

@@ -107,6 +107,11 @@ class Store(abc.ABC):
         """
         raise StoreError(f"{type(self).__name__} can't delete programmes")
 
+    def readmodel_enabled(self) -> bool:
+        """Whether the store keeps a read model across programmes (`mentorflow.ReadModel`):
+        SQLite and PostgreSQL stores can, once enabled; the others don't."""
+        return False
+
     # -- the outbox: consumers' positions, and who delivers (issue 14) -------------------------
 
     def outbox_claim(self, consumer: str, key: str, holder: str, lease: float) -> int | None:

@@ -28,6 +28,7 @@ from ..exceptions import (
     StoreUnavailableError,
     UnknownProgrammeError,
 )
+from . import readmodel
 from .base import (
     Document,
     Store,
@@ -474,6 +475,79 @@ class PostgresStore(Store):
             row = db.execute(self._sql["delete"], params).fetchone()
         if row is None:
             raise UnknownProgrammeError(key)
+
+    # -- the read model (issue 14): see readmodel.py -------------------------------------------
+
+    _readmodel_on: bool | None = None
+
+    def readmodel_enable(self) -> None:
+        """Make the read model's tables (see `SQLiteStore.readmodel_enable`)."""
+        prefix = f'"{self.schema}".'
+        with self._db("making the read model") as db, db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(hashtext('mentorflow read model'))")
+            for statement in readmodel.ddl("double precision", prefix):
+                db.execute(_query(statement))
+        self._readmodel_on = True
+
+    def readmodel_enabled(self) -> bool:
+        """Whether the store keeps a read model (asked once per store object)."""
+        if self._readmodel_on is None:
+            with self._db("reading the layout") as db:
+                row = db.execute(
+                    "SELECT to_regclass(%s) IS NOT NULL",
+                    (f'"{self.schema}".readmodel_deadlines',),
+                ).fetchone()
+            self._readmodel_on = bool(row and row[0])
+        return self._readmodel_on
+
+    def readmodel_append(
+        self, key: str, events: Sequence[Document], *, expected_version: int
+    ) -> readmodel.OpenAppend:
+        """`append`, with its transaction left open for the read model's rows."""
+        check_batch(key, events, expected_version)
+        params = self._batch(key, events, expected_version + len(events))
+        params["expected"] = expected_version
+        stack = contextlib.ExitStack()
+        db = stack.enter_context(self._db(f"appending to {key!r}"))
+        stack.enter_context(db.transaction())
+        try:
+            row = db.execute(self._sql["append"], params).fetchone()
+            if row is None:
+                found = db.execute(self._sql["version"], (key,)).fetchone()
+                if found is None:
+                    raise UnknownProgrammeError(key)
+                raise ConcurrencyError(key, expected_version, int(found[0]))
+        except BaseException as failure:
+            readmodel.opened(stack, failure)
+        prefix = f'"{self.schema}".'
+        return readmodel.OpenAppend(stack, db.cursor(), "%s", prefix, key)
+
+    def readmodel_put(
+        self,
+        key: str,
+        version: int,
+        pairs: Sequence[readmodel.PairRow],
+        deadlines: Sequence[readmodel.DeadlineRow],
+    ) -> None:
+        """Replace every row of programme ``key``."""
+        prefix = f'"{self.schema}".'
+        with self._db(f"writing the read model of {key!r}") as db, db.transaction():
+            readmodel.write(db.cursor(), "%s", prefix, key, version, pairs, deadlines, (), True)
+
+    def readmodel_forget(self, key: str) -> None:
+        """Remove every row of programme ``key``."""
+        with self._db(f"writing the read model of {key!r}") as db, db.transaction():
+            readmodel.forget(db.cursor(), "%s", f'"{self.schema}".', key)
+
+    def readmodel_query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        """Run a read-only query of the read model's tables."""
+        with self._db("reading the read model") as db:
+            return [tuple(r) for r in db.execute(_query(sql), params).fetchall()]
+
+    def readmodel_overdue(self, at: float) -> list[tuple[object, ...]]:
+        """`readmodel.OVERDUE` at Unix time ``at``."""
+        sql = readmodel.OVERDUE.format(p=f'"{self.schema}".', now="%s")
+        return self.readmodel_query(sql, (at,))
 
     # -- the outbox (issue 14): see _OUTBOX -----------------------------------------------------
 

@@ -22,6 +22,7 @@ from ..exceptions import (
     StoreUnavailableError,
     UnknownProgrammeError,
 )
+from . import readmodel
 from .base import (
     Document,
     Store,
@@ -386,6 +387,77 @@ class SQLiteStore(Store):
             if not db.execute("DELETE FROM programmes WHERE key = ?", (key,)).rowcount:
                 raise UnknownProgrammeError(key)
             db.execute("DELETE FROM events WHERE key = ?", (key,))
+
+    # -- the read model (issue 14): see readmodel.py -------------------------------------------
+
+    _readmodel_on: bool | None = None
+
+    def readmodel_enable(self) -> None:
+        """Make the read model's tables (programmes persisted or restored from now on keep
+        them in step; `mentorflow.ReadModel.rebuild` fills them from the logs)."""
+        with self._transaction() as db:
+            for statement in readmodel.ddl("REAL"):
+                db.execute(statement)
+        self._readmodel_on = True
+
+    def readmodel_enabled(self) -> bool:
+        """Whether the store keeps a read model (asked once per store object)."""
+        if self._readmodel_on is None:
+            with self._db() as db, self._errors():
+                found = db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'readmodel_deadlines'"
+                ).fetchone()
+            self._readmodel_on = found is not None
+        return self._readmodel_on
+
+    def readmodel_append(
+        self, key: str, events: Sequence[Document], *, expected_version: int
+    ) -> readmodel.OpenAppend:
+        """`append`, with its transaction left open for the read model's rows (the
+        `readmodel.OpenAppend` commits it)."""
+        check_batch(key, events, expected_version)
+        rows = self._rows(key, events)
+        stack = contextlib.ExitStack()
+        db = stack.enter_context(self._transaction())
+        try:
+            row = db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                raise UnknownProgrammeError(key)
+            if row[0] != expected_version:
+                raise ConcurrencyError(key, expected_version, row[0])
+            db.executemany("INSERT INTO events (key, seq, schema, body) VALUES (?, ?, ?, ?)", rows)
+            db.execute(
+                "UPDATE programmes SET version = ? WHERE key = ?",
+                (expected_version + len(events), key),
+            )
+        except BaseException as failure:
+            readmodel.opened(stack, failure)
+        return readmodel.OpenAppend(stack, db, "?", "", key)
+
+    def readmodel_put(
+        self,
+        key: str,
+        version: int,
+        pairs: Sequence[readmodel.PairRow],
+        deadlines: Sequence[readmodel.DeadlineRow],
+    ) -> None:
+        """Replace every row of programme ``key``."""
+        with self._transaction() as db:
+            readmodel.write(db, "?", "", key, version, pairs, deadlines, (), True)
+
+    def readmodel_forget(self, key: str) -> None:
+        """Remove every row of programme ``key`` (deleted from the store)."""
+        with self._transaction() as db:
+            readmodel.forget(db, "?", "", key)
+
+    def readmodel_query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        """Run a read-only query of the read model's tables (one snapshot)."""
+        with self._transaction("BEGIN") as db:
+            return [tuple(r) for r in db.execute(sql, params)]
+
+    def readmodel_overdue(self, at: float) -> list[tuple[object, ...]]:
+        """`readmodel.OVERDUE` at Unix time ``at``."""
+        return self.readmodel_query(readmodel.OVERDUE.format(p="", now="?"), (at,))
 
     # -- the outbox (issue 14): see _OUTBOX_DDL ------------------------------------------------
 
