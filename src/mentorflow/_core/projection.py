@@ -9,16 +9,31 @@ it touches every row. Rows are plain tuples, so a store needs nothing of mentorf
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 import attrs
 
 from .._domain.events import DeadlineApproaching, DeadlineMissed, Event, PairEvent
+from .book import Deadline
 
-if TYPE_CHECKING:
-    from .book import Deadline
-    from .programme import Programme
+
+class _Pair(Protocol):
+    @property
+    def phase(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+
+
+class Source(Protocol):
+    """What the rows are read from: a `Programme` (named by its parts, so that this module
+    and ``programme.py`` don't import each other)."""
+
+    @property
+    def version(self) -> int: ...
+    @property
+    def pairs(self) -> Mapping[str, _Pair]: ...
+    def deadlines(self, *, pair: str | None = None) -> tuple[Deadline, ...]: ...
 
 MILESTONE = ""
 """The ``pair`` of a programme milestone's deadline row (a key can't be empty)."""
@@ -56,7 +71,7 @@ def touched(events: Sequence[Event]) -> set[str] | None:
     return keys
 
 
-def project(programme: Programme, keys: Iterable[str] | None = None) -> Projection:
+def project(programme: Source, keys: Iterable[str] | None = None) -> Projection:
     """The rows of ``keys`` (None: of every pair, and the milestones) as the programme stands."""
     whole = keys is None
     chosen = list(programme.pairs) if keys is None else sorted(keys)
