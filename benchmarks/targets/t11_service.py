@@ -11,8 +11,9 @@ overdue   "The overdue query over 1,000 programmes x 100 pairs: at most 50 ms, a
           holding ``programmes`` programmes of ``pairs`` pairs (3 phase and 1 milestone
           deadline rules; a quarter of the pairs past their first phase; programme n enrolled
           n % 100 days after the first, so that about 5% of the programmes have overdue
-          pairs at the instant asked), median of ``queries`` calls. Baseline: restoring every programme (`Programme.restore`) and
-          asking each deadline its status, once. Untimed: both find the same deadlines.
+          pairs at the instant asked), median of ``queries`` calls. Baseline: restoring
+          every programme (`Programme.restore`) and asking each deadline its status, once.
+          Untimed: both find the same deadlines.
 async     "The async API's overhead over the sync one: at most 1.3x per command on
           PostgreSQL." Measured: seconds per ``await AsyncProgramme.execute(Enrol(...))`` on a
           programme persisted in a `PostgresStore` (a throwaway cluster, ``fsync`` on, or
