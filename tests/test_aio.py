@@ -258,3 +258,24 @@ class TestHooks:
             programme.subscribe(Event, 3)  # type: ignore[arg-type]
         with pytest.raises(ValidationError, match="programme"):
             AsyncProgramme("p")  # type: ignore[arg-type]
+
+
+def test_a_retried_command_is_not_told_again() -> None:
+    """A command whose idempotency key was committed returns its first events; the hooks,
+    told of them then, are not told again."""
+    told: list[int] = []
+
+    async def hook(event: Event) -> None:
+        told.append(event.seq)
+
+    async def main() -> tuple[tuple[Event, ...], tuple[Event, ...]]:
+        programme = AsyncProgramme(new_programme(ManualClock(START)))
+        programme.subscribe(Event, hook)
+        command = Enrol(
+            pair="a", mentor=MECHELEN, mentee=CAPACI, theme=Theme.HOUSING, idempotency_key="k"
+        )
+        return await programme.execute(command), await programme.execute(command)
+
+    first, again = run(main())
+    assert first == again
+    assert [1, 2] == told

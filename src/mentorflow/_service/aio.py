@@ -143,11 +143,14 @@ class AsyncProgramme:
     ) -> tuple[Event, ...]:
         async with _Turn(self):
             errors: list[Exception] = []
+            before = self.programme.version
             try:
                 events = await asyncio.to_thread(method, *args, **kw)
             except AfterHookError as failed:  # the sync API's hooks: the change stands
                 events, errors = failed.events, list(failed.exceptions)
-            errors += await self._notify(events)
+            # a retried command (an idempotency key already committed) returns its first
+            # events: they were told of then, not now
+            errors += await self._notify([e for e in events if e.seq > before])
         if errors:
             error = AfterHookError(f"{len(errors)} after hook(s) raised; the change stands", errors)
             error.events = events
