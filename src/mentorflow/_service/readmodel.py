@@ -138,15 +138,19 @@ class ReadModel:
         if not isinstance(at, dt.datetime) or at.tzinfo is None:
             raise ValidationError("at", f"must be a timezone-aware datetime, not {show(at)}")
         rows = self.store.readmodel_overdue(at.timestamp())
+        days: dict[object, pendulum.Date] = {}  # few distinct days: each parsed once
         found = []
         for programme, pair, deadline, due_on, _due_at, phase, status, revision in rows:
+            day = days.get(due_on)
+            if day is None:
+                day = days[due_on] = pendulum.date(*map(int, str(due_on).split("-")))
             milestone = pair == MILESTONE
             found.append(
                 OverdueDeadline(
                     programme=str(programme),
                     pair=None if milestone else str(pair),
                     deadline=str(deadline),
-                    due_on=pendulum.date(*map(int, str(due_on).split("-"))),
+                    due_on=day,
                     phase=None if milestone else str(phase),
                     status=None if milestone else str(status),
                     revision=int(revision),  # type: ignore[call-overload]
