@@ -99,6 +99,7 @@ class TestDeliver:
         with pytest.raises(DeliveryError) as raised:
             outbox.deliver()
         assert (("a", 3),) == raised.value.failed
+        assert 2 + store.version("b") == raised.value.delivered
         assert ["the mail server is down"] == [str(e) for e in raised.value.exceptions]
         assert 2 == outbox.positions()["a"]
         assert store.version("b") == outbox.positions()["b"]

@@ -382,13 +382,16 @@ class DeliveryError(MentorflowError, ExceptionGroup[Exception]):
 
     failed: tuple[tuple[str, int], ...]
     """(programme key, seq) of the event each exception was raised for."""
+    delivered: int
+    """How many events the handler took in the pass, all the same."""
 
     def __new__(cls, message: str, exceptions: Sequence[Exception]) -> Self:
         self = super().__new__(cls, message, exceptions)
         self.failed = ()
+        self.delivered = 0
         return self
 
     def derive(self, excs: Sequence[Exception]) -> DeliveryError:  # type: ignore[override]
         derived = DeliveryError(self.message, excs)
-        derived.failed = self.failed
+        derived.failed, derived.delivered = self.failed, self.delivered
         return derived

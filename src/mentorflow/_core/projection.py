@@ -35,6 +35,7 @@ class Source(Protocol):
     def pairs(self) -> Mapping[str, _Pair]: ...
     def deadlines(self, *, pair: str | None = None) -> tuple[Deadline, ...]: ...
 
+
 MILESTONE = ""
 """The ``pair`` of a programme milestone's deadline row (a key can't be empty)."""
 

@@ -34,6 +34,7 @@ from .._storage.postgres import AsyncPostgresStore, PostgresStore
 from .._storage.readmodel import DeadlineRow, OpenAppend, PairRow
 from .._storage.stores import Store
 from ..exceptions import AfterHookError, ValidationError
+from . import tracing
 
 E = TypeVar("E", bound=Event)
 T = TypeVar("T")
@@ -105,14 +106,16 @@ class AsyncProgramme:
         definition: Definition | None = None,
     ) -> AsyncProgramme:
         """`Programme.restore`, awaited (the log is read and replayed in a thread)."""
-        programme = await asyncio.to_thread(
-            Programme.restore,
-            _for_loop(store),
-            key,
-            clock=clock,
-            expected_version=expected_version,
-            definition=definition,
-        )
+        with tracing.span("restore", programme=key) as span:
+            programme = await asyncio.to_thread(
+                Programme.restore,
+                _for_loop(store),
+                key,
+                clock=clock,
+                expected_version=expected_version,
+                definition=definition,
+            )
+            span.set("version", programme.version)
         return cls(programme)
 
     async def persist(self, store: Store, key: str) -> None:
@@ -141,13 +144,16 @@ class AsyncProgramme:
     async def _command(
         self, method: Callable[..., tuple[Event, ...]], *args: Any, **kw: Any
     ) -> tuple[Event, ...]:
+        name = type(args[0]).__name__ if args else "CheckDeadlines"
         async with _Turn(self):
             errors: list[Exception] = []
             before = self.programme.version
-            try:
-                events = await asyncio.to_thread(method, *args, **kw)
-            except AfterHookError as failed:  # the sync API's hooks: the change stands
-                events, errors = failed.events, list(failed.exceptions)
+            with tracing.span("command", programme=self.programme.name, command=name) as span:
+                try:
+                    events = await asyncio.to_thread(method, *args, **kw)
+                except AfterHookError as failed:  # the sync API's hooks: the change stands
+                    events, errors = failed.events, list(failed.exceptions)
+                span.set("events", len(events))
             # a retried command (an idempotency key already committed) returns its first
             # events: they were told of then, not now
             errors += await self._notify([e for e in events if e.seq > before])

@@ -32,6 +32,7 @@ from ..exceptions import (
     UnknownProgrammeError,
     ValidationError,
 )
+from . import tracing
 
 logger = logging.getLogger("mentorflow")
 
@@ -133,6 +134,7 @@ class Outbox:
                 [err for _, _, err in failed],
             )
             error_.failed = tuple((key, seq) for key, seq, _ in failed)
+            error_.delivered = delivered
             raise error_
         return delivered
 
@@ -155,7 +157,14 @@ class Outbox:
                 if stop is not None and stop():
                     break
                 try:
-                    self.handler(key, event)
+                    with tracing.span(
+                        "outbox.deliver",
+                        programme=key,
+                        consumer=consumer,
+                        seq=event.seq,
+                        event=type(event).__name__,
+                    ):
+                        self.handler(key, event)
                 except Exception as err:
                     logger.warning(
                         "%s: %s's handler raised on event %d: %r", key, consumer, event.seq, err

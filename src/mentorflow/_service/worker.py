@@ -42,6 +42,7 @@ from ..exceptions import (
     UnknownProgrammeError,
     ValidationError,
 )
+from . import tracing
 from .outbox import Outbox
 
 logger = logging.getLogger("mentorflow")
@@ -116,6 +117,13 @@ class Worker:
     def check(self, key: str) -> tuple[tuple[Event, ...], int]:
         """Check programme ``key``'s deadlines now; return the alerts committed, and how many
         times the check lost to another writer."""
+        with tracing.span("check_deadlines", programme=key) as span:
+            alerts, conflicts = self._check(key)
+            span.set("alerts", len(alerts))
+            span.set("conflicts", conflicts)
+        return alerts, conflicts
+
+    def _check(self, key: str) -> tuple[tuple[Event, ...], int]:
         programme = self._programme(key)
         conflicts = 0
         while True:
@@ -133,6 +141,14 @@ class Worker:
         """One pass: check every programme, then drive the outbox. A programme that can't be
         read or checked is logged and skipped (the next pass tries again); so is a handler
         that raised (its events are delivered again next time)."""
+        with tracing.span("worker.pass") as span:
+            done = self._pass(stop)
+            span.set("alerts", done.alerts)
+            span.set("delivered", done.delivered)
+            span.set("conflicts", done.conflicts)
+        return done
+
+    def _pass(self, stop: Callable[[], bool] | None) -> Pass:
         alerts = conflicts = 0
         if self.checking:
             keys = self.store.keys()
@@ -159,6 +175,7 @@ class Worker:
             try:
                 delivered = self.outbox.deliver(stop=stop)
             except DeliveryError as err:
+                delivered = err.delivered
                 for (key, seq), error in zip(err.failed, err.exceptions, strict=True):
                     logger.error("%s: the handler failed on event %d: %r", key, seq, error)
         return Pass(alerts, delivered, conflicts)
