@@ -54,6 +54,8 @@ def main() -> int:
         chaos = Chaos(killed)
         began = time.perf_counter()
         chaos.kill_rounds(args.kills, random.Random(args.seed), wait=(0.05, 0.6))
+        delivered, events = chaos.progress()
+        print(f"by the killed workers: {delivered:,} of {events:,} events delivered")
         chaos.finish()
         ok &= report(
             f"{args.kills} workers killed (SIGKILL)", chaos.verify(), time.perf_counter() - began

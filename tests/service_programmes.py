@@ -4,6 +4,7 @@ worker's process tests name on its command line (``service_programmes:record``).
 from __future__ import annotations
 
 import os
+import time
 
 import pendulum
 
@@ -57,3 +58,13 @@ def record(key: str, event: Event) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def slow_record(key: str, event: Event) -> None:
+    """`record`, taking half a second, with a line when it starts (a delivery under way when
+    SIGTERM comes must be finished)."""
+    path = os.environ["MENTORFLOW_TEST_DELIVERIES"]
+    with open(path + ".started", "a") as started:
+        started.write(f"{key} {event.seq}\n")
+    time.sleep(0.5)
+    record(key, event)

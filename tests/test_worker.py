@@ -4,6 +4,8 @@ points (SIGKILL), side by side, and stopped by SIGTERM; and `Worker` in one proc
 from __future__ import annotations
 
 import random
+import signal
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -159,3 +161,21 @@ class TestProcesses:
             verdict.behind,
             verdict.redelivered,
         )
+
+    def test_sigterm_finishes_the_delivery_under_way(self, tmp_path: Path) -> None:
+        """SIGTERM during a delivery: the handler finishes, its position is stored, exit 0."""
+        chaos = Chaos(tmp_path)
+        chaos.add_programme()
+        worker = chaos.worker("--every", "0.05", "--no-check", handler="slow_record")
+        started = Path(f"{chaos.deliveries}.started")
+        while not started.exists():
+            time.sleep(0.02)
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=60)
+        assert 0 == worker.returncode, err.decode()
+        assert ["p0 1"] == started.read_text().splitlines()  # one delivery began...
+        assert [("p0", 1)] == [  # ...and ended
+            (line.split()[0], int(line.split()[1]))
+            for line in chaos.deliveries.read_text().splitlines()
+        ]
+        assert {"p0": 1} == chaos.store.outbox_positions("alerts")

@@ -68,9 +68,9 @@ class Chaos:
         populated(self.store, f"p{self.programmes}", pairs=pairs)
         self.programmes += 1
 
-    def worker(self, *options: str) -> subprocess.Popen[bytes]:
+    def worker(self, *options: str, handler: str = "record") -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "mentorflow", "worker", str(self.path)]
-        command += ["--handler", "service_programmes:record", "--consumer", CONSUMER]
+        command += ["--handler", f"service_programmes:{handler}", "--consumer", CONSUMER]
         return subprocess.Popen(
             [*command, *options],
             env=self.env,
@@ -108,6 +108,12 @@ class Chaos:
                 raise AssertionError(err.decode())
             codes.append(worker.returncode)
         return codes
+
+    def progress(self) -> tuple[int, int]:
+        """(events delivered, events in the logs) so far."""
+        delivered = {tuple(line.split()[:2]) for line in self.deliveries.read_text().splitlines()}
+        keys = self.store.keys()
+        return len(delivered), sum(self.store.version(key) for key in keys)
 
     def finish(self) -> None:
         """One pass to completion (checks, then every delivery)."""
