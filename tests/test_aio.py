@@ -279,3 +279,22 @@ def test_a_retried_command_is_not_told_again() -> None:
     first, again = run(main())
     assert first == again
     assert [1, 2] == told
+
+
+def test_a_cancelled_command_finishes_before_the_next() -> None:
+    """Cancelling the await of a command doesn't let another command of the programme start
+    while the first still runs in its thread: the next one waits, then sees it."""
+
+    async def main() -> AsyncProgramme:
+        programme = AsyncProgramme(new_programme(ManualClock(START)))
+        await programme.persist(SlowStore(), "p")
+        first = asyncio.create_task(programme.execute(enrol("a")))
+        await asyncio.sleep(0.05)
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        await programme.execute(enrol("b"))
+        return programme
+
+    programme = run(main())
+    assert (4, ["a", "b"]) == (programme.version, list(programme.pairs))

@@ -47,7 +47,9 @@ class AsyncProgramme:
 
     Make one of a programme (`AsyncProgramme(programme)`, then `persist` it), or restore one
     from a store (`restore`). Read it through `programme` (pairs, deadlines, history) between
-    your awaits: it changes only while one of its commands runs.
+    your awaits: it changes only while one of its commands runs. A command whose await is
+    cancelled still finishes in its thread (its change stands or not, as the store says:
+    `refresh` or `version` tell), and the programme's next command waits for it.
 
     Args:
         programme: The programme to drive (persisted or not yet).
@@ -150,7 +152,7 @@ class AsyncProgramme:
             before = self.programme.version
             with tracing.span("command", programme=self.programme.name, command=name) as span:
                 try:
-                    events = await asyncio.to_thread(method, *args, **kw)
+                    events = await _in_thread(method, *args, **kw)
                 except AfterHookError as failed:  # the sync API's hooks: the change stands
                     events, errors = failed.events, list(failed.exceptions)
                 span.set("events", len(events))
@@ -165,7 +167,7 @@ class AsyncProgramme:
 
     async def _run(self, method: Callable[..., T], *args: Any) -> T:
         async with _Turn(self):
-            return await asyncio.to_thread(method, *args)
+            return await _in_thread(method, *args)
 
     async def _notify(self, events: Sequence[Event]) -> list[Exception]:
         """Call (or await) the hooks of each event, in order; return what they raised."""
@@ -225,6 +227,18 @@ class AsyncProgramme:
 
     def __repr__(self) -> str:
         return f"<AsyncProgramme of {self.programme!r}>"
+
+
+async def _in_thread(method: Callable[..., T], *args: Any, **kw: Any) -> T:
+    """``method(*args, **kw)`` in a thread of the loop's executor. If the await is cancelled,
+    the call (which a thread can't stop) is waited for before the cancellation goes on: the
+    programme's turn ends only when its command has finished, one way or the other."""
+    running = asyncio.ensure_future(asyncio.to_thread(method, *args, **kw))
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await asyncio.wait({running})
+        raise
 
 
 class _Turn:
