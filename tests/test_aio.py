@@ -27,7 +27,7 @@ from mentorflow import (
     ValidationError,
 )
 from mentorflow._storage.base import Document
-from mentorflow.aio import AsyncProgramme
+from mentorflow.aio import AsyncProgramme, close
 from service_programmes import START
 from service_programmes import programme as new_programme
 
@@ -145,6 +145,10 @@ class TestAsyncProgramme:
             await programme.persist(store, "p")
             monkeypatch.setattr(PostgresStore, "append", blocking)
             await programme.execute(enrol("a"))
+            assert 2 == store.version("p")
+            await close(store)  # the asyncio pool; the store itself stays open
+            await close(store)  # twice: nothing left to close
+            monkeypatch.undo()
             assert 2 == store.version("p")
 
         run(main())

@@ -10,6 +10,7 @@ See the how-to "Run mentorflow in a service" for a FastAPI app and the worker be
 """
 
 from ._service.aio import AsyncProgramme as AsyncProgramme
+from ._service.aio import close as close
 from ._storage.postgres import AsyncPostgresStore as AsyncPostgresStore
 
-__all__ = ["AsyncPostgresStore", "AsyncProgramme"]
+__all__ = ["AsyncPostgresStore", "AsyncProgramme", "close"]

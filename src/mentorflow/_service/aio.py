@@ -338,3 +338,12 @@ def _for_loop(store: Store) -> Store:
     if found is None or found.store is not store:
         found = stores[id(store)] = _LoopStore(store, loop)
     return found
+
+
+async def close(store: Store) -> None:
+    """Close the connections `mentorflow.aio` opened on the running loop for ``store`` (a
+    `PostgresStore`'s asyncio pool; nothing for the other stores). Call it when the service
+    stops (with FastAPI, at the end of its lifespan); the store itself stays open."""
+    found = _loop_stores.get(asyncio.get_running_loop(), {}).pop(id(store), None)
+    if found is not None:
+        await found.aio.close()
