@@ -78,16 +78,29 @@ class Chaos:
             stderr=subprocess.PIPE,
         )
 
-    def kill_rounds(self, rounds: int, rng: random.Random, *, wait: tuple[float, float]) -> None:
-        """``rounds`` times: a new programme, a worker, SIGKILL after a random delay."""
+    def kill_rounds(
+        self, rounds: int, rng: random.Random, *, wait: tuple[float, float], together: int = 1
+    ) -> int:
+        """``rounds`` times: a new programme, ``together`` workers at once, each killed
+        (SIGKILL) a random delay after it said it runs (so that it dies checking, committing
+        or delivering, not importing). Return how many were killed."""
         for _ in range(rounds):
             self.add_programme()
-            worker = self.worker("--every", "0.01")
-            time.sleep(rng.uniform(*wait))
-            worker.kill()
-            worker.wait()
-            assert worker.stderr is not None
-            worker.stderr.close()
+            workers = [self.worker("--every", "0.01") for _ in range(together)]
+            for worker in workers:
+                assert worker.stderr is not None
+                assert b"worker: " in worker.stderr.readline()
+            began = time.monotonic()
+            for delay, worker in sorted(
+                ((rng.uniform(*wait), w) for w in workers), key=lambda pair: pair[0]
+            ):
+                time.sleep(max(0.0, began + delay - time.monotonic()))
+                worker.kill()
+            for worker in workers:
+                worker.wait()
+                assert worker.stderr is not None
+                worker.stderr.close()
+        return rounds * together
 
     def side_by_side(self, workers: int, programmes: int, seconds: float) -> list[int]:
         """``workers`` workers at once while programmes are added; then SIGTERM to each;
