@@ -10,8 +10,8 @@ checks them, commits alerts and delivers events: it dies in any of these). After
 one pass runs to completion. Then ``--workers`` workers run side by side while programmes are
 added, and are stopped by SIGTERM. The script prints what the logs, positions and deliveries
 say, and exits 1 if an outbox delivery was lost or out of order, an alert was committed twice
-for one revision, or a position was left behind. (The driver is ``tests/worker_chaos.py``; the test suite runs a
-few rounds of it.)
+for one revision, or a position was left behind. (The driver is ``tests/worker_chaos.py``;
+the test suite runs a few rounds of it.)
 """
 
 from __future__ import annotations
