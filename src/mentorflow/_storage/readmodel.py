@@ -22,8 +22,11 @@ DeadlineRow = tuple[str, str, str | None, float | None, float | None, str, int]
 TABLES = ("readmodel_programmes", "readmodel_pairs", "readmodel_deadlines")
 
 
-def ddl(real: str, prefix: str = "") -> list[str]:
-    """The tables (``real``: the type of Unix seconds; ``prefix``: a schema and a dot)."""
+def ddl(real: str, prefix: str = "", clustered: str = "") -> list[str]:
+    """The tables (``real``: the type of Unix seconds; ``prefix``: a schema and a dot;
+    ``clustered``: SQLite's `` WITHOUT ROWID``, rows kept in key order). The overdue query
+    reads only ``readmodel_open`` (it holds every column asked) and looks the pairs up by
+    their key: no read of a deadline's row."""
     return [
         f"""CREATE TABLE IF NOT EXISTS {prefix}readmodel_programmes (
             programme TEXT PRIMARY KEY,
@@ -35,7 +38,7 @@ def ddl(real: str, prefix: str = "") -> list[str]:
             phase TEXT NOT NULL,
             status TEXT NOT NULL,
             PRIMARY KEY (programme, pair)
-        )""",
+        ){clustered}""",
         f"""CREATE TABLE IF NOT EXISTS {prefix}readmodel_deadlines (
             programme TEXT NOT NULL,
             pair TEXT NOT NULL,
@@ -47,8 +50,8 @@ def ddl(real: str, prefix: str = "") -> list[str]:
             revision INTEGER NOT NULL,
             PRIMARY KEY (programme, pair, deadline)
         )""",
-        f"""CREATE INDEX IF NOT EXISTS readmodel_open
-            ON {prefix}readmodel_deadlines (state, due_at)""",
+        f"""CREATE INDEX IF NOT EXISTS readmodel_open ON {prefix}readmodel_deadlines
+            (state, due_at, programme, pair, deadline, due_on, revision)""",
     ]
 
 

@@ -396,7 +396,7 @@ class SQLiteStore(Store):
         """Make the read model's tables (programmes persisted or restored from now on keep
         them in step; `mentorflow.ReadModel.rebuild` fills them from the logs)."""
         with self._transaction() as db:
-            for statement in readmodel.ddl("REAL"):
+            for statement in readmodel.ddl("REAL", clustered=" WITHOUT ROWID"):
                 db.execute(statement)
         self._readmodel_on = True
 
