@@ -31,6 +31,7 @@ MODULES = {
     10: "t10_postgres",
     11: "t11_sensitivity",
     12: "t12_restore",
+    13: "t13_service",
 }
 
 

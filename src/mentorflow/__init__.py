@@ -100,6 +100,10 @@ from ._domain.model import Role as Role
 from ._domain.model import StudyVisit as StudyVisit
 from ._domain.model import Theme as Theme
 from ._domain.model import VisitMode as VisitMode
+from ._service.outbox import Outbox as Outbox
+from ._service.readmodel import OverdueDeadline as OverdueDeadline
+from ._service.readmodel import ReadModel as ReadModel
+from ._service.worker import Worker as Worker
 from ._storage.stores import JsonLinesStore as JsonLinesStore
 from ._storage.stores import MemoryStore as MemoryStore
 from ._storage.stores import PostgresStore as PostgresStore
@@ -115,6 +119,8 @@ from .exceptions import ConcurrencyError as ConcurrencyError
 from .exceptions import CorruptStoreError as CorruptStoreError
 from .exceptions import DefinitionDrift as DefinitionDrift
 from .exceptions import DefinitionError as DefinitionError
+from .exceptions import DeliveryError as DeliveryError
+from .exceptions import LeaseLost as LeaseLost
 from .exceptions import MentorflowError as MentorflowError
 from .exceptions import MigrationRefused as MigrationRefused
 from .exceptions import PolicyViolation as PolicyViolation
@@ -165,6 +171,7 @@ __all__ = [
     "DefinitionMigrated",
     "Deliverable",
     "DeliverableRegistered",
+    "DeliveryError",
     "Enrol",
     "Event",
     "Extension",
@@ -176,6 +183,7 @@ __all__ = [
     "GrantExtension",
     "History",
     "JsonLinesStore",
+    "LeaseLost",
     "Lifecycle",
     "ManualClock",
     "MemoryStore",
@@ -185,6 +193,8 @@ __all__ = [
     "MigrationRefused",
     "MilestoneReached",
     "Offset",
+    "Outbox",
+    "OverdueDeadline",
     "Pair",
     "PairCommand",
     "PairCompleted",
@@ -205,6 +215,7 @@ __all__ = [
     "PostgresStore",
     "Programme",
     "ReachMilestone",
+    "ReadModel",
     "RecordVisit",
     "RefuseExtension",
     "RegisterDeliverable",
@@ -239,6 +250,7 @@ __all__ = [
     "VisitMode",
     "VisitRecorded",
     "Withdraw",
+    "Worker",
     "__version__",
     "command_of",
     "exceptions",

@@ -178,6 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     diagram.add_argument("file", metavar="FILE", nargs="?", help=scenario)
     _match_parser(commands)
     _analysis_parsers(commands, scenario)
+    _worker_parser(commands)
     return parser
 
 
@@ -271,6 +272,35 @@ def _analysis_parsers(commands: Any, scenario: str) -> None:
         default="months",
         help="default: months",
     )
+
+
+def _worker_parser(commands: Any) -> None:
+    worker = commands.add_parser(
+        "worker",
+        help="check every programme's deadlines on a schedule and feed an outbox's handler",
+        description="Check the deadlines of every programme in STORE every --every seconds, "
+        "and hand every event to --handler (at least once, in order, its position kept in the "
+        "store). Several workers may share a store. SIGTERM or Ctrl-C: the delivery under way "
+        "is finished, then the worker exits.",
+    )
+    worker.add_argument(
+        "store",
+        metavar="STORE",
+        help="an SQLite file, a directory of JSON Lines files, or a postgresql:// URI",
+    )
+    worker.add_argument("--every", type=float, default=60.0, metavar="SECONDS", help="default: 60")
+    worker.add_argument(
+        "--handler", metavar="MODULE:FUNCTION", help="called as function(programme_key, event)"
+    )
+    worker.add_argument(
+        "--consumer", metavar="NAME", help="the outbox's name (default: the handler's)"
+    )
+    worker.add_argument("--lease", type=float, default=30.0, metavar="SECONDS", help="default: 30")
+    worker.add_argument(
+        "--schema", default="mentorflow", help="PostgreSQL schema (default: mentorflow)"
+    )
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.add_argument("--no-check", action="store_true", help="feed the outbox only")
 
 
 def _match_parser(commands: Any) -> None:
@@ -385,6 +415,8 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
                 progress=progress,
             )
         out.write(f"saved {written}\n")
+    elif args.command == "worker":
+        return _worker(args, out)
     elif args.command == "match":
         _emit(_match(args.file, args.method, args.format), args.output, out)
     elif args.command == "validate":
@@ -493,6 +525,44 @@ def _plans(args: argparse.Namespace, out: TextIO) -> int:
             for p in plans
         )
     _emit(plan_export(compare_forecasts(a, b), args.format), args.output, out)
+    return 0
+
+
+def _worker(args: argparse.Namespace, out: TextIO) -> int:
+    import logging
+    import signal
+    import threading
+
+    from ._service.outbox import Outbox
+    from ._service.worker import Worker, load_handler, open_store
+
+    if args.handler is None and args.no_check:
+        _say("worker: --no-check needs a --handler (there is nothing else to do)")
+        return 2
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    store = open_store(args.store, schema=args.schema)
+    outbox = None
+    if args.handler is not None:
+        handler = load_handler(args.handler)
+        consumer = args.consumer or args.handler.replace(":", ".")
+        outbox = Outbox(store, consumer, handler, lease=args.lease)
+    worker = Worker(store, outbox=outbox, check=not args.no_check)
+    if args.once:
+        done = worker.run_once()
+        out.write(f"{done.alerts} alert(s), {done.delivered} event(s) delivered\n")
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    logging.getLogger("mentorflow").info(
+        "worker: %s every %s s%s",
+        "checking deadlines" if worker.checking else "delivering",
+        args.every,
+        f", outbox {outbox.consumer!r}" if outbox is not None else "",
+    )
+    worker.run(every=args.every, stop=stop)
+    logging.getLogger("mentorflow").info("worker: stopped")
     return 0
 
 

@@ -16,10 +16,12 @@ MentorflowError
 │   └── Vetoed                          a *before* hook vetoed the command
 ├── Veto                                raised by a before hook to veto a command
 ├── AfterHookError (ExceptionGroup)     after hooks raised; the change itself stands
+├── DeliveryError (ExceptionGroup)      an outbox's handler raised; its position stays put
 ├── WorkerError (RuntimeError)          Monte Carlo worker processes failed to start or died
 └── StoreError                          a store can't do what was asked; nothing was changed
     ├── ConcurrencyError                another writer appended first: reload and retry
     ├── CorruptStoreError (ValueError)  stored data is damaged: names the line or record
+    ├── LeaseLost                       an outbox consumer's lease was taken by another
     ├── ReplayError                     an event log does not replay to the same events
     ├── SnapshotError                   a snapshot disagrees with its log (restore's verify)
     ├── ArchivedProgrammeError          the programme is archived: read-only
@@ -46,6 +48,8 @@ __all__ = [
     "CorruptStoreError",
     "DefinitionDrift",
     "DefinitionError",
+    "DeliveryError",
+    "LeaseLost",
     "MentorflowError",
     "MigrationRefused",
     "PolicyViolation",
@@ -267,6 +271,12 @@ class ArchivedProgrammeError(StoreError):
         return (type(self), (self.key,))
 
 
+class LeaseLost(StoreError):
+    """An outbox consumer's lease on a programme was taken by another holder (it expired
+    while a handler ran longer than the lease): the position was not moved, and this holder
+    stops delivering that programme; the new holder delivers from the stored position."""
+
+
 class StoreUnavailableError(StoreError):
     """The store can't be reached: a database file that doesn't exist (opened with
     ``create=False``), a server that refuses the connection or went away during a call.
@@ -396,4 +406,30 @@ class AfterHookError(MentorflowError, ExceptionGroup[Exception]):
     def derive(self, excs: Sequence[Exception]) -> AfterHookError:  # type: ignore[override]
         derived = AfterHookError(self.message, excs)
         derived.events = self.events
+        return derived
+
+
+class DeliveryError(MentorflowError, ExceptionGroup[Exception]):
+    """An outbox's handler raised (`mentorflow.Outbox.deliver`).
+
+    The consumer's position stays at the last event the handler took (the failed event is
+    delivered again on the next pass); the other programmes were still served. The handler's
+    exceptions are in ``exceptions``; ``failed`` names, for each, the programme and the
+    ``seq`` of the event it was given.
+    """
+
+    failed: tuple[tuple[str, int], ...]
+    """(programme key, seq) of the event each exception was raised for."""
+    delivered: int
+    """How many events the handler took in the pass, all the same."""
+
+    def __new__(cls, message: str, exceptions: Sequence[Exception]) -> Self:
+        self = super().__new__(cls, message, exceptions)
+        self.failed = ()
+        self.delivered = 0
+        return self
+
+    def derive(self, excs: Sequence[Exception]) -> DeliveryError:  # type: ignore[override]
+        derived = DeliveryError(self.message, excs)
+        derived.failed, derived.delivered = self.failed, self.delivered
         return derived

@@ -18,6 +18,7 @@ The contract (also in the docs):
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,6 +26,15 @@ from .._domain.events import Event
 from .._domain.validate import show
 
 Handler = Callable[[Any], object]
+
+
+def is_coroutine(handler: object) -> bool:
+    """Whether calling ``handler`` makes a coroutine (an ``async def`` function, a partial of
+    one, or an object whose ``__call__`` is one): the sync API would never await it."""
+    call = getattr(type(handler), "__call__", None)  # noqa: B004 - the class's, not the object's
+    return inspect.iscoroutinefunction(handler) or (
+        not inspect.isroutine(handler) and inspect.iscoroutinefunction(call)
+    )
 
 
 class Subscription:
@@ -102,6 +112,11 @@ class Hooks:
             found = tuple(s.handler for s in self._subs if s.before is before and s.matches(event))
             self._cache[key] = found
         return found
+
+    def handlers(self, event: Event) -> tuple[Handler, ...]:
+        """The after hooks that want ``event``, in registration order (for a runner of
+        its own: `mentorflow.aio` awaits the coroutine functions among them)."""
+        return self._handlers(event, False)
 
     def run_before(self, events: Sequence[Event]) -> None:
         """Call the before hooks of each event; the first exception stops everything."""

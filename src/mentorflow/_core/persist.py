@@ -46,6 +46,7 @@ from ..exceptions import (
 )
 from . import snapshot
 from .hooks import Hooks
+from .projection import Projection, touched
 from .replay import Replayable, replay
 from .runtime import Runtime
 from .snapshot import SnapshotPolicy
@@ -84,9 +85,7 @@ class Journal:
     def __call__(self, events: Sequence[Event], keys: Mapping[int, str]) -> None:
         # the log must stand just before the first of them (optimistic concurrency)
         expected = events[0].seq - 1
-        policy = self.policy
-        if policy is not None and expected - self.snapshot_at >= policy.every:
-            self._snapshot(expected)
+        self._snapshot_if_due(expected)
         documents, last = chain.link(dump_events(events, keys), self.last)
         try:
             self.store.append(self.key, documents, expected_version=expected)
@@ -94,6 +93,12 @@ class Journal:
             logger.warning("%s: %s", self.key, conflict)
             raise
         self.last = last
+
+    def _snapshot_if_due(self, version: int) -> None:
+        """Save the state at ``version`` if the policy says one is due."""
+        policy = self.policy
+        if policy is not None and version - self.snapshot_at >= policy.every:
+            self._snapshot(version)
 
     def _snapshot(self, version: int) -> None:
         """Save the state at ``version`` (the log's, before this change), if the programme
@@ -107,6 +112,55 @@ class Journal:
             self.store.save_snapshot(self.key, version, snapshot.take(rt, self.key, self.last))
         except StoreError as err:
             logger.warning("%s: no snapshot of version %d saved: %s", self.key, version, err)
+
+
+class ReadJournal(Journal):
+    """A journal whose store keeps a read model: the append's transaction stays open while
+    the change is applied, then `settle` writes the rows the change touched in it and commits
+    (events and rows: one transaction)."""
+
+    __slots__ = ("next", "open", "project")
+
+    def __init__(
+        self,
+        store: Store,
+        key: str,
+        last: str,
+        project: Callable[[set[str] | None], Projection],
+        policy: SnapshotPolicy | None = None,
+        runtime: Callable[[], Runtime] | None = None,
+        snapshot_at: int = 0,
+    ) -> None:
+        super().__init__(store, key, last, policy, runtime, snapshot_at)
+        self.project = project
+        self.open: Any = None
+        self.next = last
+
+    def __call__(self, events: Sequence[Event], keys: Mapping[int, str]) -> None:
+        if self.open is not None:  # a change that failed while applied: never committed
+            self.open.abort()
+            self.open = None
+        self._snapshot_if_due(events[0].seq - 1)
+        documents, self.next = chain.link(dump_events(events, keys), self.last)
+        try:
+            self.open = self.store.readmodel_append(  # type: ignore[attr-defined]
+                self.key, documents, expected_version=events[0].seq - 1
+            )
+        except ConcurrencyError as conflict:
+            logger.warning("%s: %s", self.key, conflict)
+            raise
+
+    def settle(self, events: Sequence[Event]) -> None:
+        """Write the read model's rows of the applied change, and commit it with its events.
+
+        Raises:
+            StoreError: the commit failed: the programme holds a change the store does not
+                (restore it).
+        """
+        opened, self.open = self.open, None
+        rows = self.project(touched(events))
+        opened.commit(rows.version, rows.pairs, rows.deadlines, rows.keys, rows.whole)
+        self.last = self.next
 
 
 def dump_events(events: Sequence[Event], keys: Mapping[int, str]) -> list[dict[str, Any]]:
@@ -128,9 +182,11 @@ def persist(
     *,
     snapshots: SnapshotPolicy | None = None,
     runtime: Callable[[], Runtime] | None = None,
+    project: Callable[[set[str] | None], Projection] | None = None,
 ) -> None:
     """Save a programme (its definition and its ledger's history) under ``key``; journal
-    every later change (saving snapshots of ``runtime()`` as ``snapshots`` says)."""
+    every later change (saving snapshots of ``runtime()`` as ``snapshots`` says; with
+    ``project``, keeping the store's read model in step)."""
     _check_store(store, key)
     _check_policy(snapshots)
     if ledger.journal is not None:
@@ -138,7 +194,10 @@ def persist(
     document = dump_definition(definition)
     events, last = chain.link(dump_events(ledger.events, ledger.keyed), chain.digest(document))
     store.create(key, document, events)
-    ledger.journal = Journal(store, key, last, snapshots, runtime)
+    journal(ledger, store, key, last, snapshots=snapshots, runtime=runtime, project=project)
+    if ledger.settle is not None and project is not None:
+        rows = project(None)
+        store.readmodel_put(key, rows.version, rows.pairs, rows.deadlines)  # type: ignore[attr-defined]
 
 
 class Restorable(Replayable, Protocol):
@@ -459,6 +518,30 @@ def refresh(programme: Replayable, ledger: Ledger, definition: Definition) -> li
     return ledger.events[seen:]
 
 
+def read_after(store: Store, key: str, after: int) -> list[Event]:
+    """The events of ``key``'s log after seq ``after``, decoded and upgraded, their chain
+    checked from the record at ``after`` (what an outbox reads: no programme is restored).
+
+    Raises:
+        UnknownProgrammeError: no such key. CorruptStoreError: a broken chain.
+        StoreError: ``after`` is past the end of the log.
+    """
+    log = store.read(key, after=max(after - 1, 0))
+    documents, schemas = list(log.events), list(log.schemas)
+    if after:  # the record at ``after`` is read only for its digest
+        previous, chained = chain.digest(documents[0]), chain.FIELD in documents[0]
+        documents, schemas = documents[1:], schemas[1:]
+    else:
+        previous, chained = chain.digest(log.definition), False
+    if not documents:
+        return []
+    where = f"{key}.events"
+    chain.check_after(previous, documents, after + 1, where, chained=chained)
+    definition = read_definition(log.definition, f"{key}.definition")
+    new = StoredLog(log.definition, documents, schemas, after)
+    return _events(new, documents, definition, key)[0]
+
+
 def journal(
     ledger: Ledger,
     store: Store,
@@ -468,9 +551,16 @@ def journal(
     snapshots: SnapshotPolicy | None = None,
     runtime: Callable[[], Runtime] | None = None,
     snapshot_at: int = 0,
+    project: Callable[[set[str] | None], Projection] | None = None,
 ) -> None:
     """Write the programme's changes to ``store`` under ``key`` from now on (it holds them all
     so far, the last with digest ``last``: the programme was restored from it), saving
-    snapshots of ``runtime()`` as ``snapshots`` says (the last was of ``snapshot_at``)."""
+    snapshots of ``runtime()`` as ``snapshots`` says (the last was of ``snapshot_at``); with
+    ``project``, and a store that keeps a read model, its rows in the same transactions."""
     _check_policy(snapshots)
-    ledger.journal = Journal(store, key, last, snapshots, runtime, snapshot_at)
+    if project is not None and store.readmodel_enabled():
+        read = ReadJournal(store, key, last, project, snapshots, runtime, snapshot_at)
+        ledger.journal, ledger.settle = read, read.settle
+    else:
+        plain = Journal(store, key, last, snapshots, runtime, snapshot_at)
+        ledger.journal, ledger.settle = plain, None

@@ -39,13 +39,14 @@ from .._domain.validate import show
 from .._domain.views import html
 from ..exceptions import DefinitionDrift, DefinitionError, UnknownPairError, ValidationError
 from .book import Deadline
-from .hooks import Subscription
+from .hooks import Subscription, is_coroutine
 from .migration import MigrationPlan
 from .runtime import Runtime
 from .transaction import History
 
 if TYPE_CHECKING:
     from .._storage.stores import Store
+    from .projection import Projection
     from .snapshot import SnapshotPolicy
 
 E = TypeVar("E", bound=Event)
@@ -307,6 +308,7 @@ class Programme:
         replay(fresh, old.ledger.events[:start], keys)
         fresh.ledger.hooks = old.ledger.hooks
         fresh.ledger.journal = old.ledger.journal
+        fresh.ledger.settle = old.ledger.settle
         for key, view in kept.items():
             state = fresh.states.get(key)
             if state is not None:
@@ -392,12 +394,19 @@ class Programme:
             The subscription; call its ``cancel()`` to stop.
 
         Raises:
-            ValidationError: for something that is not an event class, or an unknown phase.
+            ValidationError: for something that is not an event class, an unknown phase, or
+                a coroutine function (``async def``: subscribe it with `mentorflow.aio`).
         """
         if not (isinstance(event_type, type) and issubclass(event_type, Event)):
             raise ValidationError("event_type", f"{show(event_type)} is not an Event class")
         if not callable(handler):
             raise ValidationError("handler", f"{show(handler)} is not callable")
+        if is_coroutine(handler):  # it would be called, and its coroutine never awaited
+            raise ValidationError(
+                "handler",
+                f"{show(handler)} is a coroutine function, which the sync API can't await: "
+                "subscribe it on an AsyncProgramme (mentorflow.aio), which awaits it",
+            )
         if phase is not None:
             self.lifecycle.step(phase)
         if not isinstance(before, bool):
@@ -672,6 +681,7 @@ class Programme:
             key,
             snapshots=snapshots,
             runtime=self._runtime,
+            project=self._project,
         )
 
     def _runtime(self) -> Runtime:
@@ -780,8 +790,15 @@ class Programme:
             snapshots=snapshots,
             runtime=programme._runtime,
             snapshot_at=at,
+            project=programme._project,
         )
         return programme
+
+    def _project(self, keys: set[str] | None) -> Projection:
+        """The read model's rows of pairs ``keys`` (None: all, and the milestones)."""
+        from .projection import project
+
+        return project(self, keys)
 
     def refresh(self) -> tuple[Event, ...]:
         """Catch up with the store: apply the events appended since this programme last

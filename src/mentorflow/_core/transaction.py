@@ -86,6 +86,7 @@ class Ledger:
         "keys",
         "name",
         "pending",
+        "settle",
     )
 
     def __init__(self, name: str = "") -> None:
@@ -102,6 +103,10 @@ class Ledger:
         """Idempotency key -> (seq of its command's first event, how many it emitted)."""
         self.keyed: dict[int, str] = {}
         """The same, by the seq of the first event (what the journal writes beside it)."""
+        self.settle: Callable[[Sequence[Event]], None] | None = None
+        """Given (a store that keeps a read model), the journal's transaction is still open
+        after the journal: this writes the read model's rows of the applied change in it and
+        commits it."""
 
     @property
     def seq(self) -> int:
@@ -166,6 +171,8 @@ class Ledger:
         if apply is not None:
             apply()
         self.events.extend(events)
+        if self.settle is not None and batch is None:
+            self.settle(events)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s: committed %s (seq %d-%d)",
@@ -199,6 +206,8 @@ class Ledger:
         events = self.pending
         if events and self.journal is not None:
             self.journal(events, self.keyed)
+            if self.settle is not None:
+                self.settle(events)
         self.pending = None
 
     def notify_batch(self, events: Sequence[Event]) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import abc
 import contextlib
 import json
+import os
 import re
+import socket
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -158,6 +161,42 @@ class Store(abc.ABC):
         """The keys of the archived programmes, sorted (also in `keys`)."""
         return []
 
+    def readmodel_enabled(self) -> bool:
+        """Whether the store keeps a read model across programmes (`mentorflow.ReadModel`):
+        SQLite and PostgreSQL stores can, once enabled; the others don't."""
+        return False
+
+    # -- the outbox: consumers' positions, and who delivers (issue 14) -------------------------
+
+    def outbox_claim(self, consumer: str, key: str, holder: str, lease: float) -> int | None:
+        """Take consumer ``consumer``'s lease on programme ``key`` for ``holder`` (for
+        ``lease`` seconds, renewed by each `outbox_advance`), and return the consumer's
+        position there (the ``seq`` of the last event it handled; 0 at first). None if another
+        holder has it: a live one whose lease has not run out.
+
+        The stores of mentorflow all keep positions; a store of your own that doesn't can't
+        feed an outbox (this raises `StoreError`).
+        """
+        raise StoreError(f"{type(self).__name__} keeps no outbox positions")
+
+    def outbox_advance(
+        self, consumer: str, key: str, holder: str, position: int, lease: float
+    ) -> None:
+        """Store ``position`` as the consumer's on ``key``, durably, and renew the lease.
+
+        Raises:
+            LeaseLost: ``holder`` no longer holds the lease (nothing is stored).
+        """
+        raise StoreError(f"{type(self).__name__} keeps no outbox positions")
+
+    def outbox_release(self, consumer: str, key: str, holder: str) -> None:
+        """Give the lease up (if ``holder`` still has it)."""
+        raise StoreError(f"{type(self).__name__} keeps no outbox positions")
+
+    def outbox_positions(self, consumer: str) -> dict[str, int]:
+        """The consumer's position on each programme it has been given a lease on."""
+        raise StoreError(f"{type(self).__name__} keeps no outbox positions")
+
 
 KEEP_SNAPSHOTS = 2
 """How many snapshots a store keeps of each programme (the newest)."""
@@ -297,3 +336,40 @@ def io_errors(where: object) -> Iterator[None]:
         yield
     except OSError as err:
         raise StoreError(f"{where}: {err}") from err
+
+
+def check_consumer(consumer: object) -> str:
+    """An outbox consumer's name: a store key's letters."""
+    if not isinstance(consumer, str) or not _KEY.fullmatch(consumer):
+        raise StoreError(
+            f"{consumer!r} is not an outbox consumer's name (letters, digits, '.', '_', '-')"
+        )
+    return consumer
+
+
+def new_holder() -> str:
+    """A lease holder's name: this host, this process, and a token of its own."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def holder_gone(holder: str) -> bool:
+    """Whether ``holder`` is a process of this host that no longer runs (killed, say): its
+    lease need not be waited out."""
+    parts = holder.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process: alive
+        return False
+    return False
+
+
+def may_take(current: str | None, holder: str, expired: bool) -> bool:
+    """Whether ``holder`` may take a lease held by ``current`` (None: by nobody)."""
+    return current is None or current == holder or expired or holder_gone(current)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import shutil
 import threading
@@ -17,6 +18,7 @@ from ..exceptions import (
     ArchivedProgrammeError,
     ConcurrencyError,
     CorruptStoreError,
+    LeaseLost,
     StoreError,
     UnknownProgrammeError,
 )
@@ -27,6 +29,7 @@ from .base import (
     StoredLog,
     check_after,
     check_batch,
+    check_consumer,
     check_key,
     check_snapshot_version,
     dumps,
@@ -80,6 +83,8 @@ class JsonLinesStore(Store):
         with io_errors(self.directory):
             self.directory.mkdir(parents=True, exist_ok=True)
         self._tails: dict[str, _Tail] = {}  # replaced whole, never changed: safe for threads
+        self._leases: dict[tuple[str, str, str], int] = {}  # the outbox's locked files
+        self._leases_lock = threading.Lock()
 
     def _path(self, key: str) -> Path:
         return self.directory / f"{check_key(key)}.jsonl"
@@ -300,6 +305,82 @@ class JsonLinesStore(Store):
             os.fsync(fd)
             self._tails.pop(key, None)
             return True
+
+    # -- the outbox: positions in side files, leases as locks ----------------------------------
+    # .outbox/<consumer>/<key>.position holds the position (replaced whole: written to a
+    # temporary file, fsynced, renamed over it); .outbox/<consumer>/<key>.lock is locked
+    # (flock, exclusive) by the lease's holder for as long as it delivers: the lock goes with
+    # the process, so a killed worker's lease is free at once (``lease`` is not needed).
+
+    def _outbox_path(self, consumer: str, key: str, suffix: str) -> Path:
+        folder = self.directory / ".outbox" / check_consumer(consumer)
+        return folder / f"{check_key(key)}{suffix}"
+
+    def outbox_claim(self, consumer: str, key: str, holder: str, lease: float) -> int | None:
+        if not self._path(key).exists():
+            raise UnknownProgrammeError(key)
+        lock = self._outbox_path(consumer, key, ".lock")
+        with io_errors(lock):
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                return None
+            except BaseException:
+                os.close(fd)
+                raise
+        with self._leases_lock:
+            self._leases[(consumer, key, holder)] = fd
+        return self._position(consumer, key)
+
+    def _position(self, consumer: str, key: str) -> int:
+        path = self._outbox_path(consumer, key, ".position")
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
+            return 0
+        except OSError as err:
+            raise StoreError(f"{path}: {err}") from err
+        try:
+            position = json.loads(text)["position"]
+        except (ValueError, KeyError, TypeError):
+            raise CorruptStoreError(str(path), "not a consumer's position") from None
+        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+            raise CorruptStoreError(str(path), f"the position is {position!r}")
+        return position
+
+    def outbox_advance(
+        self, consumer: str, key: str, holder: str, position: int, lease: float
+    ) -> None:
+        if (consumer, key, holder) not in self._leases:
+            raise LeaseLost(f"{consumer} on {key!r}: {holder} holds no lease")
+        path = self._outbox_path(consumer, key, ".position")
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        with io_errors(path):
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                os.write(fd, dumps({"position": position}).encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(temporary, path)
+            _fsync_directory(path.parent)
+
+    def outbox_release(self, consumer: str, key: str, holder: str) -> None:
+        with self._leases_lock:
+            fd = self._leases.pop((consumer, key, holder), None)
+        if fd is not None:
+            os.close(fd)  # releases the lock
+
+    def outbox_positions(self, consumer: str) -> dict[str, int]:
+        folder = self.directory / ".outbox" / check_consumer(consumer)
+        if not folder.exists():
+            return {}
+        with io_errors(folder):
+            found = {p.stem for p in folder.iterdir() if p.suffix in (".lock", ".position")}
+        return {key: self._position(consumer, key) for key in sorted(found)}
 
 
 def _read_from(fd: int, offset: int) -> bytes:

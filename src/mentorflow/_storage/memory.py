@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Sequence
+
+import attrs
 
 from .._codec.serialize import SCHEMA
 from ..exceptions import (
     ArchivedProgrammeError,
     ConcurrencyError,
+    LeaseLost,
     StoreError,
     UnknownProgrammeError,
 )
@@ -20,10 +24,12 @@ from .base import (
     StoredLog,
     check_after,
     check_batch,
+    check_consumer,
     check_key,
     check_snapshot_version,
     dumps,
     loads,
+    may_take,
     unknown_snapshot,
 )
 
@@ -42,6 +48,8 @@ class MemoryStore(Store):
         self._snapshots: dict[str, dict[int, str]] = {}
         self._archived: set[str] = set()
         self._lock = threading.Lock()
+        # the outbox: (consumer, key) -> its position and lease
+        self._outbox: dict[tuple[str, str], _Place] = {}
 
     def create(self, key: str, definition: Document, events: Sequence[Document] = ()) -> None:
         check_key(key)
@@ -130,8 +138,50 @@ class MemoryStore(Store):
         with self._lock:
             return sorted(self._archived)
 
+    # -- the outbox (in memory too: the lease's clock is this process's monotonic one) ----
+
+    def outbox_claim(self, consumer: str, key: str, holder: str, lease: float) -> int | None:
+        check_consumer(consumer)
+        with self._lock:
+            self._get(key)
+            place = self._outbox.setdefault((consumer, key), _Place())
+            now = time.monotonic()
+            if not may_take(place.holder, holder, now > place.until):
+                return None
+            place.holder, place.until = holder, now + lease
+            return place.position
+
+    def outbox_advance(
+        self, consumer: str, key: str, holder: str, position: int, lease: float
+    ) -> None:
+        with self._lock:
+            place = self._outbox.get((consumer, key))
+            if place is None or place.holder != holder:
+                raise LeaseLost(f"{consumer} on {key!r}: the lease was taken by another holder")
+            place.position, place.until = position, time.monotonic() + lease
+
+    def outbox_release(self, consumer: str, key: str, holder: str) -> None:
+        with self._lock:
+            place = self._outbox.get((consumer, key))
+            if place is not None and place.holder == holder:
+                place.holder = None
+
+    def outbox_positions(self, consumer: str) -> dict[str, int]:
+        check_consumer(consumer)
+        with self._lock:
+            return {k: p.position for (c, k), p in self._outbox.items() if c == consumer}
+
     def _get(self, key: str) -> tuple[str, list[str]]:
         try:
             return self._logs[key]
         except (KeyError, TypeError):
             raise UnknownProgrammeError(key) from None
+
+
+@attrs.define
+class _Place:
+    """A consumer's position on a programme, and who holds its lease until when."""
+
+    position: int = 0
+    holder: str | None = None
+    until: float = 0.0

@@ -13,7 +13,7 @@ import re
 import select
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -23,11 +23,13 @@ from ..exceptions import (
     ArchivedProgrammeError,
     ConcurrencyError,
     CorruptStoreError,
+    LeaseLost,
     StoreError,
     StoreSchemaError,
     StoreUnavailableError,
     UnknownProgrammeError,
 )
+from . import readmodel
 from .base import (
     KEEP_SNAPSHOTS,
     Document,
@@ -35,11 +37,13 @@ from .base import (
     StoredLog,
     check_after,
     check_batch,
+    check_consumer,
     check_key,
     check_snapshot_version,
     decode_rows,
     dumps,
     loads,
+    may_take,
     unknown_snapshot,
 )
 
@@ -136,6 +140,20 @@ WITH gone AS (
     DELETE FROM {s}.snapshots WHERE key IN (SELECT key FROM gone)
 )
 SELECT pg_notify(%(channel)s, %(payload)s) FROM gone
+"""
+
+# The outbox's table (issue 14), made when an outbox first uses the store (not a step of
+# MIGRATIONS: a store without it is the same store). A claim locks the consumer's row (FOR
+# UPDATE) in the transaction that takes the lease, whose end is the server's clock.
+_OUTBOX = """
+CREATE TABLE IF NOT EXISTS {s}.outbox (
+    consumer text NOT NULL,
+    key text NOT NULL,
+    position bigint NOT NULL CHECK (position >= 0),
+    holder text,
+    until timestamptz NOT NULL,
+    PRIMARY KEY (consumer, key)
+)
 """
 
 
@@ -562,6 +580,165 @@ class PostgresStore(Store):
             rows = db.execute(self._sql["archived"]).fetchall()
         return [r[0] for r in rows]
 
+    # -- the read model (issue 14): see readmodel.py -------------------------------------------
+
+    _readmodel_on: bool | None = None
+
+    def readmodel_enable(self) -> None:
+        """Make the read model's tables (see `SQLiteStore.readmodel_enable`)."""
+        prefix = f'"{self.schema}".'
+        with self._db("making the read model") as db, db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(hashtext('mentorflow read model'))")
+            for statement in readmodel.ddl("double precision", prefix):
+                db.execute(_query(statement))
+        self._readmodel_on = True
+
+    def readmodel_enabled(self) -> bool:
+        """Whether the store keeps a read model (asked once per store object)."""
+        if self._readmodel_on is None:
+            with self._db("reading the layout") as db:
+                row = db.execute(
+                    "SELECT to_regclass(%s) IS NOT NULL",
+                    (f'"{self.schema}".readmodel_deadlines',),
+                ).fetchone()
+            self._readmodel_on = bool(row and row[0])
+        return self._readmodel_on
+
+    def readmodel_append(
+        self, key: str, events: Sequence[Document], *, expected_version: int
+    ) -> readmodel.OpenAppend:
+        """`append`, with its transaction left open for the read model's rows."""
+        check_batch(key, events, expected_version)
+        params = self._batch(key, events, expected_version + len(events))
+        params["expected"] = expected_version
+        stack = contextlib.ExitStack()
+        db = stack.enter_context(self._db(f"appending to {key!r}"))
+        stack.enter_context(db.transaction())
+        try:
+            row = db.execute(self._sql["append"], params).fetchone()
+            if row is None:
+                found = db.execute(self._sql["version"], (key,)).fetchone()
+                if found is None:
+                    raise UnknownProgrammeError(key)
+                raise ConcurrencyError(key, expected_version, int(found[0]))
+        except BaseException as failure:
+            readmodel.opened(stack, failure)
+        prefix = f'"{self.schema}".'
+        return readmodel.OpenAppend(stack, db.cursor(), "%s", prefix, key)
+
+    def readmodel_put(
+        self,
+        key: str,
+        version: int,
+        pairs: Sequence[readmodel.PairRow],
+        deadlines: Sequence[readmodel.DeadlineRow],
+    ) -> None:
+        """Replace every row of programme ``key``."""
+        prefix = f'"{self.schema}".'
+        with self._db(f"writing the read model of {key!r}") as db, db.transaction():
+            readmodel.write(db.cursor(), "%s", prefix, key, version, pairs, deadlines, (), True)
+
+    def readmodel_forget(self, key: str) -> None:
+        """Remove every row of programme ``key``."""
+        with self._db(f"writing the read model of {key!r}") as db, db.transaction():
+            readmodel.forget(db.cursor(), "%s", f'"{self.schema}".', key)
+
+    def readmodel_query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        """Run a read-only query of the read model's tables."""
+        with self._db("reading the read model") as db:
+            return [tuple(r) for r in db.execute(_query(sql), params).fetchall()]
+
+    def readmodel_overdue(self, at: float) -> list[tuple[object, ...]]:
+        """`readmodel.OVERDUE` at Unix time ``at``."""
+        sql = readmodel.OVERDUE.format(p=f'"{self.schema}".', now="%s")
+        return self.readmodel_query(sql, (at,))
+
+    # -- the outbox (issue 14): see _OUTBOX -----------------------------------------------------
+
+    _outbox_ready = False
+
+    @contextlib.contextmanager
+    def _outbox(self, doing: str) -> Iterator[psycopg.Connection[Any]]:
+        """A transaction on the outbox's table (made the first time)."""
+        with self._db(doing) as db:
+            if not self._outbox_ready:
+                with db.transaction():
+                    db.execute("SELECT pg_advisory_xact_lock(hashtext('mentorflow outbox'))")
+                    db.execute(_query(_OUTBOX.replace("{s}", f'"{self.schema}"')))
+                self._outbox_ready = True
+            with db.transaction():
+                yield db
+
+    def _outbox_sql(self, text: str) -> bytes:
+        return _query(text.replace("{s}", f'"{self.schema}"'))
+
+    def outbox_claim(self, consumer: str, key: str, holder: str, lease: float) -> int | None:
+        check_consumer(consumer)
+        with self._outbox(f"claiming {consumer} on {key!r}") as db:
+            db.execute(
+                self._outbox_sql(
+                    "INSERT INTO {s}.outbox (consumer, key, position, holder, until) "
+                    "SELECT %s, key, 0, NULL, now() FROM {s}.programmes WHERE key = %s "
+                    "ON CONFLICT (consumer, key) DO NOTHING"
+                ),
+                (consumer, key),
+            )
+            row = db.execute(
+                self._outbox_sql(
+                    "SELECT position, holder, until < now() FROM {s}.outbox "
+                    "WHERE consumer = %s AND key = %s FOR UPDATE"
+                ),
+                (consumer, key),
+            ).fetchone()
+            if row is None:
+                raise UnknownProgrammeError(key)
+            if not may_take(row[1], holder, bool(row[2])):
+                return None
+            db.execute(
+                self._outbox_sql(
+                    "UPDATE {s}.outbox SET holder = %s, until = now() + %s * interval '1 second' "
+                    "WHERE consumer = %s AND key = %s"
+                ),
+                (holder, lease, consumer, key),
+            )
+            return int(row[0])
+
+    def outbox_advance(
+        self, consumer: str, key: str, holder: str, position: int, lease: float
+    ) -> None:
+        with self._outbox(f"advancing {consumer} on {key!r}") as db:
+            moved = db.execute(
+                self._outbox_sql(
+                    "UPDATE {s}.outbox SET position = %s, "
+                    "until = now() + %s * interval '1 second' "
+                    "WHERE consumer = %s AND key = %s AND holder = %s"
+                ),
+                (position, lease, consumer, key, holder),
+            ).rowcount
+        if not moved:
+            raise LeaseLost(f"{consumer} on {key!r}: the lease was taken by another holder")
+
+    def outbox_release(self, consumer: str, key: str, holder: str) -> None:
+        with self._outbox(f"releasing {consumer} on {key!r}") as db:
+            db.execute(
+                self._outbox_sql(
+                    "UPDATE {s}.outbox SET holder = NULL "
+                    "WHERE consumer = %s AND key = %s AND holder = %s"
+                ),
+                (consumer, key, holder),
+            )
+
+    def outbox_positions(self, consumer: str) -> dict[str, int]:
+        check_consumer(consumer)
+        with self._outbox(f"reading {consumer}'s positions") as db:
+            rows = db.execute(
+                self._outbox_sql(
+                    "SELECT key, position FROM {s}.outbox WHERE consumer = %s ORDER BY key"
+                ),
+                (consumer,),
+            ).fetchall()
+        return {key: int(position) for key, position in rows}
+
     # -- notifications -----------------------------------------------------------------------
 
     def watch(self) -> StoreWatch:
@@ -618,6 +795,91 @@ class StoreWatch:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class AsyncPostgresStore:
+    """The asyncio face of a `PostgresStore` (issue 14): the same database and statements,
+    through psycopg's ``AsyncConnectionPool``, so that an append awaits the server without
+    blocking the event loop. `mentorflow.aio` makes one for each `PostgresStore` it is given;
+    reads (a restore, a refresh) go through the store itself, in a thread.
+
+    The pool opens on the first call, in the running loop, and belongs to that loop.
+    """
+
+    def __init__(self, store: PostgresStore) -> None:
+        from psycopg_pool import AsyncConnectionPool
+
+        self.store = store
+        min_size, max_size = store._sizes
+        self._pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            store._dsn,
+            kwargs={"autocommit": True, "connect_timeout": max(1, round(store._timeout))},
+            min_size=min_size,
+            max_size=max_size,
+            timeout=store._timeout,
+            name=f"mentorflow {store.schema} (asyncio)",
+            open=False,
+        )
+        self._opened = False
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        if not self._opened:
+            await self._pool.open(wait=False)
+            self._opened = True
+        async with self._pool.connection() as db:
+            yield db
+
+    async def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
+        """`PostgresStore.append`, awaited."""
+        store = self.store
+        check_batch(key, events, expected_version)
+        new = expected_version + len(events)
+        params = store._batch(key, events, new)
+        params["expected"] = expected_version
+        with store._errors(f"appending to {key!r}"):
+            async with self._connection() as db:
+                try:
+                    cursor = await db.execute(store._sql["append"], params)
+                    row = await cursor.fetchone()
+                except store._psycopg.errors.UniqueViolation:
+                    raise CorruptStoreError(
+                        f"{store.where}: programme {key!r}",
+                        f"events after version {expected_version} exist, though it says it is "
+                        f"at {expected_version}",
+                    ) from None
+                if row is not None:
+                    return new
+                cursor = await db.execute(store._sql["version"], (key,))
+                found = await cursor.fetchone()
+        if found is None:
+            raise UnknownProgrammeError(key)
+        raise ConcurrencyError(key, expected_version, int(found[0]))
+
+    async def version(self, key: str) -> int:
+        """`PostgresStore.version`, awaited."""
+        store = self.store
+        with store._errors(f"reading {key!r}"):
+            async with self._connection() as db:
+                cursor = await db.execute(store._sql["version"], (key,))
+                row = await cursor.fetchone()
+        if row is None:
+            raise UnknownProgrammeError(key)
+        return int(row[0])
+
+    async def keys(self) -> list[str]:
+        """`PostgresStore.keys`, awaited."""
+        store = self.store
+        with store._errors("listing the programmes"):
+            async with self._connection() as db:
+                cursor = await db.execute(store._sql["keys"])
+                rows = await cursor.fetchall()
+        return [r[0] for r in rows]
+
+    async def close(self) -> None:
+        """Close the pool's connections."""
+        if self._opened:
+            await self._pool.close()
 
 
 def _close_pool(pool: ConnectionPool[Any], pid: int) -> None:

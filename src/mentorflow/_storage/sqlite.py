@@ -16,11 +16,13 @@ from ..exceptions import (
     ArchivedProgrammeError,
     ConcurrencyError,
     CorruptStoreError,
+    LeaseLost,
     StoreError,
     StoreSchemaError,
     StoreUnavailableError,
     UnknownProgrammeError,
 )
+from . import readmodel
 from .base import (
     KEEP_SNAPSHOTS,
     Document,
@@ -28,11 +30,13 @@ from .base import (
     StoredLog,
     check_after,
     check_batch,
+    check_consumer,
     check_key,
     check_snapshot_version,
     decode_rows,
     dumps,
     loads,
+    may_take,
     unknown_snapshot,
 )
 
@@ -468,3 +472,158 @@ class SQLiteStore(Store):
             if not self._extra(db):
                 return []
             return [r[0] for r in db.execute("SELECT key FROM archived ORDER BY key")]
+
+    # -- the read model (issue 14): see readmodel.py -------------------------------------------
+
+    _readmodel_on: bool | None = None
+
+    def readmodel_enable(self) -> None:
+        """Make the read model's tables (programmes persisted or restored from now on keep
+        them in step; `mentorflow.ReadModel.rebuild` fills them from the logs)."""
+        with self._transaction() as db:
+            for statement in readmodel.ddl("REAL", clustered=" WITHOUT ROWID"):
+                db.execute(statement)
+        self._readmodel_on = True
+
+    def readmodel_enabled(self) -> bool:
+        """Whether the store keeps a read model (asked once per store object)."""
+        if self._readmodel_on is None:
+            with self._db() as db, self._errors():
+                found = db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'readmodel_deadlines'"
+                ).fetchone()
+            self._readmodel_on = found is not None
+        return self._readmodel_on
+
+    def readmodel_append(
+        self, key: str, events: Sequence[Document], *, expected_version: int
+    ) -> readmodel.OpenAppend:
+        """`append`, with its transaction left open for the read model's rows (the
+        `readmodel.OpenAppend` commits it)."""
+        check_batch(key, events, expected_version)
+        rows = self._rows(key, events)
+        stack = contextlib.ExitStack()
+        db = stack.enter_context(self._transaction())
+        try:
+            row = db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                raise UnknownProgrammeError(key)
+            if row[0] != expected_version:
+                raise ConcurrencyError(key, expected_version, row[0])
+            db.executemany("INSERT INTO events (key, seq, schema, body) VALUES (?, ?, ?, ?)", rows)
+            db.execute(
+                "UPDATE programmes SET version = ? WHERE key = ?",
+                (expected_version + len(events), key),
+            )
+        except BaseException as failure:
+            readmodel.opened(stack, failure)
+        return readmodel.OpenAppend(stack, db, "?", "", key)
+
+    def readmodel_put(
+        self,
+        key: str,
+        version: int,
+        pairs: Sequence[readmodel.PairRow],
+        deadlines: Sequence[readmodel.DeadlineRow],
+    ) -> None:
+        """Replace every row of programme ``key``."""
+        with self._transaction() as db:
+            readmodel.write(db, "?", "", key, version, pairs, deadlines, (), True)
+
+    def readmodel_forget(self, key: str) -> None:
+        """Remove every row of programme ``key`` (deleted from the store)."""
+        with self._transaction() as db:
+            readmodel.forget(db, "?", "", key)
+
+    def readmodel_query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        """Run a read-only query of the read model's tables (one snapshot)."""
+        with self._transaction("BEGIN") as db:
+            return [tuple(r) for r in db.execute(sql, params)]
+
+    def readmodel_overdue(self, at: float) -> list[tuple[object, ...]]:
+        """`readmodel.OVERDUE` at Unix time ``at``."""
+        return self.readmodel_query(readmodel.OVERDUE.format(p="", now="?"), (at,))
+
+    # -- the outbox (issue 14): see _OUTBOX_DDL ------------------------------------------------
+
+    _outbox_ready = False
+
+    def _outbox(
+        self, begin: str = "BEGIN IMMEDIATE"
+    ) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A transaction on the outbox's table (made the first time): a write transaction
+        unless ``begin`` says otherwise."""
+        if not self._outbox_ready:
+            with self._transaction() as db:
+                db.execute(_OUTBOX_DDL)
+            self._outbox_ready = True
+        return self._transaction(begin)
+
+    def outbox_claim(self, consumer: str, key: str, holder: str, lease: float) -> int | None:
+        check_consumer(consumer)
+        with self._outbox() as db:
+            return _outbox_claim(db, consumer, key, holder, lease)
+
+    def outbox_advance(
+        self, consumer: str, key: str, holder: str, position: int, lease: float
+    ) -> None:
+        with self._outbox() as db:
+            moved = db.execute(
+                f"UPDATE outbox SET position = ?, until = {_NOW} + ? "
+                "WHERE consumer = ? AND key = ? AND holder = ?",
+                (position, lease, consumer, key, holder),
+            ).rowcount
+        if not moved:
+            raise LeaseLost(f"{consumer} on {key!r}: the lease was taken by another holder")
+
+    def outbox_release(self, consumer: str, key: str, holder: str) -> None:
+        with self._outbox() as db:
+            db.execute(
+                "UPDATE outbox SET holder = NULL WHERE consumer = ? AND key = ? AND holder = ?",
+                (consumer, key, holder),
+            )
+
+    def outbox_positions(self, consumer: str) -> dict[str, int]:
+        check_consumer(consumer)
+        with self._outbox("BEGIN") as db:
+            rows = db.execute(
+                "SELECT key, position FROM outbox WHERE consumer = ? ORDER BY key", (consumer,)
+            ).fetchall()
+        return {key: int(position) for key, position in rows}
+
+
+# -- the outbox (issue 14): its own table, made when an outbox first uses the store -----------
+# A lease's end is read from SQLite's clock, in the transaction that takes it: every process
+# on the host agrees on it. No layout change: a store without the table is the same store.
+_OUTBOX_DDL = """
+CREATE TABLE IF NOT EXISTS outbox (
+    consumer TEXT NOT NULL,
+    key TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    holder TEXT,
+    until REAL NOT NULL,
+    PRIMARY KEY (consumer, key)
+) WITHOUT ROWID
+"""
+_NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+
+
+def _outbox_claim(
+    db: sqlite3.Connection, consumer: str, key: str, holder: str, lease: float
+) -> int | None:
+    """In a write transaction: take the lease if it is free, and return the position."""
+    if db.execute("SELECT 1 FROM programmes WHERE key = ?", (key,)).fetchone() is None:
+        raise UnknownProgrammeError(key)
+    row = db.execute(
+        f"SELECT position, holder, until < {_NOW} FROM outbox WHERE consumer = ? AND key = ?",
+        (consumer, key),
+    ).fetchone()
+    if row is not None and not may_take(row[1], holder, bool(row[2])):
+        return None
+    db.execute(
+        "INSERT INTO outbox (consumer, key, position, holder, until) "
+        f"VALUES (?, ?, 0, ?, {_NOW} + ?) ON CONFLICT (consumer, key) "
+        "DO UPDATE SET holder = excluded.holder, until = excluded.until",
+        (consumer, key, holder, lease),
+    )
+    return 0 if row is None else int(row[0])

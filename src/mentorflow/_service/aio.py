@@ -1,0 +1,349 @@
+"""`AsyncProgramme`: a programme driven from asyncio (exposed as `mentorflow.aio`).
+
+A command still goes through the one transaction path (`Programme.execute`): the same
+decision, the same journal before the change, the same rollback when the write fails. What
+changes is *where* it runs: in a thread of the loop's default executor, so that the loop goes
+on while the store writes (an fsync of SQLite or JSON Lines takes milliseconds). For a
+`PostgresStore` the write itself goes back to the loop: the journal hands the append to an
+`AsyncPostgresStore` (psycopg's asyncio API) and the thread waits for it, so the server's
+round trip is awaited, not blocked on. Commands on one `AsyncProgramme` run one at a time, in
+the order they were awaited (an `asyncio.Lock`; a hook's own commands join the command that
+called it).
+
+Hooks subscribed here run on the loop after the command's change is made, in registration
+order, for each event in turn: coroutine functions are awaited, plain functions called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import weakref
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from .._core.hooks import Hooks, Subscription
+from .._core.programme import Pair, Programme
+from .._domain import commands as c
+from .._domain.clock import Clock
+from .._domain.definition import Definition
+from .._domain.events import Event, PhaseCompleted, PhaseStarted
+from .._domain.validate import show
+from .._storage.base import Document, StoredLog
+from .._storage.postgres import AsyncPostgresStore, PostgresStore
+from .._storage.readmodel import DeadlineRow, OpenAppend, PairRow
+from .._storage.stores import Store
+from ..exceptions import AfterHookError, ValidationError
+from . import tracing
+
+E = TypeVar("E", bound=Event)
+T = TypeVar("T")
+
+AsyncHandler = Callable[[Any], Awaitable[object] | object]
+
+
+class AsyncProgramme:
+    """A `Programme` whose commands, restore, refresh and deadline checks are awaited.
+
+    Make one of a programme (`AsyncProgramme(programme)`, then `persist` it), or restore one
+    from a store (`restore`). Read it through `programme` (pairs, deadlines, history) between
+    your awaits: it changes only while one of its commands runs. A command whose await is
+    cancelled still finishes in its thread (its change stands or not, as the store says:
+    `refresh` or `version` tell), and the programme's next command waits for it.
+
+    Args:
+        programme: The programme to drive (persisted or not yet).
+
+    Examples:
+        >>> import asyncio, pendulum
+        >>> from mentorflow import (Association, City, Enrol, ManualClock, MemoryStore,
+        ...     Partner, Programme, Theme)
+        >>> from mentorflow.aio import AsyncProgramme
+        >>> be = Partner(city=City(name="Mechelen", country="BE"),
+        ...              association=Association(name="VVSG", country="BE"))
+        >>> it = Partner(city=City(name="Capaci", country="IT"),
+        ...              association=Association(name="AICCRE", country="IT"))
+        >>> async def main() -> None:
+        ...     start = pendulum.datetime(2020, 6, 17, 10, tz="Europe/Brussels")
+        ...     programme = AsyncProgramme(Programme("P", starts_on=start.date(),
+        ...         ends_on=pendulum.date(2022, 12, 31), clock=ManualClock(start)))
+        ...     store = MemoryStore()
+        ...     await programme.persist(store, "p")
+        ...     async def welcome(event):
+        ...         print("welcome", event.pair)
+        ...     programme.subscribe(PairEnrolled, welcome)
+        ...     await programme.execute(Enrol(pair="a", mentor=be, mentee=it,
+        ...                                   theme=Theme.HOUSING))
+        ...     again = await AsyncProgramme.restore(store, "p")
+        ...     print(again.version, list(again.programme.pairs))
+        >>> from mentorflow import PairEnrolled
+        >>> asyncio.run(main())
+        welcome a
+        2 ['a']
+    """
+
+    __slots__ = ("_hooks", "_lock", "_owner", "programme")
+
+    def __init__(self, programme: Programme) -> None:
+        if not isinstance(programme, Programme):
+            raise ValidationError(
+                "programme", f"must be a Programme, not {type(programme).__name__}"
+            )
+        self.programme = programme
+        """The programme itself: read it here (its pairs, deadlines, history)."""
+        self._hooks = Hooks()
+        self._lock: asyncio.Lock | None = None
+        self._owner: asyncio.Task[Any] | None = None
+
+    # -- persistence -----------------------------------------------------------------------
+
+    @classmethod
+    async def restore(
+        cls,
+        store: Store,
+        key: str,
+        *,
+        clock: Clock | None = None,
+        expected_version: int | None = None,
+        definition: Definition | None = None,
+    ) -> AsyncProgramme:
+        """`Programme.restore`, awaited (the log is read and replayed in a thread)."""
+        with tracing.span("restore", programme=key) as span:
+            programme = await asyncio.to_thread(
+                Programme.restore,
+                _for_loop(store),
+                key,
+                clock=clock,
+                expected_version=expected_version,
+                definition=definition,
+            )
+            span.set("version", programme.version)
+        return cls(programme)
+
+    async def persist(self, store: Store, key: str) -> None:
+        """`Programme.persist`, awaited."""
+        await self._run(self.programme.persist, _for_loop(store), key)
+
+    async def refresh(self) -> tuple[Event, ...]:
+        """`Programme.refresh`, awaited (hooks are not called for the new events)."""
+        return await self._run(self.programme.refresh)
+
+    # -- commands --------------------------------------------------------------------------
+
+    async def execute(self, command: c.Command, *more: c.Command) -> tuple[Event, ...]:
+        """`Programme.execute`, awaited; then the hooks subscribed here, awaited in order.
+
+        Raises:
+            As `Programme.execute`; `AfterHookError` if hooks (of either API) raised: the
+            change stands.
+        """
+        return await self._command(self.programme.execute, command, *more)
+
+    async def check_deadlines(self, *, at: dt.datetime | None = None) -> tuple[Event, ...]:
+        """`Programme.check_deadlines`, awaited; then the hooks, for the alerts."""
+        return await self._command(self.programme.check_deadlines, at=at)
+
+    async def _command(
+        self, method: Callable[..., tuple[Event, ...]], *args: Any, **kw: Any
+    ) -> tuple[Event, ...]:
+        name = type(args[0]).__name__ if args else "CheckDeadlines"
+        async with _Turn(self):
+            errors: list[Exception] = []
+            before = self.programme.version
+            with tracing.span("command", programme=self.programme.name, command=name) as span:
+                try:
+                    events = await _in_thread(method, *args, **kw)
+                except AfterHookError as failed:  # the sync API's hooks: the change stands
+                    events, errors = failed.events, list(failed.exceptions)
+                span.set("events", len(events))
+            # a retried command (an idempotency key already committed) returns its first
+            # events: they were told of then, not now
+            errors += await self._notify([e for e in events if e.seq > before])
+        if errors:
+            error = AfterHookError(f"{len(errors)} after hook(s) raised; the change stands", errors)
+            error.events = events
+            raise error
+        return events
+
+    async def _run(self, method: Callable[..., T], *args: Any) -> T:
+        async with _Turn(self):
+            return await _in_thread(method, *args)
+
+    async def _notify(self, events: Sequence[Event]) -> list[Exception]:
+        """Call (or await) the hooks of each event, in order; return what they raised."""
+        errors: list[Exception] = []
+        if not self._hooks.after_count:
+            return errors
+        for event in events:
+            for handler in self._hooks.handlers(event):
+                try:
+                    result = handler(event)
+                    if asyncio.iscoroutine(result):
+                        await result
+                except Exception as err:
+                    errors.append(err)
+        return errors
+
+    # -- hooks -------------------------------------------------------------------------------
+
+    def subscribe(
+        self, event_type: type[E], handler: Callable[[E], object], *, phase: str | None = None
+    ) -> Subscription:
+        """Call or await ``handler`` with every event of ``event_type`` once its command's
+        change is made, on the loop, in registration order (`Programme.subscribe`'s
+        contract for after hooks; before hooks are the sync API's: subscribe them on
+        `programme`).
+
+        Raises:
+            ValidationError: not an event class, not callable, an unknown phase.
+        """
+        if not (isinstance(event_type, type) and issubclass(event_type, Event)):
+            raise ValidationError("event_type", f"{show(event_type)} is not an Event class")
+        if not callable(handler):
+            raise ValidationError("handler", f"{show(handler)} is not callable")
+        if phase is not None:
+            self.programme.lifecycle.step(phase)
+        return self._hooks.add(event_type, handler, phase=phase, before=False)
+
+    def on_enter(self, phase: str, handler: Callable[[PhaseStarted], object]) -> Subscription:
+        """Call or await ``handler`` when a pair enters ``phase``."""
+        return self.subscribe(PhaseStarted, handler, phase=phase)
+
+    def on_leave(self, phase: str, handler: Callable[[PhaseCompleted], object]) -> Subscription:
+        """Call or await ``handler`` when a pair completes ``phase``."""
+        return self.subscribe(PhaseCompleted, handler, phase=phase)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        """The programme's version (its number of events)."""
+        return self.programme.version
+
+    @property
+    def pairs(self) -> Mapping[str, Pair]:
+        """The programme's pairs."""
+        return self.programme.pairs
+
+    def __repr__(self) -> str:
+        return f"<AsyncProgramme of {self.programme!r}>"
+
+
+async def _in_thread(method: Callable[..., T], *args: Any, **kw: Any) -> T:
+    """``method(*args, **kw)`` in a thread of the loop's executor. If the await is cancelled,
+    the call (which a thread can't stop) is waited for before the cancellation goes on: the
+    programme's turn ends only when its command has finished, one way or the other."""
+    running = asyncio.ensure_future(asyncio.to_thread(method, *args, **kw))
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await asyncio.wait({running})
+        raise
+
+
+class _Turn:
+    """One command at a time on a programme, in the order they came; a command issued by a
+    hook of the command under way (the same task) joins it."""
+
+    __slots__ = ("_joined", "_programme")
+
+    def __init__(self, programme: AsyncProgramme) -> None:
+        self._programme = programme
+        self._joined = False
+
+    async def __aenter__(self) -> None:
+        owner = self._programme
+        task = asyncio.current_task()
+        if owner._owner is not None and owner._owner is task:
+            self._joined = True
+            return
+        if owner._lock is None:
+            owner._lock = asyncio.Lock()
+        await owner._lock.acquire()
+        owner._owner = task
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._joined:
+            return
+        owner = self._programme
+        owner._owner = None
+        assert owner._lock is not None
+        owner._lock.release()
+
+
+# -- PostgreSQL: appends awaited on the loop ------------------------------------------------
+
+
+class _LoopStore(Store):
+    """A `PostgresStore` whose appends are awaited on ``loop`` (through an
+    `AsyncPostgresStore`) by the thread that runs a command; everything else is the store's."""
+
+    def __init__(self, store: PostgresStore, loop: asyncio.AbstractEventLoop) -> None:
+        self.store = store
+        self.loop = loop
+        self.aio = AsyncPostgresStore(store)
+
+    def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
+        future = asyncio.run_coroutine_threadsafe(
+            self.aio.append(key, events, expected_version=expected_version), self.loop
+        )
+        return future.result()
+
+    def create(self, key: str, definition: Document, events: Sequence[Document] = ()) -> None:
+        self.store.create(key, definition, events)
+
+    def read(self, key: str, *, after: int = 0) -> StoredLog:
+        return self.store.read(key, after=after)
+
+    def version(self, key: str) -> int:
+        return self.store.version(key)
+
+    def keys(self) -> list[str]:
+        return self.store.keys()
+
+    def delete(self, key: str) -> None:
+        self.store.delete(key)
+
+    # a store that keeps a read model: the append and its rows are one transaction of the
+    # store's own, in the command's thread (the loop still goes on)
+
+    def readmodel_enabled(self) -> bool:
+        return self.store.readmodel_enabled()
+
+    def readmodel_append(
+        self, key: str, events: Sequence[Document], *, expected_version: int
+    ) -> OpenAppend:
+        return self.store.readmodel_append(key, events, expected_version=expected_version)
+
+    def readmodel_put(
+        self, key: str, version: int, pairs: Sequence[PairRow], deadlines: Sequence[DeadlineRow]
+    ) -> None:
+        self.store.readmodel_put(key, version, pairs, deadlines)
+
+
+_loop_stores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, _LoopStore]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _for_loop(store: Store) -> Store:
+    """The store a programme driven from the running loop journals to: a `PostgresStore`'s
+    appends go through psycopg's asyncio API on this loop; other stores write in the
+    command's thread."""
+    if not isinstance(store, PostgresStore):
+        return store
+    loop = asyncio.get_running_loop()
+    stores = _loop_stores.setdefault(loop, {})
+    found = stores.get(id(store))
+    if found is None or found.store is not store:
+        found = stores[id(store)] = _LoopStore(store, loop)
+    return found
+
+
+async def close(store: Store) -> None:
+    """Close the connections `mentorflow.aio` opened on the running loop for ``store`` (a
+    `PostgresStore`'s asyncio pool; nothing for the other stores). Call it when the service
+    stops (with FastAPI, at the end of its lifespan); the store itself stays open."""
+    found = _loop_stores.get(asyncio.get_running_loop(), {}).pop(id(store), None)
+    if found is not None:
+        await found.aio.close()

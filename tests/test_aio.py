@@ -1,0 +1,304 @@
+"""The asyncio API (`mentorflow.aio`): awaitable commands, restore, refresh and checks whose
+store I/O doesn't block the loop; coroutine hooks awaited in order; the sync API refuses them."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, NoReturn, TypeVar
+
+import pendulum
+import pytest
+
+from mentorflow import (
+    AfterHookError,
+    ConcurrencyError,
+    Enrol,
+    Event,
+    ManualClock,
+    MemoryStore,
+    PairEnrolled,
+    PhaseStarted,
+    PostgresStore,
+    Store,
+    Theme,
+    ValidationError,
+)
+from mentorflow._storage.base import Document
+from mentorflow.aio import AsyncProgramme, close
+from service_programmes import START
+from service_programmes import programme as new_programme
+
+from helpers import CAPACI, MECHELEN
+
+T = TypeVar("T")
+
+
+class TestSyncSubscribe:
+    """The sync API and coroutine functions."""
+
+    def test_coroutine_hook_never_ran(self) -> None:
+        """The bug: an ``async def`` hook was accepted, and never ran (its coroutine was
+        never awaited). Now subscribing it is refused, saying where to go."""
+        programme = new_programme(ManualClock(START))
+        ran: list[Event] = []
+
+        async def hook(event: Event) -> None:
+            ran.append(event)
+
+        with pytest.raises(ValidationError) as raised:
+            programme.subscribe(Event, hook)
+        assert "handler" == raised.value.field
+        assert "mentorflow.aio" in raised.value.problem
+        assert [] == ran
+
+    @pytest.mark.parametrize("wrap", [functools.partial, lambda f: AsyncCallable(f)])
+    def test_wrapped_coroutine_functions_too(self, wrap: Callable[..., object]) -> None:
+        """A partial of a coroutine function, or an object with an async __call__, too."""
+
+        async def hook(event: Event) -> None:
+            pass
+
+        with pytest.raises(ValidationError, match=r"mentorflow\.aio"):
+            new_programme().on_enter("matching", wrap(hook))  # type: ignore[arg-type]
+
+
+class AsyncCallable:
+    def __init__(self, function: Callable[..., object]) -> None:
+        self.function = function
+
+    async def __call__(self, event: Event) -> None:
+        pass
+
+
+LATER = pendulum.datetime(2021, 3, 1, 9, tz="Europe/Brussels")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+def enrol(key: str) -> Enrol:
+    return Enrol(pair=key, mentor=MECHELEN, mentee=CAPACI, theme=Theme.HOUSING)
+
+
+class SlowStore(MemoryStore):
+    """A memory store whose appends take 0.2 s, as a blocking call would."""
+
+    def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
+        time.sleep(0.2)
+        return super().append(key, events, expected_version=expected_version)
+
+
+class TestAsyncProgramme:
+    """Tests for AsyncProgramme on every store."""
+
+    def test_commands_restore_refresh_checks(self, make_store: Callable[[], Store]) -> None:
+        """Commands are journaled, a restore reads them, a refresh catches up, a check alerts."""
+
+        async def main() -> None:
+            store = make_store()
+            first = AsyncProgramme(new_programme(ManualClock(START)))
+            await first.persist(store, "p")
+            events = await first.execute(enrol("a"), enrol("b"))
+            assert [PairEnrolled, PhaseStarted] * 2 == [type(e) for e in events]
+            second = await AsyncProgramme.restore(make_store(), "p", clock=ManualClock(LATER))
+            assert (4, ["a", "b"]) == (second.version, list(second.pairs))
+            alerts = await second.check_deadlines()
+            assert "needs_assessment" in {e.deadline for e in alerts}  # type: ignore[attr-defined]
+            assert alerts == await first.refresh()
+            assert store.version("p") == first.version == second.version
+
+        run(main())
+
+    def test_conflict_changes_nothing(self, make_store: Callable[[], Store]) -> None:
+        """A command that loses to another writer raises and leaves the programme as it was."""
+
+        async def main() -> None:
+            store = make_store()
+            first = AsyncProgramme(new_programme(ManualClock(START)))
+            await first.persist(store, "p")
+            second = await AsyncProgramme.restore(make_store(), "p", clock=ManualClock(START))
+            await first.execute(enrol("a"))
+            with pytest.raises(ConcurrencyError):
+                await second.execute(enrol("b"))
+            assert (0, []) == (second.version, list(second.pairs))
+            await second.refresh()
+            await second.execute(enrol("b"))
+            assert 4 == store.version("p")
+
+        run(main())
+
+    def test_postgres_appends_are_awaited(
+        self, postgres_stores: Callable[..., PostgresStore], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Over PostgreSQL the append is psycopg's asyncio one, not the store's blocking one."""
+
+        def blocking(*args: object, **kwargs: object) -> NoReturn:
+            raise AssertionError("the blocking append was called")
+
+        async def main() -> None:
+            store = postgres_stores()
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            await programme.persist(store, "p")
+            monkeypatch.setattr(PostgresStore, "append", blocking)
+            await programme.execute(enrol("a"))
+            assert 2 == store.version("p")
+            await close(store)  # the asyncio pool; the store itself stays open
+            await close(store)  # twice: nothing left to close
+            monkeypatch.undo()
+            assert 2 == store.version("p")
+
+        run(main())
+
+
+class TestLoop:
+    """The loop goes on while a command writes."""
+
+    def test_loop_runs_during_a_write(self) -> None:
+        """A ticker ticks while a command's 0.2 s append runs."""
+
+        async def main() -> int:
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            await programme.persist(SlowStore(), "p")
+            ticks = 0
+            done = asyncio.Event()
+
+            async def ticker() -> None:
+                nonlocal ticks
+                while not done.is_set():
+                    ticks += 1
+                    await asyncio.sleep(0.01)
+
+            task = asyncio.create_task(ticker())
+            await programme.execute(enrol("a"))
+            done.set()
+            await task
+            return ticks
+
+        assert run(main()) >= 5
+
+    def test_commands_of_tasks_take_turns(self) -> None:
+        """Commands awaited by concurrent tasks run one at a time, all of them."""
+
+        async def main() -> AsyncProgramme:
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            await programme.persist(MemoryStore(), "p")
+            await asyncio.gather(*(programme.execute(enrol(f"p{n}")) for n in range(20)))
+            return programme
+
+        programme = run(main())
+        assert 40 == programme.version
+        assert [e.seq for e in programme.programme.history] == list(range(1, 41))
+
+
+class TestHooks:
+    """Tests for AsyncProgramme.subscribe."""
+
+    def test_awaited_in_order(self) -> None:
+        """Coroutine and plain hooks run in registration order, for each event in turn."""
+        calls: list[tuple[str, int]] = []
+
+        async def slow(event: Event) -> None:
+            await asyncio.sleep(0.01)
+            calls.append(("slow", event.seq))
+
+        def plain(event: Event) -> None:
+            calls.append(("plain", event.seq))
+
+        async def main() -> None:
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            programme.subscribe(Event, slow)
+            programme.subscribe(PairEnrolled, plain)
+            programme.on_enter("needs_assessment", slow)
+            await programme.execute(enrol("a"))
+
+        run(main())
+        assert [("slow", 1), ("plain", 1), ("slow", 2), ("slow", 2)] == calls
+
+    def test_hook_may_issue_commands(self) -> None:
+        """A hook's own command joins the command under way (no deadlock)."""
+
+        async def main() -> AsyncProgramme:
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+
+            async def second(event: PairEnrolled) -> None:
+                if event.pair == "a":
+                    await programme.execute(enrol("b"))
+
+            programme.subscribe(PairEnrolled, second)
+            await asyncio.wait_for(programme.execute(enrol("a")), timeout=5)
+            return programme
+
+        assert ["a", "b"] == list(run(main()).pairs)
+
+    def test_errors_come_after_the_change(self) -> None:
+        """A hook that raises: the others still run, the change stands, AfterHookError."""
+        calls: list[int] = []
+
+        async def failing(event: Event) -> None:
+            raise RuntimeError("mail server down")
+
+        async def main() -> AsyncProgramme:
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            programme.subscribe(PairEnrolled, failing)
+            programme.subscribe(Event, lambda event: calls.append(event.seq))
+            with pytest.raises(AfterHookError) as raised:
+                await programme.execute(enrol("a"))
+            assert 2 == len(raised.value.events)
+            return programme
+
+        assert 2 == run(main()).version
+        assert [1, 2] == calls
+
+    def test_bad_arguments(self) -> None:
+        """Bad arguments are ValidationErrors naming them."""
+        programme = AsyncProgramme(new_programme())
+        with pytest.raises(ValidationError, match="event_type"):
+            programme.subscribe(int, print)  # type: ignore[type-var]
+        with pytest.raises(ValidationError, match="handler"):
+            programme.subscribe(Event, 3)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="programme"):
+            AsyncProgramme("p")  # type: ignore[arg-type]
+
+
+def test_a_retried_command_is_not_told_again() -> None:
+    """A command whose idempotency key was committed returns its first events; the hooks,
+    told of them then, are not told again."""
+    told: list[int] = []
+
+    async def hook(event: Event) -> None:
+        told.append(event.seq)
+
+    async def main() -> tuple[tuple[Event, ...], tuple[Event, ...]]:
+        programme = AsyncProgramme(new_programme(ManualClock(START)))
+        programme.subscribe(Event, hook)
+        command = Enrol(
+            pair="a", mentor=MECHELEN, mentee=CAPACI, theme=Theme.HOUSING, idempotency_key="k"
+        )
+        return await programme.execute(command), await programme.execute(command)
+
+    first, again = run(main())
+    assert first == again
+    assert [1, 2] == told
+
+
+def test_a_cancelled_command_finishes_before_the_next() -> None:
+    """Cancelling the await of a command doesn't let another command of the programme start
+    while the first still runs in its thread: the next one waits, then sees it."""
+
+    async def main() -> AsyncProgramme:
+        programme = AsyncProgramme(new_programme(ManualClock(START)))
+        await programme.persist(SlowStore(), "p")
+        first = asyncio.create_task(programme.execute(enrol("a")))
+        await asyncio.sleep(0.05)
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        await programme.execute(enrol("b"))
+        return programme
+
+    programme = run(main())
+    assert (4, ["a", "b"]) == (programme.version, list(programme.pairs))

@@ -1,0 +1,197 @@
+"""The read model across programmes: kept in step with the logs in the same transaction
+(SQLite and PostgreSQL), one query for every overdue deadline, rebuilt from the logs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from mentorflow import (
+    ConcurrencyError,
+    DeadlineStatus,
+    JsonLinesStore,
+    ManualClock,
+    MemoryStore,
+    Phase,
+    Programme,
+    ReadModel,
+    SQLiteStore,
+    Store,
+    ValidationError,
+)
+from mentorflow._storage import readmodel as tables
+from mentorflow.aio import AsyncProgramme
+from service_programmes import START, populated
+
+Overdue = set[tuple[str, str | None, str, str]]
+INSTANTS = [pendulum.datetime(2020, 8, 1, tz="UTC"), pendulum.datetime(2021, 3, 1, tz="UTC")]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
+    """A factory of store objects on one SQLite file or one PostgreSQL schema."""
+    if request.param == "postgres":
+        factory: Callable[[], Store] = request.getfixturevalue("postgres_stores")
+        return factory
+    return lambda: SQLiteStore(tmp_path / "store.db")
+
+
+def naive(store: Store, at: pendulum.DateTime) -> Overdue:
+    """Every overdue deadline still watched (not a withdrawn pair's, nor one a migration
+    skipped), by restoring every programme."""
+    found: Overdue = set()
+    keys = store.keys()
+    for key in keys:
+        programme = Programme.restore(store, key)
+        for pair in [None, *programme.pairs]:
+            for deadline in programme.deadlines(pair=pair):
+                watched = not (deadline.withdrawn or deadline.skipped)
+                if watched and deadline.status(at) is DeadlineStatus.OVERDUE:
+                    found.add((key, pair, deadline.name, str(deadline.due_on)))
+    return found
+
+
+def read(store: Store, at: pendulum.DateTime) -> Overdue:
+    return {(d.programme, d.pair, d.deadline, str(d.due_on)) for d in ReadModel(store).overdue(at)}
+
+
+def pairs(store: Store) -> set[tuple[object, ...]]:
+    """The read model's pair rows."""
+    query = f"SELECT programme, pair, phase, status FROM {prefix(store)}readmodel_pairs"
+    return set(store.readmodel_query(query))  # type: ignore[attr-defined]
+
+
+def prefix(store: Store) -> str:
+    schema = getattr(store, "schema", None)
+    return f'"{schema}".' if schema else ""
+
+
+def assert_in_step(store: Store) -> None:
+    for at in INSTANTS:
+        assert naive(store, at) == read(store, at)
+    expected = set()
+    keys = store.keys()
+    for key in keys:
+        programme = Programme.restore(store, key)
+        expected |= {(key, k, str(p.phase), str(p.status)) for k, p in programme.pairs.items()}
+    assert expected == pairs(store)
+
+
+class TestInStep:
+    """The rows follow every change, in the change's transaction."""
+
+    def test_commands_batches_and_checks(self, make_store: Callable[[], Store]) -> None:
+        """Pair commands, a batch, a deadline check and a withdrawal: rows as a restore says."""
+        store = make_store()
+        assert 0 == ReadModel(store).enable()
+        a = populated(store, "a", pairs=3)
+        populated(store, "b", pairs=2, completed=2)
+        assert_in_step(store)
+        a.pair("pair-1").complete(Phase.NEEDS_ASSESSMENT)
+        a.pair("pair-2").withdraw()
+        with a.batch():
+            a.pair("pair-0").complete(Phase.MATCHING)
+            a.pair("pair-1").suspend()
+        a.check_deadlines(at=pendulum.datetime(2021, 1, 4, tz="UTC"))
+        assert_in_step(store)
+        again = Programme.restore(make_store(), "b", clock=ManualClock(START.add(weeks=30)))
+        again.pair("pair-0").complete(Phase.MATCHING)
+        assert_in_step(store)
+
+    def test_a_conflict_leaves_the_rows(self, make_store: Callable[[], Store]) -> None:
+        """A command that loses to another writer changes no row."""
+        store = make_store()
+        ReadModel(store).enable()
+        first = populated(store, "a")
+        second = Programme.restore(make_store(), "a", clock=ManualClock(START.add(weeks=5)))
+        first.pair("pair-1").complete(Phase.NEEDS_ASSESSMENT)
+        before = pairs(store)
+        with pytest.raises(ConcurrencyError):
+            second.pair("pair-2").complete(Phase.NEEDS_ASSESSMENT)
+        assert before == pairs(store)
+        assert_in_step(store)
+
+    def test_rows_and_events_commit_together(
+        self, make_store: Callable[[], Store], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A failure while the rows are written stores neither them nor the events."""
+        store = make_store()
+        ReadModel(store).enable()
+        programme = populated(store, "a")
+        version, before = store.version("a"), pairs(store)
+
+        def broken(*args: object) -> None:
+            raise OSError("disk full")
+
+        monkeypatch.setattr(tables, "write", broken)
+        with pytest.raises(OSError, match="disk full"):
+            programme.pair("pair-1").complete(Phase.NEEDS_ASSESSMENT)
+        monkeypatch.undo()
+        assert (version, before) == (make_store().version("a"), pairs(store))
+
+    def test_async_programme(self, make_store: Callable[[], Store]) -> None:
+        """Commands of an AsyncProgramme keep the rows in step too."""
+        store = make_store()
+        ReadModel(store).enable()
+        populated(store, "a")
+
+        async def main() -> None:
+            programme = await AsyncProgramme.restore(make_store(), "a")
+            await programme.check_deadlines(at=pendulum.datetime(2021, 1, 4, tz="UTC"))
+
+        asyncio.run(main())
+        assert_in_step(store)
+
+
+class TestRebuild:
+    """Tests for ReadModel.rebuild and enable."""
+
+    def test_rebuild_from_the_logs(self, make_store: Callable[[], Store]) -> None:
+        """Programmes stored before the read model, and rows lost, come back from the logs."""
+        store = make_store()
+        populated(store, "a")
+        populated(store, "b", completed=0)
+        assert 2 == ReadModel(store).enable()
+        assert_in_step(store)
+        store.readmodel_forget("a")  # type: ignore[attr-defined]
+        store.delete("b")
+        assert 1 == ReadModel(store).rebuild()
+        assert_in_step(store)
+        assert {"a"} == {d.programme for d in ReadModel(store).overdue(INSTANTS[1])}
+
+    def test_overdue_is_one_documented_query(self, tmp_path: Path) -> None:
+        """The documented SQL gives what `overdue` gives."""
+        store = SQLiteStore(tmp_path / "s.db")
+        ReadModel(store).enable()
+        populated(store, "a")
+        import sqlite3
+
+        from mentorflow._service.readmodel import SQL
+
+        with sqlite3.connect(tmp_path / "s.db") as db:
+            rows = db.execute(SQL, {"now": INSTANTS[1].timestamp()}).fetchall()
+        assert read(store, INSTANTS[1]) == {(r[0], r[1] or None, r[2], r[3]) for r in rows}
+
+
+class TestValidation:
+    """Tests for ReadModel's arguments."""
+
+    @pytest.mark.parametrize("store", [MemoryStore(), "x"])
+    def test_other_stores(self, store: object) -> None:
+        """A store that can't keep a read model is refused, naming the field."""
+        with pytest.raises(ValidationError, match="store"):
+            ReadModel(store)  # type: ignore[arg-type]
+
+    def test_naive_at(self, tmp_path: Path) -> None:
+        """A naive instant is refused."""
+        with pytest.raises(ValidationError, match="at"):
+            ReadModel(SQLiteStore(tmp_path / "s.db")).overdue(pendulum.naive(2021, 1, 1))
+
+
+def test_jsonl_has_none(tmp_path: Path) -> None:
+    """A JSON Lines store keeps no read model."""
+    assert not JsonLinesStore(tmp_path).readmodel_enabled()
