@@ -676,6 +676,7 @@ class Programme:
         pause_gc: bool = False,
         expected_version: int | None = None,
         definition: Definition | None = None,
+        hooks: Callable[[Programme], object] | None = None,
     ) -> Programme:
         """The programme stored under ``key``, rebuilt exactly by replaying its event log
         through the same engine, and persisted again (its changes are written to ``store``).
@@ -685,7 +686,9 @@ class Programme:
         replayed. Records removed from the end look like writes that never happened: pass the
         version you last saw as ``expected_version`` and a shorter log is refused too.
 
-        Hooks are not stored: subscribe them again. A deadline check after the restore reports
+        Hooks are not stored: pass ``hooks`` to subscribe them again before the log is
+        replayed, so that they see the replayed events as they saw the live ones (and rebuild
+        the state they keep), or subscribe them afterwards. A deadline check after the restore reports
         what became due while the programme was not running, once.
 
         Args:
@@ -703,6 +706,11 @@ class Programme:
                 at start-up, before other threads run); by default it is left alone.
             expected_version: The version you last saw: a log holding fewer events is
                 refused (records removed from its end look like a crash otherwise).
+            hooks: Called with the new, empty programme before its log is replayed, to
+                subscribe your hooks (the function you call on a new programme). A before
+                hook that vetoes a logged event fails the restore with a `ReplayError`: the
+                log breaks your rules. Hooks must not issue commands during the replay (the
+                log holds their events already).
 
         Raises:
             UnknownProgrammeError: no such key. CorruptStoreError: damaged data, a broken
@@ -718,10 +726,12 @@ class Programme:
             raise DefinitionError(
                 "definition", f"must be a Definition, not {type(definition).__name__}"
             )
+        if hooks is not None and not callable(hooks):
+            raise ValidationError("hooks", f"{show(hooks)} is not callable")
         programme, last = restore(
             store,
             key,
-            lambda stored: cls.from_definition(stored, clock=clock),
+            lambda stored: _hooked(cls.from_definition(stored, clock=clock), hooks),
             pause_gc=pause_gc,
             expected_version=expected_version,
         )
@@ -765,6 +775,12 @@ class Programme:
             f"<Programme {show(d.name)} {d.starts_on.isoformat()}.."
             f"{self._rt.ends_on.isoformat()}, {len(self._rt.states)} pairs>"
         )
+
+
+def _hooked(programme: Programme, hooks: Callable[[Programme], object] | None) -> Programme:
+    if hooks is not None:
+        hooks(programme)
+    return programme
 
 
 def _view(state: PairState) -> Pair:
