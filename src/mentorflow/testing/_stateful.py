@@ -197,7 +197,8 @@ def _deliverables(draw: st.DrawFn) -> Deliverable:
         )
         if missing:
             return missing[0]
-    return draw(_DELIVERABLES)
+    chosen: Deliverable = draw(_DELIVERABLES)
+    return chosen
 
 
 @st.composite
