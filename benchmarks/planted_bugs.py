@@ -176,7 +176,9 @@ def _needs_deliverable(phase: str, deliverable: Deliverable) -> Rule:
     # "the transfer workshop presents the Action Plan: it must be registered": the bug
     # checks the one-stop-shop
     def rule(programme: Programme, event: Any) -> bool:
-        return _completes(event, phase) and deliverable not in programme.pair(event.pair).deliverables
+        return (
+            _completes(event, phase) and deliverable not in programme.pair(event.pair).deliverables
+        )
 
     return rule
 

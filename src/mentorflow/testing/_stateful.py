@@ -55,6 +55,7 @@ _COVERAGE: dict[type, Coverage] = {}
 # rule's arguments in the order they are declared, so the strategies after ``pair`` can make
 # the valid move for that pair. One machine runs at a time in a thread.
 _drawn = threading.local()
+_RUNNER = st.runner()
 _TWENTIETHS = st.integers(0, 19)
 # real cities (IncluCities'), by name: cheap to draw, short to print, with holidays that matter
 PARTNERS: dict[str, Partner] = {
@@ -134,7 +135,7 @@ def _any_phase(lifecycle: Lifecycle) -> st.SearchStrategy[str]:
 @st.composite
 def _instants(draw: st.DrawFn) -> pendulum.DateTime:
     """The pair's last change plus a step of hours to months; one in twelve goes back."""
-    machine: ProgrammeStateMachine = draw(st.runner())
+    machine: ProgrammeStateMachine = draw(_RUNNER)
     base = _machine_pair(machine).last_changed_at
     if draw(_BACK, label="back in time") == 11:
         at = base.subtract(hours=draw(_HOURS_BACK))
@@ -145,7 +146,7 @@ def _instants(draw: st.DrawFn) -> pendulum.DateTime:
 
 @st.composite
 def _phases(draw: st.DrawFn) -> str:
-    machine: ProgrammeStateMachine = draw(st.runner())
+    machine: ProgrammeStateMachine = draw(_RUNNER)
     pair = _machine_pair(machine)
     if _valid(draw, machine) and pair.phase != Phase.COMPLETED:
         return pair.phase
@@ -156,7 +157,7 @@ def _phases(draw: st.DrawFn) -> str:
 def _visits(draw: st.DrawFn) -> StudyVisit:
     """A visit of one to five days, usually the one the pair needs, ending a step of time
     after the pair's last change."""
-    machine: ProgrammeStateMachine = draw(st.runner())
+    machine: ProgrammeStateMachine = draw(_RUNNER)
     pair = _machine_pair(machine)
     needed = needed_visit(pair)
     if _valid(draw, machine) and needed is not None:
@@ -178,7 +179,7 @@ def _visits(draw: st.DrawFn) -> StudyVisit:
 def _visit_times(draw: st.DrawFn) -> pendulum.DateTime:
     """When a drawn visit is recorded: at the time of day of the pair's last change, on its
     last day or some days later (one in six the day before: a visit not held yet)."""
-    machine: ProgrammeStateMachine = draw(st.runner())
+    machine: ProgrammeStateMachine = draw(_RUNNER)
     base = _machine_pair(machine).last_changed_at
     ends = machine._drawn_visit_end
     day = pendulum.datetime(ends.year, ends.month, ends.day, tz=base.timezone_name).at(
@@ -189,7 +190,7 @@ def _visit_times(draw: st.DrawFn) -> pendulum.DateTime:
 
 @st.composite
 def _deliverables(draw: st.DrawFn) -> Deliverable:
-    machine: ProgrammeStateMachine = draw(st.runner())
+    machine: ProgrammeStateMachine = draw(_RUNNER)
     pair = _machine_pair(machine)
     if _valid(draw, machine) and pair.phase in machine.lifecycle.order:
         missing: list[Deliverable] = sorted(
@@ -203,7 +204,7 @@ def _deliverables(draw: st.DrawFn) -> Deliverable:
 
 @st.composite
 def _start_phases(draw: st.DrawFn) -> str:
-    machine: ProgrammeStateMachine = draw(st.runner())
+    machine: ProgrammeStateMachine = draw(_RUNNER)
     if machine.start_in is None:
         return draw(_any_phase(machine.lifecycle))
     return draw(st.sampled_from(list(machine.start_in)))
@@ -212,13 +213,13 @@ def _start_phases(draw: st.DrawFn) -> str:
 @st.composite
 def _later(draw: st.DrawFn) -> pendulum.DateTime:
     """The programme's clock plus a step: when time is let pass."""
-    machine: ProgrammeStateMachine = draw(st.runner())
+    machine: ProgrammeStateMachine = draw(_RUNNER)
     return machine.clock.now() + draw(time_steps())
 
 
 @st.composite
 def _requests(draw: st.DrawFn) -> ExtensionRequest:
-    machine: ProgrammeStateMachine = draw(st.runner())
+    machine: ProgrammeStateMachine = draw(_RUNNER)
     phases = [r.name for r in machine.deadlines if r.name in machine.lifecycle.order]
     keys = sorted(machine.programme.pairs)
     return draw(extension_requests(phases=phases, pairs=keys))
@@ -296,6 +297,7 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
         )
         self.steps: list[str] = []
         self._drawn_visit_end = self.starts_on
+        self._failed = False
         self._coverage = type(self).coverage()
         self._coverage.runs += 1
         self.kept = self.install(self.programme)
@@ -328,21 +330,28 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
             outcome = Outcome(command, self.programme.execute(command))
         except CommandRefused as refusal:
             outcome = Outcome(command, refusal=refusal)
-        name = command_name(command)
-        self.steps.append(
-            f"{command.pair}: {name} at {command.at}" + (" (refused)" if outcome.refused else "")
-        )
-        if outcome.refusal is not None:
-            if version != self.programme.version or before != _pair_snapshot(pair):
-                raise AssertionError(f"a refused {name} changed pair {pair.key}: {outcome.refusal}")
-            self._coverage.record(name, outcome.refusal)
-        else:
-            self._coverage.record(name, outcome.events)
-            assert_follows_lifecycle(pair)
-            assert_rules_respected(pair)
-            if self.deadlines:
-                assert_deadlines_on_working_days(self.programme)
-        self.on_outcome(outcome)
+        try:
+            name = command_name(command)
+            self.steps.append(
+                f"{command.pair}: {name} at {command.at}"
+                + (" (refused)" if outcome.refused else "")
+            )
+            if outcome.refusal is not None:
+                if version != self.programme.version or before != _pair_snapshot(pair):
+                    raise AssertionError(
+                        f"a refused {name} changed pair {pair.key}: {outcome.refusal}"
+                    )
+                self._coverage.record(name, outcome.refusal)
+            else:
+                self._coverage.record(name, outcome.events)
+                assert_follows_lifecycle(pair)
+                assert_rules_respected(pair)
+                if self.deadlines:
+                    assert_deadlines_on_working_days(self.programme)
+            self.on_outcome(outcome)
+        except BaseException:
+            self._failed = True  # no replay check at the end: the run has failed already
+            raise
         return outcome
 
     # -- setting up --------------------------------------------------------------------
@@ -459,8 +468,9 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
         self.steps.append("replay")
 
     def teardown(self) -> None:
-        """Check that the run replays (`replay`)."""
-        self.replay()
+        """Check that the run replays (`replay`), unless it has failed already."""
+        if not self._failed:
+            self.replay()
         super().teardown()
 
     # -- quiet invariants ----------------------------------------------------------------
@@ -471,6 +481,7 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
         try:
             super().check_invariants(settings, lines.append, *args)
         except BaseException:
+            self._failed = True
             if lines:
                 output(lines[-1])
             raise
