@@ -46,6 +46,7 @@ from mentorflow import (
 from mentorflow import Phase as P
 from mentorflow.testing import Outcome, ProgrammeStateMachine
 
+DEFAULT = Lifecycle.default()
 Rule = Callable[[Programme, Any], bool]
 """``rule(programme, event)``: True if the house rule refuses ``event`` (about to happen)."""
 
@@ -71,7 +72,7 @@ class PlantedBug:
     event: type[PairEvent]
     correct: Rule
     buggy: Rule
-    lifecycle: Lifecycle = Lifecycle.default()
+    lifecycle: Lifecycle = DEFAULT
     timezone: str = "Europe/Brussels"
 
 
