@@ -102,7 +102,7 @@ class Coverage:
         for (_command, rule), count in self.refusals.items():
             refused[rule] += count
         lines = [
-            f"{self.runs} runs",
+            f"runs: {self.runs}",
             f"phases {len(reached)}/{len(phases)}: "
             + ", ".join(f"{p} {self.phases[p]}" for p in phases),
             f"transitions {len(taken)}/{len(moves)}",

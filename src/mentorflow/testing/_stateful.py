@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import attrs
 import pendulum
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, precondition, rule
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, precondition, rule
 
 from .._core.programme import Pair, Programme
 from .._domain import commands as c
@@ -29,7 +29,7 @@ from .._domain.extensions import Extension, ExtensionStatus
 from .._domain.lifecycle import Lifecycle, Phase
 from .._domain.model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme, VisitMode
 from .._simulation.inclucities import CAPACI, PAIRS
-from ..exceptions import CommandRefused, PolicyViolation
+from ..exceptions import CommandRefused, PolicyViolation, Vetoed
 from ._commands import ExtensionRequest, extension_requests
 from ._coverage import Coverage
 from ._invariants import (
@@ -56,6 +56,7 @@ _COVERAGE: dict[type, Coverage] = {}
 # the valid move for that pair. One machine runs at a time in a thread.
 _drawn = threading.local()
 _RUNNER = st.runner()
+_EVERY = st.sampled_from([30, 14, 7, 60, 1, 90])
 _TWENTIETHS = st.integers(0, 19)
 # real cities (IncluCities'), by name: cheap to draw, short to print, with holidays that matter
 PARTNERS: dict[str, Partner] = {
@@ -84,7 +85,10 @@ _MODES = st.sampled_from(VisitMode)
 _DELIVERABLES = st.sampled_from(Deliverable)
 _DAYS = st.sampled_from([2, 1, 3, 4, 5])
 _DAYS_AFTER = st.sampled_from([0, 1, 2, 7, 30, -1])
-_BACK = st.integers(0, 11)
+_WAYS = st.sampled_from([0] * 8 + [1] * 3 + [2])  # steps; a time of day; back in time
+_DAYS_ON = st.integers(0, 31)
+_HOURS = st.integers(0, 23)
+_MINUTES = st.sampled_from([0, 30, 59])
 _HOURS_BACK = st.integers(1, 72)
 
 
@@ -134,13 +138,18 @@ def _any_phase(lifecycle: Lifecycle) -> st.SearchStrategy[str]:
 
 @st.composite
 def _instants(draw: st.DrawFn) -> pendulum.DateTime:
-    """The pair's last change plus a step of hours to months; one in twelve goes back."""
+    """The pair's last change plus a step of hours to months (two in three), or a time of day
+    (0:00 to 23:59, local) up to a month later, or (one in twelve) a few hours before it."""
     machine: ProgrammeStateMachine = draw(_RUNNER)
     base = _machine_pair(machine).last_changed_at
-    if draw(_BACK, label="back in time") == 11:
-        at = base.subtract(hours=draw(_HOURS_BACK))
-    else:
+    way = draw(_WAYS, label="how")
+    if way == 0:
         at = base + draw(time_steps())
+    elif way == 1:  # a wall-clock time some days on: midnight, early hours, late evening
+        day = base.add(days=draw(_DAYS_ON))
+        at = day.at(draw(_HOURS), draw(_MINUTES))
+    else:
+        at = base.subtract(hours=draw(_HOURS_BACK))
     return at
 
 
@@ -356,33 +365,51 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
 
     # -- setting up --------------------------------------------------------------------
 
-    @precondition(lambda self: len(self.programme.pairs) < self.pair_count)
-    @rule(
-        target=pairs,
-        mentor=_MENTORS,
-        mentee=_MENTEES,
-        phase=_start_phases(),
-        every=st.sampled_from([30, 14, 7, 60, 1, 90]),
-    )
+    @initialize(target=pairs, mentor=_MENTORS, mentee=_MENTEES, phase=_start_phases(), every=_EVERY)
     def enrol(self, mentor: str, mentee: str, phase: str, every: int) -> str:
-        """Enrol one more pair (until there are ``pair_count``) and walk it to ``phase``
-        through real commands, one valid move ``every`` days (as far as the rules let it)."""
+        """Enrol the first pair (every run starts with it) and walk it to ``phase`` through
+        real commands, one valid move ``every`` days (a move vetoed by a house rule is tried
+        again a day later, for a week; the walk stops where the rules stop it). ``mentor``
+        and ``mentee`` name IncluCities cities."""
+        return self._enrol(mentor, mentee, phase, every)
+
+    @precondition(lambda self: 0 < len(self.programme.pairs) < self.pair_count)
+    @rule(target=pairs, mentor=_MENTORS, mentee=_MENTEES, phase=_start_phases(), every=_EVERY)
+    def enrol_another(self, mentor: str, mentee: str, phase: str, every: int) -> str:
+        """Enrol one more pair (until there are ``pair_count``), walked as by `enrol`."""
+        return self._enrol(mentor, mentee, phase, every)
+
+    def _enrol(self, mentor: str, mentee: str, phase: str, every: int) -> str:
         key = f"pair-{len(self.programme.pairs) + 1}"
         at = self.clock.now()
-        events = self.programme.add_pair(
+        self.programme.add_pair(
             key, mentor=PARTNERS[mentor], mentee=PARTNERS[mentee], theme=Theme.HOUSING, at=at
         )
-        self._coverage.record_events(self.programme.pair(key).history)
-        self.steps.append(f"enrol {key}")
-        del events
         pair = self.programme.pair(key)
+        self._coverage.record_events(pair.history)
+        self.steps.append(f"enrol {key}")
         target_index = phase_index(self.lifecycle, phase)
         while phase_index(self.lifecycle, pair.phase) < target_index:
-            at = at.add(days=every)
-            move = next_move(pair, at)
-            if move is None or self.send(move).refused:
+            moved = self._walk_step(pair, at.add(days=every))
+            if moved is None:
                 break
+            at = moved
         return key
+
+    def _walk_step(self, pair: Pair, at: pendulum.DateTime) -> pendulum.DateTime | None:
+        """Make the pair's next move at ``at``; vetoed by a house rule, try again a day later
+        (a week at most: rules about days of the week or minimum durations let it pass).
+        Returns when it moved, or None."""
+        for day in range(8):
+            move = next_move(pair, at.add(days=day))
+            if move is None:
+                return None
+            refusal = self.send(move).refusal
+            if refusal is None:
+                return move.at
+            if not isinstance(refusal, Vetoed):
+                return None
+        return None
 
     # -- commands ----------------------------------------------------------------------
 

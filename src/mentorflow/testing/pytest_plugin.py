@@ -150,7 +150,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     stateful = sys.modules.get("mentorflow.testing._stateful")
     if stateful is None:
         return
-    ran = {m: c for m, c in stateful._COVERAGE.items() if c.runs}
+    # machines defined in a module (not made inside a test function), that ran as tests
+    ran = {
+        m: c
+        for m, c in stateful._COVERAGE.items()
+        if c.runs > 1 and "<locals>" not in m.__qualname__
+    }
     if not ran:
         return
     terminalreporter.section("mentorflow coverage")
