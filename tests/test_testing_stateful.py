@@ -126,7 +126,8 @@ class TestSettings:
         assert ["Complete", "Complete", "RecordVisit", "Complete"] == names
         at = machine.programme.pair("pair-1").last_changed_at.add(hours=1)
         refused = machine.send(m.Complete(pair="pair-1", phase=m.Phase.MATCHING, at=at))
-        assert refused.refused and "wrong-phase" == refused.refusal.rule  # type: ignore[union-attr]
+        assert refused.refusal is not None
+        assert "wrong-phase" == refused.refusal.rule
         assert refused is Seen.outcomes[-1]
 
     def test_walk_records_multi_day_visits(self) -> None:
