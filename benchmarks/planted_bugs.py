@@ -415,6 +415,7 @@ def table(results: Sequence[Result], seeds: int) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--only", nargs="*", default=None, help="bug names")
     parser.add_argument("--examples", type=int, default=1000)
     parser.add_argument("--show", action="store_true", help="print each shrunk program")
@@ -423,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for bug in BUGS:
         if args.only and bug.name not in args.only:
             continue
-        for s in range(args.seeds):
+        for s in range(args.first_seed, args.first_seed + args.seeds):
             result = run(bug, s, args.examples)
             results.append(result)
             print(

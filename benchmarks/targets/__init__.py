@@ -29,6 +29,7 @@ MODULES = {
     8: "t8_montecarlo",
     9: "t9_matching",
     10: "t10_postgres",
+    11: "t11_planted",
 }
 
 
