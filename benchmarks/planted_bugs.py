@@ -98,7 +98,8 @@ def _visit(programme: Programme, event: Any, number: int) -> Any:
 
 
 def _local(programme: Programme, event: Any) -> pendulum.DateTime:
-    return event.at.in_tz(programme.timezone.name)
+    at: pendulum.DateTime = event.at.in_tz(programme.timezone.name)
+    return at
 
 
 def _completes(event: Any, phase: str) -> bool:

@@ -163,7 +163,9 @@ class TestCounterexamples:
             def on_outcome(self, outcome: Outcome) -> None:
                 if isinstance(outcome.refusal, m.Vetoed):
                     enrolled = self.programme.pair("pair-1").history[0].at
-                    assert (outcome.command.at.date() - enrolled.date()).days < 14, outcome
+                    at = outcome.command.at
+                    assert at is not None
+                    assert (at.date() - enrolled.date()).days < 14, outcome
 
         with pytest.raises(AssertionError) as info:
             run(OffByOne, examples=200)

@@ -40,7 +40,7 @@ from ._invariants import assert_rules_respected as assert_rules_respected
 from ._invariants import assert_unchanged as assert_unchanged
 from ._invariants import deadline_dates as deadline_dates
 from ._invariants import snapshot as snapshot
-from ._pretty import register_printers
+from ._pretty import register_printers as _register_printers
 from ._register import register as register
 from ._stateful import Outcome as Outcome
 from ._stateful import ProgrammeStateMachine as ProgrammeStateMachine
@@ -66,12 +66,12 @@ from ._strategies import study_visits as study_visits
 from ._strategies import time_steps as time_steps
 
 register()
-register_printers()
+_register_printers()
 
 __all__ = [
-    "DEADLINE_OUTCOMES",
     "Command",
     "Coverage",
+    "DEADLINE_OUTCOMES",
     "ExtensionRequest",
     "ManualClock",
     "Outcome",

@@ -116,6 +116,10 @@ class Coverage:
         return "\n".join(lines)
 
 
+COVERAGES: dict[type, Coverage] = {}
+"""The coverage of each stateful machine class that ran in this process."""
+
+
 def _counts(counter: collections.Counter[str]) -> str:
     return ", ".join(f"{name} {count}" for name, count in sorted(counter.items())) or "none"
 

@@ -39,7 +39,7 @@ def _fail(message: str) -> None:
 def snapshot(programme: Programme) -> Snapshot:
     """Everything observable about ``programme``: its pairs, histories, deadlines, extensions."""
     return {
-        "pairs": {key: _pair_snapshot(pair) for key, pair in programme.pairs.items()},
+        "pairs": {key: pair_snapshot(pair) for key, pair in programme.pairs.items()},
         "history": tuple(programme.history),
         "ends_on": programme.ends_on,
         "extensions": programme.extensions,
@@ -47,7 +47,7 @@ def snapshot(programme: Programme) -> Snapshot:
     }
 
 
-def _pair_snapshot(pair: Pair) -> dict[str, Any]:
+def pair_snapshot(pair: Pair) -> dict[str, Any]:
     return {
         "phase": pair.phase,
         "status": pair.status,

@@ -31,9 +31,8 @@ from .._domain.model import Benchmark, Deliverable, Partner, Role, StudyVisit, T
 from .._simulation.inclucities import CAPACI, PAIRS
 from ..exceptions import CommandRefused, PolicyViolation, Vetoed
 from ._commands import ExtensionRequest, extension_requests
-from ._coverage import Coverage
+from ._coverage import COVERAGES, Coverage
 from ._invariants import (
-    _pair_snapshot,
     assert_deadlines_on_working_days,
     assert_follows_lifecycle,
     assert_never_earlier,
@@ -41,6 +40,7 @@ from ._invariants import (
     assert_rules_respected,
     assert_unchanged,
     deadline_dates,
+    pair_snapshot,
     snapshot,
 )
 from ._moves import free_host, needed_visit, next_move, phase_index
@@ -49,7 +49,6 @@ from ._strategies import time_steps
 START = pendulum.datetime(2020, 6, 17, 9, tz="Europe/Brussels")
 """The default start of a machine's programme (the IncluCities kick-off, 9:00 in Brussels)."""
 
-_COVERAGE: dict[type, Coverage] = {}
 
 # The pair (and the instant) a rule's arguments are being drawn for: Hypothesis draws a
 # rule's arguments in the order they are declared, so the strategies after ``pair`` can make
@@ -315,9 +314,9 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
     @classmethod
     def coverage(cls) -> Coverage:
         """What every run of this class reached so far (see `assert_covered`)."""
-        found = _COVERAGE.get(cls)
+        found = COVERAGES.get(cls)
         if found is None:
-            found = _COVERAGE[cls] = Coverage(cls.lifecycle)
+            found = COVERAGES[cls] = Coverage(cls.lifecycle)
         return found
 
     # -- for subclasses ------------------------------------------------------------------
@@ -334,7 +333,7 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
         """Execute ``command``; check that a refusal changed nothing and that the pair still
         follows its lifecycle and rules; count it; tell `on_outcome`. Returns the outcome."""
         pair = self.programme.pair(command.pair)
-        before, version = _pair_snapshot(pair), self.programme.version
+        before, version = pair_snapshot(pair), self.programme.version
         try:
             outcome = Outcome(command, self.programme.execute(command))
         except CommandRefused as refusal:
@@ -346,7 +345,7 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
                 + (" (refused)" if outcome.refused else "")
             )
             if outcome.refusal is not None:
-                if version != self.programme.version or before != _pair_snapshot(pair):
+                if version != self.programme.version or before != pair_snapshot(pair):
                     raise AssertionError(
                         f"a refused {name} changed pair {pair.key}: {outcome.refusal}"
                     )
@@ -401,12 +400,13 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
         (a week at most: rules about days of the week or minimum durations let it pass).
         Returns when it moved, or None."""
         for day in range(8):
-            move = next_move(pair, at.add(days=day))
+            when = at.add(days=day)
+            move = next_move(pair, when)
             if move is None:
                 return None
             refusal = self.send(move).refusal
             if refusal is None:
-                return move.at
+                return when
             if not isinstance(refusal, Vetoed):
                 return None
         return None

@@ -147,13 +147,13 @@ def time_travel() -> TimeTravel:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Print what each stateful machine that ran reached."""
-    stateful = sys.modules.get("mentorflow.testing._stateful")
-    if stateful is None:
+    coverage_module = sys.modules.get("mentorflow.testing._coverage")
+    if coverage_module is None:
         return
     # machines defined in a module (not made inside a test function), that ran as tests
     ran = {
         m: c
-        for m, c in stateful._COVERAGE.items()
+        for m, c in coverage_module.COVERAGES.items()
         if c.runs > 1 and "<locals>" not in m.__qualname__
     }
     if not ran:
