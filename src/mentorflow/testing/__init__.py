@@ -14,11 +14,17 @@ For your own test suites (install ``mentorflow[testing]``)::
 
     class MyMachine(ProgrammeStateMachine):
         lifecycle = my_lifecycle
+        timezone = "Europe/Riga"
+
+        def install(self, programme): ...      # your house rules
+        def on_outcome(self, outcome): ...     # your model of them
 
     TestMyMachine = MyMachine.TestCase
+    assert_covered(MyMachine.coverage())       # every phase and transition was reached
 
 Every option of a strategy defaults to ``None``: "let hypothesis choose". The pytest plugin
-(registered automatically) adds the fixtures ``manual_clock`` and ``inclucities``.
+(registered automatically) adds the fixtures ``manual_clock``, ``inclucities``,
+``programme_factory`` and ``time_travel``, and prints each machine's coverage at the end.
 """
 
 from .._domain.clock import ManualClock as ManualClock

@@ -84,9 +84,10 @@ _MODES = st.sampled_from(VisitMode)
 _DELIVERABLES = st.sampled_from(Deliverable)
 _DAYS = st.sampled_from([2, 1, 3, 4, 5])
 _DAYS_AFTER = st.sampled_from([0, 1, 2, 7, 30, -1])
-_WAYS = st.sampled_from([0] * 8 + [1] * 3 + [2])  # steps; a time of day; back in time
+_WAYS = st.sampled_from([0] * 7 + [1] * 4 + [2])  # steps; a time of day; back in time
 _DAYS_ON = st.integers(0, 31)
-_HOURS = st.integers(0, 23)
+# times of day near midnight first, where a date or weekday read in the wrong zone differs
+_HOURS = st.sampled_from([0, 23, 1, 22, 2, 3, 9, 12, 17, 21])
 _MINUTES = st.sampled_from([0, 30, 59])
 _HOURS_BACK = st.integers(1, 72)
 
@@ -137,8 +138,9 @@ def _any_phase(lifecycle: Lifecycle) -> st.SearchStrategy[str]:
 
 @st.composite
 def _instants(draw: st.DrawFn) -> pendulum.DateTime:
-    """The pair's last change plus a step of hours to months (two in three), or a time of day
-    (0:00 to 23:59, local) up to a month later, or (one in twelve) a few hours before it."""
+    """The pair's last change plus a step of hours to months (seven in twelve), or a time of
+    day up to a month later (local, mostly near midnight), or (one in twelve) a few hours
+    before it."""
     machine: ProgrammeStateMachine = draw(_RUNNER)
     base = _machine_pair(machine).last_changed_at
     way = draw(_WAYS, label="how")
