@@ -688,8 +688,8 @@ class Programme:
 
         Hooks are not stored: pass ``hooks`` to subscribe them again before the log is
         replayed, so that they see the replayed events as they saw the live ones (and rebuild
-        the state they keep), or subscribe them afterwards. A deadline check after the restore reports
-        what became due while the programme was not running, once.
+        the state they keep), or subscribe them afterwards. A deadline check after the
+        restore reports what became due while the programme was not running, once.
 
         Args:
             store: Where the programme is kept.
