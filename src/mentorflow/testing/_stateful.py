@@ -56,6 +56,7 @@ START = pendulum.datetime(2020, 6, 17, 9, tz="Europe/Brussels")
 _drawn = threading.local()
 _RUNNER = st.runner()
 _EVERY = st.sampled_from([30, 14, 7, 60, 1, 90])
+_WALK_HOURS = st.sampled_from([9, 0, 23, 1, 22, 2, 12, 17])
 _TWENTIETHS = st.integers(0, 19)
 # real cities (IncluCities'), by name: cheap to draw, short to print, with holidays that matter
 PARTNERS: dict[str, Partner] = {
@@ -366,21 +367,36 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
 
     # -- setting up --------------------------------------------------------------------
 
-    @initialize(target=pairs, mentor=_MENTORS, mentee=_MENTEES, phase=_start_phases(), every=_EVERY)
-    def enrol(self, mentor: str, mentee: str, phase: str, every: int) -> str:
+    @initialize(
+        target=pairs,
+        mentor=_MENTORS,
+        mentee=_MENTEES,
+        phase=_start_phases(),
+        every=_EVERY,
+        hour=_WALK_HOURS,
+    )
+    def enrol(self, mentor: str, mentee: str, phase: str, every: int, hour: int = 9) -> str:
         """Enrol the first pair (every run starts with it) and walk it to ``phase`` through
-        real commands, one valid move ``every`` days (a move vetoed by a house rule is tried
-        again a day later, for a week; the walk stops where the rules stop it). ``mentor``
-        and ``mentee`` name IncluCities cities."""
-        return self._enrol(mentor, mentee, phase, every)
+        real commands, one valid move ``every`` days at ``hour`` o'clock, local time (rules
+        about times of day and time zones meet the walk too). A move vetoed by a house rule
+        is tried again a day later, for a week; the walk stops where the rules stop it.
+        ``mentor`` and ``mentee`` name IncluCities cities."""
+        return self._enrol(mentor, mentee, phase, every, hour)
 
     @precondition(lambda self: 0 < len(self.programme.pairs) < self.pair_count)
-    @rule(target=pairs, mentor=_MENTORS, mentee=_MENTEES, phase=_start_phases(), every=_EVERY)
-    def enrol_another(self, mentor: str, mentee: str, phase: str, every: int) -> str:
+    @rule(
+        target=pairs,
+        mentor=_MENTORS,
+        mentee=_MENTEES,
+        phase=_start_phases(),
+        every=_EVERY,
+        hour=_WALK_HOURS,
+    )
+    def enrol_another(self, mentor: str, mentee: str, phase: str, every: int, hour: int = 9) -> str:
         """Enrol one more pair (until there are ``pair_count``), walked as by `enrol`."""
-        return self._enrol(mentor, mentee, phase, every)
+        return self._enrol(mentor, mentee, phase, every, hour)
 
-    def _enrol(self, mentor: str, mentee: str, phase: str, every: int) -> str:
+    def _enrol(self, mentor: str, mentee: str, phase: str, every: int, hour: int) -> str:
         key = f"pair-{len(self.programme.pairs) + 1}"
         at = self.clock.now()
         self.programme.add_pair(
@@ -391,7 +407,7 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
         self.steps.append(f"enrol {key}")
         target_index = phase_index(self.lifecycle, phase)
         while phase_index(self.lifecycle, pair.phase) < target_index:
-            moved = self._walk_step(pair, at.add(days=every))
+            moved = self._walk_step(pair, at.add(days=every).at(hour))
             if moved is None:
                 break
             at = moved
