@@ -68,6 +68,8 @@ def fmt(value: float | None, unit: str) -> str:
         return f"{value:,.0f}/s"
     if unit == "modules":
         return f"{value:.0f}"
+    if unit in ("bugs", "steps"):
+        return f"{value:.0f} {unit}"
     if unit == "ev/s":
         return f"{value:,.0f} ev/s"
     if unit == "MB":

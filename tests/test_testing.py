@@ -176,40 +176,57 @@ class OwnRuleMachine(ProgrammeStateMachine):
 TestDefaultMachine = DefaultMachine.TestCase
 TestIncluCitiesMachine = IncluCitiesMachine.TestCase
 TestOwnRuleMachine = OwnRuleMachine.TestCase
+for _case in (TestDefaultMachine, TestIncluCitiesMachine, TestOwnRuleMachine):
+    # a few dozen runs each: the walks reach every phase (tests/test_testing_stateful.py)
+    _case.settings = settings(max_examples=25, deadline=None)
+del _case
 
 
 class PlantedBugMachine(ProgrammeStateMachine):
-    """Records each run's steps, so the test can see the example hypothesis shrank to."""
+    """One pair, walked to study visit 1 or matching; the test plants a bug in the engine."""
 
     pair_count = 1
-    last_steps: ClassVar[list[str]] = []
+    start_in = (m.Phase.MATCHING, m.Phase.STUDY_VISIT_1)
 
-    def __init__(self) -> None:
-        super().__init__()
-        PlantedBugMachine.last_steps = self.steps
+
+def falsifying_program(err: BaseException) -> str:
+    """The program Hypothesis printed for ``err`` (its notes, from ``state = ...`` on)."""
+    notes = "\n".join(getattr(err, "__notes__", []))
+    return notes[notes.index("state = ") :]
 
 
 @pytest.mark.usefixtures("broken_visit_rule")
 def test_the_stateful_base_finds_a_planted_bug() -> None:
     """A broken lifecycle rule (study visit phases completing without their visit) is caught
-    and shrunk to a short example: enrol, then complete three phases."""
-    with pytest.raises(AssertionError, match="completed without study visit 1"):
+    and shrunk to a runnable program of at most three steps: enrol a pair walked to study
+    visit 1 (or matching, then complete it), then complete study visit 1 without its visit
+    (at absolute instants)."""
+    with pytest.raises(AssertionError, match="completed without study visit 1") as info:
         run_state_machine_as_test(
             PlantedBugMachine,
             settings=settings(
                 max_examples=100,
-                stateful_step_count=25,
                 deadline=None,
                 database=None,
                 derandomize=True,  # the same search every run
                 phases=[Phase.generate, Phase.shrink],  # no slow "explain" phase
             ),
         )
-    steps = PlantedBugMachine.last_steps
-    # the essential steps: enrol the pair, then complete needs assessment, matching, visit 1
-    essential = [step for step in steps if step.startswith(("enrol", "pair-1"))]
-    assert ["enrol pair-1"] + ["pair-1: complete(None) +0h"] * 3 == essential, steps
-    assert len(steps) <= 6, steps  # and little else: the example is short
+    program = falsifying_program(info.value)
+    lines = program.splitlines()
+    assert "state = PlantedBugMachine()" == lines[0]
+    assert "state.teardown()" == lines[-1]
+    calls = [line for line in lines if line.startswith(("state.", "pairs_"))][:-1]
+    assert len(calls) <= 3, program
+    assert calls[0].startswith("pairs_0 = state.enrol("), program
+    assert calls[-1].startswith(
+        "state.complete(pair=pairs_0, phase=Phase.STUDY_VISIT_1, when=DateTime(2020, "
+    ), program
+    # and the program runs as printed: pasted below the imports, it fails the same way
+    namespace: dict[str, Any] = {"PlantedBugMachine": PlantedBugMachine}
+    exec("from pendulum import *\nfrom mentorflow import *", namespace)
+    with pytest.raises(AssertionError, match="completed without study visit 1"):
+        exec(program, namespace)
 
 
 class TestPlugin:

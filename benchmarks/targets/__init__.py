@@ -32,6 +32,7 @@ MODULES = {
     11: "t11_sensitivity",
     12: "t12_restore",
     13: "t13_service",
+    14: "t14_planted",
 }
 
 

@@ -712,6 +712,7 @@ class Programme:
         definition: Definition | None = None,
         verify: bool = False,
         snapshots: SnapshotPolicy | None = None,
+        hooks: Callable[[Programme], object] | None = None,
     ) -> Programme:
         """The programme stored under ``key``, rebuilt exactly by replaying its event log
         through the same engine, and persisted again (its changes are written to ``store``).
@@ -721,8 +722,10 @@ class Programme:
         replayed. Records removed from the end look like writes that never happened: pass the
         version you last saw as ``expected_version`` and a shorter log is refused too.
 
-        Hooks are not stored: subscribe them again. A deadline check after the restore reports
-        what became due while the programme was not running, once.
+        Hooks are not stored: pass ``hooks`` to subscribe them again before the log is
+        replayed, so that they see the replayed events as they saw the live ones (and rebuild
+        the state they keep), or subscribe them afterwards. A deadline check after the
+        restore reports what became due while the programme was not running, once.
 
         Args:
             store: Where the programme is kept.
@@ -747,6 +750,13 @@ class Programme:
                 after it are replayed; one that doesn't match is ignored, with a warning
                 logged, and the whole log is replayed.
             snapshots: Save snapshots from now on as this policy says (as `persist`).
+            hooks: Called with the new, empty programme before its log is replayed, to
+                subscribe your hooks (the function you call on a new programme). A before
+                hook that vetoes a logged event fails the restore with a `ReplayError`: the
+                log breaks your rules. Hooks must not issue commands during the replay (the
+                log holds their events already). With a snapshot, only the events after it are
+                replayed: state your hooks keep from earlier events is not rebuilt (pass
+                ``verify=True`` to replay the whole log).
 
         Raises:
             UnknownProgrammeError: no such key. CorruptStoreError: damaged data, a broken
@@ -763,10 +773,12 @@ class Programme:
             raise DefinitionError(
                 "definition", f"must be a Definition, not {type(definition).__name__}"
             )
+        if hooks is not None and not callable(hooks):
+            raise ValidationError("hooks", f"{show(hooks)} is not callable")
         programme, last, at = restore(
             store,
             key,
-            lambda stored: cls.from_definition(stored, clock=clock),
+            lambda stored: _hooked(cls.from_definition(stored, clock=clock), hooks),
             pause_gc=pause_gc,
             expected_version=expected_version,
             verify=verify,
@@ -829,6 +841,12 @@ class Programme:
 
     def _repr_html_(self) -> str:
         return html(self)
+
+
+def _hooked(programme: Programme, hooks: Callable[[Programme], object] | None) -> Programme:
+    if hooks is not None:
+        hooks(programme)
+    return programme
 
 
 def _view(state: PairState) -> Pair:

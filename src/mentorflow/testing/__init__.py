@@ -14,11 +14,17 @@ For your own test suites (install ``mentorflow[testing]``)::
 
     class MyMachine(ProgrammeStateMachine):
         lifecycle = my_lifecycle
+        timezone = "Europe/Riga"
+
+        def install(self, programme): ...      # your house rules
+        def on_outcome(self, outcome): ...     # your model of them
 
     TestMyMachine = MyMachine.TestCase
+    assert_covered(MyMachine.coverage())       # every phase and transition was reached
 
 Every option of a strategy defaults to ``None``: "let hypothesis choose". The pytest plugin
-(registered automatically) adds the fixtures ``manual_clock`` and ``inclucities``.
+(registered automatically) adds the fixtures ``manual_clock``, ``inclucities``,
+``programme_factory`` and ``time_travel``, and prints each machine's coverage at the end.
 """
 
 from .._domain.clock import ManualClock as ManualClock
@@ -27,6 +33,9 @@ from ._commands import ExtensionRequest as ExtensionRequest
 from ._commands import command_sequences as command_sequences
 from ._commands import commands as commands
 from ._commands import extension_requests as extension_requests
+from ._coverage import DEADLINE_OUTCOMES as DEADLINE_OUTCOMES
+from ._coverage import Coverage as Coverage
+from ._coverage import assert_covered as assert_covered
 from ._invariants import Snapshot as Snapshot
 from ._invariants import assert_deadlines_on_working_days as assert_deadlines_on_working_days
 from ._invariants import assert_follows_lifecycle as assert_follows_lifecycle
@@ -37,7 +46,9 @@ from ._invariants import assert_rules_respected as assert_rules_respected
 from ._invariants import assert_unchanged as assert_unchanged
 from ._invariants import deadline_dates as deadline_dates
 from ._invariants import snapshot as snapshot
+from ._pretty import register_printers as _register_printers
 from ._register import register as register
+from ._stateful import Outcome as Outcome
 from ._stateful import ProgrammeStateMachine as ProgrammeStateMachine
 from ._strategies import associations as associations
 from ._strategies import benchmarks as benchmarks
@@ -58,15 +69,21 @@ from ._strategies import partners as partners
 from ._strategies import programmes as programmes
 from ._strategies import scenarios as scenarios
 from ._strategies import study_visits as study_visits
+from ._strategies import time_steps as time_steps
 
 register()
+_register_printers()
 
 __all__ = [
     "Command",
+    "Coverage",
+    "DEADLINE_OUTCOMES",
     "ExtensionRequest",
     "ManualClock",
+    "Outcome",
     "ProgrammeStateMachine",
     "Snapshot",
+    "assert_covered",
     "assert_deadlines_on_working_days",
     "assert_follows_lifecycle",
     "assert_never_earlier",
@@ -99,4 +116,5 @@ __all__ = [
     "scenarios",
     "snapshot",
     "study_visits",
+    "time_steps",
 ]

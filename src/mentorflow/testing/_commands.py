@@ -16,7 +16,8 @@ from .._domain.events import PairEvent
 from .._domain.extensions import Extension
 from .._domain.lifecycle import Lifecycle, Phase
 from .._domain.model import Benchmark, Deliverable, Role, StudyVisit, VisitMode
-from ..exceptions import CommandRefused, PolicyViolation
+from ..exceptions import CommandRefused, PolicyViolation, ValidationError
+from ._moves import next_move
 from ._strategies import benchmarks, partners
 
 
@@ -25,10 +26,14 @@ class Command:
     """A command to send to a pair, as data.
 
     Attributes:
-        name: One of the pair's command methods (``"complete"``, ``"record_visit"``, ...).
+        name: One of the pair's command methods (``"complete"``, ``"record_visit"``, ...), or
+            ``"advance"``: the pair's valid next move (resume it, record the visit or register
+            the deliverable its phase needs, or complete its phase).
         hours: When, in hours after the pair's last change; negative tries to go back in time.
         args: The command's arguments; for ``complete`` and ``record_visit`` a ``None`` in
-            place of the phase or visit number means "the pair's current one".
+            place of the phase or visit number means "the pair's current one"; a visit's
+            arguments are ``(number, host, mode, ends_in_days, days)``, ``days`` (its length,
+            default 1) optional.
     """
 
     name: str
@@ -50,16 +55,19 @@ class Command:
     def command_for(self, pair: Pair, at: pendulum.DateTime) -> c.PairCommand:
         """The command value this sends to ``pair`` at ``at`` (placeholders filled in)."""
         key, lifecycle = pair.key, pair.programme.lifecycle
+        if self.name == "advance":
+            return next_move(pair, at) or c.Complete(pair=key, phase=pair.phase, at=at)
         if self.name == "complete":
             (phase,) = self.args
             return c.Complete(pair=key, phase=pair.phase if phase is None else phase, at=at)
         if self.name == "record_visit":
-            number, host, mode, ends_in = self.args
+            number, host, mode, ends_in, *length = self.args
             if number is None:
                 held = lifecycle.step(pair.phase).visit if pair.phase in lifecycle.order else None
                 number = held or 1
             ends = at.date().add(days=ends_in)
-            visit = StudyVisit(number=number, host=host, mode=mode, starts_on=ends, ends_on=ends)
+            starts = ends.subtract(days=(length[0] if length else 1) - 1)
+            visit = StudyVisit(number=number, host=host, mode=mode, starts_on=starts, ends_on=ends)
             return c.RecordVisit(pair=key, visit=visit, at=at)
         if self.name == "register_deliverable":
             return c.RegisterDeliverable(pair=key, deliverable=self.args[0], at=at)
@@ -91,16 +99,30 @@ _KINDS = (
 
 
 @st.composite
-def commands(draw: st.DrawFn, lifecycle: Lifecycle | None = None) -> Command:
+def commands(
+    draw: st.DrawFn, lifecycle: Lifecycle | None = None, *, progress: float | None = None
+) -> Command:
     """Any command a user could send to a pair of ``lifecycle``, valid or not.
 
-    Weighted towards progress (completing the current phase, recording its visit); one in
-    ten is dated before the pair's last change.
+    Args:
+        lifecycle: The pairs' lifecycle (default: the default lifecycle).
+        progress: The share of commands that are the pair's valid next move (``"advance"``),
+            from 0 to 1; None (default) weights the kinds towards progress (completing the
+            current phase, recording its visit) without looking at the pair.
+
+    One in ten is dated before the pair's last change; visits last one to five days.
+
+    Raises:
+        ValidationError: a ``progress`` outside 0 to 1.
     """
     lifecycle = lifecycle or Lifecycle.default()
-    kind = draw(st.sampled_from(_KINDS))
+    if progress is not None and not 0 <= progress <= 1:
+        raise ValidationError("progress", f"must be from 0 to 1, not {progress!r}")
     backwards = draw(st.integers(0, 9)) == 0
     hours = draw(st.integers(-72, -1) if backwards else st.integers(0, 24 * 30))
+    if progress is not None and draw(st.integers(0, 19)) < round(progress * 20):
+        return Command("advance", hours)
+    kind = draw(st.sampled_from(_KINDS))
     if kind == "complete":
         return Command("complete", hours, (None,))
     if kind == "complete_any":
@@ -110,7 +132,8 @@ def commands(draw: st.DrawFn, lifecycle: Lifecycle | None = None) -> Command:
         number = draw(st.sampled_from([None, None, None, 1, 2, 3, 4]))
         host = draw(st.sampled_from(Role))
         mode = draw(st.sampled_from(VisitMode))
-        return Command(kind, hours, (number, host, mode, draw(st.sampled_from([0, -1, -2, 1]))))
+        ends_in = draw(st.sampled_from([0, -1, -2, 1]))
+        return Command(kind, hours, (number, host, mode, ends_in, draw(st.integers(1, 5))))
     if kind == "register_deliverable":
         return Command(kind, hours, (draw(st.sampled_from(Deliverable)),))
     if kind == "define_benchmarks":

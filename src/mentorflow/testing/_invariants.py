@@ -7,7 +7,7 @@ deadline or the event at fault (explicit raises, so they work under ``python -O`
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pendulum
@@ -38,7 +38,7 @@ def _fail(message: str) -> None:
 def snapshot(programme: Programme) -> Snapshot:
     """Everything observable about ``programme``: its pairs, histories, deadlines, extensions."""
     return {
-        "pairs": {key: _pair_snapshot(pair) for key, pair in programme.pairs.items()},
+        "pairs": {key: pair_snapshot(pair) for key, pair in programme.pairs.items()},
         "history": tuple(programme.history),
         "ends_on": programme.ends_on,
         "extensions": programme.extensions,
@@ -46,7 +46,7 @@ def snapshot(programme: Programme) -> Snapshot:
     }
 
 
-def _pair_snapshot(pair: Pair) -> dict[str, Any]:
+def pair_snapshot(pair: Pair) -> dict[str, Any]:
     return {
         "phase": pair.phase,
         "status": pair.status,
@@ -201,10 +201,24 @@ def assert_programme_invariants(programme: Programme) -> None:
     assert_deadlines_on_working_days(programme)
 
 
-def assert_replays(programme: Programme) -> None:
+def assert_replays(
+    programme: Programme,
+    *,
+    hooks: Callable[[Programme], object] | None = None,
+    kept: object = None,
+) -> None:
     """Replaying ``programme``'s event log rebuilds the same programme: pairs, histories,
     deadlines and their revisions, extensions. (Written to a private `MemoryStore`; the
-    programme itself is not touched.)"""
+    programme itself is not touched.)
+
+    Args:
+        programme: The live programme.
+        hooks: The function that subscribes your hooks to a programme; it is passed to
+            `Programme.restore`, so your hooks see the replayed events. If it returns
+            something (the state your hooks keep), that must equal ``kept``.
+        kept: What ``hooks`` returned for the live programme, as it is now.
+
+    """
     from .._codec.serialize import dump_definition, dump_event
     from .._storage.stores import MemoryStore
 
@@ -212,9 +226,17 @@ def assert_replays(programme: Programme) -> None:
     store.create("replay", dump_definition(programme))
     if programme.history:
         store.append("replay", [dump_event(e) for e in programme.history], expected_version=0)
-    restored = type(programme).restore(store, "replay", clock=programme.clock)
+    rebuilt: list[object] = []
+
+    def install(restored: Programme) -> None:
+        if hooks is not None:
+            rebuilt.append(hooks(restored))
+
+    restored = type(programme).restore(store, "replay", clock=programme.clock, hooks=install)
     if snapshot(restored) != snapshot(programme):
         _fail("the programme replayed from its log differs from the live one")
     for key in [None, *programme.pairs]:
         if restored.deadlines(pair=key) != programme.deadlines(pair=key):
             _fail(f"replayed deadlines of {key or 'the programme'} differ from the live ones")
+    if rebuilt and rebuilt[0] != kept:
+        _fail(f"the state your hooks keep differs on replay: {rebuilt[0]!r}, live {kept!r}")

@@ -49,6 +49,7 @@ from .._domain.model import (
     VisitMode,
 )
 from .._simulation.scenario import Scenario
+from ..exceptions import ValidationError
 
 TIMEZONES = ("Europe/Brussels", "Europe/Madrid", "Europe/Riga", "Europe/Athens", "UTC")
 STANDARD_PHASES = tuple(p for p in Phase if p is not Phase.COMPLETED)
@@ -382,10 +383,39 @@ def programmes(
 
 
 @st.composite
-def pairs(draw: st.DrawFn, *, programme: Programme | None = None) -> Pair:
-    """A pair enrolled in a programme (default: a drawn programme with at least one pair)."""
-    programme = programme or draw(programmes(pairs=draw(st.integers(1, 3))))
+def pairs(
+    draw: st.DrawFn, *, programme: Programme | None = None, lifecycle: Lifecycle | None = None
+) -> Pair:
+    """A pair enrolled in a programme (default: a drawn programme with at least one pair).
+
+    Args:
+        programme: The programme to pick a pair of.
+        lifecycle: Without ``programme``: the drawn programme's lifecycle (default: a draw).
+
+    Raises:
+        ValidationError: both ``programme`` and ``lifecycle`` given.
+    """
+    if programme is not None and lifecycle is not None:
+        raise ValidationError("lifecycle", "give a programme or a lifecycle, not both")
+    programme = programme or draw(programmes(lifecycle=lifecycle, pairs=draw(st.integers(1, 3))))
     return programme.pair(draw(st.sampled_from(list(programme.pairs))))
+
+
+def time_steps() -> st.SearchStrategy[pendulum.Duration]:
+    """Realistic steps of time, from an hour to six months: hours (for time-of-day and time
+    zone rules), days, the usual boundaries (a week, a fortnight, 28 to 31 days, 60, 90
+    days) and calendar months. Days and months keep the wall time; they shrink towards an
+    hour."""
+    return _TIME_STEPS
+
+
+_BOUNDARIES = (7, 14, 21, 28, 29, 30, 31, 45, 60, 61, 89, 90, 91, 92)
+_TIME_STEPS = st.one_of(
+    st.integers(1, 48).map(lambda h: pendulum.duration(hours=h)),
+    st.integers(1, 45).map(lambda d: pendulum.duration(days=d)),
+    st.sampled_from(_BOUNDARIES).map(lambda d: pendulum.duration(days=d)),
+    st.integers(1, 6).map(lambda m: pendulum.duration(months=m)),
+)
 
 
 def deliverables() -> st.SearchStrategy[Deliverable]:

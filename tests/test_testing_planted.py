@@ -1,0 +1,34 @@
+"""A smoke test of the planted-bug benchmark (issue 19): two bugs, one seed each. The full
+benchmark is ``python benchmarks/run.py --only 11`` (``benchmarks/planted_bugs.py``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import planted_bugs
+
+
+@pytest.mark.parametrize("name", ["needs-14-days", "visit-2-length"])
+def test_a_planted_bug_is_found_and_shrunk(name: str) -> None:
+    """The shipped base finds the bug with its defaults and shrinks it to a short program."""
+    (bug,) = [b for b in planted_bugs.BUGS if b.name == name]
+    result = planted_bugs.run(bug, 0, 300)
+    assert result.found, result
+    assert result.steps is not None
+    assert result.steps <= 8, result.program
+    assert result.program.startswith("state = Test_")
+
+
+def test_the_bugs_cover_every_phase() -> None:
+    """Every phase of the default lifecycle has a bug, and the custom lifecycle has some."""
+    default = planted_bugs.DEFAULT
+    phases = {b.phase for b in planted_bugs.BUGS if b.lifecycle == default}
+    assert set(default.order) == phases
+    custom = [b for b in planted_bugs.BUGS if b.lifecycle == planted_bugs.CUSTOM]
+    assert len(custom) >= 3
+    assert len(planted_bugs.BUGS) >= 10
