@@ -42,7 +42,7 @@ def test_formats_and_output(tmp_path: Path) -> None:
     csv_out = run("simulate", "inclucities", "--format", "csv").stdout
     assert csv_out.startswith("kind,pair,name,start,end,status,projected,days_late,revisions\n")
     data = json.loads(run("simulate", "urbact-transfer-network", "--format", "json").stdout)
-    assert 62 == data["summary"]["breach_days"]
+    assert 64 == data["summary"]["breach_days"]
     target = tmp_path / "inclucities.ics"
     saved = run("simulate", "inclucities", "--format", "ics", "--output", str(target))
     assert f"saved {target}" == saved.stdout.strip()

@@ -247,7 +247,16 @@ class Scenario:
         for phase in self.durations:
             if phase not in order:
                 raise ValidationError(f"durations.{phase}", "is not a phase of the lifecycle")
+        starts_on = self.programme.starts_on
         for i, action in enumerate(self.script):
+            if action.on < starts_on:
+                # run on the first day instead, a typo in the year would go unnoticed
+                what = " ".join(str(x) for x in (action.action, action.pair, action.phase) if x)
+                raise ValidationError(
+                    f"script[{i}].on",
+                    f"the action '{what}' is dated {action.on}, before the programme starts on "
+                    f"{starts_on}",
+                )
             if action.pair not in (None, "*") and action.pair not in keys:
                 raise ValidationError(f"script[{i}].pair", f"{show(action.pair)} is not a pair")
             if action.phase is not None and action.phase not in order:
@@ -494,9 +503,14 @@ class _Run:
     def _end(self, key: str, phase: str, started: pendulum.DateTime) -> pendulum.DateTime:
         """The planned end of ``phase`` for pair ``key``, started at ``started``."""
         offsets = [*self.planned.get((key, phase), ()), *self.delays.get((key, phase), ())]
-        # planned durations count calendar time (working days: weekdays only)
+        # planned durations count calendar time (working days: weekdays only); a phase that
+        # takes time ends on a working day of both cities (the pair's calendar)
         end_day = extend(started.date(), offsets, calendar_for(()))
-        return self._instant(end_day) if end_day > started.date() else started
+        if end_day <= started.date():
+            return started
+        pair = self.programme.pair(key)
+        regions = tuple(sorted({pair.mentor.city.region, pair.mentee.city.region}))
+        return self._instant(calendar_for(regions).roll_forward(end_day))
 
     def _migrated(self, events: tuple[Event, ...], at: pendulum.DateTime) -> None:
         """Plan the phases the migration moved pairs to, from ``at``; a suspended pair's

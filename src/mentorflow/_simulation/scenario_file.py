@@ -283,10 +283,11 @@ class _Reader:
                 "capped",
                 "lead_days",
                 "calendar",
+                "month_end",
             },
         )
         kwargs: dict[str, Any] = {
-            key: self.get(table, key, w, bool if key == "capped" else int)
+            key: self.get(table, key, w, bool if key in ("capped", "month_end") else int)
             for key in table
             if key not in ("name", "on", "calendar", "after")
         }
