@@ -392,9 +392,9 @@ class TestFiles:
                 "no calendar for 'XX'",
             ),
             (
-                lambda d: d["pairs"][0].update(theme="culture"),
+                lambda d: d["pairs"][0].update(theme="Culture"),
                 "pairs[0].theme",
-                "'culture' is not one of",
+                "'Culture' is not a theme",
             ),
             (
                 lambda d: d["durations"].update(matching="a while"),

@@ -44,6 +44,7 @@ from ._domain.commands import Complete as Complete
 from ._domain.commands import DefineBenchmarks as DefineBenchmarks
 from ._domain.commands import Enrol as Enrol
 from ._domain.commands import GrantExtension as GrantExtension
+from ._domain.commands import HoldActivity as HoldActivity
 from ._domain.commands import Migrate as Migrate
 from ._domain.commands import PairCommand as PairCommand
 from ._domain.commands import ReachMilestone as ReachMilestone
@@ -61,6 +62,7 @@ from ._domain.deadlines import DeadlineRule as DeadlineRule
 from ._domain.deadlines import Offset as Offset
 from ._domain.deadlines import Unit as Unit
 from ._domain.definition import Definition as Definition
+from ._domain.events import ActivityHeld as ActivityHeld
 from ._domain.events import BenchmarksDefined as BenchmarksDefined
 from ._domain.events import DeadlineApproaching as DeadlineApproaching
 from ._domain.events import DeadlineMissed as DeadlineMissed
@@ -89,6 +91,8 @@ from ._domain.lifecycle import Lifecycle as Lifecycle
 from ._domain.lifecycle import PairStatus as PairStatus
 from ._domain.lifecycle import Phase as Phase
 from ._domain.lifecycle import Step as Step
+from ._domain.model import Activity as Activity
+from ._domain.model import ActivityKind as ActivityKind
 from ._domain.model import Association as Association
 from ._domain.model import Benchmark as Benchmark
 from ._domain.model import City as City
@@ -132,6 +136,9 @@ except _PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "Activity",
+    "ActivityHeld",
+    "ActivityKind",
     "AfterHookError",
     "Association",
     "Benchmark",
@@ -169,6 +176,7 @@ __all__ = [
     "ExtensionStatus",
     "GrantExtension",
     "History",
+    "HoldActivity",
     "JsonLinesStore",
     "Lifecycle",
     "ManualClock",

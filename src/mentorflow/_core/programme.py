@@ -23,6 +23,7 @@ from .._domain.clock import Clock
 from .._domain.deadlines import DeadlineRule, Offset
 from .._domain.definition import DEFAULT_TOLERANCE, Definition
 from .._domain.events import (
+    ActivityHeld,
     DeliverableRegistered,
     Event,
     MilestoneReached,
@@ -32,7 +33,7 @@ from .._domain.events import (
 )
 from .._domain.extensions import Extension, ExtensionPolicy
 from .._domain.lifecycle import Lifecycle, PairStatus
-from .._domain.model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+from .._domain.model import Activity, Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
 from .._domain.pair_state import PairState
 from .._domain.validate import show
 from ..exceptions import DefinitionDrift, DefinitionError, UnknownPairError, ValidationError
@@ -330,7 +331,7 @@ class Programme:
         *,
         mentor: Partner,
         mentee: Partner,
-        theme: Theme,
+        theme: Theme | str,
         topic: str | None = None,
         benchmarks: Iterable[Benchmark] = (),
         support_network: Iterable[str] = (),
@@ -343,7 +344,8 @@ class Programme:
 
         Raises:
             ValidationError: naming the field: a bad or duplicate key, a partner that is not
-                a `Partner`, the same city on both sides, an unknown theme.
+                a `Partner`, the same city on both sides, a theme that is neither a `Theme`
+                nor a ``lower_snake_case`` name of the programme's own.
             Vetoed: a before hook vetoed the enrolment; nothing was added.
         """
         command = c.Enrol(
@@ -464,6 +466,45 @@ class Programme:
         """
         (event,) = self._rt.reach_milestone(c.ReachMilestone(milestone=name, at=at, note=note))
         return event  # type: ignore[return-value]  # the one event is a MilestoneReached
+
+    def hold_activity(
+        self,
+        activity: Activity,
+        *,
+        milestone: str | None = None,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> ActivityHeld:
+        """Record a programme-wide activity held (the command `HoldActivity`): a transnational
+        meeting, a network visit, the final conference. Every pair not withdrawn takes part,
+        whatever phase each is in; no pair's phase changes.
+
+        Args:
+            activity: What was held, when and how.
+            milestone: A milestone it reaches too (``"final_conference"``).
+
+        Raises:
+            ValidationError: naming the field: an activity that ends after ``at``, an unknown
+                milestone or one already reached.
+        """
+        command = c.HoldActivity(activity=activity, milestone=milestone, at=at, note=note)
+        (event,) = self._rt.hold_activity(command)
+        return event  # type: ignore[return-value]  # the one event is an ActivityHeld
+
+    @property
+    def activities(self) -> tuple[ActivityHeld, ...]:
+        """The programme-wide activities held, oldest first."""
+        return tuple(e for e in self._rt.ledger.events if isinstance(e, ActivityHeld))
+
+    @property
+    def partners(self) -> dict[Partner, tuple[tuple[str, Role], ...]]:
+        """Every partner and the pairs it takes part in, with its role in each: a network's
+        lead city is one partner in all its pairs."""
+        found: dict[Partner, list[tuple[str, Role]]] = {}
+        for key, pair in self.pairs.items():
+            for role in (Role.MENTOR, Role.MENTEE):
+                found.setdefault(pair.partner(role), []).append((key, role))
+        return {partner: tuple(roles) for partner, roles in found.items()}
 
     # -- extensions --------------------------------------------------------------------
 
@@ -840,8 +881,8 @@ class Pair:
         return self._s.partner(role)
 
     @property
-    def theme(self) -> Theme:
-        """The scheme area the pair works on."""
+    def theme(self) -> Theme | str:
+        """The scheme area the pair works on: a `Theme`, or a theme of the programme's own."""
         return self._s.enrolment.theme
 
     @property

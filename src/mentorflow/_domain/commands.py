@@ -35,7 +35,7 @@ from . import events as ev
 from . import validate as v
 from .deadlines import Offset, Unit
 from .definition import Definition
-from .model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+from .model import Activity, Benchmark, Deliverable, Partner, Role, StudyVisit, theme_value
 from .validate import show
 
 
@@ -88,8 +88,8 @@ def _role(value: Any) -> Role:
         raise ValidationError("role", f"{show(value)} is not a Role") from None
 
 
-def _theme(value: Any) -> Theme:
-    return v.enum_value("theme", Theme, value)
+def _theme(value: Any) -> str:
+    return theme_value(value)
 
 
 def _reason(_inst: Any, _attr: Any, value: Any) -> None:
@@ -206,7 +206,8 @@ class Enrol(Command):
     pair: str = attrs.field(validator=_key)
     mentor: Partner = attrs.field(validator=v.instance_of("mentor", Partner))
     mentee: Partner = attrs.field(validator=v.instance_of("mentee", Partner))
-    theme: Theme = attrs.field(converter=_theme)
+    theme: str = attrs.field(converter=_theme)
+    """A `Theme`, or a theme of the programme's own (`theme_value`)."""
     topic: str | None = attrs.field(default=None, validator=v.optional_text("topic"))
     benchmarks: tuple[Benchmark, ...] = attrs.field(default=(), converter=_benchmarks)
     support_network: tuple[str, ...] = attrs.field(default=(), converter=_names)
@@ -291,6 +292,21 @@ class ReachMilestone(Command):
     """Record that a milestone (e.g. the final conference) was reached."""
 
     milestone: str = attrs.field(validator=v.instance_of("name", str))
+
+
+@attrs.frozen(kw_only=True)
+class HoldActivity(Command):
+    """Record a programme-wide activity held: it involves every pair enrolled and not
+    withdrawn, whatever phase each is in (`Programme.hold_activity`).
+
+    Attributes:
+        activity: The `Activity` (a transnational meeting, a network visit, a conference).
+        milestone: A milestone it reaches too (``"final_conference"``): the `ActivityHeld`
+            event records both, and deadlines counted from the milestone count from its day.
+    """
+
+    activity: Activity = attrs.field(validator=v.instance_of("activity", Activity))
+    milestone: str | None = attrs.field(default=None, validator=v.optional_text("milestone"))
 
 
 @attrs.frozen(kw_only=True)
@@ -390,6 +406,7 @@ COMMANDS: tuple[type[Command], ...] = (
     RefuseExtension,
     CheckDeadlines,
     Migrate,
+    HoldActivity,
 )
 """Every concrete command type."""
 
@@ -441,6 +458,10 @@ def command_of(event: ev.Event) -> Command | None:
             )
         case ev.MilestoneReached():
             return ReachMilestone(milestone=event.milestone, at=at, note=note)
+        case ev.ActivityHeld():
+            return HoldActivity(
+                activity=event.activity, milestone=event.milestone, at=at, note=note
+            )
         case ev.ExtensionRequested():
             ext = event.extension
             return RequestExtension(

@@ -14,7 +14,7 @@ import pendulum
 
 from .definition import Definition
 from .extensions import Extension
-from .model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+from .model import Activity, Benchmark, Deliverable, Partner, Role, StudyVisit, theme_value
 
 
 @attrs.frozen(kw_only=True)
@@ -49,7 +49,8 @@ class PairEnrolled(PairEvent):
 
     mentor: Partner
     mentee: Partner
-    theme: Theme
+    theme: str = attrs.field(converter=theme_value)
+    """A `Theme`, or a theme of the programme's own."""
     topic: str | None = None
     benchmarks: tuple[Benchmark, ...] = ()
     support_network: tuple[str, ...] = ()
@@ -162,6 +163,17 @@ class MilestoneReached(Event):
 
 
 @attrs.frozen(kw_only=True)
+class ActivityHeld(Event):
+    """A programme-wide activity was held, involving ``pairs``: every pair enrolled and not
+    withdrawn, whatever phase each was in."""
+
+    activity: Activity
+    pairs: tuple[str, ...]
+    milestone: str | None = None
+    """The milestone it reached too, if any."""
+
+
+@attrs.frozen(kw_only=True)
 class ExtensionRequested(Event):
     """An extension of the programme or of a phase was requested."""
 
@@ -238,4 +250,5 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ExtensionRefused,
     DefinitionMigrated,
     PairMigrated,
+    ActivityHeld,
 )

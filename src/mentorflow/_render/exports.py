@@ -35,7 +35,8 @@ def _day(value: object) -> str:
 
 
 def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
-    """One row per phase, visit, deadline and extension, in time order within each kind."""
+    """One row per phase, visit, deadline, programme-wide activity and extension, in time
+    order within each kind."""
     rows: list[dict[str, Any]] = []
     for span in timeline.phases:
         rows.append(
@@ -80,6 +81,21 @@ def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
                 "projected": False,
                 "days_late": "" if row.days_late is None else row.days_late,
                 "revisions": moves,
+            }
+        )
+    for held in timeline.activities:
+        act = held.activity
+        rows.append(
+            {
+                "kind": "activity",
+                "pair": "",
+                "name": f"{act.name} ({act.mode.value}{', ' + act.place if act.place else ''})",
+                "start": _day(act.starts_on),
+                "end": _day(act.ends_on),
+                "status": f"held, {len(held.pairs)} pairs",
+                "projected": False,
+                "days_late": "",
+                "revisions": "",
             }
         )
     for ext in timeline.extensions:

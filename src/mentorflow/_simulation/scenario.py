@@ -22,12 +22,14 @@ import pendulum
 
 from .._core.book import DeadlineRevision, DeadlineStatus
 from .._core.programme import Pair, Programme
+from .._domain import validate as v
 from .._domain.calendar import add_months, calendar_for
 from .._domain.clock import ManualClock, wall_time
 from .._domain.commands import (
     Command,
     Complete,
     GrantExtension,
+    HoldActivity,
     Migrate,
     PairCommand,
     ReachMilestone,
@@ -43,10 +45,17 @@ from .._domain.commands import (
 from .._domain.deadlines import Offset, Unit, extend
 from .._domain.definition import Definition
 from .._domain.distributions import Distribution
-from .._domain.events import Event, PairMigrated, PhaseCompleted, PhaseStarted, VisitRecorded
+from .._domain.events import (
+    ActivityHeld,
+    Event,
+    PairMigrated,
+    PhaseCompleted,
+    PhaseStarted,
+    VisitRecorded,
+)
 from .._domain.extensions import Extension
 from .._domain.lifecycle import PairStatus
-from .._domain.model import Deliverable, Partner, Role, StudyVisit, Theme, VisitMode
+from .._domain.model import Activity, Deliverable, Partner, Role, StudyVisit, VisitMode, theme_value
 from .._domain.validate import show
 from ..exceptions import CommandRefused, PolicyViolation, ValidationError
 
@@ -64,6 +73,7 @@ ACTIONS = (
     "refuse_extension",
     "milestone",
     "migrate",
+    "activity",
 )
 _HOUR = 17  # scripted actions happen at 17:00 on their day, in the programme's timezone
 _NEEDS: dict[str, tuple[str, ...]] = {
@@ -80,6 +90,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "refuse_extension": (),
     "milestone": ("milestone",),
     "migrate": ("definition",),
+    "activity": ("activity",),
 }
 
 
@@ -102,7 +113,8 @@ class PairSpec:
     key: str
     mentor: Partner
     mentee: Partner
-    theme: Theme
+    theme: str = attrs.field(converter=theme_value)
+    """A `Theme`, or a theme of the programme's own."""
     topic: str | None = None
 
 
@@ -118,7 +130,9 @@ class Action:
             ``partner``), ``request_extension`` (``offset``, ``reason``; with ``phase``, of that
             phase), ``grant_extension`` / ``refuse_extension`` (``by``; the oldest open
             request), ``milestone`` (``milestone``), ``migrate`` (``definition``, and
-            ``phases`` for the pairs in changed phases: see `Programme.migrate`).
+            ``phases`` for the pairs in changed phases: see `Programme.migrate`), ``activity``
+            (``activity``, and ``milestone`` if it reaches one: a programme-wide activity
+            that every pair takes part in, whatever its phase; see `Programme.hold_activity`).
         pair: The pair it concerns; ``"*"`` for every pair; None for programme actions.
     """
 
@@ -137,6 +151,7 @@ class Action:
     note: str | None = None
     definition: Definition | None = None
     phases: Mapping[str, str] | None = attrs.field(default=None, hash=False)
+    activity: Activity | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -166,6 +181,46 @@ class Action:
             )
         if self.action == "migrate" and self.pair is not None:
             raise ValidationError("pair", "a migration is of the whole programme: give no pair")
+
+
+def _mode(value: VisitMode | str) -> VisitMode:
+    return v.enum_value("mode", VisitMode, value)
+
+
+def _plan_host(value: Role | str | None) -> Role | None:
+    return None if value is None else v.enum_value("host", Role, value)
+
+
+@attrs.frozen(kw_only=True)
+class VisitPlan:
+    """How a study visit is planned, for the simulation to project it.
+
+    Args:
+        days: How many days it lasts (it ends on the day its phase ends): 1 to 31.
+        mode: Online, in person or hybrid.
+        host: The role that hosts it; None: the mentee while it may still host one, else the
+            mentor (the lifecycle's ``visit_hosts``).
+    """
+
+    days: int = 1
+    mode: VisitMode = attrs.field(default=VisitMode.IN_PERSON, converter=_mode)
+    host: Role | None = attrs.field(default=None, converter=_plan_host)
+
+    def __attrs_post_init__(self) -> None:
+        days = self.days
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 31:
+            raise ValidationError("days", f"must be a whole number from 1 to 31, not {show(days)}")
+
+
+def _visit_plans(value: Mapping[int, VisitPlan]) -> Mapping[int, VisitPlan]:
+    for number, plan in value.items():
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            raise ValidationError("visits", f"{show(number)} is not a visit number")
+        if not isinstance(plan, VisitPlan):
+            raise ValidationError(
+                f"visits.{number}", f"must be a VisitPlan, not {type(plan).__name__}"
+            )
+    return dict(value)
 
 
 def _durations(
@@ -206,6 +261,8 @@ class Scenario:
         script: The dated actions, in any order (same-day actions keep their order). A delay's
             offset may be a `Distribution` too (sampled once per run, even for ``pair="*"``: a
             shared cause delays every pair alike).
+        visits: How each study visit is planned, by its number (`VisitPlan`: its length in
+            days, mode and host); a visit without a plan is projected as one day in person.
     """
 
     name: str
@@ -215,6 +272,7 @@ class Scenario:
         factory=dict, converter=_durations, hash=False
     )
     script: tuple[Action, ...] = ()
+    visits: Mapping[int, VisitPlan] = attrs.field(factory=dict, converter=_visit_plans, hash=False)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -247,6 +305,12 @@ class Scenario:
         for phase in self.durations:
             if phase not in order:
                 raise ValidationError(f"durations.{phase}", "is not a phase of the lifecycle")
+        numbers = {step.visit for step in self.programme.lifecycle.steps}
+        for number in self.visits:
+            if number not in numbers:
+                raise ValidationError(
+                    f"visits.{number}", "the lifecycle has no study visit of that number"
+                )
         starts_on = self.programme.starts_on
         for i, action in enumerate(self.script):
             if action.on < starts_on:
@@ -351,6 +415,8 @@ class Timeline:
         unfinished: Pairs neither completed nor withdrawn when the simulation ended (a pair
             suspended and never resumed): the timeline says nothing of when they would end.
         refusals: Script actions the rules refused (and delays that changed nothing), why.
+        activities: The programme-wide activities held (`ActivityHeld`), with the pairs that
+            took part.
     """
 
     scenario: str
@@ -364,6 +430,7 @@ class Timeline:
     completed_on: pendulum.Date | None
     refusals: tuple[str, ...]
     unfinished: tuple[str, ...] = ()
+    activities: tuple[ActivityHeld, ...] = ()
 
     @property
     def missed(self) -> tuple[DeadlineRow, ...]:
@@ -547,7 +614,7 @@ class _Run:
         try:
             run = self.programme.execute
             if step.visit is not None and all(v.number != step.visit for v in pair.visits):
-                visit = _visit(pair, step.visit, at)
+                visit = _visit(pair, step.visit, at, self.scenario.visits.get(step.visit))
                 run(RecordVisit(pair=key, visit=visit, at=at, note=_PROJECTED))
                 self.projected_visits.add((key, step.visit))
             for deliverable in sorted(step.requires - set(pair.deliverables)):
@@ -655,6 +722,10 @@ class _Run:
             )
         if name in ("grant_extension", "refuse_extension"):
             return self._decision(action, at)
+        if name == "activity" and action.activity is not None:
+            return HoldActivity(
+                activity=action.activity, milestone=action.milestone, at=at, note=note
+            )
         if name == "milestone" and action.milestone is not None:
             return ReachMilestone(milestone=action.milestone, at=at, note=note)
         if name == "migrate" and action.definition is not None:
@@ -792,6 +863,7 @@ class _Run:
                 for k, p in programme.pairs.items()
                 if p.status in (PairStatus.ACTIVE, PairStatus.SUSPENDED)
             ),
+            activities=programme.activities,
         )
 
 
@@ -806,8 +878,12 @@ def _started(pair: Pair) -> pendulum.DateTime:
     return pair.last_changed_at  # pragma: no cover - every pair starts a phase on enrolment
 
 
-def _visit(pair: Pair, number: int, at: pendulum.DateTime) -> StudyVisit:
-    """A projected visit: hosted by whichever side may still host one (the mentee first)."""
+def _visit(
+    pair: Pair, number: int, at: pendulum.DateTime, plan: VisitPlan | None = None
+) -> StudyVisit:
+    """A projected visit, ending on the day of ``at``: as ``plan`` says, and hosted by the
+    side it names, else by whichever side may still host one (the mentee first)."""
+    plan = plan or _ONE_DAY_VISIT
     limits = pair.programme.lifecycle.visit_hosts
     host = Role.MENTEE
     if limits is not None:
@@ -815,5 +891,12 @@ def _visit(pair: Pair, number: int, at: pendulum.DateTime) -> StudyVisit:
         host = Role.MENTEE if hosted < limits.get(Role.MENTEE, 0) else Role.MENTOR
     day = at.date()
     return StudyVisit(
-        number=number, host=host, mode=VisitMode.IN_PERSON, starts_on=day, ends_on=day
+        number=number,
+        host=plan.host or host,
+        mode=plan.mode,
+        starts_on=pendulum.Date.fromordinal(day.toordinal() - plan.days + 1),
+        ends_on=day,
     )
+
+
+_ONE_DAY_VISIT = VisitPlan()

@@ -15,6 +15,7 @@ from .._domain.extensions import Extension, ExtensionStatus
 from .._domain.model import Deliverable, Role, Theme
 from ._strategies import (
     STANDARD_PHASES,
+    activities,
     benchmarks,
     dates,
     deadline_rules,
@@ -148,6 +149,13 @@ def event_strategies() -> dict[type, st.SearchStrategy[Any]]:
             definition=_definitions(),
             phases=st.dictionaries(_phase, _phase, max_size=2),
             previous_version=st.integers(1, 4),
+        ),
+        ev.ActivityHeld: st.builds(
+            ev.ActivityHeld,
+            **_base(pair=False),
+            activity=activities(),
+            pairs=st.lists(_key, max_size=3, unique=True).map(tuple),
+            milestone=st.none() | st.just("final_conference"),
         ),
         ev.PairMigrated: st.builds(
             ev.PairMigrated,
