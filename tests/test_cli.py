@@ -79,7 +79,7 @@ def test_gantt_and_diagram(tmp_path: Path) -> None:
     [
         ('name = "x"\n[programme\n', "not valid TOML"),
         ('name = "x"\n', "programme: is missing"),
-        (None, "pairs[0].mentee.country: the holidays package has no calendar for 'XX'"),
+        (None, "partners.saint-jean.country: the holidays package has no calendar for 'XX'"),
         (None, "durations.matching: 'a while' is not an amount"),
     ],
 )

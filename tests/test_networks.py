@@ -268,3 +268,17 @@ class TestScenarioFiles:
         (row,) = [r for r in timeline_rows(timeline) if r["kind"] == "activity"]
         assert "Transnational meeting 1 (in_person, Almada)" == row["name"]
         assert ("2023-10-11", "2023-10-12") == (row["start"], row["end"])
+
+    def test_sent_to_workers(self) -> None:
+        """Partners, visit plans and activities survive the JSON a Monte Carlo worker gets."""
+        from mentorflow._simulation.montecarlo import dump_scenario, load_scenario_json
+
+        script = [
+            {
+                "on": dt.date(2023, 10, 12),
+                "action": "activity",
+                "activity": {"name": "Meeting", "starts_on": dt.date(2023, 10, 11)},
+            }
+        ]
+        scenario = parse_scenario(_network_file(script=script))
+        assert scenario == load_scenario_json(dump_scenario(scenario))

@@ -196,31 +196,36 @@ class VisitPlan:
     """How a study visit is planned, for the simulation to project it.
 
     Args:
+        number: The visit's number in the lifecycle.
         days: How many days it lasts (it ends on the day its phase ends): 1 to 31.
         mode: Online, in person or hybrid.
         host: The role that hosts it; None: the mentee while it may still host one, else the
             mentor (the lifecycle's ``visit_hosts``).
     """
 
+    number: int
     days: int = 1
     mode: VisitMode = attrs.field(default=VisitMode.IN_PERSON, converter=_mode)
     host: Role | None = attrs.field(default=None, converter=_plan_host)
 
     def __attrs_post_init__(self) -> None:
-        days = self.days
+        number, days = self.number, self.days
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            raise ValidationError("number", f"{show(number)} is not a visit number")
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 31:
             raise ValidationError("days", f"must be a whole number from 1 to 31, not {show(days)}")
 
 
-def _visit_plans(value: Mapping[int, VisitPlan]) -> Mapping[int, VisitPlan]:
-    for number, plan in value.items():
-        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            raise ValidationError("visits", f"{show(number)} is not a visit number")
+def _visit_plans(value: tuple[VisitPlan, ...]) -> tuple[VisitPlan, ...]:
+    plans = tuple(value)
+    seen: set[int] = set()
+    for i, plan in enumerate(plans):
         if not isinstance(plan, VisitPlan):
-            raise ValidationError(
-                f"visits.{number}", f"must be a VisitPlan, not {type(plan).__name__}"
-            )
-    return dict(value)
+            raise ValidationError(f"visits[{i}]", f"must be a VisitPlan, not {type(plan).__name__}")
+        if plan.number in seen:
+            raise ValidationError(f"visits[{i}].number", f"visit {plan.number} is planned twice")
+        seen.add(plan.number)
+    return plans
 
 
 def _durations(
@@ -261,7 +266,7 @@ class Scenario:
         script: The dated actions, in any order (same-day actions keep their order). A delay's
             offset may be a `Distribution` too (sampled once per run, even for ``pair="*"``: a
             shared cause delays every pair alike).
-        visits: How each study visit is planned, by its number (`VisitPlan`: its length in
+        visits: How study visits are planned (`VisitPlan`: the visit's number, its length in
             days, mode and host); a visit without a plan is projected as one day in person.
     """
 
@@ -272,7 +277,7 @@ class Scenario:
         factory=dict, converter=_durations, hash=False
     )
     script: tuple[Action, ...] = ()
-    visits: Mapping[int, VisitPlan] = attrs.field(factory=dict, converter=_visit_plans, hash=False)
+    visits: tuple[VisitPlan, ...] = attrs.field(default=(), converter=_visit_plans)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -306,10 +311,10 @@ class Scenario:
             if phase not in order:
                 raise ValidationError(f"durations.{phase}", "is not a phase of the lifecycle")
         numbers = {step.visit for step in self.programme.lifecycle.steps}
-        for number in self.visits:
-            if number not in numbers:
+        for plan in self.visits:
+            if plan.number not in numbers:
                 raise ValidationError(
-                    f"visits.{number}", "the lifecycle has no study visit of that number"
+                    f"visits.{plan.number}", "the lifecycle has no study visit of that number"
                 )
         starts_on = self.programme.starts_on
         for i, action in enumerate(self.script):
@@ -493,6 +498,7 @@ class _Run:
         self.projected: set[tuple[str, str]] = set()
         self.projected_visits: set[tuple[str, int]] = set()  # (pair, visit number)
         self.refusals: list[str] = []
+        self.visit_plans = {plan.number: plan for plan in scenario.visits}
         for pair in scenario.pairs:
             self.programme.add_pair(
                 pair.key,
@@ -614,7 +620,7 @@ class _Run:
         try:
             run = self.programme.execute
             if step.visit is not None and all(v.number != step.visit for v in pair.visits):
-                visit = _visit(pair, step.visit, at, self.scenario.visits.get(step.visit))
+                visit = _visit(pair, step.visit, at, self.visit_plans.get(step.visit))
                 run(RecordVisit(pair=key, visit=visit, at=at, note=_PROJECTED))
                 self.projected_visits.add((key, step.visit))
             for deliverable in sorted(step.requires - set(pair.deliverables)):
@@ -899,4 +905,4 @@ def _visit(
     )
 
 
-_ONE_DAY_VISIT = VisitPlan()
+_ONE_DAY_VISIT = VisitPlan(number=1)

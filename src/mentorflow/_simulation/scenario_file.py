@@ -193,10 +193,10 @@ class _Reader:
             self.action(self.table(a, f"script[{i}]"), f"script[{i}].")
             for i, a in enumerate(self.get(doc, "script", "", list, []))
         )
-        visits = {
-            self.visit_number(number): self.visit_plan(table, f"visits.{number}")
+        visits = tuple(
+            self.visit_plan(number, table, f"visits.{number}")
             for number, table in self.table(self.get(doc, "visits", "", dict, {}), "visits").items()
-        }
+        )
         name = self.get(doc, "name", "", str)
         return self.build(
             "",
@@ -210,16 +210,13 @@ class _Reader:
             ),
         )
 
-    def visit_number(self, text: str) -> int:
-        if not text.isdigit() or text.startswith("0") or len(text) > 3:
-            raise self.fail(f"visits.{text}", "is not a visit number like 1, 2 or 3")
-        return int(text)
-
-    def visit_plan(self, table: Any, where: str) -> VisitPlan:
+    def visit_plan(self, number: str, table: Any, where: str) -> VisitPlan:
+        if not number.isdigit() or number.startswith("0") or len(number) > 3:
+            raise self.fail(where, "is not a visit number like 1, 2 or 3")
         table = self.table(table, where)
         w = f"{where}."
         self.check_keys(table, w, {"days", "mode", "host"})
-        kwargs: dict[str, Any] = {"days": self.get(table, "days", w, int, 1)}
+        kwargs: dict[str, Any] = {"number": int(number), "days": self.get(table, "days", w, int, 1)}
         for key in ("mode", "host"):
             if key in table:
                 kwargs[key] = self.get(table, key, w, str)
