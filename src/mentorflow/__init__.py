@@ -41,12 +41,16 @@ from ._domain.clock import SystemClock as SystemClock
 from ._domain.commands import CheckDeadlines as CheckDeadlines
 from ._domain.commands import Command as Command
 from ._domain.commands import Complete as Complete
+from ._domain.commands import DeclareDeliverable as DeclareDeliverable
 from ._domain.commands import DefineBenchmarks as DefineBenchmarks
+from ._domain.commands import DraftDeliverable as DraftDeliverable
 from ._domain.commands import Enrol as Enrol
 from ._domain.commands import GrantExtension as GrantExtension
 from ._domain.commands import HoldActivity as HoldActivity
 from ._domain.commands import Migrate as Migrate
+from ._domain.commands import MoveDeliverableDue as MoveDeliverableDue
 from ._domain.commands import PairCommand as PairCommand
+from ._domain.commands import PlanReporting as PlanReporting
 from ._domain.commands import ReachMilestone as ReachMilestone
 from ._domain.commands import RecordVisit as RecordVisit
 from ._domain.commands import RefuseExtension as RefuseExtension
@@ -54,6 +58,9 @@ from ._domain.commands import RegisterDeliverable as RegisterDeliverable
 from ._domain.commands import ReplacePartner as ReplacePartner
 from ._domain.commands import RequestExtension as RequestExtension
 from ._domain.commands import Resume as Resume
+from ._domain.commands import ReviewDeliverable as ReviewDeliverable
+from ._domain.commands import SubmitDeliverable as SubmitDeliverable
+from ._domain.commands import SubmitReport as SubmitReport
 from ._domain.commands import Suspend as Suspend
 from ._domain.commands import Withdraw as Withdraw
 from ._domain.commands import command_of as command_of
@@ -67,7 +74,12 @@ from ._domain.events import BenchmarksDefined as BenchmarksDefined
 from ._domain.events import DeadlineApproaching as DeadlineApproaching
 from ._domain.events import DeadlineMissed as DeadlineMissed
 from ._domain.events import DefinitionMigrated as DefinitionMigrated
+from ._domain.events import DeliverableDeclared as DeliverableDeclared
+from ._domain.events import DeliverableDrafted as DeliverableDrafted
+from ._domain.events import DeliverableDueMoved as DeliverableDueMoved
 from ._domain.events import DeliverableRegistered as DeliverableRegistered
+from ._domain.events import DeliverableReviewed as DeliverableReviewed
+from ._domain.events import DeliverableSubmitted as DeliverableSubmitted
 from ._domain.events import Event as Event
 from ._domain.events import ExtensionGranted as ExtensionGranted
 from ._domain.events import ExtensionRefused as ExtensionRefused
@@ -83,6 +95,8 @@ from ._domain.events import PairWithdrawn as PairWithdrawn
 from ._domain.events import PartnerReplaced as PartnerReplaced
 from ._domain.events import PhaseCompleted as PhaseCompleted
 from ._domain.events import PhaseStarted as PhaseStarted
+from ._domain.events import ReportingPlanned as ReportingPlanned
+from ._domain.events import ReportSubmitted as ReportSubmitted
 from ._domain.events import VisitRecorded as VisitRecorded
 from ._domain.extensions import Extension as Extension
 from ._domain.extensions import ExtensionPolicy as ExtensionPolicy
@@ -102,6 +116,9 @@ from ._domain.model import Role as Role
 from ._domain.model import StudyVisit as StudyVisit
 from ._domain.model import Theme as Theme
 from ._domain.model import VisitMode as VisitMode
+from ._domain.reporting import DeliverableRecord as DeliverableRecord
+from ._domain.reporting import DeliverableStatus as DeliverableStatus
+from ._domain.reporting import ReportingPeriod as ReportingPeriod
 from ._storage.stores import JsonLinesStore as JsonLinesStore
 from ._storage.stores import MemoryStore as MemoryStore
 from ._storage.stores import PostgresStore as PostgresStore
@@ -159,13 +176,22 @@ __all__ = [
     "DeadlineRevision",
     "DeadlineRule",
     "DeadlineStatus",
+    "DeclareDeliverable",
     "DefineBenchmarks",
     "Definition",
     "DefinitionDrift",
     "DefinitionError",
     "DefinitionMigrated",
     "Deliverable",
+    "DeliverableDeclared",
+    "DeliverableDrafted",
+    "DeliverableDueMoved",
+    "DeliverableRecord",
     "DeliverableRegistered",
+    "DeliverableReviewed",
+    "DeliverableStatus",
+    "DeliverableSubmitted",
+    "DraftDeliverable",
     "Enrol",
     "Event",
     "Extension",
@@ -186,6 +212,7 @@ __all__ = [
     "MigrationPlan",
     "MigrationRefused",
     "MilestoneReached",
+    "MoveDeliverableDue",
     "Offset",
     "Pair",
     "PairCommand",
@@ -203,6 +230,7 @@ __all__ = [
     "Phase",
     "PhaseCompleted",
     "PhaseStarted",
+    "PlanReporting",
     "PolicyViolation",
     "PostgresStore",
     "Programme",
@@ -212,8 +240,12 @@ __all__ = [
     "RegisterDeliverable",
     "ReplacePartner",
     "ReplayError",
+    "ReportSubmitted",
+    "ReportingPeriod",
+    "ReportingPlanned",
     "RequestExtension",
     "Resume",
+    "ReviewDeliverable",
     "Role",
     "SQLiteStore",
     "SerializationError",
@@ -226,6 +258,8 @@ __all__ = [
     "StoreWatch",
     "StoredLog",
     "StudyVisit",
+    "SubmitDeliverable",
+    "SubmitReport",
     "Subscription",
     "Suspend",
     "SystemClock",

@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     scenario = (
         "a scenario file (TOML), or the name of a shipped one: inclucities, "
-        "inclucities-without-extension, urbact-transfer-network"
+        "inclucities-without-extension, inclucities-plan, urbact-transfer-network, implementoring"
     )
 
     demo = commands.add_parser(

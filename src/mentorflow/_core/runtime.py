@@ -34,6 +34,7 @@ from .._domain.events import (
 from .._domain.extensions import Extension, ExtensionStatus
 from .._domain.lifecycle import PairStatus
 from .._domain.pair_state import PairState
+from .._domain.reporting import REPORTING_COMMANDS, Reporting, ReportingPeriod
 from .._domain.validate import show
 from .._engine.machine import NAMES, Engine, Refusal, engine_for
 from ..exceptions import (
@@ -65,6 +66,7 @@ class Runtime:
         "extensions",
         "handlers",
         "ledger",
+        "reporting",
         "states",
         "tolerance",
         "tz",
@@ -105,6 +107,7 @@ class Runtime:
         self.tolerance = definition.clock_tolerance.total_seconds()
         self.ledger = Ledger(definition.name)
         self.states: dict[str, PairState] = {}
+        self.reporting = Reporting()
         self.extensions = Extensions(definition.extension_policy, definition.phase_extension_policy)
         schedule = definition.schedule
         self.book = (
@@ -123,6 +126,7 @@ class Runtime:
             c.Enrol: self.enrol,
             c.ReachMilestone: self.reach_milestone,
             c.HoldActivity: self.hold_activity,
+            **dict.fromkeys(REPORTING_COMMANDS, self.report),
             c.RequestExtension: self.request,
             c.GrantExtension: self.grant,
             c.RefuseExtension: self.refuse,
@@ -411,6 +415,18 @@ class Runtime:
                 book.reach(name, at)
 
         return self.ledger.commit((event,), apply)
+
+    def report(self, command: c.Command) -> tuple[Event, ...]:
+        """A reporting command: periods, reports and deliverables (`Reporting.decide`)."""
+        at = self.instant(command.at)
+        reporting = self.reporting
+        periods = self.reporting_periods()
+        event = reporting.decide(command, at, self.ledger.seq + 1, periods)
+        return self.ledger.commit((event,), lambda: reporting.apply(event))
+
+    def reporting_periods(self) -> tuple[ReportingPeriod, ...]:
+        """The reporting periods as they stand: derived from the start and the end as extended."""
+        return self.reporting.periods(self.definition.starts_on, self.ends_on, self.calendar)
 
     def request(self, command: c.RequestExtension) -> tuple[Event, ...]:
         """Request an extension, under the policy's clauses."""

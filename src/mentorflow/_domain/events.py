@@ -174,6 +174,70 @@ class ActivityHeld(Event):
 
 
 @attrs.frozen(kw_only=True)
+class ReportingPlanned(Event):
+    """The programme's reporting was planned: periods of ``period_months`` from the start, a
+    periodic report due ``report_days`` after each."""
+
+    period_months: int
+    report_days: int
+
+
+@attrs.frozen(kw_only=True)
+class ReportSubmitted(Event):
+    """A periodic report was submitted; its period and due date are kept as they were."""
+
+    period: int
+    period_starts_on: pendulum.Date
+    period_ends_on: pendulum.Date
+    due_on: pendulum.Date
+    late: bool
+    justification: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DeliverableDeclared(Event):
+    """A deliverable was declared, due on ``due_on`` (pending)."""
+
+    name: str
+    due_on: pendulum.Date
+
+
+@attrs.frozen(kw_only=True)
+class DeliverableDrafted(Event):
+    """A deliverable went to draft."""
+
+    name: str
+
+
+@attrs.frozen(kw_only=True)
+class DeliverableSubmitted(Event):
+    """A deliverable was submitted (and is locked); ``late`` with its justification."""
+
+    name: str
+    late: bool
+    justification: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DeliverableReviewed(Event):
+    """A submitted deliverable was accepted, or returned with a reason."""
+
+    name: str
+    accepted: bool
+    by: str
+    reason: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DeliverableDueMoved(Event):
+    """An unsubmitted deliverable's due date moved from ``previous`` to ``due_on``."""
+
+    name: str
+    previous: pendulum.Date
+    due_on: pendulum.Date
+
+
+@attrs.frozen(kw_only=True)
 class ExtensionRequested(Event):
     """An extension of the programme or of a phase was requested."""
 
@@ -251,4 +315,11 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     DefinitionMigrated,
     PairMigrated,
     ActivityHeld,
+    ReportingPlanned,
+    ReportSubmitted,
+    DeliverableDeclared,
+    DeliverableDrafted,
+    DeliverableSubmitted,
+    DeliverableReviewed,
+    DeliverableDueMoved,
 )
