@@ -42,7 +42,7 @@ def test_formats_and_output(tmp_path: Path) -> None:
     csv_out = run("simulate", "inclucities", "--format", "csv").stdout
     assert csv_out.startswith("kind,pair,name,start,end,status,projected,days_late,revisions\n")
     data = json.loads(run("simulate", "urbact-transfer-network", "--format", "json").stdout)
-    assert 62 == data["summary"]["breach_days"]
+    assert 95 == data["summary"]["breach_days"]
     target = tmp_path / "inclucities.ics"
     saved = run("simulate", "inclucities", "--format", "ics", "--output", str(target))
     assert f"saved {target}" == saved.stdout.strip()
@@ -70,7 +70,7 @@ def test_gantt_and_diagram(tmp_path: Path) -> None:
     assert 0 == run("gantt", "inclucities", "--output", str(chart)).returncode
     assert "<svg" in chart.read_text()
     diagram = run("diagram", "urbact-transfer-network").stdout
-    assert "    activation --> transfer_learning: complete" in diagram
+    assert "    activation --> transfer_plan: complete" in diagram
     assert run("diagram").stdout.startswith("stateDiagram-v2\n    [*] --> needs_assessment")
 
 
@@ -79,7 +79,7 @@ def test_gantt_and_diagram(tmp_path: Path) -> None:
     [
         ('name = "x"\n[programme\n', "not valid TOML"),
         ('name = "x"\n', "programme: is missing"),
-        (None, "pairs[0].mentee.country: the holidays package has no calendar for 'XX'"),
+        (None, "partners.saint-jean.country: the holidays package has no calendar for 'XX'"),
         (None, "durations.matching: 'a while' is not an amount"),
     ],
 )

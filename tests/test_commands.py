@@ -66,7 +66,7 @@ class TestValues:
             (lambda: m.ReplacePartner(pair="a", role="boss", partner=MENTOR), "role"),
             (lambda: m.RegisterDeliverable(pair="a", deliverable="x"), "deliverable"),
             (lambda: Enrol(pair=" a", mentor=MENTOR, mentee=MENTEE, theme="housing"), "key"),
-            (lambda: Enrol(pair="a", mentor=MENTOR, mentee=MENTEE, theme="x"), "theme"),
+            (lambda: Enrol(pair="a", mentor=MENTOR, mentee=MENTEE, theme="Culture"), "theme"),
             (lambda: Enrol(pair="a", mentor=MENTOR, mentee=MENTOR, theme="housing"), "mentee"),
             (lambda: RequestExtension(reason="", offset=m.Offset(amount=1)), "reason"),
             (lambda: RequestExtension(reason="r", offset=m.Offset(amount=0)), "days"),

@@ -88,7 +88,8 @@ class TestIcs:
         assert dt.date(2023, 5, 30) == programme["DTSTART"].dt
 
     def test_one_visit_precisely(self, timeline: Timeline) -> None:
-        """Mechelen-Capaci's second visit: in person in Mechelen, 19-21 October 2021."""
+        """Mechelen-Capaci's second visit: in person in Mechelen, 4-6 October 2021 (the public
+        record gives the days since the scenario is per pair)."""
         icalendar = pytest.importorskip("icalendar")
         calendar = icalendar.Calendar.from_ical(to_ics(timeline))
         [event] = [
@@ -97,8 +98,8 @@ class TestIcs:
             if str(e["SUMMARY"]).startswith("mechelen-capaci: study visit 2 ")
         ]
         assert "mechelen-capaci: study visit 2 in Mechelen (in person)" == str(event["SUMMARY"])
-        assert dt.date(2021, 10, 19) == event["DTSTART"].dt
-        assert dt.date(2021, 10, 22) == event["DTEND"].dt  # exclusive: the visit ends on the 21st
+        assert dt.date(2021, 10, 4) == event["DTSTART"].dt
+        assert dt.date(2021, 10, 7) == event["DTEND"].dt  # exclusive: the visit ends on the 6th
         assert "STATUS" not in event  # actual, not projected
 
     def test_projected_visits_are_marked(self, timeline: Timeline) -> None:

@@ -278,11 +278,12 @@ class TestMontecarlo:
         # pinned: if these move, the sampler or the seeding changed, and old seeds mean
         # something else now; say so in the changelog
         assert (
-            pendulum.Date(2022, 12, 7),
-            pendulum.Date(2023, 2, 26),
-            pendulum.Date(2023, 4, 3),
+            pendulum.Date(2022, 12, 9),
+            pendulum.Date(2023, 2, 27),
+            pendulum.Date(2023, 4, 11),
         ) == (forecast.programme.p10, forecast.programme.p50, forecast.programme.p90)
-        assert ((0, 0.225), (1, 0.125), (2, 0.2), (3, 0.3)) == forecast.extensions[:4]
+        # moved in 0.x: projected phase ends land on working days of the pair (not the sampler)
+        assert ((0, 0.225), (1, 0.1), (2, 0.225), (3, 0.225)) == forecast.extensions[:4]
 
     def test_answers_the_question(self) -> None:
         """The IncluCities plan needs an extension in most runs; the rows add up."""

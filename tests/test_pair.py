@@ -94,7 +94,7 @@ class TestEnrol:
             ({"key": " p"}, "key"),
             ({"mentor": "Mechelen"}, "mentor"),
             ({"mentee": MECHELEN}, "mentee"),
-            ({"theme": "culture"}, "theme"),
+            ({"theme": "Culture!"}, "theme"),
             ({"topic": ""}, "topic"),
             ({"benchmarks": ["x"]}, "benchmarks[0]"),
             ({"support_network": "NGO"}, "support_network"),

@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 import json
 from pathlib import Path
+from typing import Any
 
 import pendulum
 import pytest
 from hypothesis import given, settings
 
 from mentorflow import (
+    Activity,
     DeadlineStatus,
     Deliverable,
     Offset,
@@ -18,112 +20,302 @@ from mentorflow import (
     Role,
     StudyVisit,
     Unit,
-    VisitMode,
 )
 from mentorflow._domain.calendar import add_months
 from mentorflow._render import exports as x
 from mentorflow._simulation import inclucities as _inclucities
 from mentorflow._simulation.compare import compare
-from mentorflow._simulation.scenario import Action, PairSpec, ProgrammeSpec, Scenario
+from mentorflow._simulation.scenario import Action, PairSpec, ProgrammeSpec, Scenario, VisitPlan
 from mentorflow._simulation.scenario_file import load_scenario, parse_scenario, shipped
 from mentorflow.exceptions import ScenarioError
 from mentorflow.testing import scenarios
 
 
+def _activity(
+    name: str, kind: str, days: tuple[str, str], mode: str, place: str | None = None
+) -> Activity:
+    d = pendulum.Date
+    first, last = (d.fromisoformat(x) for x in days)  # type: ignore[attr-defined]
+    return Activity(name=name, kind=kind, starts_on=first, ends_on=last, mode=mode, place=place)
+
+
+_ROUNDS: dict[int, tuple[str, str, list[tuple[str, str, str, str]]]] = {
+    # number: (host, mode, [(pair, first day, last day, source)])
+    1: (
+        "mentee",
+        "online",
+        [
+            ("brussels-saint-jean", "2021-05-03", "2021-05-04", "record"),
+            (
+                "schaerbeek-jelgava",
+                "2021-05-12",
+                "2021-05-14",
+                "record: 12 and 14 May; 13 May, Ascension, is a holiday in BE",
+            ),
+            ("fuenlabrada-livadia", "2021-05-18", "2021-05-21", "record: 18, 19 and 21 May"),
+            (
+                "mechelen-capaci",
+                "2021-05-26",
+                "2021-05-27",
+                "illustrative: round 1 was completed by the end of May 2021",
+            ),
+        ],
+    ),
+    2: (
+        "mentor",
+        "in_person",
+        [
+            (
+                "mechelen-capaci",
+                "2021-10-04",
+                "2021-10-06",
+                "record: the days; illustrative: the host",
+            ),
+            (
+                "schaerbeek-jelgava",
+                "2021-10-19",
+                "2021-10-19",
+                "record: Jelgava's delegation in Schaerbeek",
+            ),
+            (
+                "brussels-saint-jean",
+                "2021-11-08",
+                "2021-11-10",
+                "illustrative: round 2 was held in Oct-Nov 2021",
+            ),
+            (
+                "fuenlabrada-livadia",
+                "2021-11-15",
+                "2021-11-17",
+                "illustrative: round 2 was held in Oct-Nov 2021",
+            ),
+        ],
+    ),
+    3: (
+        "mentee",
+        "in_person",
+        [
+            (
+                "brussels-saint-jean",
+                "2022-04-24",
+                "2022-04-26",
+                "record: in Saint-Jean-de-la-Ruelle",
+            ),
+            (
+                "mechelen-capaci",
+                "2022-05-10",
+                "2022-05-12",
+                "illustrative: round 3 was held in Apr-May 2022",
+            ),
+            (
+                "fuenlabrada-livadia",
+                "2022-05-17",
+                "2022-05-19",
+                "illustrative: round 3 was held in Apr-May 2022",
+            ),
+            ("schaerbeek-jelgava", "2022-05-23", "2022-05-25", "record: in Jelgava"),
+        ],
+    ),
+}
+
+
 def inclucities_in_python(*, extended: bool = True) -> Scenario:
-    """The shipped IncluCities scenario, written in Python instead of TOML."""
-    d = pendulum.date
+    """The shipped IncluCities scenario (per pair, from the public record), written in Python
+    instead of TOML."""
+    d = pendulum.Date.fromisoformat  # type: ignore[attr-defined]
     every = "*"
-    script = [
-        Action(
-            on=d(2020, 9, 15),
-            action="replace_partner",
-            pair="mechelen-capaci",
-            role=Role.MENTEE,
-            partner=_inclucities.CAPACI,
-            note="Partinico replaced by Capaci",
+    script: list[Action] = []
+
+    def add(on: str, action: str, note: str, **kwargs: Any) -> None:
+        script.append(Action(on=d(on), action=action, note=note, **kwargs))
+
+    def visits(number: int) -> None:
+        host, mode, rows = _ROUNDS[number]
+        for pair, first, last, source in rows:
+            name = {
+                1: "round 1, online",
+                2: "round 2, in person",
+                3: "round 3, hosted by the mentee",
+            }
+            visit = StudyVisit(
+                number=number, host=host, mode=mode, starts_on=d(first), ends_on=d(last)
+            )
+            if (number, pair) == (2, "brussels-saint-jean"):  # between the days of round 2
+                add(
+                    "2021-10-20",
+                    "activity",
+                    "third steering committee, Brussels and online (record)",
+                    activity=_activity(
+                        "Third steering committee",
+                        "steering_committee",
+                        ("2021-10-20", "2021-10-20"),
+                        "hybrid",
+                        "Brussels",
+                    ),
+                )
+            add(last, "visit", f"{name[number]} ({source})", pair=pair, visit=visit)
+            if number == 1:
+                add(
+                    last,
+                    "complete",
+                    "round 1 done (record-month: completed by the end of May 2021)",
+                    pair=pair,
+                    phase="study_visit_1",
+                )
+            if number == 3:
+                add(
+                    last,
+                    "deliverable",
+                    "action plan (illustrative)",
+                    pair=pair,
+                    deliverable=Deliverable.ACTION_PLAN,
+                )
+                add(
+                    last,
+                    "complete",
+                    "round 3 done (illustrative: on the visit's last day)",
+                    pair=pair,
+                    phase="study_visit_3",
+                )
+
+    add(
+        "2020-06-17",
+        "activity",
+        "virtual kick-off and pairing (record)",
+        activity=_activity(
+            "Virtual kick-off and pairing",
+            "transnational_meeting",
+            ("2020-06-17", "2020-06-17"),
+            "online",
         ),
-        Action(on=d(2020, 9, 30), action="complete", pair=every, phase="needs_assessment"),
-        Action(
-            on=d(2020, 10, 30),
-            action="complete",
-            pair=every,
-            phase="matching",
-            note="benchmarks and key factors",
+    )
+    add(
+        "2020-09-15",
+        "replace_partner",
+        "Partinico replaced by Capaci (record: the replacement; illustrative: the day)",
+        pair="mechelen-capaci",
+        role=Role.MENTEE,
+        partner=_inclucities.CAPACI,
+    )
+    add(
+        "2020-09-30",
+        "complete",
+        "needs assessed (illustrative)",
+        pair=every,
+        phase="needs_assessment",
+    )
+    add(
+        "2020-10-30",
+        "complete",
+        "benchmarks and key factors defined (record-month)",
+        pair=every,
+        phase="matching",
+    )
+    add(
+        "2020-12-10",
+        "activity",
+        "online mentoring training (record-month)",
+        activity=_activity(
+            "Online mentoring training", "training", ("2020-12-10", "2020-12-10"), "online"
         ),
-        Action(
-            on=d(2021, 5, 13),
-            action="visit",
-            pair=every,
-            note="round 1, online (Covid-19)",
-            visit=StudyVisit(
-                number=1,
-                host=Role.MENTEE,
-                mode=VisitMode.ONLINE,
-                starts_on=d(2021, 5, 11),
-                ends_on=d(2021, 5, 13),
-            ),
+    )
+    visits(1)
+    visits(2)
+    add(
+        "2021-11-30",
+        "complete",
+        "round 2 done (record-month: completed by the end of November 2021)",
+        pair=every,
+        phase="study_visit_2",
+    )
+    workshops = "illustrative: the workshops ran Dec 2021 - Feb 2022"
+    for pair, day, source in (
+        ("schaerbeek-jelgava", "2021-12-10", "record"),
+        ("brussels-saint-jean", "2022-01-20", workshops),
+        ("mechelen-capaci", "2022-02-10", workshops),
+        ("fuenlabrada-livadia", "2022-02-17", workshops),
+    ):
+        add(
+            day,
+            "complete",
+            f"transfer knowledge workshop ({source})",
+            pair=pair,
+            phase="transfer_workshop",
+        )
+    add(
+        "2022-02-24",
+        "activity",
+        "transversal workshops (record-month; the mode is illustrative)",
+        activity=_activity(
+            "Transversal workshops", "workshop", ("2022-02-24", "2022-02-24"), "online"
         ),
-        Action(on=d(2021, 6, 24), action="complete", pair=every, phase="study_visit_1"),
-        Action(
-            on=d(2021, 10, 21),
-            action="visit",
-            pair=every,
-            visit=StudyVisit(
-                number=2,
-                host=Role.MENTOR,
-                mode=VisitMode.IN_PERSON,
-                starts_on=d(2021, 10, 19),
-                ends_on=d(2021, 10, 21),
-            ),
+    )
+    visits(3)
+    if extended:
+        add(
+            "2022-09-15",
+            "request_extension",
+            "request (record: an extension of three months; illustrative: the day)",
+            offset=Offset(amount=3, unit=Unit.MONTHS),
+            reason="Covid-19 moved the first study visits online and delayed the programme",
+        )
+        add(
+            "2022-10-20",
+            "grant_extension",
+            "granted (record: granted; illustrative: the day)",
+            by="European Commission",
+        )
+    for pair, day, what, association in (
+        ("fuenlabrada-livadia", "2022-11-11", "training academy, Madrid, 10-11 November", "FEMP"),
+        (
+            "brussels-saint-jean",
+            "2022-12-08",
+            "training academy, Brussels, 7-8 December",
+            "Brulocalis",
         ),
-        Action(on=d(2021, 12, 2), action="complete", pair=every, phase="study_visit_2"),
-        Action(on=d(2022, 1, 18), action="complete", pair=every, phase="transfer_workshop"),
-        Action(
-            on=d(2022, 4, 28),
-            action="visit",
-            pair=every,
-            visit=StudyVisit(
-                number=3,
-                host=Role.MENTEE,
-                mode=VisitMode.IN_PERSON,
-                starts_on=d(2022, 4, 26),
-                ends_on=d(2022, 4, 28),
-            ),
+        (
+            "schaerbeek-jelgava",
+            "2022-12-08",
+            "training academy, Brussels, 7-8 December",
+            "Brulocalis",
         ),
-        Action(
-            on=d(2022, 6, 9), action="deliverable", pair=every, deliverable=Deliverable.ACTION_PLAN
-        ),
-        Action(on=d(2022, 6, 9), action="complete", pair=every, phase="study_visit_3"),
-        *(
-            [
-                Action(
-                    on=d(2022, 9, 15),
-                    action="request_extension",
-                    offset=Offset(amount=3, unit=Unit.MONTHS),
-                    reason="Covid-19 moved the first study visits online and delayed the programme",
-                ),
-                Action(on=d(2022, 10, 20), action="grant_extension", by="European Commission"),
-            ]
-            if extended
-            else []
-        ),
-        Action(
-            on=d(2022, 11, 14),
-            action="deliverable",
-            pair=every,
+        ("mechelen-capaci", "2022-12-15", "training academy, Mechelen, 15 December", "VVSG"),
+    ):
+        add(
+            day,
+            "deliverable",
+            "one-stop-shop shown (illustrative: on the academy's day)",
+            pair=pair,
             deliverable=Deliverable.ONE_STOP_SHOP,
+        )
+        add(
+            day,
+            "complete",
+            f"{what} (record; the pair is inferred ({association}))",
+            pair=pair,
+            phase="training_academy",
+        )
+    add(
+        "2023-03-29",
+        "activity",
+        "final conference, Brussels, 28-29 March 2023 (record)",
+        activity=_activity(
+            "Final conference",
+            "final_conference",
+            ("2023-03-28", "2023-03-29"),
+            "in_person",
+            "Brussels",
         ),
-        Action(on=d(2022, 11, 15), action="complete", pair=every, phase="training_academy"),
-        Action(
-            on=d(2023, 3, 29),
-            action="milestone",
-            milestone="final_conference",
-            note="final conference, Brussels",
-        ),
-        Action(on=d(2023, 3, 29), action="complete", pair=every, phase="final_review"),
-        Action(on=d(2023, 5, 26), action="milestone", milestone="final_report"),
-    ]
+        milestone="final_conference",
+    )
+    add(
+        "2023-03-29",
+        "complete",
+        "final review (illustrative: at the final conference)",
+        pair=every,
+        phase="final_review",
+    )
+    add("2023-05-26", "milestone", "final report (illustrative)", milestone="final_report")
     durations = {
         "needs_assessment": 3,
         "matching": 1,
@@ -138,8 +330,8 @@ def inclucities_in_python(*, extended: bool = True) -> Scenario:
         name="IncluCities 2020-2023, as it happened",
         programme=ProgrammeSpec(
             name="IncluCities",
-            starts_on=d(2020, 6, 17),
-            ends_on=d(2022, 12, 31),
+            starts_on=pendulum.date(2020, 6, 17),
+            ends_on=pendulum.date(2022, 12, 31),
             timezone="Europe/Brussels",
             country="BE",
             coordinator="CEMR",
@@ -153,6 +345,11 @@ def inclucities_in_python(*, extended: bool = True) -> Scenario:
         ),
         durations={k: Offset(amount=n, unit=Unit.MONTHS) for k, n in durations.items()},
         script=tuple(script),
+        visits=(
+            VisitPlan(number=1, days=2, mode="online", host="mentee"),
+            VisitPlan(number=2, days=3, mode="in_person", host="mentor"),
+            VisitPlan(number=3, days=3, mode="in_person", host="mentee"),
+        ),
     )
 
 
@@ -387,14 +584,14 @@ class TestFiles:
                 "duplicate",
             ),
             (
-                lambda d: d["pairs"][1]["mentee"].update(country="XX"),
-                "pairs[1].mentee.country",
+                lambda d: d["partners"]["livadia"].update(country="XX"),
+                "partners.livadia.country",
                 "no calendar for 'XX'",
             ),
             (
-                lambda d: d["pairs"][0].update(theme="culture"),
+                lambda d: d["pairs"][0].update(theme="Culture"),
                 "pairs[0].theme",
-                "'culture' is not one of",
+                "'Culture' is not a theme",
             ),
             (
                 lambda d: d["durations"].update(matching="a while"),
@@ -407,13 +604,13 @@ class TestFiles:
                 "'celebrate' is not one of",
             ),
             (
-                lambda d: d["script"][3]["visit"].update(number=0),
-                "script[3].visit.number",
+                lambda d: d["script"][5]["visit"].update(number=0),
+                "script[5].visit.number",
                 "positive whole number",
             ),
             (
-                lambda d: d["script"][0].update(pair="nobody"),
-                "script[0].pair",
+                lambda d: d["script"][1].update(pair="nobody"),
+                "script[1].pair",
                 "'nobody' is not a pair",
             ),
             (
@@ -423,8 +620,8 @@ class TestFiles:
             ),
             (lambda d: d.update(colour="red"), "colour", "unknown key"),
             (
-                lambda d: d["script"][1].update(phase="matchin"),
-                "script[1].phase",
+                lambda d: d["script"][2].update(phase="matchin"),
+                "script[2].phase",
                 "'matchin' is not a phase",
             ),
             (
@@ -432,10 +629,10 @@ class TestFiles:
                 "pairs[1].key",
                 "duplicate",
             ),
-            (lambda d: d["script"][0].pop("partner"), "script[0].partner", "needs partner"),
+            (lambda d: d["script"][1].pop("partner"), "script[1].partner", "needs partner"),
             (
-                lambda d: d["script"][11].update(offset="-2 months"),
-                "script[11].offset",
+                lambda d: d["script"][36].update(offset="-2 months"),
+                "script[36].offset",
                 "an extension is some",
             ),
         ],

@@ -43,11 +43,16 @@ from ._domain.clock import SystemClock as SystemClock
 from ._domain.commands import CheckDeadlines as CheckDeadlines
 from ._domain.commands import Command as Command
 from ._domain.commands import Complete as Complete
+from ._domain.commands import DeclareDeliverable as DeclareDeliverable
 from ._domain.commands import DefineBenchmarks as DefineBenchmarks
+from ._domain.commands import DraftDeliverable as DraftDeliverable
 from ._domain.commands import Enrol as Enrol
 from ._domain.commands import GrantExtension as GrantExtension
+from ._domain.commands import HoldActivity as HoldActivity
 from ._domain.commands import Migrate as Migrate
+from ._domain.commands import MoveDeliverableDue as MoveDeliverableDue
 from ._domain.commands import PairCommand as PairCommand
+from ._domain.commands import PlanReporting as PlanReporting
 from ._domain.commands import ReachMilestone as ReachMilestone
 from ._domain.commands import RecordVisit as RecordVisit
 from ._domain.commands import RefuseExtension as RefuseExtension
@@ -55,6 +60,9 @@ from ._domain.commands import RegisterDeliverable as RegisterDeliverable
 from ._domain.commands import ReplacePartner as ReplacePartner
 from ._domain.commands import RequestExtension as RequestExtension
 from ._domain.commands import Resume as Resume
+from ._domain.commands import ReviewDeliverable as ReviewDeliverable
+from ._domain.commands import SubmitDeliverable as SubmitDeliverable
+from ._domain.commands import SubmitReport as SubmitReport
 from ._domain.commands import Suspend as Suspend
 from ._domain.commands import Withdraw as Withdraw
 from ._domain.commands import command_of as command_of
@@ -63,11 +71,17 @@ from ._domain.deadlines import DeadlineRule as DeadlineRule
 from ._domain.deadlines import Offset as Offset
 from ._domain.deadlines import Unit as Unit
 from ._domain.definition import Definition as Definition
+from ._domain.events import ActivityHeld as ActivityHeld
 from ._domain.events import BenchmarksDefined as BenchmarksDefined
 from ._domain.events import DeadlineApproaching as DeadlineApproaching
 from ._domain.events import DeadlineMissed as DeadlineMissed
 from ._domain.events import DefinitionMigrated as DefinitionMigrated
+from ._domain.events import DeliverableDeclared as DeliverableDeclared
+from ._domain.events import DeliverableDrafted as DeliverableDrafted
+from ._domain.events import DeliverableDueMoved as DeliverableDueMoved
 from ._domain.events import DeliverableRegistered as DeliverableRegistered
+from ._domain.events import DeliverableReviewed as DeliverableReviewed
+from ._domain.events import DeliverableSubmitted as DeliverableSubmitted
 from ._domain.events import Event as Event
 from ._domain.events import ExtensionGranted as ExtensionGranted
 from ._domain.events import ExtensionRefused as ExtensionRefused
@@ -83,6 +97,8 @@ from ._domain.events import PairWithdrawn as PairWithdrawn
 from ._domain.events import PartnerReplaced as PartnerReplaced
 from ._domain.events import PhaseCompleted as PhaseCompleted
 from ._domain.events import PhaseStarted as PhaseStarted
+from ._domain.events import ReportingPlanned as ReportingPlanned
+from ._domain.events import ReportSubmitted as ReportSubmitted
 from ._domain.events import VisitRecorded as VisitRecorded
 from ._domain.extensions import Extension as Extension
 from ._domain.extensions import ExtensionPolicy as ExtensionPolicy
@@ -91,6 +107,8 @@ from ._domain.lifecycle import Lifecycle as Lifecycle
 from ._domain.lifecycle import PairStatus as PairStatus
 from ._domain.lifecycle import Phase as Phase
 from ._domain.lifecycle import Step as Step
+from ._domain.model import Activity as Activity
+from ._domain.model import ActivityKind as ActivityKind
 from ._domain.model import Association as Association
 from ._domain.model import Benchmark as Benchmark
 from ._domain.model import City as City
@@ -100,6 +118,9 @@ from ._domain.model import Role as Role
 from ._domain.model import StudyVisit as StudyVisit
 from ._domain.model import Theme as Theme
 from ._domain.model import VisitMode as VisitMode
+from ._domain.reporting import DeliverableRecord as DeliverableRecord
+from ._domain.reporting import DeliverableStatus as DeliverableStatus
+from ._domain.reporting import ReportingPeriod as ReportingPeriod
 from ._service.outbox import Outbox as Outbox
 from ._service.readmodel import OverdueDeadline as OverdueDeadline
 from ._service.readmodel import ReadModel as ReadModel
@@ -142,6 +163,9 @@ except _PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "Activity",
+    "ActivityHeld",
+    "ActivityKind",
     "AfterHookError",
     "ArchivedProgrammeError",
     "Association",
@@ -164,14 +188,23 @@ __all__ = [
     "DeadlineRevision",
     "DeadlineRule",
     "DeadlineStatus",
+    "DeclareDeliverable",
     "DefineBenchmarks",
     "Definition",
     "DefinitionDrift",
     "DefinitionError",
     "DefinitionMigrated",
     "Deliverable",
+    "DeliverableDeclared",
+    "DeliverableDrafted",
+    "DeliverableDueMoved",
+    "DeliverableRecord",
     "DeliverableRegistered",
     "DeliveryError",
+    "DeliverableReviewed",
+    "DeliverableStatus",
+    "DeliverableSubmitted",
+    "DraftDeliverable",
     "Enrol",
     "Event",
     "Extension",
@@ -182,6 +215,7 @@ __all__ = [
     "ExtensionStatus",
     "GrantExtension",
     "History",
+    "HoldActivity",
     "JsonLinesStore",
     "LeaseLost",
     "Lifecycle",
@@ -192,6 +226,7 @@ __all__ = [
     "MigrationPlan",
     "MigrationRefused",
     "MilestoneReached",
+    "MoveDeliverableDue",
     "Offset",
     "Outbox",
     "OverdueDeadline",
@@ -211,6 +246,7 @@ __all__ = [
     "Phase",
     "PhaseCompleted",
     "PhaseStarted",
+    "PlanReporting",
     "PolicyViolation",
     "PostgresStore",
     "Programme",
@@ -221,8 +257,12 @@ __all__ = [
     "RegisterDeliverable",
     "ReplacePartner",
     "ReplayError",
+    "ReportSubmitted",
+    "ReportingPeriod",
+    "ReportingPlanned",
     "RequestExtension",
     "Resume",
+    "ReviewDeliverable",
     "Role",
     "SQLiteStore",
     "SerializationError",
@@ -237,6 +277,8 @@ __all__ = [
     "StoreWatch",
     "StoredLog",
     "StudyVisit",
+    "SubmitDeliverable",
+    "SubmitReport",
     "Subscription",
     "Suspend",
     "SystemClock",

@@ -24,17 +24,20 @@ from .._domain.clock import Clock
 from .._domain.deadlines import DeadlineRule, Offset
 from .._domain.definition import DEFAULT_TOLERANCE, Definition
 from .._domain.events import (
+    ActivityHeld,
     DeliverableRegistered,
     Event,
     MilestoneReached,
     PairEvent,
     PhaseCompleted,
     PhaseStarted,
+    ReportSubmitted,
 )
 from .._domain.extensions import Extension, ExtensionPolicy
 from .._domain.lifecycle import Lifecycle, PairStatus
-from .._domain.model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+from .._domain.model import Activity, Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
 from .._domain.pair_state import PairState
+from .._domain.reporting import DeliverableRecord, ReportingPeriod
 from .._domain.validate import show
 from .._domain.views import html
 from ..exceptions import DefinitionDrift, DefinitionError, UnknownPairError, ValidationError
@@ -339,7 +342,7 @@ class Programme:
         *,
         mentor: Partner,
         mentee: Partner,
-        theme: Theme,
+        theme: Theme | str,
         topic: str | None = None,
         benchmarks: Iterable[Benchmark] = (),
         support_network: Iterable[str] = (),
@@ -352,7 +355,8 @@ class Programme:
 
         Raises:
             ValidationError: naming the field: a bad or duplicate key, a partner that is not
-                a `Partner`, the same city on both sides, an unknown theme.
+                a `Partner`, the same city on both sides, a theme that is neither a `Theme`
+                nor a ``lower_snake_case`` name of the programme's own.
             Vetoed: a before hook vetoed the enrolment; nothing was added.
         """
         command = c.enrol(key, mentor, mentee, theme, topic, benchmarks, support_network, at, note)
@@ -470,6 +474,169 @@ class Programme:
         """
         (event,) = self._rt.reach_milestone(c.ReachMilestone(milestone=name, at=at, note=note))
         return event  # type: ignore[return-value]  # the one event is a MilestoneReached
+
+    def hold_activity(
+        self,
+        activity: Activity,
+        *,
+        milestone: str | None = None,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> ActivityHeld:
+        """Record a programme-wide activity held (the command `HoldActivity`): a transnational
+        meeting, a network visit, the final conference. Every pair not withdrawn takes part,
+        whatever phase each is in; no pair's phase changes.
+
+        Args:
+            activity: What was held, when and how.
+            milestone: A milestone it reaches too (``"final_conference"``).
+
+        Raises:
+            ValidationError: naming the field: an activity that ends after ``at``, an unknown
+                milestone or one already reached.
+        """
+        command = c.HoldActivity(activity=activity, milestone=milestone, at=at, note=note)
+        (event,) = self._rt.hold_activity(command)
+        return event  # type: ignore[return-value]  # the one event is an ActivityHeld
+
+    @property
+    def activities(self) -> tuple[ActivityHeld, ...]:
+        """The programme-wide activities held, oldest first."""
+        return tuple(e for e in self._rt.ledger.events if isinstance(e, ActivityHeld))
+
+    @property
+    def partners(self) -> dict[Partner, tuple[tuple[str, Role], ...]]:
+        """Every partner and the pairs it takes part in, with its role in each: a network's
+        lead city is one partner in all its pairs."""
+        found: dict[Partner, list[tuple[str, Role]]] = {}
+        for key, pair in self.pairs.items():
+            for role in (Role.MENTOR, Role.MENTEE):
+                found.setdefault(pair.partner(role), []).append((key, role))
+        return {partner: tuple(roles) for partner, roles in found.items()}
+
+    # -- reporting periods and deliverables -------------------------------------------
+
+    def plan_reporting(
+        self,
+        *,
+        period_months: int,
+        report_days: int = 60,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> tuple[ReportingPeriod, ...]:
+        """Plan the reporting (the command `PlanReporting`): periods of ``period_months`` from
+        the start, the last one shortened to the end, each with a periodic report due
+        ``report_days`` after it. Returns the periods.
+
+        Raises:
+            ValidationError: naming the field, for amounts out of range, or a plan changed
+                after a report was submitted.
+
+        Examples:
+            >>> import pendulum
+            >>> from mentorflow import ManualClock, Programme
+            >>> start = pendulum.datetime(2020, 6, 17, 9, tz="Europe/Brussels")
+            >>> p = Programme("IncluCities", starts_on=start.date(),
+            ...               ends_on=pendulum.date(2022, 12, 31), timezone="Europe/Brussels",
+            ...               country="BE", clock=ManualClock(start))
+            >>> for period in p.plan_reporting(period_months=12):
+            ...     print(period.number, period.ends_on, period.report_due_on)
+            1 2021-06-16 2021-08-16
+            2 2022-06-16 2022-08-16
+            3 2022-12-31 2023-03-01
+        """
+        self.execute(
+            c.PlanReporting(period_months=period_months, report_days=report_days, at=at, note=note)
+        )
+        return self.reporting_periods
+
+    @property
+    def reporting_periods(self) -> tuple[ReportingPeriod, ...]:
+        """The reporting periods as they stand, derived again from the end as extended; a
+        submitted report keeps its period and due date. None planned: ``()``."""
+        return self._rt.reporting_periods()
+
+    def submit_report(
+        self,
+        period: int,
+        *,
+        justification: str | None = None,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> ReportSubmitted:
+        """Submit the periodic report of ``period`` (the command `SubmitReport`), after the
+        period's end; late, with a ``justification``. Its due date never moves again."""
+        command = c.SubmitReport(period=period, justification=justification, at=at, note=note)
+        (event,) = self.execute(command)
+        return event  # type: ignore[return-value]  # the one event is a ReportSubmitted
+
+    def declare_deliverable(
+        self,
+        name: str,
+        *,
+        due_on: dt.date,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> DeliverableRecord:
+        """Declare a deliverable due on ``due_on`` (the command `DeclareDeliverable`)."""
+        self.execute(c.DeclareDeliverable(name=name, due_on=due_on, at=at, note=note))
+        return self.tracked_deliverables[name]
+
+    def draft_deliverable(
+        self, name: str, *, at: dt.datetime | None = None, note: str | None = None
+    ) -> DeliverableRecord:
+        """Start drafting a pending or returned deliverable (`DraftDeliverable`)."""
+        self.execute(c.DraftDeliverable(name=name, at=at, note=note))
+        return self.tracked_deliverables[name]
+
+    def submit_deliverable(
+        self,
+        name: str,
+        *,
+        justification: str | None = None,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> DeliverableRecord:
+        """Submit a deliverable (`SubmitDeliverable`); late, with a ``justification``. It is
+        locked until it is returned."""
+        command = c.SubmitDeliverable(name=name, justification=justification, at=at, note=note)
+        self.execute(command)
+        return self.tracked_deliverables[name]
+
+    def review_deliverable(
+        self,
+        name: str,
+        *,
+        accepted: bool,
+        by: str,
+        reason: str | None = None,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> DeliverableRecord:
+        """Accept a submitted deliverable, or return it with a ``reason`` (`ReviewDeliverable`)."""
+        command = c.ReviewDeliverable(
+            name=name, accepted=accepted, by=by, reason=reason, at=at, note=note
+        )
+        self.execute(command)
+        return self.tracked_deliverables[name]
+
+    def move_deliverable_due(
+        self,
+        name: str,
+        *,
+        due_on: dt.date,
+        at: dt.datetime | None = None,
+        note: str | None = None,
+    ) -> DeliverableRecord:
+        """Move an unsubmitted deliverable's due date to a day in the future
+        (`MoveDeliverableDue`)."""
+        self.execute(c.MoveDeliverableDue(name=name, due_on=due_on, at=at, note=note))
+        return self.tracked_deliverables[name]
+
+    @property
+    def tracked_deliverables(self) -> Mapping[str, DeliverableRecord]:
+        """The declared deliverables, by name, as they stand."""
+        return MappingProxyType(self._rt.reporting.deliverables)
 
     # -- extensions --------------------------------------------------------------------
 
@@ -922,8 +1089,8 @@ class Pair:
         return self._s.partner(role)
 
     @property
-    def theme(self) -> Theme:
-        """The scheme area the pair works on."""
+    def theme(self) -> Theme | str:
+        """The scheme area the pair works on: a `Theme`, or a theme of the programme's own."""
         return self._s.enrolment.theme
 
     @property

@@ -20,6 +20,7 @@ from .._domain import commands as c
 from .._domain.clock import Clock, ManualClock, SystemClock, earlier, to_instant
 from .._domain.definition import Definition
 from .._domain.events import (
+    ActivityHeld,
     Event,
     ExtensionGranted,
     ExtensionRefused,
@@ -30,7 +31,9 @@ from .._domain.events import (
     make_phase_started,
 )
 from .._domain.extensions import Extension, ExtensionStatus
+from .._domain.lifecycle import PairStatus
 from .._domain.pair_state import PairState
+from .._domain.reporting import REPORTING_COMMANDS, Reporting, ReportingPeriod
 from .._domain.validate import show
 from .._engine.machine import NAMES, Engine, Refusal, engine_for
 from ..exceptions import (
@@ -62,6 +65,7 @@ class Runtime:
         "extensions",
         "handlers",
         "ledger",
+        "reporting",
         "states",
         "tolerance",
         "tz",
@@ -102,6 +106,7 @@ class Runtime:
         self.tolerance = definition.clock_tolerance.total_seconds()
         self.ledger = Ledger(definition.name)
         self.states: dict[str, PairState] = {}
+        self.reporting = Reporting()
         self.extensions = Extensions(definition.extension_policy, definition.phase_extension_policy)
         schedule = definition.schedule
         self.book = (
@@ -120,6 +125,8 @@ class Runtime:
         self.handlers: dict[type[c.Command], Callable[[Any], tuple[Event, ...]]] = {
             c.Enrol: self.enrol,
             c.ReachMilestone: self.reach_milestone,
+            c.HoldActivity: self.hold_activity,
+            **dict.fromkeys(REPORTING_COMMANDS, self.report),
             c.RequestExtension: self.request,
             c.GrantExtension: self.grant,
             c.RefuseExtension: self.refuse,
@@ -390,6 +397,54 @@ class Runtime:
             milestone=name,
         )
         return self.ledger.commit((event,), lambda: book.reach(name, at))
+
+    def hold_activity(self, command: c.HoldActivity) -> tuple[Event, ...]:
+        """Record a programme-wide activity: every pair not withdrawn takes part, whatever
+        its phase; with ``milestone``, the milestone is reached in the same change."""
+        at = self.instant(command.at)
+        activity, name = command.activity, command.milestone
+        if activity.ends_on > at.date():
+            raise ValidationError(
+                "activity",
+                f"{show(activity.name)} ends on {activity.ends_on}, after {at.date()}: record "
+                "it once it has been held",
+            )
+        book = None if name is None else self.require_book("milestone")
+        if book is not None and name is not None:
+            if not book.is_milestone(name):
+                raise ValidationError(
+                    "milestone", f"{show(name)} is not a milestone with a deadline"
+                )
+            if book.reached(name):
+                raise ValidationError("milestone", f"{show(name)} was already reached")
+        withdrawn = PairStatus.WITHDRAWN
+        status_of = self.engine.status_of
+        event = ActivityHeld(
+            seq=self.ledger.seq + 1,
+            at=at,
+            note=command.note,
+            activity=activity,
+            pairs=tuple(k for k, s in self.states.items() if status_of[s.state] is not withdrawn),
+            milestone=name,
+        )
+
+        def apply() -> None:
+            if book is not None and name is not None:
+                book.reach(name, at)
+
+        return self.ledger.commit((event,), apply)
+
+    def report(self, command: c.Command) -> tuple[Event, ...]:
+        """A reporting command: periods, reports and deliverables (`Reporting.decide`)."""
+        at = self.instant(command.at)
+        reporting = self.reporting
+        periods = self.reporting_periods()
+        event = reporting.decide(command, at, self.ledger.seq + 1, periods)
+        return self.ledger.commit((event,), lambda: reporting.apply(event))
+
+    def reporting_periods(self) -> tuple[ReportingPeriod, ...]:
+        """The reporting periods as they stand: derived from the start and the end as extended."""
+        return self.reporting.periods(self.definition.starts_on, self.ends_on, self.calendar)
 
     def request(self, command: c.RequestExtension) -> tuple[Event, ...]:
         """Request an extension, under the policy's clauses."""

@@ -36,7 +36,16 @@ from . import events as ev
 from . import validate as v
 from .deadlines import Offset, Unit
 from .definition import Definition
-from .model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+from .model import (
+    Activity,
+    Benchmark,
+    Deliverable,
+    Partner,
+    Role,
+    StudyVisit,
+    Theme,
+    theme_value,
+)
 from .validate import show
 from .values import maker
 
@@ -90,8 +99,8 @@ def _role(value: Any) -> Role:
         raise ValidationError("role", f"{show(value)} is not a Role") from None
 
 
-def _theme(value: Any) -> Theme:
-    return v.enum_value("theme", Theme, value)
+def _theme(value: Any) -> str:
+    return theme_value(value)
 
 
 def _reason(_inst: Any, _attr: Any, value: Any) -> None:
@@ -208,7 +217,8 @@ class Enrol(Command):
     pair: str = attrs.field(validator=_key)
     mentor: Partner = attrs.field(validator=v.instance_of("mentor", Partner))
     mentee: Partner = attrs.field(validator=v.instance_of("mentee", Partner))
-    theme: Theme = attrs.field(converter=_theme)
+    theme: str = attrs.field(converter=_theme)
+    """A `Theme`, or a theme of the programme's own (`theme_value`)."""
     topic: str | None = attrs.field(default=None, validator=v.optional_text("topic"))
     benchmarks: tuple[Benchmark, ...] = attrs.field(default=(), converter=_benchmarks)
     support_network: tuple[str, ...] = attrs.field(default=(), converter=_names)
@@ -226,7 +236,7 @@ def enrol(
     pair: str,
     mentor: Partner,
     mentee: Partner,
-    theme: Theme,
+    theme: Theme | str,
     topic: str | None,
     benchmarks: Iterable[Benchmark],
     support_network: Iterable[str],
@@ -363,6 +373,21 @@ class ReachMilestone(Command):
 
 
 @attrs.frozen(kw_only=True)
+class HoldActivity(Command):
+    """Record a programme-wide activity held: it involves every pair enrolled and not
+    withdrawn, whatever phase each is in (`Programme.hold_activity`).
+
+    Attributes:
+        activity: The `Activity` (a transnational meeting, a network visit, a conference).
+        milestone: A milestone it reaches too (``"final_conference"``): the `ActivityHeld`
+            event records both, and deadlines counted from the milestone count from its day.
+    """
+
+    activity: Activity = attrs.field(validator=v.instance_of("activity", Activity))
+    milestone: str | None = attrs.field(default=None, validator=v.optional_text("milestone"))
+
+
+@attrs.frozen(kw_only=True)
 class RequestExtension(Command):
     """Request an extension of the programme's end, or (with ``phase``) of a phase deadline.
 
@@ -454,6 +479,91 @@ class Migrate(Command):
     phases: Mapping[str, str] = attrs.field(factory=dict, converter=_mapping, hash=False)
 
 
+def _whole(field: str, low: int, high: int) -> Any:
+    def check(_inst: Any, _attr: Any, value: Any) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ValidationError(
+                field, f"must be a whole number from {low} to {high}, not {show(value)}"
+            )
+
+    return check
+
+
+def _due_on(value: Any) -> pendulum.Date:
+    return v.date_value("due_on", value)
+
+
+def _flag(field: str) -> Any:
+    def check(_inst: Any, _attr: Any, value: Any) -> None:
+        if not isinstance(value, bool):
+            raise ValidationError(field, f"must be True or False, not {show(value)}")
+
+    return check
+
+
+@attrs.frozen(kw_only=True)
+class PlanReporting(Command):
+    """Plan the programme's reporting: periods of ``period_months`` from the start (the last
+    one shortened to the end), a periodic report due ``report_days`` after each
+    (`Programme.plan_reporting`)."""
+
+    period_months: int = attrs.field(validator=_whole("period_months", 1, 120))
+    report_days: int = attrs.field(default=60, validator=_whole("report_days", 0, 366))
+
+
+@attrs.frozen(kw_only=True)
+class SubmitReport(Command):
+    """Submit the periodic report of period ``period``; late, it needs a ``justification``."""
+
+    period: int = attrs.field(validator=_whole("period", 1, 1200))
+    justification: str | None = attrs.field(
+        default=None, validator=v.optional_text("justification")
+    )
+
+
+@attrs.frozen(kw_only=True)
+class DeclareDeliverable(Command):
+    """Declare a deliverable due on ``due_on``; it starts pending."""
+
+    name: str = attrs.field(validator=v.text("name"))
+    due_on: pendulum.Date = attrs.field(converter=_due_on)
+
+
+@attrs.frozen(kw_only=True)
+class DraftDeliverable(Command):
+    """Start drafting a pending (or returned) deliverable."""
+
+    name: str = attrs.field(validator=v.text("name"))
+
+
+@attrs.frozen(kw_only=True)
+class SubmitDeliverable(Command):
+    """Submit a deliverable; late, it needs a ``justification``. It is locked from then on."""
+
+    name: str = attrs.field(validator=v.text("name"))
+    justification: str | None = attrs.field(
+        default=None, validator=v.optional_text("justification")
+    )
+
+
+@attrs.frozen(kw_only=True)
+class ReviewDeliverable(Command):
+    """Accept a submitted deliverable, or return it (with a ``reason``) to be drafted again."""
+
+    name: str = attrs.field(validator=v.text("name"))
+    accepted: bool = attrs.field(validator=_flag("accepted"))
+    by: str = attrs.field(validator=v.text("by"))
+    reason: str | None = attrs.field(default=None, validator=v.optional_text("reason"))
+
+
+@attrs.frozen(kw_only=True)
+class MoveDeliverableDue(Command):
+    """Move an unsubmitted deliverable's due date, to a day in the future."""
+
+    name: str = attrs.field(validator=v.text("name"))
+    due_on: pendulum.Date = attrs.field(converter=_due_on)
+
+
 COMMANDS: tuple[type[Command], ...] = (
     Enrol,
     Complete,
@@ -470,6 +580,14 @@ COMMANDS: tuple[type[Command], ...] = (
     RefuseExtension,
     CheckDeadlines,
     Migrate,
+    HoldActivity,
+    PlanReporting,
+    SubmitReport,
+    DeclareDeliverable,
+    DraftDeliverable,
+    SubmitDeliverable,
+    ReviewDeliverable,
+    MoveDeliverableDue,
 )
 """Every concrete command type."""
 
@@ -521,6 +639,10 @@ def command_of(event: ev.Event) -> Command | None:
             )
         case ev.MilestoneReached():
             return ReachMilestone(milestone=event.milestone, at=at, note=note)
+        case ev.ActivityHeld():
+            return HoldActivity(
+                activity=event.activity, milestone=event.milestone, at=at, note=note
+            )
         case ev.ExtensionRequested():
             ext = event.extension
             return RequestExtension(
@@ -539,6 +661,33 @@ def command_of(event: ev.Event) -> Command | None:
             )
         case ev.ExtensionRefused() | ev.DeadlineApproaching() | ev.DeadlineMissed():
             return CheckDeadlines(at=at)
+        case ev.ReportingPlanned():
+            return PlanReporting(
+                period_months=event.period_months, report_days=event.report_days, at=at, note=note
+            )
+        case ev.ReportSubmitted():
+            return SubmitReport(
+                period=event.period, justification=event.justification, at=at, note=note
+            )
+        case ev.DeliverableDeclared():
+            return DeclareDeliverable(name=event.name, due_on=event.due_on, at=at, note=note)
+        case ev.DeliverableDrafted():
+            return DraftDeliverable(name=event.name, at=at, note=note)
+        case ev.DeliverableSubmitted():
+            return SubmitDeliverable(
+                name=event.name, justification=event.justification, at=at, note=note
+            )
+        case ev.DeliverableReviewed():
+            return ReviewDeliverable(
+                name=event.name,
+                accepted=event.accepted,
+                by=event.by,
+                reason=event.reason,
+                at=at,
+                note=note,
+            )
+        case ev.DeliverableDueMoved():
+            return MoveDeliverableDue(name=event.name, due_on=event.due_on, at=at, note=note)
         case ev.DefinitionMigrated():
             return Migrate(definition=event.definition, phases=event.phases, at=at, note=note)
     return None

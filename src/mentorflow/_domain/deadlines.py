@@ -15,6 +15,7 @@ phase's completion. An anchor with neither leaves the deadline *pending* (no dat
 
 from __future__ import annotations
 
+import calendar as _stdcal
 import datetime as dt
 import enum
 import re
@@ -26,12 +27,14 @@ import pendulum
 from ..exceptions import DefinitionError, ValidationError
 from . import validate as v
 from .calendar import WorkingCalendar, add_months
-from .lifecycle import Lifecycle
+from .lifecycle import Lifecycle, Phase
 from .validate import show
 
 START = "programme.start"
 END = "programme.end"
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
+_VISIT_PHASE = re.compile(r"study_visit_[0-9]+")
+_PHASE_NAMES = frozenset(p.value for p in Phase if p is not Phase.COMPLETED)
 
 
 class Unit(enum.StrEnum):
@@ -146,9 +149,14 @@ class DeadlineRule:
         lead_days: Warn this many days before (``DeadlineApproaching``); 0 means no warning.
         calendar: Whose working days count (`CalendarBasis`); default ``PROGRAMME`` for
             milestones and ``PAIR`` for phases.
+        month_end: With ``months=``, the period ends on the last day of the month it lands in
+            (28 February + 3 months is 31 May, not 28 May as Art. 3(2)(c) counts). Then the
+            working-day rule applies as to any date.
 
     A computed date always falls on a working day of its calendar: a date that falls on a
-    weekend or a public holiday moves to the next working day (Regulation 1182/71 Art. 3(4)).
+    weekend or a public holiday moves to the next working day (Regulation 1182/71 Art. 3(4)),
+    unless the offset is negative: a period counted backwards from its anchor is not rolled
+    forward (Art. 3(4), second sentence) but moves to the last working day on or before it.
 
     Examples:
         >>> from mentorflow import DeadlineRule
@@ -166,6 +174,7 @@ class DeadlineRule:
     capped: bool = attrs.field(default=False, kw_only=True)
     lead_days: int = attrs.field(default=0, kw_only=True)
     calendar: CalendarBasis | None = attrs.field(default=None, kw_only=True, converter=_basis)
+    month_end: bool = attrs.field(default=False, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         given = _offset_fields(self)
@@ -192,6 +201,23 @@ class DeadlineRule:
         v.span("lead_days", self.lead_days, "days")
         if not isinstance(self.capped, bool):
             raise ValidationError("capped", f"must be True or False, not {show(self.capped)}")
+        if not isinstance(self.month_end, bool):
+            raise ValidationError("month_end", f"must be True or False, not {show(self.month_end)}")
+        if self.month_end and self.months is None:
+            raise ValidationError(
+                "month_end", "anchors a period in months to the month's end: give months="
+            )
+
+    @property
+    def retroactive(self) -> bool:
+        """Whether the period is counted backwards from its anchor (a negative offset): Art. 3(4)
+        of Regulation 1182/71 then does not move its end to the next working day."""
+        return (
+            (self.days or 0) < 0
+            or (self.weeks or 0) < 0
+            or (self.months or 0) < 0
+            or (self.working_days or 0) < 0
+        )
 
     @property
     def offset(self) -> Offset:
@@ -283,6 +309,17 @@ def make_schedule(rules: Iterable[DeadlineRule], lifecycle: Lifecycle) -> Schedu
             )
         by_name[rule.name], where[rule.name] = rule, i
     milestones = {name for name in by_name if name not in phases}
+    for name in (n for n in by_name if n in milestones):
+        if name in _PHASE_NAMES or _VISIT_PHASE.fullmatch(name):
+            # a phase's deadline for a phase the lifecycle lacks would silently become a
+            # programme milestone that no pair ever meets
+            raise DefinitionError(
+                f"deadlines[{where[name]}].name",
+                f"{show(name)} is named like a phase, but the lifecycle has no such phase "
+                f"({', '.join(map(str, lifecycle.order))}); add it to the lifecycle (a study "
+                "visit with its visit rule: Step(phase=..., visit=N)) or name the milestone "
+                "otherwise",
+            )
     for name in (n for n in by_name if n in milestones):
         basis = by_name[name].calendar
         if basis not in (None, CalendarBasis.PROGRAMME):
@@ -395,8 +432,11 @@ def due_date(
     """The due date of ``rule`` given its anchor's value, or None while the anchor is unknown.
 
     Extensions granted for this deadline are added to the offset's result (see `extend`). The date
-    then moves to the next working day (the EU rule) and, for a capped rule, no later than the
-    last working day on or before ``end``.
+    then moves to the next working day (the EU rule, Art. 3(4) first sentence), except for a
+    period counted backwards from its anchor (`DeadlineRule.retroactive`), which Art. 3(4)'s second
+    sentence exempts from that roll: it moves to the last working day on or before it instead, so
+    the notice it gives is never shortened. A capped rule is due no later than the last working day
+    on or before ``end``.
     """
     if rule.on is not None:
         day = rule.on
@@ -404,7 +444,14 @@ def due_date(
         return None
     else:
         day = _shift(rule, anchor_value, calendar)
-    day = calendar.roll_forward(extend(day, extensions, calendar))
+    extensions = tuple(extensions)
+    if extensions:
+        # an extension is a new period counted forward from the old date: rolled forward
+        day = calendar.roll_forward(extend(day, extensions, calendar))
+    elif rule.retroactive:
+        day = calendar.roll_back(day)
+    else:
+        day = calendar.roll_forward(day)
     if rule.capped and day > end:
         day = calendar.roll_back(end)
     return day
@@ -418,10 +465,16 @@ def _shift(rule: DeadlineRule, day: pendulum.Date, calendar: WorkingCalendar) ->
     if rule.weeks is not None:
         return pendulum.Date.fromordinal(day.toordinal() + 7 * rule.weeks)
     if rule.months is not None:
-        return add_months(day, rule.months)
+        day = add_months(day, rule.months)
+        return month_end(day) if rule.month_end else day
     if rule.working_days is not None:
         return calendar.add_working_days(day, rule.working_days)
     return day  # no offset: the anchor's own day
+
+
+def month_end(day: pendulum.Date) -> pendulum.Date:
+    """The last day of ``day``'s month."""
+    return pendulum.Date(day.year, day.month, _stdcal.monthrange(day.year, day.month)[1])
 
 
 def end_of_day(day: pendulum.Date, tz: pendulum.Timezone) -> pendulum.DateTime:

@@ -14,7 +14,7 @@ import pendulum
 
 from .definition import Definition
 from .extensions import Extension
-from .model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+from .model import Activity, Benchmark, Deliverable, Partner, Role, StudyVisit, theme_value
 from .values import maker
 
 
@@ -50,7 +50,8 @@ class PairEnrolled(PairEvent):
 
     mentor: Partner
     mentee: Partner
-    theme: Theme
+    theme: str = attrs.field(converter=theme_value)
+    """A `Theme`, or a theme of the programme's own."""
     topic: str | None = None
     benchmarks: tuple[Benchmark, ...] = ()
     support_network: tuple[str, ...] = ()
@@ -163,6 +164,81 @@ class MilestoneReached(Event):
 
 
 @attrs.frozen(kw_only=True)
+class ActivityHeld(Event):
+    """A programme-wide activity was held, involving ``pairs``: every pair enrolled and not
+    withdrawn, whatever phase each was in."""
+
+    activity: Activity
+    pairs: tuple[str, ...]
+    milestone: str | None = None
+    """The milestone it reached too, if any."""
+
+
+@attrs.frozen(kw_only=True)
+class ReportingPlanned(Event):
+    """The programme's reporting was planned: periods of ``period_months`` from the start, a
+    periodic report due ``report_days`` after each."""
+
+    period_months: int
+    report_days: int
+
+
+@attrs.frozen(kw_only=True)
+class ReportSubmitted(Event):
+    """A periodic report was submitted; its period and due date are kept as they were."""
+
+    period: int
+    period_starts_on: pendulum.Date
+    period_ends_on: pendulum.Date
+    due_on: pendulum.Date
+    late: bool
+    justification: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DeliverableDeclared(Event):
+    """A deliverable was declared, due on ``due_on`` (pending)."""
+
+    name: str
+    due_on: pendulum.Date
+
+
+@attrs.frozen(kw_only=True)
+class DeliverableDrafted(Event):
+    """A deliverable went to draft."""
+
+    name: str
+
+
+@attrs.frozen(kw_only=True)
+class DeliverableSubmitted(Event):
+    """A deliverable was submitted (and is locked); ``late`` with its justification."""
+
+    name: str
+    late: bool
+    justification: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DeliverableReviewed(Event):
+    """A submitted deliverable was accepted, or returned with a reason."""
+
+    name: str
+    accepted: bool
+    by: str
+    reason: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DeliverableDueMoved(Event):
+    """An unsubmitted deliverable's due date moved from ``previous`` to ``due_on``."""
+
+    name: str
+    previous: pendulum.Date
+    due_on: pendulum.Date
+
+
+@attrs.frozen(kw_only=True)
 class ExtensionRequested(Event):
     """An extension of the programme or of a phase was requested."""
 
@@ -239,6 +315,14 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ExtensionRefused,
     DefinitionMigrated,
     PairMigrated,
+    ActivityHeld,
+    ReportingPlanned,
+    ReportSubmitted,
+    DeliverableDeclared,
+    DeliverableDrafted,
+    DeliverableSubmitted,
+    DeliverableReviewed,
+    DeliverableDueMoved,
 )
 
 # Positional, unchecked constructors of the events the hot paths make by the million from

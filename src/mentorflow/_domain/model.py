@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Iterable
 
 import attrs
@@ -31,12 +32,53 @@ class Role(enum.StrEnum):
 
 
 class Theme(enum.StrEnum):
-    """The scheme areas named at the launch of IncluCities."""
+    """The scheme areas named at the launch of IncluCities (the AMIF four).
+
+    Themes are an open vocabulary: these four are the defaults, and any ``lower_snake_case``
+    name is a theme of a programme's own (``"urban_food"``, ``"digital_inclusion"``). A known
+    name becomes its member; see `theme_value`.
+    """
 
     EDUCATION_AND_TRAINING = "education_and_training"
     ACCESS_TO_BASIC_SERVICES = "access_to_basic_services"
     PARTICIPATION_AND_SOCIAL_INCLUSION = "participation_and_social_inclusion"
     HOUSING = "housing"
+
+
+_THEME_NAME = re.compile(r"[a-z][a-z0-9_]{0,79}")
+
+
+def theme_value(value: object, field: str = "theme") -> str:
+    """``value`` as a theme: a `Theme` member for the four defaults, else the name itself.
+
+    Raises:
+        ValidationError: naming ``field``, for anything but a ``lower_snake_case`` name of at
+            most 80 characters.
+
+    Examples:
+        >>> from mentorflow._domain.model import theme_value
+        >>> theme_value("housing"), theme_value("urban_food")
+        (<Theme.HOUSING: 'housing'>, 'urban_food')
+    """
+    return _open_value(Theme, "theme", field, value)
+
+
+def _open_value(kind: type[enum.StrEnum], noun: str, field: str, value: object) -> str:
+    """A member of ``kind`` for one of its values, else a ``lower_snake_case`` name kept as it
+    is (an open vocabulary with defaults)."""
+    if isinstance(value, kind):
+        return value
+    if not isinstance(value, str) or not _THEME_NAME.fullmatch(value):
+        defaults = ", ".join(repr(m.value) for m in kind)
+        raise ValidationError(
+            field,
+            f"{show(value)} is not a {noun}: one of {defaults}, or a lower_snake_case name of "
+            "your own",
+        )
+    try:
+        return kind(value)
+    except ValueError:
+        return value
 
 
 class VisitMode(enum.StrEnum):
@@ -102,10 +144,21 @@ class Association:
 
 @attrs.frozen(kw_only=True)
 class Partner:
-    """One side of a pair: a city and the association that accompanies it."""
+    """One side of a pair: a city and the association that accompanies it, if one does.
+
+    A partner is a value: the same city (with the same association) in several pairs is the
+    same partner, as a network's lead city is in each of its pairs (`Programme.partners`).
+
+    Args:
+        city: The city.
+        association: Its national association of local and regional governments; None for a
+            programme without associations (an URBACT network's partners have none).
+    """
 
     city: City = attrs.field(validator=v.instance_of("city", City))
-    association: Association = attrs.field(validator=v.instance_of("association", Association))
+    association: Association | None = attrs.field(
+        default=None, validator=v.instance_of("association", (Association, type(None)))
+    )
 
 
 def _key_factors(value: Iterable[str]) -> tuple[str, ...]:
@@ -165,3 +218,64 @@ class StudyVisit:
             raise ValidationError(
                 "ends_on", f"{value.isoformat()} is before starts_on {self.starts_on.isoformat()}"
             )
+
+
+class ActivityKind(enum.StrEnum):
+    """Common kinds of programme-wide activity (an open vocabulary: any ``lower_snake_case``
+    name is a kind of a programme's own)."""
+
+    TRANSNATIONAL_MEETING = "transnational_meeting"
+    NETWORK_VISIT = "network_visit"
+    WORKSHOP = "workshop"
+    STEERING_COMMITTEE = "steering_committee"
+    TRAINING = "training"
+    FINAL_CONFERENCE = "final_conference"
+
+
+def _kind(value: object) -> str:
+    return _open_value(ActivityKind, "kind of activity", "kind", value)
+
+
+@attrs.frozen(kw_only=True)
+class Activity:
+    """A programme-wide activity: it involves every pair, whatever phase each is in.
+
+    Args:
+        name: What it is called (``"Transnational meeting 2, Udine"``).
+        kind: An `ActivityKind`, or a ``lower_snake_case`` kind of the programme's own.
+        starts_on: Its first day.
+        ends_on: Its last day (default: ``starts_on``); not before it.
+        mode: Online, in person or hybrid.
+        place: Where it is held (a city), if in person.
+
+    Examples:
+        >>> import pendulum
+        >>> from mentorflow import Activity
+        >>> Activity(name="Final conference", kind="final_conference",
+        ...          starts_on=pendulum.date(2023, 3, 28), ends_on=pendulum.date(2023, 3, 29),
+        ...          place="Brussels").days
+        2
+    """
+
+    name: str = attrs.field(validator=v.text("name"))
+    kind: str = attrs.field(default=ActivityKind.TRANSNATIONAL_MEETING, converter=_kind)
+    starts_on: pendulum.Date = attrs.field(converter=_starts_on)
+    ends_on: pendulum.Date = attrs.field(
+        default=None, converter=attrs.converters.optional(_ends_on)
+    )
+    mode: VisitMode = attrs.field(default=VisitMode.IN_PERSON, converter=_mode)
+    place: str | None = attrs.field(default=None, validator=v.optional_text("place"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.ends_on is None:
+            object.__setattr__(self, "ends_on", self.starts_on)
+        elif self.ends_on < self.starts_on:
+            raise ValidationError(
+                "ends_on",
+                f"{self.ends_on.isoformat()} is before starts_on {self.starts_on.isoformat()}",
+            )
+
+    @property
+    def days(self) -> int:
+        """How many days it lasts."""
+        return (self.ends_on - self.starts_on).days + 1

@@ -188,7 +188,7 @@ def _document(pool: Pool) -> dict[str, Any]:
         return {
             "key": c.key,
             "city": [city.name, city.country, city.subdivision],
-            "association": [association.name, association.country],
+            "association": None if association is None else [association.name, association.country],
             "languages": list(c.languages),
             "themes": [t.value for t in c.themes],
             "topics": list(c.topics),

@@ -41,7 +41,8 @@ def _day(value: object) -> str:
 
 
 def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
-    """One row per phase, visit, deadline and extension, in time order within each kind.
+    """One row per phase, visit, deadline, programme-wide activity and extension, in time
+    order within each kind.
 
     Each row has the keys `COLUMNS` then `VISIT_KEYS`; days are ISO strings and a missing
     value is ``""`` (as in the CSV). `Timeline.to_pandas` gives the same rows typed."""
@@ -94,6 +95,21 @@ def timeline_rows(timeline: Timeline) -> list[dict[str, Any]]:
                 "days_late": "" if row.days_late is None else row.days_late,
                 "revisions": moves,
                 **_NO_VISIT,
+            }
+        )
+    for held in timeline.activities:
+        act = held.activity
+        rows.append(
+            {
+                "kind": "activity",
+                "pair": "",
+                "name": f"{act.name} ({act.mode.value}{', ' + act.place if act.place else ''})",
+                "start": _day(act.starts_on),
+                "end": _day(act.ends_on),
+                "status": f"held, {len(held.pairs)} pairs",
+                "projected": False,
+                "days_late": "",
+                "revisions": "",
             }
         )
     for ext in timeline.extensions:

@@ -20,12 +20,14 @@ COLUMNS = (
     "probability",
     "days_late_p50",
     "days_late_p90",
+    "never_probability",
 )
 """The columns of `forecast_rows` (and of the CSV export).
 
 ``kind`` is ``completion`` (a pair's, or with no pair the programme's; ``probability``: of
 completing after the programme's end), ``phase`` (a pair's completion of a phase), ``deadline``
-(the day it was due; ``probability``: of missing it; the days late of the runs that did) or
+(the day it was due; ``probability``: of missing it; the days late of the runs that met it late;
+``never_probability``: of never meeting it, a milestone no action reached) or
 ``extension`` (``name``: the months needed; ``probability``: the share of runs that needed
 exactly that many)."""
 
@@ -46,6 +48,7 @@ def _row(kind: str, spread: Spread, probability: float | str = "") -> dict[str, 
         "probability": _share(probability),
         "days_late_p50": "",
         "days_late_p90": "",
+        "never_probability": "",
     }
 
 
@@ -65,6 +68,7 @@ def forecast_rows(forecast: Forecast) -> list[dict[str, Any]]:
         row.update(
             days_late_p50=_day(odds.days_late_p50),
             days_late_p90=_day(odds.days_late_p90),
+            never_probability=_share(odds.never_probability),
         )
         rows.append(row)
     for months, share in forecast.extensions:
@@ -80,6 +84,7 @@ def forecast_rows(forecast: Forecast) -> list[dict[str, Any]]:
                 "probability": _share(share),
                 "days_late_p50": "",
                 "days_late_p90": "",
+                "never_probability": "",
             }
         )
     return rows
@@ -128,6 +133,23 @@ def _percent(value: float | str) -> str:
     return value if isinstance(value, str) else f"{100 * value:.1f}%"
 
 
+def _odds(row: dict[str, Any]) -> str:
+    if row["kind"] == "completion":
+        return _percent(row["probability"]) + " late"
+    if row["probability"] and row["probability"] == row["never_probability"]:
+        return _percent(row["probability"]) + " never reached"
+    return _percent(row["probability"]) + " missed"
+
+
+def _lateness(row: dict[str, Any]) -> str:
+    """Days late P50 / P90 of the runs that met it late; the share never met beside them."""
+    late = "" if row["days_late_p50"] == "" else f"{row['days_late_p50']} / {row['days_late_p90']}"
+    never = row.get("never_probability")
+    if never and never != row["probability"]:
+        return f"{late}; never reached in {_percent(never)}"
+    return late
+
+
 def forecast_table(forecast: Forecast, *, width: int | None = None) -> str:
     """A forecast as a terminal table (completions and deadlines), its headline facts under it."""
     rows = [
@@ -137,8 +159,8 @@ def forecast_table(forecast: Forecast, *, width: int | None = None) -> str:
             r["p10"],
             r["p50"],
             r["p90"],
-            _percent(r["probability"]) + (" late" if r["kind"] == "completion" else " missed"),
-            "" if not r["days_late_p50"] else f"{r['days_late_p50']} / {r['days_late_p90']}",
+            _odds(r),
+            _lateness(r),
         )
         for r in forecast_rows(forecast)
         if r["kind"] in ("completion", "deadline")

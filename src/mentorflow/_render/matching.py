@@ -53,7 +53,9 @@ def _candidate(candidate: Candidate) -> dict[str, Any]:
         "city": city.name,
         "country": city.country,
         "subdivision": city.subdivision,
-        "association": candidate.partner.association.name,
+        "association": (
+            "" if candidate.partner.association is None else candidate.partner.association.name
+        ),
     }
 
 

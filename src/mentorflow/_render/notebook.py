@@ -184,7 +184,7 @@ def programme_html(programme: Programme) -> str:
             key,
             pair.mentor.city.name,
             pair.mentee.city.name,
-            pair.theme.value.replace("_", " "),
+            str(pair.theme).replace("_", " "),
             str(pair.phase).replace("_", " "),
             pair.status.value,
         )
@@ -219,7 +219,7 @@ def scenario_html(scenario: Scenario) -> str:
     pairs = table(
         ("pair", "mentor", "mentee", "theme"),
         [
-            (p.key, p.mentor.city.name, p.mentee.city.name, p.theme.value.replace("_", " "))
+            (p.key, p.mentor.city.name, p.mentee.city.name, str(p.theme).replace("_", " "))
             for p in scenario.pairs
         ],
         most=ROWS,

@@ -40,7 +40,10 @@ class Tally:
     due: dict[tuple[str, str | None], Counter[int]] = attrs.field(factory=dict)
     """(deadline, pair) -> the ordinal it was due on -> runs."""
     late: dict[tuple[str, str | None], Counter[int]] = attrs.field(factory=dict)
-    """(deadline, pair) -> days late -> runs, for the runs that missed it."""
+    """(deadline, pair) -> days late -> runs, for the runs that met it late."""
+    never: Counter[tuple[str, str | None]] = attrs.field(factory=Counter)
+    """(deadline, pair) -> runs in which it was missed and never met (a milestone never
+    reached): no days late to count."""
     ends: Counter[int] = attrs.field(factory=Counter)
     """The programme's last day (ordinal), as extended in the run -> runs."""
     breaches: Counter[str] = attrs.field(factory=Counter)
@@ -77,7 +80,10 @@ class Tally:
             if row.due_on is not None:
                 _add(self.due, key, row.due_on.toordinal())
             if row.missed:
-                _add(self.late, key, row.days_late or 0)
+                if row.met_on is None:
+                    self.never[key] += 1
+                else:
+                    _add(self.late, key, row.days_late or 0)
         extension = timeline.smallest_extension
         self.extensions[0 if extension is None else extension.amount] += 1
         self.unfinished += bool(timeline.unfinished)
@@ -88,6 +94,7 @@ class Tally:
         _merge(self.dates, other.dates)
         _merge(self.due, other.due)
         _merge(self.late, other.late)
+        self.never.update(other.never)
         self.ends.update(other.ends)
         self.breaches.update(other.breaches)
         self.extensions.update(other.extensions)
@@ -105,6 +112,7 @@ class Tally:
                 "dates": table(self.dates),
                 "due": table(self.due),
                 "late": table(self.late),
+                "never": [[*key, n] for key, n in self.never.items()],
                 "ends": sorted(self.ends.items()),
                 "breaches": sorted(self.breaches.items()),
                 "extensions": sorted(self.extensions.items()),
@@ -126,6 +134,7 @@ class Tally:
             dates=table(doc["dates"]),
             due=table(doc["due"]),
             late=table(doc["late"]),
+            never=Counter({(a, b): n for a, b, n in doc.get("never", [])}),
             ends=Counter(dict(map(tuple, doc["ends"]))),
             breaches=Counter(dict(map(tuple, doc["breaches"]))),
             extensions=Counter(dict(map(tuple, doc["extensions"]))),
@@ -217,8 +226,10 @@ class DeadlineOdds:
         pair: Its pair, or None for a programme deadline.
         due: The spread of the day it was due (it moves with what it is anchored to).
         miss_probability: The share of the runs in which it was met late or never.
-        days_late_p50: Among the runs that missed it, the median days late (None: none did).
+        days_late_p50: Among the runs that met it late, the median days late (None: none did).
         days_late_p90: Among them, the 90th percentile.
+        never_probability: The share of the runs in which it was never met (a milestone no
+            action reached): part of ``miss_probability``, with no days late to count.
     """
 
     name: str
@@ -227,6 +238,7 @@ class DeadlineOdds:
     miss_probability: float
     days_late_p50: int | None
     days_late_p90: int | None
+    never_probability: float = 0.0
 
 
 @attrs.frozen(kw_only=True)
@@ -372,14 +384,16 @@ def forecast(
     odds = []
     for name, pair in deadlines:
         late = tally.late.get((name, pair), empty)
+        never = tally.never.get((name, pair), 0)
         odds.append(
             DeadlineOdds(
                 name=name,
                 pair=pair,
                 due=Spread.of(pair, name, tally.due.get((name, pair), empty)),
-                miss_probability=share(sum(late.values())),
+                miss_probability=share(sum(late.values()) + never),
                 days_late_p50=percentile(late, 0.5),
                 days_late_p90=percentile(late, 0.9),
+                never_probability=share(never),
             )
         )
     most = max(tally.extensions, default=0)

@@ -22,11 +22,13 @@ import pendulum
 
 from .._core.book import DeadlineRevision, DeadlineStatus
 from .._core.programme import Pair, Programme
+from .._domain import validate as v
 from .._domain.calendar import add_months, calendar_for
 from .._domain.clock import ManualClock, wall_time
 from .._domain.commands import (
     Command,
     GrantExtension,
+    HoldActivity,
     Migrate,
     PairCommand,
     ReachMilestone,
@@ -43,10 +45,17 @@ from .._domain.commands import (
 from .._domain.deadlines import Offset, Unit, extend
 from .._domain.definition import Definition
 from .._domain.distributions import Distribution
-from .._domain.events import Event, PairMigrated, PhaseCompleted, PhaseStarted, VisitRecorded
+from .._domain.events import (
+    ActivityHeld,
+    Event,
+    PairMigrated,
+    PhaseCompleted,
+    PhaseStarted,
+    VisitRecorded,
+)
 from .._domain.extensions import Extension
 from .._domain.lifecycle import PairStatus
-from .._domain.model import Deliverable, Partner, Role, StudyVisit, Theme, VisitMode
+from .._domain.model import Activity, Deliverable, Partner, Role, StudyVisit, VisitMode, theme_value
 from .._domain.validate import show
 from .._domain.values import maker
 from .._domain.views import frame, html
@@ -69,6 +78,7 @@ ACTIONS = (
     "refuse_extension",
     "milestone",
     "migrate",
+    "activity",
 )
 _HOUR = 17  # scripted actions happen at 17:00 on their day, in the programme's timezone
 _NEEDS: dict[str, tuple[str, ...]] = {
@@ -85,6 +95,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "refuse_extension": (),
     "milestone": ("milestone",),
     "migrate": ("definition",),
+    "activity": ("activity",),
 }
 
 
@@ -107,7 +118,8 @@ class PairSpec:
     key: str
     mentor: Partner
     mentee: Partner
-    theme: Theme
+    theme: str = attrs.field(converter=theme_value)
+    """A `Theme`, or a theme of the programme's own."""
     topic: str | None = None
 
 
@@ -123,7 +135,9 @@ class Action:
             ``partner``), ``request_extension`` (``offset``, ``reason``; with ``phase``, of that
             phase), ``grant_extension`` / ``refuse_extension`` (``by``; the oldest open
             request), ``milestone`` (``milestone``), ``migrate`` (``definition``, and
-            ``phases`` for the pairs in changed phases: see `Programme.migrate`).
+            ``phases`` for the pairs in changed phases: see `Programme.migrate`), ``activity``
+            (``activity``, and ``milestone`` if it reaches one: a programme-wide activity
+            that every pair takes part in, whatever its phase; see `Programme.hold_activity`).
         pair: The pair it concerns; ``"*"`` for every pair; None for programme actions.
     """
 
@@ -142,6 +156,7 @@ class Action:
     note: str | None = None
     definition: Definition | None = None
     phases: Mapping[str, str] | None = attrs.field(default=None, hash=False)
+    activity: Activity | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -175,6 +190,51 @@ class Action:
 
 _ACTION_FIELDS = tuple(field.name for field in attrs.fields(Action))
 _make_action = maker(Action)
+
+
+def _mode(value: VisitMode | str) -> VisitMode:
+    return v.enum_value("mode", VisitMode, value)
+
+
+def _plan_host(value: Role | str | None) -> Role | None:
+    return None if value is None else v.enum_value("host", Role, value)
+
+
+@attrs.frozen(kw_only=True)
+class VisitPlan:
+    """How a study visit is planned, for the simulation to project it.
+
+    Args:
+        number: The visit's number in the lifecycle.
+        days: How many days it lasts (it ends on the day its phase ends): 1 to 31.
+        mode: Online, in person or hybrid.
+        host: The role that hosts it; None: the mentee while it may still host one, else the
+            mentor (the lifecycle's ``visit_hosts``).
+    """
+
+    number: int
+    days: int = 1
+    mode: VisitMode = attrs.field(default=VisitMode.IN_PERSON, converter=_mode)
+    host: Role | None = attrs.field(default=None, converter=_plan_host)
+
+    def __attrs_post_init__(self) -> None:
+        number, days = self.number, self.days
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            raise ValidationError("number", f"{show(number)} is not a visit number")
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 31:
+            raise ValidationError("days", f"must be a whole number from 1 to 31, not {show(days)}")
+
+
+def _visit_plans(value: tuple[VisitPlan, ...]) -> tuple[VisitPlan, ...]:
+    plans = tuple(value)
+    seen: set[int] = set()
+    for i, plan in enumerate(plans):
+        if not isinstance(plan, VisitPlan):
+            raise ValidationError(f"visits[{i}]", f"must be a VisitPlan, not {type(plan).__name__}")
+        if plan.number in seen:
+            raise ValidationError(f"visits[{i}].number", f"visit {plan.number} is planned twice")
+        seen.add(plan.number)
+    return plans
 
 
 def _durations(
@@ -215,6 +275,8 @@ class Scenario:
         script: The dated actions, in any order (same-day actions keep their order). A delay's
             offset may be a `Distribution` too (sampled once per run, even for ``pair="*"``: a
             shared cause delays every pair alike).
+        visits: How study visits are planned (`VisitPlan`: the visit's number, its length in
+            days, mode and host); a visit without a plan is projected as one day in person.
     """
 
     name: str
@@ -224,6 +286,7 @@ class Scenario:
         factory=dict, converter=_durations, hash=False
     )
     script: tuple[Action, ...] = ()
+    visits: tuple[VisitPlan, ...] = attrs.field(default=(), converter=_visit_plans)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -256,7 +319,22 @@ class Scenario:
         for phase in self.durations:
             if phase not in order:
                 raise ValidationError(f"durations.{phase}", "is not a phase of the lifecycle")
+        numbers = {step.visit for step in self.programme.lifecycle.steps}
+        for plan in self.visits:
+            if plan.number not in numbers:
+                raise ValidationError(
+                    f"visits.{plan.number}", "the lifecycle has no study visit of that number"
+                )
+        starts_on = self.programme.starts_on
         for i, action in enumerate(self.script):
+            if action.on < starts_on:
+                # run on the first day instead, a typo in the year would go unnoticed
+                what = " ".join(str(x) for x in (action.action, action.pair, action.phase) if x)
+                raise ValidationError(
+                    f"script[{i}].on",
+                    f"the action '{what}' is dated {action.on}, before the programme starts on "
+                    f"{starts_on}",
+                )
             if action.pair not in (None, "*") and action.pair not in keys:
                 raise ValidationError(f"script[{i}].pair", f"{show(action.pair)} is not a pair")
             if action.phase is not None and action.phase not in order:
@@ -362,6 +440,8 @@ class Timeline:
             suspended and never resumed): the timeline says nothing of when they would end.
         refusals: Script actions the rules refused (and delays that changed nothing), why.
         timezone: The programme's timezone (an IANA name): the one its days are in.
+        activities: The programme-wide activities held (`ActivityHeld`), with the pairs that
+            took part.
     """
 
     scenario: str
@@ -375,6 +455,7 @@ class Timeline:
     completed_on: pendulum.Date | None
     refusals: tuple[str, ...]
     unfinished: tuple[str, ...] = ()
+    activities: tuple[ActivityHeld, ...] = ()
     timezone: str = "UTC"
 
     def __repr__(self) -> str:
@@ -487,6 +568,7 @@ class _Run:
         self.projected: set[tuple[str, str]] = set()
         self.projected_visits: set[tuple[str, int]] = set()  # (pair, visit number)
         self.refusals: list[str] = []
+        self.visit_plans = {plan.number: plan for plan in scenario.visits}
         for pair in scenario.pairs:
             self.programme.add_pair(
                 pair.key,
@@ -570,9 +652,14 @@ class _Run:
     def _end(self, key: str, phase: str, started: pendulum.DateTime) -> pendulum.DateTime:
         """The planned end of ``phase`` for pair ``key``, started at ``started``."""
         offsets = [*self.planned.get((key, phase), ()), *self.delays.get((key, phase), ())]
-        # planned durations count calendar time (working days: weekdays only)
+        # planned durations count calendar time (working days: weekdays only); a phase that
+        # takes time ends on a working day of both cities (the pair's calendar)
         end_day = extend(started.date(), offsets, calendar_for(()))
-        return self._instant(end_day) if end_day > started.date() else started
+        if end_day <= started.date():
+            return started
+        pair = self.programme.pair(key)
+        regions = tuple(sorted({pair.mentor.city.region, pair.mentee.city.region}))
+        return self._instant(calendar_for(regions).roll_forward(end_day))
 
     def _migrated(self, events: tuple[Event, ...], at: pendulum.DateTime) -> None:
         """Plan the phases the migration moved pairs to, from ``at``; a suspended pair's
@@ -609,7 +696,7 @@ class _Run:
         try:
             run = self.programme.execute
             if step.visit is not None and all(v.number != step.visit for v in pair.visits):
-                visit = _visit(pair, step.visit, at)
+                visit = _visit(pair, step.visit, at, self.visit_plans.get(step.visit))
                 run(RecordVisit(pair=key, visit=visit, at=at, note=_PROJECTED))
                 self.projected_visits.add((key, step.visit))
             for deliverable in sorted(step.requires - set(pair.deliverables)):
@@ -717,6 +804,10 @@ class _Run:
             )
         if name in ("grant_extension", "refuse_extension"):
             return self._decision(action, at)
+        if name == "activity" and action.activity is not None:
+            return HoldActivity(
+                activity=action.activity, milestone=action.milestone, at=at, note=note
+            )
         if name == "milestone" and action.milestone is not None:
             return ReachMilestone(milestone=action.milestone, at=at, note=note)
         if name == "migrate" and action.definition is not None:
@@ -855,6 +946,7 @@ class _Run:
                 for k, p in programme.pairs.items()
                 if p.status in (PairStatus.ACTIVE, PairStatus.SUSPENDED)
             ),
+            activities=programme.activities,
         )
 
 
@@ -869,8 +961,12 @@ def _started(pair: Pair) -> pendulum.DateTime:
     return pair.last_changed_at  # pragma: no cover - every pair starts a phase on enrolment
 
 
-def _visit(pair: Pair, number: int, at: pendulum.DateTime) -> StudyVisit:
-    """A projected visit: hosted by whichever side may still host one (the mentee first)."""
+def _visit(
+    pair: Pair, number: int, at: pendulum.DateTime, plan: VisitPlan | None = None
+) -> StudyVisit:
+    """A projected visit, ending on the day of ``at``: as ``plan`` says, and hosted by the
+    side it names, else by whichever side may still host one (the mentee first)."""
+    plan = plan or _ONE_DAY_VISIT
     limits = pair.programme.lifecycle.visit_hosts
     host = Role.MENTEE
     if limits is not None:
@@ -878,5 +974,12 @@ def _visit(pair: Pair, number: int, at: pendulum.DateTime) -> StudyVisit:
         host = Role.MENTEE if hosted < limits.get(Role.MENTEE, 0) else Role.MENTOR
     day = at.date()
     return StudyVisit(
-        number=number, host=host, mode=VisitMode.IN_PERSON, starts_on=day, ends_on=day
+        number=number,
+        host=plan.host or host,
+        mode=plan.mode,
+        starts_on=pendulum.Date.fromordinal(day.toordinal() - plan.days + 1),
+        ends_on=day,
     )
+
+
+_ONE_DAY_VISIT = VisitPlan(number=1)

@@ -22,12 +22,12 @@ from .._domain.deadlines import DeadlineRule, Offset, Unit
 from .._domain.distributions import KINDS, Distribution, Empirical, Fixed, Triangular, Uniform
 from .._domain.extensions import ExtensionPolicy
 from .._domain.lifecycle import Lifecycle
-from .._domain.model import Association, City, Deliverable, Partner, Role, StudyVisit, Theme
+from .._domain.model import Activity, Association, City, Deliverable, Partner, Role, StudyVisit
 from .._domain.validate import show
 from ..exceptions import MentorflowError, ScenarioError
 from .compose import compose
 from .files import shipped
-from .scenario import ACTIONS, Action, PairSpec, ProgrammeSpec, Scenario
+from .scenario import ACTIONS, Action, PairSpec, ProgrammeSpec, Scenario, VisitPlan
 
 T = TypeVar("T")
 _OFFSET = re.compile(r"\s*(-?\d+)\s+(day|week|month|working day)s?\s*")
@@ -130,6 +130,8 @@ class _Reader:
         self.definition: ProgrammeSpec | None = None
         """The definition in force as the script is read: the programme's, then each
         ``migrate`` action's, in the file's order."""
+        self.partners: dict[str, Partner] = {}
+        """The partners of ``[partners]``, by key: a pair or an action names one by its key."""
 
     def fail(self, key: str, problem: str) -> ScenarioError:
         return ScenarioError(f"{self.source}: {key}", problem)
@@ -179,9 +181,13 @@ class _Reader:
     # -- the parts -----------------------------------------------------------------------
 
     def scenario(self, doc: Mapping[str, Any]) -> Scenario:
-        self.check_keys(doc, "", {"name", "programme", "pairs", "durations", "script"})
+        self.check_keys(
+            doc, "", {"name", "programme", "partners", "pairs", "durations", "visits", "script"}
+        )
         programme = self.programme(self.table(self.get(doc, "programme", "", dict), "programme"))
         self.definition = programme
+        for key, table in self.table(self.get(doc, "partners", "", dict, {}), "partners").items():
+            self.partners[key] = self.partner(table, f"partners.{key}.")
         pairs = tuple(
             self.pair(self.table(p, f"pairs[{i}]"), f"pairs[{i}].")
             for i, p in enumerate(self.get(doc, "pairs", "", list))
@@ -200,13 +206,34 @@ class _Reader:
             self.action(self.table(a, f"script[{i}]"), f"script[{i}].")
             for i, a in enumerate(self.get(doc, "script", "", list, []))
         )
+        visits = tuple(
+            self.visit_plan(number, table, f"visits.{number}")
+            for number, table in self.table(self.get(doc, "visits", "", dict, {}), "visits").items()
+        )
         name = self.get(doc, "name", "", str)
         return self.build(
             "",
             lambda: Scenario(
-                name=name, programme=programme, pairs=pairs, durations=durations, script=script
+                name=name,
+                programme=programme,
+                pairs=pairs,
+                durations=durations,
+                script=script,
+                visits=visits,
             ),
         )
+
+    def visit_plan(self, number: str, table: Any, where: str) -> VisitPlan:
+        if not number.isdigit() or number.startswith("0") or len(number) > 3:
+            raise self.fail(where, "is not a visit number like 1, 2 or 3")
+        table = self.table(table, where)
+        w = f"{where}."
+        self.check_keys(table, w, {"days", "mode", "host"})
+        kwargs: dict[str, Any] = {"number": int(number), "days": self.get(table, "days", w, int, 1)}
+        for key in ("mode", "host"):
+            if key in table:
+                kwargs[key] = self.get(table, key, w, str)
+        return self.build(where, lambda: VisitPlan(**kwargs))
 
     def programme(self, table: Mapping[str, Any]) -> ProgrammeSpec:
         w = "programme."
@@ -299,10 +326,11 @@ class _Reader:
                 "capped",
                 "lead_days",
                 "calendar",
+                "month_end",
             },
         )
         kwargs: dict[str, Any] = {
-            key: self.get(table, key, w, bool if key == "capped" else int)
+            key: self.get(table, key, w, bool if key in ("capped", "month_end") else int)
             for key in table
             if key not in ("name", "on", "calendar", "after")
         }
@@ -316,10 +344,14 @@ class _Reader:
         return self.build(w.rstrip("."), lambda: DeadlineRule(name, **kwargs))
 
     def partner(self, table: Any, w: str) -> Partner:
+        if isinstance(table, str) and table in self.partners:
+            return self.partners[table]  # a partner of [partners], by its key
         if not isinstance(table, dict):
+            known = f" or one of the keys of [partners] ({', '.join(self.partners)})"
             raise self.fail(
                 w.rstrip("."),
-                "must be a table like { city = ..., country = ..., association = ... }",
+                "must be a table like { city = ..., country = ..., association = ... }"
+                + (known if self.partners else ""),
             )
         self.table(table, w.rstrip("."))
         self.check_keys(table, w, {"city", "country", "subdivision", "association", "closures"})
@@ -331,6 +363,7 @@ class _Reader:
             self.closures.append(
                 self.build(f"{w}closures", functools.partial(Closure, day, region))
             )
+        association = self.get(table, "association", w, str, None)
         return self.build(
             w.rstrip("."),
             lambda: Partner(
@@ -339,8 +372,8 @@ class _Reader:
                     country=country,
                     subdivision=self.get(table, "subdivision", w, str, None),
                 ),
-                association=Association(
-                    name=self.get(table, "association", w, str), country=country
+                association=(
+                    None if association is None else Association(name=association, country=country)
                 ),
             ),
         )
@@ -349,7 +382,7 @@ class _Reader:
         self.check_keys(table, w, {"key", "mentor", "mentee", "theme", "topic"})
         mentor = self.partner(table.get("mentor"), f"{w}mentor.")
         mentee = self.partner(table.get("mentee"), f"{w}mentee.")
-        theme = self.enum(table, "theme", w, Theme)
+        theme = self.get(table, "theme", w, str)
         return self.build(
             w.rstrip("."),
             lambda: PairSpec(
@@ -384,6 +417,7 @@ class _Reader:
                 "role",
                 "partner",
                 "offset",
+                "activity",
             },
         )
         kwargs: dict[str, Any] = {
@@ -420,8 +454,24 @@ class _Reader:
                     ends_on=self.date(visit, "ends_on", vw),
                 ),
             )
+        if "activity" in table:
+            kwargs["activity"] = self.activity(table["activity"], f"{w}activity")
         on = self.date(table, "on", w)
         return self.build(w.rstrip("."), lambda: Action(on=on, action=kind, **kwargs))
+
+    def activity(self, value: Any, where: str) -> Activity:
+        table = self.table(value, where)
+        w = f"{where}."
+        self.check_keys(table, w, {"name", "kind", "starts_on", "ends_on", "mode", "place"})
+        kwargs: dict[str, Any] = {
+            key: self.get(table, key, w, str)
+            for key in ("name", "kind", "mode", "place")
+            if key in table
+        }
+        kwargs["starts_on"] = self.date(table, "starts_on", w)
+        if "ends_on" in table:
+            kwargs["ends_on"] = self.date(table, "ends_on", w)
+        return self.build(where, lambda: Activity(**kwargs))
 
     def migration(self, table: Mapping[str, Any], w: str) -> Action:
         """A ``migrate`` action: the definition in force with the keys it gives changed (the

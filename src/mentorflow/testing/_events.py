@@ -15,6 +15,7 @@ from .._domain.extensions import Extension, ExtensionStatus
 from .._domain.model import Deliverable, Role, Theme
 from ._strategies import (
     STANDARD_PHASES,
+    activities,
     benchmarks,
     dates,
     deadline_rules,
@@ -26,6 +27,7 @@ from ._strategies import (
 
 _phase = st.sampled_from(STANDARD_PHASES)
 _key = st.from_regex(r"[a-z]{2,8}(-[a-z]{2,8})?", fullmatch=True)
+_deliverable = st.sampled_from(["D1.1 Baseline study", "D2.1 Transfer plan"])
 _note = st.none() | st.from_regex(r"[A-Za-z][a-z ]{0,20}", fullmatch=True)
 
 
@@ -148,6 +150,57 @@ def event_strategies() -> dict[type, st.SearchStrategy[Any]]:
             definition=_definitions(),
             phases=st.dictionaries(_phase, _phase, max_size=2),
             previous_version=st.integers(1, 4),
+        ),
+        ev.ActivityHeld: st.builds(
+            ev.ActivityHeld,
+            **_base(pair=False),
+            activity=activities(),
+            pairs=st.lists(_key, max_size=3, unique=True).map(tuple),
+            milestone=st.none() | st.just("final_conference"),
+        ),
+        ev.ReportingPlanned: st.builds(
+            ev.ReportingPlanned,
+            **_base(pair=False),
+            period_months=st.integers(1, 24),
+            report_days=st.integers(0, 90),
+        ),
+        ev.ReportSubmitted: st.builds(
+            ev.ReportSubmitted,
+            **_base(pair=False),
+            period=st.integers(1, 6),
+            period_starts_on=dates(),
+            period_ends_on=dates(),
+            due_on=dates(),
+            late=st.booleans(),
+            justification=st.none() | st.just("the auditor was ill"),
+        ),
+        ev.DeliverableDeclared: st.builds(
+            ev.DeliverableDeclared, **_base(pair=False), name=_deliverable, due_on=dates()
+        ),
+        ev.DeliverableDrafted: st.builds(
+            ev.DeliverableDrafted, **_base(pair=False), name=_deliverable
+        ),
+        ev.DeliverableSubmitted: st.builds(
+            ev.DeliverableSubmitted,
+            **_base(pair=False),
+            name=_deliverable,
+            late=st.booleans(),
+            justification=st.none() | st.just("late data"),
+        ),
+        ev.DeliverableReviewed: st.builds(
+            ev.DeliverableReviewed,
+            **_base(pair=False),
+            name=_deliverable,
+            accepted=st.booleans(),
+            by=st.just("project officer"),
+            reason=st.none() | st.just("incomplete"),
+        ),
+        ev.DeliverableDueMoved: st.builds(
+            ev.DeliverableDueMoved,
+            **_base(pair=False),
+            name=_deliverable,
+            previous=dates(),
+            due_on=dates(),
         ),
         ev.PairMigrated: st.builds(
             ev.PairMigrated,

@@ -23,6 +23,7 @@ from .._domain.commands import (
     DefineBenchmarks,
     Enrol,
     GrantExtension,
+    HoldActivity,
     ReachMilestone,
     RecordVisit,
     RefuseExtension,
@@ -38,6 +39,8 @@ from .._domain.distributions import KINDS, Distribution, Empirical, Fixed, Trian
 from .._domain.extensions import ExtensionPolicy
 from .._domain.lifecycle import Lifecycle, Phase, Step
 from .._domain.model import (
+    Activity,
+    ActivityKind,
     Association,
     Benchmark,
     City,
@@ -418,6 +421,20 @@ _TIME_STEPS = st.one_of(
 )
 
 
+@st.composite
+def activities(draw: st.DrawFn) -> Activity:
+    """Programme-wide activities (`mentorflow.Activity`) of one to three days."""
+    starts_on = draw(dates())
+    return Activity(
+        name=draw(st.sampled_from(["Transnational meeting", "Network visit", "Final conference"])),
+        kind=draw(st.sampled_from([*ActivityKind, "peer_review"])),
+        starts_on=starts_on,
+        ends_on=pendulum.Date.fromordinal(starts_on.toordinal() + draw(st.integers(0, 2))),
+        mode=draw(st.sampled_from(VisitMode)),
+        place=draw(st.none() | st.just("Brussels")),
+    )
+
+
 def deliverables() -> st.SearchStrategy[Deliverable]:
     """Any deliverable."""
     return st.sampled_from(Deliverable)
@@ -609,6 +626,13 @@ def command_values(
             note=note,
         ),
         CheckDeadlines: st.builds(CheckDeadlines, at=at),
+        HoldActivity: st.builds(
+            HoldActivity,
+            activity=activities(),
+            milestone=st.none() | st.just("final_conference"),
+            at=at,
+            note=note,
+        ),
     }
     chosen = list(kinds) if kinds else list(builders)
     return st.one_of(*(builders[kind] for kind in chosen))
