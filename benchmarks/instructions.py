@@ -35,10 +35,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # (name, n): each operation's driver is below, in DRIVER, run as ``python -c DRIVER name n``
 OPERATIONS = (
-    ("complete", 2000),
-    ("add_pair", 2000),
-    ("add_pair, rules", 2000),
-    ("check, nothing due", 2000),
+    ("complete", 10_000),
+    ("add_pair", 10_000),
+    ("add_pair, rules", 5_000),
+    ("check, nothing due", 20_000),
     ("simulate, set-up", 20),
     ("simulate, run", 20),
 )
@@ -51,7 +51,7 @@ from mentorflow import Event, Phase
 what, n = sys.argv[1], int(sys.argv[2])
 if what == "complete":
     p = new_programme(hook=lambda e: None)
-    pairs = add_pairs(p, 3000)
+    pairs = add_pairs(p, 10_000)
     for pair in pairs[:n]:
         pair.complete(Phase.NEEDS_ASSESSMENT, at=COMPLETE_AT)
 elif what == "add_pair":
