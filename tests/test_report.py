@@ -21,7 +21,7 @@ from mentorflow._cli import main
 from mentorflow._render import report as report_module
 from mentorflow._render.report import Inputs, Section
 from mentorflow.exceptions import ValidationError
-from mentorflow.scenario import Action, Forecast, load_scenario, montecarlo, report
+from mentorflow.scenario import Action, Forecast, Scenario, load_scenario, montecarlo, report
 
 pytest.importorskip("matplotlib")
 
@@ -51,11 +51,18 @@ def page() -> str:
 @pytest.fixture(scope="module")
 def evil(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report of IncluCities renamed with markup, with an action the rules refuse."""
-    scenario = load_scenario("inclucities")
-    late = attrs.evolve(scenario.script[0], on=scenario.script[0].on.add(years=5))
     path = tmp_path_factory.mktemp("evil") / "evil.html"
-    report(attrs.evolve(scenario, name=EVIL, script=(*scenario.script, late)), path)
+    report(attrs.evolve(refused(), name=EVIL), path)
     return path
+
+
+def refused() -> Scenario:
+    """IncluCities with a completion repeated five years on, which the rules refuse (the pair
+    is past that phase by then)."""
+    scenario = load_scenario("inclucities")
+    again = next(a for a in scenario.script if a.action == "complete")
+    late = attrs.evolve(again, on=again.on.add(years=5))
+    return attrs.evolve(scenario, script=(*scenario.script, late))
 
 
 def ids(page: str) -> list[str]:
@@ -143,9 +150,7 @@ class TestContent:
 
     def test_refusals_listed(self, evil: Path) -> None:
         """Refused script actions are listed, one item each."""
-        scenario = load_scenario("inclucities")
-        late = attrs.evolve(scenario.script[0], on=scenario.script[0].on.add(years=5))
-        timeline = attrs.evolve(scenario, script=(*scenario.script, late)).simulate()
+        timeline = refused().simulate()
         assert timeline.refusals
         page = evil.read_text(encoding="utf-8")
         refusals = page[page.index('<section id="refusals"') :]

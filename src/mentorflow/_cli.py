@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -23,6 +24,23 @@ if TYPE_CHECKING:
 FORMATS = ("table", "csv", "json", "ics")
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, wrapped without breaking names at their hyphens
+    (``urbact-transfer-network`` stays one word)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return textwrap.fill(
+            " ".join(text.split()),
+            width,
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_on_hyphens=False,
+        )
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
     from ._simulation.files import shipped
@@ -30,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     names = ", ".join(shipped())
     parser = argparse.ArgumentParser(
         prog="mentorflow",
+        formatter_class=_Formatter,
         description="City-to-city mentoring programmes as state machines: simulate scenarios, "
         "compare them, and export timelines, calendars and charts.",
         epilog=f"Shipped scenarios (give a name wherever a FILE goes): {names}. "

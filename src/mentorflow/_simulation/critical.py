@@ -161,9 +161,9 @@ def bottleneck(
         >>> from mentorflow.scenario import bottleneck, load_scenario
         >>> found = bottleneck(load_scenario("urbact-transfer-network"))
         >>> found.pair, str(found.completed_on), found.phase
-        ('almada-udine', '2026-06-01', 'transfer_learning')
+        ('almada-udine', '2026-06-03', 'transfer_learning')
         >>> [(p.pair, p.slack_days, p.float_days) for p in found.pairs][:2]
-        [('almada-tartu', 30, 92), ('almada-udine', -62, 0)]
+        [('almada-tartu', 1, 96), ('almada-udine', -95, 0)]
     """
     if not isinstance(scenario, Scenario):
         raise ValidationError("scenario", f"must be a Scenario, not {type(scenario).__name__}")

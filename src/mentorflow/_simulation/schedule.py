@@ -116,6 +116,11 @@ class Runner:
         self.scenario = scenario
         self.slots = slots(scenario)
         self.pairs = [p.key for p in scenario.pairs]
+        # a phase that takes time ends on a working day of both cities (as `simulate` plans)
+        self.regions = {
+            p.key: tuple(sorted({p.mentor.city.region, p.mentee.city.region}))
+            for p in scenario.pairs
+        }
         self.order = scenario.programme.lifecycle.order
         self.ends_on = scenario.programme.ends_on
         self.start: Instant = (scenario.programme.starts_on.toordinal(), 9)
@@ -173,15 +178,16 @@ class Runner:
     ) -> list[Instant]:
         """The end of each of ``pair``'s phases from phase ``first`` on, started at ``at``."""
         t = self.start if at is None else at
+        regions = self.regions[pair]
         ends: list[Instant] = []
         for phase in self.order[first:]:
             months, days, working = values[self.phase_slot[(pair, phase)]]
-            end = _after(t, months, days, working)
+            end = _after(t, months, days, working, regions)
             for when, slot in self.delays.get((pair, phase), ()):
                 if end >= when:  # the phase is not over when the delay comes: it reaches it
                     dm, dd, dw = values[slot]
                     months, days, working = months + dm, days + dd, working + dw
-                    end = _after(t, months, days, working)
+                    end = _after(t, months, days, working, regions)
             ends.append(end)
             t = end
         return ends
@@ -216,10 +222,13 @@ class Runner:
 
 
 @functools.lru_cache(maxsize=65536)
-def _after(t: Instant, months: int, days: int, working: int) -> Instant:
-    """When a phase started at ``t`` ends: at 17:00 of its last day, or at once if it takes no
-    time (as `simulate` plans it)."""
+def _after(t: Instant, months: int, days: int, working: int, regions: tuple[str, ...]) -> Instant:
+    """When a phase started at ``t`` ends: at 17:00 of its last day, rolled to a working day
+    of the pair's ``regions``, or at once if it takes no time (as `simulate` plans it)."""
     if not (months or days or working):
         return t
     day = _moved(t[0], months, days, working)
-    return (day, 17) if day > t[0] else t
+    if day <= t[0]:
+        return t
+    rolled = calendar_for(regions).roll_forward(pendulum.Date.fromordinal(day))
+    return (rolled.toordinal(), 17)

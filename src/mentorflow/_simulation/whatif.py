@@ -194,7 +194,7 @@ def slip_sweep(
         >>> from mentorflow.scenario import load_scenario, slip_sweep
         >>> plan = load_scenario("urbact-transfer-network")
         >>> [(str(s.slip), s.extension_months) for s in slip_sweep(plan, "sharing", slips=(0, 2))]
-        [('0 months', 3), ('2 months', 5)]
+        [('0 months', 4), ('2 months', 6)]
     """
     if not isinstance(scenario, Scenario):
         raise ValidationError("scenario", f"must be a Scenario, not {type(scenario).__name__}")
