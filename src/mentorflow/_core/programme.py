@@ -462,7 +462,13 @@ class Programme:
         nothing, whatever the number of pairs. The events go to the history and the after
         hooks (before hooks are not asked: these are facts, not commands).
         """
-        return self._rt.check(c.check_deadlines(at))
+        rt = self._rt
+        instant = at
+        if type(instant) is not pendulum.DateTime or instant.tzinfo is not rt.tz:
+            instant = rt.instant(at)  # checks it: a ValidationError naming ``at``
+        if rt.nothing_due(instant):
+            return ()  # the usual case, answered without making the command: it would do nothing
+        return rt.check(c.check_deadlines(instant))
 
     def reach_milestone(
         self, name: str, *, at: dt.datetime | None = None, note: str | None = None

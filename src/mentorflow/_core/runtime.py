@@ -529,15 +529,21 @@ class Runtime:
             ),
         )
 
+    def nothing_due(self, at: pendulum.DateTime) -> bool:
+        """Whether a deadline check at ``at`` would find nothing: no alert due, no request
+        waiting for an answer (then it emits nothing and changes nothing)."""
+        book = self.book
+        return (book is None or not book.anything_due(at)) and not self.extensions.open
+
     def check(self, command: c.CheckDeadlines) -> tuple[Event, ...]:
         """Emit the lapses of unanswered requests, then the deadline alerts due by ``at``."""
         at = command.at
         if type(at) is not pendulum.DateTime or at.tzinfo is not self.tz:
             at = self.instant(at)
+        if self.nothing_due(at):
+            return ()  # the usual case: nothing due, nothing waiting for an answer
         book = self.book
         extensions = self.extensions
-        if (book is None or not book.anything_due(at)) and not extensions.open:
-            return ()  # the usual case: nothing due, nothing waiting for an answer
         seq = self.ledger.seq
         lapsed = extensions.lapsed(at)
         events: list[Event] = [
