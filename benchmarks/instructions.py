@@ -111,7 +111,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--against", required=True, help="the revision to compare with")
     parser.add_argument("--jobs", type=int, default=2, help="counts run at once (default 2)")
+    parser.add_argument(
+        "--only", nargs="+", metavar="OPERATION", help="only these operations (their names)"
+    )
     args = parser.parse_args(argv)
+    chosen = [(op, n) for op, n in OPERATIONS if not args.only or op in args.only]
+    if not chosen:
+        print(f"no such operation; the operations: {[op for op, _ in OPERATIONS]}", file=sys.stderr)
+        return 1
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 1
@@ -124,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             capture_output=True,
         )
         try:
-            jobs = [(tree, op, n) for op, n in OPERATIONS for tree in (ROOT, old)]
+            jobs = [(tree, op, n) for op, n in chosen for tree in (ROOT, old)]
             with ThreadPoolExecutor(args.jobs) as pool:
                 figures = list(pool.map(lambda job: per_operation(*job), jobs))
         finally:
@@ -133,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             )
     print(f"instructions per operation: new = {ROOT} (working tree), old = {args.against}")
     print(f"{'operation':<22}{'new':>14}{'old':>14}{'new/old':>10}")
-    for (op, _n), new, was in zip(OPERATIONS, figures[0::2], figures[1::2], strict=True):
+    for (op, _n), new, was in zip(chosen, figures[0::2], figures[1::2], strict=True):
         print(f"{op:<22}{new:>14,.0f}{was:>14,.0f}{new / was:>9.2f}x")
     return 0
 
