@@ -327,7 +327,9 @@ EVENT_TYPES: tuple[type[Event], ...] = (
 
 # Positional, unchecked constructors of the events the hot paths make by the million from
 # checked commands (`values.maker`): enrolments and phase changes.
-make_pair_enrolled = maker(PairEnrolled)
+make_pair_enrolled = maker(
+    PairEnrolled, checked_by_caller=True
+)  # the Enrol command converted its theme
 make_phase_started = maker(PhaseStarted)
 make_phase_completed = maker(PhaseCompleted)
 make_pair_completed = maker(PairCompleted)
