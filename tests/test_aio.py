@@ -308,13 +308,15 @@ def test_a_cancelled_command_finishes_before_the_next() -> None:
     assert (4, ["a", "b"]) == (programme.version, list(programme.pairs))
 
 
-def test_the_loop_ends_with_a_pool_connecting(
+def test_the_loop_ends_with_pools_connecting(
     postgres_stores: Callable[..., PostgresStore], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The bug: on a loaded machine `asyncio.run` never returned when its coroutine ended
-    while the asyncio pool (never closed by the caller) was still making a connection in
-    the background: psycopg_pool's worker swallowed the loop's last cancellation and waited
-    for work for ever. Here that connection takes an hour; the loop's end closes the pool."""
+    while an asyncio pool (never closed by the caller) was still making a connection in the
+    background: psycopg_pool's worker swallowed the loop's last cancellation and waited for
+    work for ever. Here the second connection of each of two pools takes an hour; the
+    loop's end closes both pools (closing the first raises the CancelledError of its
+    workers: the second is closed all the same)."""
     import psycopg
 
     connect = psycopg.AsyncConnection.connect.__func__  # type: ignore[attr-defined]
@@ -323,16 +325,17 @@ def test_the_loop_ends_with_a_pool_connecting(
     async def slow(cls: type[psycopg.AsyncConnection[Any]], *args: Any, **kw: Any) -> object:
         nonlocal calls
         calls += 1
-        if calls > 1:  # the pool's second connection, made in the background
+        if calls % 2 == 0:  # each pool's second connection, made in the background
             await asyncio.sleep(3600)
         return await connect(cls, *args, **kw)
 
     async def main() -> None:
-        store = postgres_stores(min_size=2)
-        programme = AsyncProgramme(new_programme(ManualClock(START)))
-        await programme.persist(store, "p")
-        await programme.execute(enrol("a"))
-        while calls < 2:
+        first = AsyncProgramme(new_programme(ManualClock(START)))
+        await first.persist(postgres_stores(min_size=2), "p")
+        await first.execute(enrol("a"))
+        second = await AsyncProgramme.restore(postgres_stores(min_size=2), "p")
+        await second.execute(enrol("b"))
+        while calls < 4:
             await asyncio.sleep(0.01)
 
     monkeypatch.setattr(psycopg.AsyncConnection, "connect", classmethod(slow))

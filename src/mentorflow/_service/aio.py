@@ -356,13 +356,17 @@ async def _close_at_end(loop: asyncio.AbstractEventLoop) -> None:
     A pool left open would hang that end: psycopg_pool's workers catch `CancelledError`
     while they run a task of the pool's (a connection being made as the pool grows), so
     the one cancellation `asyncio.run` sends them is lost, and they wait for their next
-    task for ever. Closing the pool sends them the task that stops them."""
+    task for ever. Closing the pool sends them the task that stops them.
+
+    The pools close together: a pool's `close` raises the `CancelledError` of its workers
+    (cancelled with every task) once it has told them to stop, which must not keep the
+    next pool from being told."""
     try:
         await loop.create_future()  # done by no one: until cancelled
     finally:
         del _closers[loop]
-        for found in _loop_stores.pop(loop, {}).values():
-            await found.aio.close()
+        found = _loop_stores.pop(loop, {}).values()
+        await asyncio.gather(*(each.aio.close() for each in found), return_exceptions=True)
 
 
 async def close(store: Store) -> None:
