@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, NoReturn, TypeVar
@@ -34,6 +35,9 @@ from service_programmes import programme as new_programme
 from helpers import CAPACI, MECHELEN
 
 T = TypeVar("T")
+
+# a hang here (a task that outlives asyncio.run's cancellation) fails the test, not CI's limit
+pytestmark = pytest.mark.timeout(120)
 
 
 class TestSyncSubscribe:
@@ -302,3 +306,41 @@ def test_a_cancelled_command_finishes_before_the_next() -> None:
 
     programme = run(main())
     assert (4, ["a", "b"]) == (programme.version, list(programme.pairs))
+
+
+def test_the_loop_ends_with_pools_connecting(
+    postgres_stores: Callable[..., PostgresStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bug: on a loaded machine `asyncio.run` never returned when its coroutine ended
+    while an asyncio pool (never closed by the caller) was still making a connection in the
+    background: psycopg_pool's worker swallowed the loop's last cancellation and waited for
+    work for ever. Here the second connection of each of two pools takes an hour; the
+    loop's end closes both pools (closing the first raises the CancelledError of its
+    workers: the second is closed all the same)."""
+    import psycopg
+
+    connect = psycopg.AsyncConnection.connect.__func__  # type: ignore[attr-defined]
+    calls = 0
+
+    async def slow(cls: type[psycopg.AsyncConnection[Any]], *args: Any, **kw: Any) -> object:
+        nonlocal calls
+        calls += 1
+        if calls % 2 == 0:  # each pool's second connection, made in the background
+            await asyncio.sleep(3600)
+        return await connect(cls, *args, **kw)
+
+    async def main() -> None:
+        first = AsyncProgramme(new_programme(ManualClock(START)))
+        await first.persist(postgres_stores(min_size=2), "p")
+        await first.execute(enrol("a"))
+        second = await AsyncProgramme.restore(postgres_stores(min_size=2), "p")
+        await second.execute(enrol("b"))
+        while calls < 4:
+            await asyncio.sleep(0.01)
+
+    monkeypatch.setattr(psycopg.AsyncConnection, "connect", classmethod(slow))
+    ended = threading.Event()
+    thread = threading.Thread(target=lambda: (run(main()), ended.set()), daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert ended.is_set(), "asyncio.run did not return"

@@ -326,6 +326,11 @@ _loop_stores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, _Lo
 )
 
 
+# the task of each loop that closes its pools when the loop ends (held here: asyncio keeps
+# only weak references to tasks)
+_closers: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
+
+
 def _for_loop(store: Store) -> Store:
     """The store a programme driven from the running loop journals to: a `PostgresStore`'s
     appends go through psycopg's asyncio API on this loop; other stores write in the
@@ -337,13 +342,38 @@ def _for_loop(store: Store) -> Store:
     found = stores.get(id(store))
     if found is None or found.store is not store:
         found = stores[id(store)] = _LoopStore(store, loop)
+    if loop not in _closers:
+        _closers[loop] = loop.create_task(
+            _close_at_end(loop), name="mentorflow.aio: close the pools when the loop ends"
+        )
     return found
+
+
+async def _close_at_end(loop: asyncio.AbstractEventLoop) -> None:
+    """Wait until the loop's end cancels every task (as `asyncio.run` does), then close the
+    asyncio pools opened on it that `close` did not.
+
+    A pool left open would hang that end: psycopg_pool's workers catch `CancelledError`
+    while they run a task of the pool's (a connection being made as the pool grows), so
+    the one cancellation `asyncio.run` sends them is lost, and they wait for their next
+    task for ever. Closing the pool sends them the task that stops them.
+
+    The pools close together: a pool's `close` raises the `CancelledError` of its workers
+    (cancelled with every task) once it has told them to stop, which must not keep the
+    next pool from being told."""
+    try:
+        await loop.create_future()  # done by no one: until cancelled
+    finally:
+        del _closers[loop]
+        found = _loop_stores.pop(loop, {}).values()
+        await asyncio.gather(*(each.aio.close() for each in found), return_exceptions=True)
 
 
 async def close(store: Store) -> None:
     """Close the connections `mentorflow.aio` opened on the running loop for ``store`` (a
     `PostgresStore`'s asyncio pool; nothing for the other stores). Call it when the service
-    stops (with FastAPI, at the end of its lifespan); the store itself stays open."""
+    stops (with FastAPI, at the end of its lifespan); the store itself stays open. The pools
+    not closed here are closed when the loop ends (`asyncio.run` returns)."""
     found = _loop_stores.get(asyncio.get_running_loop(), {}).pop(id(store), None)
     if found is not None:
         await found.aio.close()
