@@ -134,8 +134,8 @@ class AsyncProgramme:
         """`Programme.execute`, awaited; then the hooks subscribed here, awaited in order.
 
         Raises:
-            As `Programme.execute`; `AfterHookError` if hooks (of either API) raised: the
-            change stands.
+            MentorflowError: as `Programme.execute` raises (`AfterHookError` also if the
+                hooks subscribed here raised: the change stands).
         """
         return await self._command(self.programme.execute, command, *more)
 
