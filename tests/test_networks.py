@@ -269,6 +269,19 @@ class TestScenarioFiles:
         assert "Transnational meeting 1 (in_person, Almada)" == row["name"]
         assert ("2023-10-11", "2023-10-12") == (row["start"], row["end"])
 
+    def test_activity_without_a_name(self) -> None:
+        """An activity with no name is a ScenarioError naming the key (found by the fuzz
+        suite: it was a TypeError)."""
+        script = [
+            {
+                "on": dt.date(2023, 10, 12),
+                "action": "activity",
+                "activity": {"starts_on": dt.date(2023, 10, 11)},
+            }
+        ]
+        with pytest.raises(ScenarioError, match=r"script\[0\]\.activity\.name"):
+            parse_scenario(_network_file(script=script))
+
     def test_sent_to_workers(self) -> None:
         """Partners, visit plans and activities survive the JSON a Monte Carlo worker gets."""
         from mentorflow._simulation.montecarlo import dump_scenario, load_scenario_json

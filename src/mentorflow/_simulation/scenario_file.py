@@ -464,10 +464,9 @@ class _Reader:
         w = f"{where}."
         self.check_keys(table, w, {"name", "kind", "starts_on", "ends_on", "mode", "place"})
         kwargs: dict[str, Any] = {
-            key: self.get(table, key, w, str)
-            for key in ("name", "kind", "mode", "place")
-            if key in table
+            key: self.get(table, key, w, str) for key in ("kind", "mode", "place") if key in table
         }
+        kwargs["name"] = self.get(table, "name", w, str)  # required: its absence is named
         kwargs["starts_on"] = self.date(table, "starts_on", w)
         if "ends_on" in table:
             kwargs["ends_on"] = self.date(table, "ends_on", w)
