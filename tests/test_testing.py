@@ -210,6 +210,7 @@ def test_the_stateful_base_finds_a_planted_bug() -> None:
                 database=None,
                 derandomize=True,  # the same search every run
                 phases=[Phase.generate, Phase.shrink],  # no slow "explain" phase
+                print_blob=False,  # no @reproduce_failure line (on by default in CI)
             ),
         )
     program = falsifying_program(info.value)

@@ -40,6 +40,7 @@ def run(machine: type[ProgrammeStateMachine], examples: int = 30, **options: Any
             database=None,
             derandomize=True,
             phases=[HypothesisPhase.generate, HypothesisPhase.shrink],
+            print_blob=False,  # no @reproduce_failure line (on by default in CI)
             **options,
         ),
     )
