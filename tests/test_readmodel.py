@@ -195,3 +195,16 @@ class TestValidation:
 def test_jsonl_has_none(tmp_path: Path) -> None:
     """A JSON Lines store keeps no read model."""
     assert not JsonLinesStore(tmp_path).readmodel_enabled()
+
+
+def test_an_archived_programme_refuses_a_read_model_append(tmp_path: Path) -> None:
+    """The read model's append is an append: an archived programme refuses it, as append does
+    (it once repeated append's writes without the archive check)."""
+    from mentorflow import ArchivedProgrammeError, SQLiteStore
+
+    store = SQLiteStore(tmp_path / "p.db")
+    store.create("p", {"schema": 2, "name": "test"}, [])
+    store.archive("p")
+    with pytest.raises(ArchivedProgrammeError):
+        store.readmodel_append("p", [{"seq": 1, "type": "Test"}], expected_version=0)
+    assert 0 == store.version("p")

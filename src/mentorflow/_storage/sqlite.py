@@ -353,16 +353,27 @@ class SQLiteStore(Store):
     def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
         check_batch(key, events, expected_version)
         rows = self._rows(key, events)
-        new = expected_version + len(events)
         with self._transaction() as db:
-            row = db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
-            if row is None:
-                raise UnknownProgrammeError(key)
-            self._writable(db, key)
-            if row[0] != expected_version:
-                raise ConcurrencyError(key, expected_version, row[0])
-            db.executemany("INSERT INTO events (key, seq, schema, body) VALUES (?, ?, ?, ?)", rows)
-            db.execute("UPDATE programmes SET version = ? WHERE key = ?", (new, key))
+            return self._insert(db, key, rows, expected_version)
+
+    def _insert(
+        self,
+        db: sqlite3.Connection,
+        key: str,
+        rows: list[tuple[str, int, int, str]],
+        expected_version: int,
+    ) -> int:
+        """An append's writes, in ``db``'s transaction: the checks (the programme, not
+        archived, at ``expected_version``), the rows, the new version (returned)."""
+        row = db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise UnknownProgrammeError(key)
+        self._writable(db, key)
+        if row[0] != expected_version:
+            raise ConcurrencyError(key, expected_version, row[0])
+        db.executemany("INSERT INTO events (key, seq, schema, body) VALUES (?, ?, ?, ?)", rows)
+        new = expected_version + len(rows)
+        db.execute("UPDATE programmes SET version = ? WHERE key = ?", (new, key))
         return new
 
     def version(self, key: str) -> int:
@@ -505,16 +516,7 @@ class SQLiteStore(Store):
         stack = contextlib.ExitStack()
         db = stack.enter_context(self._transaction())
         try:
-            row = db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
-            if row is None:
-                raise UnknownProgrammeError(key)
-            if row[0] != expected_version:
-                raise ConcurrencyError(key, expected_version, row[0])
-            db.executemany("INSERT INTO events (key, seq, schema, body) VALUES (?, ?, ?, ?)", rows)
-            db.execute(
-                "UPDATE programmes SET version = ? WHERE key = ?",
-                (expected_version + len(events), key),
-            )
+            self._insert(db, key, rows, expected_version)
         except BaseException as failure:
             readmodel.opened(stack, failure)
         return readmodel.OpenAppend(stack, db, "?", "", key)
