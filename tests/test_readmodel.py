@@ -197,12 +197,19 @@ def test_jsonl_has_none(tmp_path: Path) -> None:
     assert not JsonLinesStore(tmp_path).readmodel_enabled()
 
 
-def test_an_archived_programme_refuses_a_read_model_append(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_an_archived_programme_refuses_a_read_model_append(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """The read model's append is an append: an archived programme refuses it, as append does
-    (it once repeated append's writes without the archive check)."""
+    (it once repeated append's writes, without the archive check or its error)."""
     from mentorflow import ArchivedProgrammeError, SQLiteStore
 
-    store = SQLiteStore(tmp_path / "p.db")
+    store = (
+        SQLiteStore(tmp_path / "p.db")
+        if kind == "sqlite"
+        else request.getfixturevalue("postgres_stores")()
+    )
     store.create("p", {"schema": 2, "name": "test"}, [])
     store.archive("p")
     with pytest.raises(ArchivedProgrammeError):

@@ -14,7 +14,7 @@ import select
 import threading
 import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import attrs
 
@@ -493,9 +493,14 @@ class PostgresStore(Store):
                     f"events after version {expected_version} exist, though it says it is at "
                     f"{expected_version}",
                 ) from None
-            if row is not None:
-                return new
-            found = db.execute(self._sql["state"], {"key": key}).fetchone()
+            if row is None:
+                self._refused(db, key, expected_version)
+        return new
+
+    def _refused(self, db: Any, key: str, expected_version: int) -> NoReturn:
+        """Why an append's statement changed nothing: no such programme, archived, or not at
+        ``expected_version``."""
+        found = db.execute(self._sql["state"], {"key": key}).fetchone()
         if found is None:
             raise UnknownProgrammeError(key)
         if found[1]:
@@ -615,12 +620,8 @@ class PostgresStore(Store):
         db = stack.enter_context(self._db(f"appending to {key!r}"))
         stack.enter_context(db.transaction())
         try:
-            row = db.execute(self._sql["append"], params).fetchone()
-            if row is None:
-                found = db.execute(self._sql["version"], (key,)).fetchone()
-                if found is None:
-                    raise UnknownProgrammeError(key)
-                raise ConcurrencyError(key, expected_version, int(found[0]))
+            if db.execute(self._sql["append"], params).fetchone() is None:
+                self._refused(db, key, expected_version)
         except BaseException as failure:
             readmodel.opened(stack, failure)
         prefix = f'"{self.schema}".'
