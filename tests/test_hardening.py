@@ -36,6 +36,7 @@ from mentorflow import (
     MemoryStore,
     MentorflowError,
     Offset,
+    Outbox,
     PolicyViolation,
     Programme,
     ReplayError,
@@ -56,6 +57,7 @@ from mentorflow.scenario import (
     parse_scenario,
     shipped,
     simulate,
+    slip_sweep,
     to_csv,
     to_ics,
 )
@@ -206,6 +208,14 @@ def _programme(**changes: Any) -> Programme:
     return Programme("T", **arguments)
 
 
+def _deep(depth: int = 5_000) -> list[Any]:
+    """A list nested ``depth`` deep: ``repr`` of it is a RecursionError."""
+    value: list[Any] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 class TestApiCrashes:
     """Item 4: public calls that crashed now raise library errors, changing nothing."""
 
@@ -228,6 +238,12 @@ class TestApiCrashes:
             lambda: Programme.restore(MemoryStore(), ["x"]),  # type: ignore[arg-type]
             lambda: Lifecycle.linear({"a": 1}),  # type: ignore[arg-type]
             lambda: _programme(clock=pendulum.now()),  # a time, not a clock (fuzz suite)
+            # a value too deeply nested to repr, named in the message (fuzz suite)
+            lambda: Outbox(MemoryStore(), _deep(), print),  # type: ignore[arg-type]
+            lambda: slip_sweep(load_scenario("inclucities-plan"), "matching", unit=_deep()),  # type: ignore[arg-type]
+            lambda: MemoryStore().read(_deep()),  # type: ignore[arg-type]
+            lambda: MemoryStore().read_snapshot("p", _deep()),  # type: ignore[arg-type]
+            lambda: MemoryStore().read("p", after=_deep()),  # type: ignore[arg-type]
         ],
     )
     def test_library_error(self, call: Callable[[], object]) -> None:

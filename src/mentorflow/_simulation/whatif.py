@@ -212,7 +212,7 @@ def slip_sweep(
     for amount in slips:
         check_runs(amount, None, "slips", 0)
     try:
-        kind = Unit(unit)
+        kind = Unit(unit if isinstance(unit, str) else None)
     except ValueError:
         raise ValidationError(
             "unit", f"{show(unit)} is not one of {', '.join(u.value for u in Unit)}"

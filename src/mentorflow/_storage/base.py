@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from .._domain.validate import show
 from ..exceptions import CorruptStoreError, StoreError
 
 Document = Mapping[str, Any]
@@ -22,7 +23,7 @@ _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 def check_key(key: object) -> str:
     if not isinstance(key, str) or not _KEY.fullmatch(key):
-        raise StoreError(f"{key!r} is not a store key (letters, digits, '.', '_', '-')")
+        raise StoreError(f"{show(key)} is not a store key (letters, digits, '.', '_', '-')")
     return key
 
 
@@ -206,7 +207,7 @@ def check_snapshot_version(key: str, version: object, log_version: int | None = 
     """``version`` as the version of a snapshot of ``key``, whose log is at ``log_version``
     (None: not known)."""
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        raise StoreError(f"{key!r}: a snapshot's version must be an int >= 0, not {version!r}")
+        raise StoreError(f"{key!r}: a snapshot's version must be an int >= 0, not {show(version)}")
     if log_version is not None and version > log_version:
         raise StoreError(
             f"{key}: a snapshot of version {version} is ahead of the log, at {log_version}"
@@ -221,7 +222,7 @@ def unknown_snapshot(key: str, version: object) -> StoreError:
 def check_after(key: str, after: object, version: int | None = None) -> int:
     """``after`` as a version of ``key``'s log, which is at ``version`` (None: not known yet)."""
     if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-        raise StoreError(f"{key}: after must be a version (an int >= 0), not {after!r}")
+        raise StoreError(f"{key}: after must be a version (an int >= 0), not {show(after)}")
     if version is not None and after > version:
         raise StoreError(
             f"{key}: after={after} is past the end of the log, at version {version} (is this "
@@ -342,7 +343,7 @@ def check_consumer(consumer: object) -> str:
     """An outbox consumer's name: a store key's letters."""
     if not isinstance(consumer, str) or not _KEY.fullmatch(consumer):
         raise StoreError(
-            f"{consumer!r} is not an outbox consumer's name (letters, digits, '.', '_', '-')"
+            f"{show(consumer)} is not an outbox consumer's name (letters, digits, '.', '_', '-')"
         )
     return consumer
 
