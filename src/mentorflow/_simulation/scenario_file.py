@@ -22,7 +22,17 @@ from .._domain.deadlines import DeadlineRule, Offset, Unit
 from .._domain.distributions import KINDS, Distribution, Empirical, Fixed, Triangular, Uniform
 from .._domain.extensions import ExtensionPolicy
 from .._domain.lifecycle import Lifecycle
-from .._domain.model import Activity, Association, City, Deliverable, Partner, Role, StudyVisit
+from .._domain.model import (
+    DEFAULT_ROLES,
+    Activity,
+    Association,
+    City,
+    Deliverable,
+    Partner,
+    Role,
+    Roles,
+    StudyVisit,
+)
 from .._domain.validate import show
 from ..exceptions import MentorflowError, ScenarioError
 from .compose import compose
@@ -122,6 +132,10 @@ _MIGRATION_KEYS = {
 programme's keys it changes."""
 
 
+_PAIR_KEYS = frozenset({"key", "theme", "topic"})
+"""A pair's keys besides its two roles."""
+
+
 class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
@@ -132,6 +146,8 @@ class _Reader:
         ``migrate`` action's, in the file's order."""
         self.partners: dict[str, Partner] = {}
         """The partners of ``[partners]``, by key: a pair or an action names one by its key."""
+        self.roles = DEFAULT_ROLES
+        """The programme's names for the two sides of a pair (``programme.roles``)."""
 
     def fail(self, key: str, problem: str) -> ScenarioError:
         return ScenarioError(f"{self.source}: {key}", problem)
@@ -230,9 +246,10 @@ class _Reader:
         w = f"{where}."
         self.check_keys(table, w, {"days", "mode", "host"})
         kwargs: dict[str, Any] = {"number": int(number), "days": self.get(table, "days", w, int, 1)}
-        for key in ("mode", "host"):
-            if key in table:
-                kwargs[key] = self.get(table, key, w, str)
+        if "mode" in table:
+            kwargs["mode"] = self.get(table, "mode", w, str)
+        if "host" in table:
+            kwargs["host"] = self.role(table, "host", w)
         return self.build(where, lambda: VisitPlan(**kwargs))
 
     def programme(self, table: Mapping[str, Any]) -> ProgrammeSpec:
@@ -256,10 +273,12 @@ class _Reader:
                 "extension_policy",
                 "phase_extension_policy",
                 "closures",
+                "roles",
             },
         )
+        self.roles = self.programme_roles(table, w)
         phases = self.get(table, "lifecycle", w, list, None)
-        hosts = self.get(table, "visit_hosts", w, dict, None)
+        hosts = self.hosts(table, w)
         if phases is None and hosts is not None:
             phases = list(Lifecycle.default().order)  # the default order, with these hosts
         lifecycle = (
@@ -292,8 +311,39 @@ class _Reader:
                 extension_policy=self.policy(table, "extension_policy", w),
                 phase_extension_policy=self.policy(table, "phase_extension_policy", w),
                 closures=[Closure(on=day) for day in self.days(table, "closures", w)],
+                roles=self.roles,
             ),
         )
+
+    def programme_roles(self, table: Mapping[str, Any], w: str) -> Roles:
+        """``roles = { mentor = "lead", mentee = "transfer" }``: the names pairs, hosts and
+        partner replacements use instead of mentor and mentee."""
+        raw = self.get(table, "roles", w, dict, None)
+        if raw is None:
+            return DEFAULT_ROLES
+        where = f"{w}roles"
+        self.check_keys(self.table(raw, where), f"{where}.", {"mentor", "mentee"})
+        names = {key: self.get(raw, key, f"{where}.", str) for key in ("mentor", "mentee")}
+        for key, name in names.items():
+            if name in _PAIR_KEYS:
+                raise self.fail(f"{where}.{key}", f"{name!r} names a pair's {name}, not a role")
+        return self.build(where, lambda: Roles(**names))
+
+    def role(self, table: Mapping[str, Any], key: str, w: str) -> Role:
+        """The side ``table[key]`` names, by the programme's name for it."""
+        name = self.get(table, key, w, str)
+        return self.build(f"{w}{key}", lambda: self.roles.role(name, ""))
+
+    def hosts(self, table: Mapping[str, Any], w: str) -> dict[Role, int] | None:
+        """``visit_hosts``, keyed by the programme's names of the roles."""
+        raw = self.get(table, "visit_hosts", w, dict, None)
+        if raw is None:
+            return None
+        where = f"{w}visit_hosts."
+        return {
+            self.build(f"{where}{name}", functools.partial(self.roles.role, name, "")): count
+            for name, count in self.table(raw, where.rstrip(".")).items()
+        }
 
     def policy(self, table: Mapping[str, Any], key: str, w: str) -> ExtensionPolicy | None:
         raw = self.get(table, key, w, dict, None)
@@ -379,9 +429,12 @@ class _Reader:
         )
 
     def pair(self, table: Mapping[str, Any], w: str) -> PairSpec:
-        self.check_keys(table, w, {"key", "mentor", "mentee", "theme", "topic"})
-        mentor = self.partner(table.get("mentor"), f"{w}mentor.")
-        mentee = self.partner(table.get("mentee"), f"{w}mentee.")
+        lead, taker = self.roles.names
+        for key in table:
+            if key not in _PAIR_KEYS:  # a role of the programme's, or the error saying which are
+                self.build(f"{w}{key}", functools.partial(self.roles.role, key, ""))
+        mentor = self.partner(table.get(lead), f"{w}{lead}.")
+        mentee = self.partner(table.get(taker), f"{w}{taker}.")
         theme = self.get(table, "theme", w, str)
         return self.build(
             w.rstrip("."),
@@ -437,7 +490,7 @@ class _Reader:
         if "deliverable" in table:
             kwargs["deliverable"] = self.enum(table, "deliverable", w, Deliverable)
         if "role" in table:
-            kwargs["role"] = self.enum(table, "role", w, Role)
+            kwargs["role"] = self.role(table, "role", w)
         if "partner" in table:
             kwargs["partner"] = self.partner(table["partner"], f"{w}partner.")
         if "visit" in table:
@@ -448,7 +501,7 @@ class _Reader:
                 vw.rstrip("."),
                 lambda: StudyVisit(
                     number=self.get(visit, "number", vw, int),
-                    host=self.get(visit, "host", vw, str),
+                    host=self.role(visit, "host", vw),
                     mode=self.get(visit, "mode", vw, str),
                     starts_on=self.date(visit, "starts_on", vw),
                     ends_on=self.date(visit, "ends_on", vw),
@@ -480,7 +533,7 @@ class _Reader:
         assert base is not None  # the programme is read first
         changes: dict[str, Any] = {}
         order = self.get(table, "lifecycle", w, list, None)
-        hosts = self.get(table, "visit_hosts", w, dict, None)
+        hosts = self.hosts(table, w)
         if order is not None or hosts is not None:
             phases = order if order is not None else list(base.lifecycle.order)
             kept = base.lifecycle.visit_hosts
