@@ -64,10 +64,11 @@ class Roles:
         >>> urbact = Roles(mentor="lead", mentee="transfer")
         >>> urbact.name(Role.MENTOR), urbact.role("transfer", "pairs[0]")
         ('lead', <Role.MENTEE: 'mentee'>)
-        >>> urbact.role("mentor", "pairs[0]")
-        Traceback (most recent call last):
-        ...
-        mentorflow.exceptions.ValidationError: pairs[0]: 'mentor' is not a role ...: 'lead', 'transfer'
+        >>> try:
+        ...     urbact.role("mentor", "pairs[0]")
+        ... except ValueError as err:
+        ...     print(err)
+        pairs[0]: 'mentor' is not a role of this programme: one of 'lead', 'transfer'
     """
 
     mentor: str = attrs.field(default="mentor", validator=_role_name("mentor"))
