@@ -18,6 +18,7 @@ import attrs
 import pendulum
 
 from .._domain.calendar import Closure, calendar_for
+from .._domain.commands import DeclareDeliverable, PlanReporting
 from .._domain.deadlines import DeadlineRule, Offset, Unit
 from .._domain.distributions import KINDS, Distribution, Empirical, Fixed, Triangular, Uniform
 from .._domain.extensions import ExtensionPolicy
@@ -37,7 +38,15 @@ from .._domain.validate import show
 from ..exceptions import MentorflowError, ScenarioError
 from .compose import compose
 from .files import shipped
-from .scenario import ACTIONS, Action, PairSpec, ProgrammeSpec, Scenario, VisitPlan
+from .scenario import (
+    ACTIONS,
+    Action,
+    PairSpec,
+    ProgrammeSpec,
+    ReportingSpec,
+    Scenario,
+    VisitPlan,
+)
 
 T = TypeVar("T")
 _OFFSET = re.compile(r"\s*(-?\d+)\s+(day|week|month|working day)s?\s*")
@@ -198,7 +207,18 @@ class _Reader:
 
     def scenario(self, doc: Mapping[str, Any]) -> Scenario:
         self.check_keys(
-            doc, "", {"name", "programme", "partners", "pairs", "durations", "visits", "script"}
+            doc,
+            "",
+            {
+                "name",
+                "programme",
+                "partners",
+                "pairs",
+                "durations",
+                "visits",
+                "reporting",
+                "script",
+            },
         )
         programme = self.programme(self.table(self.get(doc, "programme", "", dict), "programme"))
         self.definition = programme
@@ -226,6 +246,9 @@ class _Reader:
             self.visit_plan(number, table, f"visits.{number}")
             for number, table in self.table(self.get(doc, "visits", "", dict, {}), "visits").items()
         )
+        reporting = self.reporting(
+            self.table(self.get(doc, "reporting", "", dict, {}), "reporting")
+        )
         name = self.get(doc, "name", "", str)
         return self.build(
             "",
@@ -236,8 +259,34 @@ class _Reader:
                 durations=durations,
                 script=script,
                 visits=visits,
+                reporting=reporting,
             ),
         )
+
+    def reporting(self, table: Mapping[str, Any]) -> ReportingSpec:
+        """``[reporting]``: ``period_months`` and ``report_days`` plan the periodic reports,
+        ``deliverables`` (name and due date each) are declared; all on the first day."""
+        w = "reporting."
+        self.check_keys(table, w, {"period_months", "report_days", "deliverables"})
+        plan = None
+        if "period_months" in table:
+            kwargs: dict[str, Any] = {"period_months": self.get(table, "period_months", w, int)}
+            if "report_days" in table:
+                kwargs["report_days"] = self.get(table, "report_days", w, int)
+            plan = self.build("reporting", lambda: PlanReporting(**kwargs))
+        elif "report_days" in table:
+            raise self.fail(f"{w}report_days", "give period_months too: it plans the reports")
+        declared = []
+        for i, raw in enumerate(self.get(table, "deliverables", w, list, [])):
+            where = f"{w}deliverables[{i}]"
+            item = self.table(raw, where)
+            self.check_keys(item, f"{where}.", {"name", "due_on"})
+            name = self.get(item, "name", f"{where}.", str)
+            due_on = self.date(item, "due_on", f"{where}.")
+            declared.append(
+                self.build(where, functools.partial(DeclareDeliverable, name=name, due_on=due_on))
+            )
+        return self.build("reporting", lambda: ReportingSpec(plan=plan, deliverables=declared))
 
     def visit_plan(self, number: str, table: Any, where: str) -> VisitPlan:
         if not number.isdigit() or number.startswith("0") or len(number) > 3:
