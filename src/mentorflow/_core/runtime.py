@@ -534,11 +534,9 @@ class Runtime:
         """Whether a deadline check at ``at`` would find nothing: no alert due, no request
         waiting for an answer (then it emits nothing and changes nothing)."""
         book = self.book
-        return (
-            (book is None or not book.anything_due(at))
-            and not self.extensions.open
-            and not (self.reporting.active and self._reporting_due(at))
-        )
+        if (book is not None and book.anything_due(at)) or self.extensions.open:
+            return False
+        return not self.reporting.active or not self._reporting_due(at)
 
     def reporting_watch(self) -> list[Watched]:
         """The unsubmitted reports and open deliverables, with their due dates and revisions

@@ -197,7 +197,7 @@ class Reporting:
     """A programme's reporting plan, submitted reports and deliverables: decided and applied
     from events."""
 
-    __slots__ = ("alerts", "deliverables", "plan", "submitted")
+    __slots__ = ("active", "alerts", "deliverables", "plan", "submitted")
 
     def __init__(self) -> None:
         self.plan: ev.ReportingPlanned | None = None
@@ -206,11 +206,9 @@ class Reporting:
         self.alerts: dict[str, tuple[pendulum.Date, int, bool]] = {}
         """Per deadline name, the last alert sent: its due date, its revision, and whether
         it said missed (else it said approaching)."""
-
-    @property
-    def active(self) -> bool:
-        """Whether there is anything to watch: a plan or a deliverable."""
-        return self.plan is not None or bool(self.deliverables)
+        self.active = False
+        """Whether there is anything to watch: a plan or a deliverable (a plain attribute:
+        every deadline check reads it)."""
 
     def watched(
         self,
@@ -426,12 +424,14 @@ class Reporting:
         match event:
             case ev.ReportingPlanned():
                 self.plan = event
+                self.active = True
             case ev.ReportSubmitted():
                 self.submitted[event.period] = event
             case ev.DeliverableDeclared():
                 self.deliverables[event.name] = DeliverableRecord(
                     name=event.name, due_on=event.due_on
                 )
+                self.active = True
             case ev.DeliverableDrafted():
                 self._evolve(event.name, status=DeliverableStatus.DRAFT)
             case ev.DeliverableSubmitted():
