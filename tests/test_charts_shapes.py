@@ -4,7 +4,8 @@ clipped, no marker hides another, the axis spans what matters.
 
 The shapes: IncluCities; a 7-city network over 30 months (one lead city mentoring six, with
 early deadlines, programme milestones before and after its end, visits online, hybrid and in
-person); 20 pairs; one pair; a five-year programme with yearly reports.
+person); 20 pairs; one pair; a five-year programme with yearly reports. Each holds
+programme-wide activities (meetings of one and several days, the final conference).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import pendulum
 import pytest
 
 from mentorflow import (
+    Activity,
+    ActivityHeld,
     Association,
     City,
     DeadlineRule,
@@ -135,6 +138,13 @@ def visit(pair: str, on: pendulum.Date, mode: VisitMode) -> Action:
     return Action(on=on.add(days=3), action="visit", pair=pair, visit=held)
 
 
+def meeting(name: str, on: pendulum.Date, days: int = 1, kind: str = "workshop") -> Action:
+    """A programme-wide activity of ``days`` from ``on``, recorded on its last day."""
+    last = on.add(days=days - 1)
+    held = Activity(name=name, kind=kind, starts_on=on, ends_on=last)
+    return Action(on=last, action="activity", activity=held)
+
+
 def network() -> Scenario:
     """Seven cities over 30 months: early phase deadlines, milestones before and after the
     end, two phases completed by the script, visits of every mode, a shared delay."""
@@ -170,6 +180,9 @@ def network() -> Scenario:
             offset=Uniform(0, 3, unit="months"),
         ),
         Action(on=start.add(months=9, days=3), action="milestone", milestone="transfer_plan"),
+        meeting("Kick-off", start.add(days=40), days=2, kind="transnational_meeting"),
+        meeting("Mid-term meeting", start.add(months=15), days=3),
+        meeting("Final event", start.add(months=29), kind="final_conference"),
     )
     return Scenario(
         name="Seven-city network, 30 months",
@@ -205,6 +218,10 @@ def simple(name: str, count: int, months: int, scale: float, reports: int = 0) -
         ),
         pairs=pairs(count),
         durations=durations(scale),
+        script=(
+            meeting("Kick-off", start.add(days=3), days=2),
+            meeting("Final conference", start.add(months=months - 2), kind="final_conference"),
+        ),
     )
 
 
@@ -226,7 +243,8 @@ def shape(name: str) -> Scenario:
 
 def timelines(name: str) -> Iterator[Timeline]:
     """The timelines to chart for a shape: its median run, and for IncluCities the shipped
-    record (actual phases and visits) and its variant without the extension (misses)."""
+    record (actual phases, visits and activities) and its variant without the extension
+    (misses)."""
     yield shape(name).simulate()
     if name == "inclucities":
         yield load_scenario("inclucities").simulate()
@@ -391,3 +409,73 @@ class TestForecastAxis:
         spread = tuple((m, 1 / 31) for m in range(31))
         forecast = attrs.evolve(forecasts["one"], extensions=spread)
         assert [] == problems(draw(draw_forecast, forecast))
+
+
+class TestGanttActivities:
+    """Programme-wide activities on the Gantt chart."""
+
+    @pytest.mark.parametrize("name", SHAPES)
+    def test_every_activity_is_drawn(self, name: str) -> None:
+        """Each activity: a triangle on the programme row, and a shade over its days in the
+        row of every pair that took part (and no other); in every shape's charts."""
+        from matplotlib.colors import to_rgba
+
+        from mentorflow._render import gantt as module
+
+        drawn = 0
+        for timeline in timelines(name):
+            figure = draw(draw_gantt, timeline)
+            ax = figure.axes[0]
+            triangles = sorted(
+                line.get_xdata()[0] for line in ax.get_lines() if line.get_marker() == "v"
+            )
+            shade = to_rgba(module._ACTIVITY, module._SHADE)
+            bands = sorted(
+                (round(p.get_x(), 6), round(p.get_x() + p.get_width(), 6), p.get_y() + 0.5)
+                for p in ax.patches
+                if to_rgba(p.get_facecolor()) == shade and p.get_height() == 1.0
+            )
+            rows = {key: i + 1 for i, key in enumerate(module._pairs(timeline))}
+            least = (ax.get_xlim()[1] - ax.get_xlim()[0]) / 300
+            expected_bands = []
+            expected_triangles = []
+            for held in timeline.activities:
+                assert isinstance(held, ActivityHeld)
+                start = held.activity.starts_on.toordinal()
+                end = held.activity.ends_on.toordinal() + 1
+                width = max(end - start, least)
+                left = (start + end - width) / 2
+                expected_triangles.append((start + end) / 2)
+                expected_bands += [
+                    (round(left, 6), round(left + width, 6), rows[key]) for key in held.pairs
+                ]
+            assert sorted(expected_triangles) == pytest.approx(triangles)
+            assert sorted(expected_bands) == bands
+            legend = [t.get_text() for t in figure.legends[0].get_texts()]
+            assert bool(timeline.activities) == ("programme-wide activity" in legend)
+            drawn += len(timeline.activities)
+        assert drawn >= 2
+
+    def test_withdrawn_pair_is_not_shaded(self) -> None:
+        """An activity held after a pair withdrew shades the other pairs' rows only."""
+        from mentorflow._render import gantt as module
+
+        start = pendulum.date(2021, 1, 11)
+        base = simple("Two pairs", 2, 18, 0.6)
+        first = base.pairs[0].key
+        scenario = attrs.evolve(
+            base,
+            script=(
+                Action(on=start.add(months=2), action="withdraw", pair=first),
+                meeting("Meeting", start.add(months=3)),
+            ),
+        )
+        timeline = scenario.simulate()
+        (held,) = timeline.activities
+        assert (base.pairs[1].key,) == held.pairs
+        ax = draw(draw_gantt, timeline).axes[0]
+        from matplotlib.colors import to_rgba
+
+        shade = to_rgba(module._ACTIVITY, module._SHADE)
+        rows = [p.get_y() + 0.5 for p in ax.patches if to_rgba(p.get_facecolor()) == shade]
+        assert [2.0] == rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import sys
 import xml.etree.ElementTree as ET
+from collections import Counter
 from pathlib import Path
 
 import pendulum
@@ -158,3 +159,58 @@ class TestPlot:
         monkeypatch.setitem(sys.modules, "matplotlib", None)
         with pytest.raises(ImportError, match=r'pip install "mentorflow\[charts\]"'):
             plot(forecast, tmp_path / "forecast.png")
+
+
+class TestNeverReached:
+    """Tests for the label of a milestone that some runs never reached."""
+
+    def odds(self, tmp_path: Path, late: int, never: int, due_on: str = "2022-12-31") -> str:
+        """The SVG of 10 runs in which the final report (due ``due_on``) was late in ``late``
+        runs (by 5 days) and never reached in ``never``."""
+        due = pendulum.Date.fromisoformat(due_on).toordinal()
+        end = pendulum.date(2022, 12, 31).toordinal()
+        tally = Tally(
+            runs=10,
+            dates={(None, None): Counter({end: 10}), ("a", None): Counter({end: 10})},
+            due={("final_report", None): Counter({due: 10})},
+            late={("final_report", None): Counter({5: late})} if late else {},
+            never=Counter({("final_report", None): never}),
+            ends=Counter({end: 10}),
+            extensions=Counter({0: 10}),
+        )
+        made = tally_forecast(
+            tally,
+            scenario="milestones",
+            seed=0,
+            runs=10,
+            ends_on=pendulum.date(2022, 12, 31),
+            pairs=["a"],
+            phases=[],
+            deadlines=[("final_report", None)],
+        )
+        assert never / 10 == made.deadlines[0].never_probability
+        return svg_text(plot(made, tmp_path / "milestones.svg"))
+
+    def test_never_reached(self, tmp_path: Path) -> None:
+        """Never reached in every run that missed it: "never reached", not "missed"."""
+        text = self.odds(tmp_path, late=0, never=10)
+        assert "final report due 31 Dec, never reached in 100%" in text
+        assert "missed in" not in text
+
+    def test_some_late_some_never(self, tmp_path: Path) -> None:
+        """Late in some runs, never reached in others: both said."""
+        text = self.odds(tmp_path, late=4, never=6)
+        assert "final report due 31 Dec, missed in 100% (never reached in 60%)" in text
+
+    def test_late_only(self, tmp_path: Path) -> None:
+        """Met late only: "missed", as before."""
+        text = self.odds(tmp_path, late=4, never=0)
+        assert "final report due 31 Dec, missed in 40%" in text
+        assert "never reached" not in text
+
+    def test_off_the_axis(self, tmp_path: Path) -> None:
+        """Off the axis, counted at its edge: "never reached" too."""
+        text = self.odds(tmp_path, late=0, never=10, due_on="2023-03-01")
+        assert "1 deadline after this axis, never reached in up to 100%" in text
+        late = self.odds(tmp_path, late=4, never=6, due_on="2023-03-01")
+        assert "1 deadline after this axis, missed in up to 100%" in late

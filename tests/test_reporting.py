@@ -30,9 +30,10 @@ def at(year: int, month: int, day: int) -> pendulum.DateTime:
     return pendulum.datetime(year, month, day, 17, tz=TZ)
 
 
-def inclucities(period_months: int = 6) -> Programme:
-    """IncluCities' dates, in Belgium, reporting every ``period_months``; an extension may be
-    requested up to the end (to test one granted after a report)."""
+def inclucities(period_months: int = 6, report_days: int = 60) -> Programme:
+    """IncluCities' dates, in Belgium, reporting every ``period_months``, each report due
+    ``report_days`` after; an extension may be requested up to the end (to test one granted
+    after a report)."""
     programme = Programme(
         "IncluCities",
         starts_on=pendulum.date(2020, 6, 17),
@@ -42,7 +43,9 @@ def inclucities(period_months: int = 6) -> Programme:
         clock=ManualClock(at(2020, 6, 17)),
         extension_policy=ExtensionPolicy(request_lead=Offset(amount=0, unit=Unit.DAYS)),
     )
-    programme.plan_reporting(period_months=period_months, report_days=60, at=at(2020, 6, 17))
+    programme.plan_reporting(
+        period_months=period_months, report_days=report_days, at=at(2020, 6, 17)
+    )
     return programme
 
 

@@ -115,6 +115,7 @@ from ._domain.model import City as City
 from ._domain.model import Deliverable as Deliverable
 from ._domain.model import Partner as Partner
 from ._domain.model import Role as Role
+from ._domain.model import Roles as Roles
 from ._domain.model import StudyVisit as StudyVisit
 from ._domain.model import Theme as Theme
 from ._domain.model import VisitMode as VisitMode
@@ -264,6 +265,7 @@ __all__ = [
     "Resume",
     "ReviewDeliverable",
     "Role",
+    "Roles",
     "SQLiteStore",
     "SerializationError",
     "SnapshotError",

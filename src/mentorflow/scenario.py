@@ -66,6 +66,7 @@ from ._simulation.scenario import DeadlineRow as DeadlineRow
 from ._simulation.scenario import PairSpec as PairSpec
 from ._simulation.scenario import PhaseSpan as PhaseSpan
 from ._simulation.scenario import ProgrammeSpec as ProgrammeSpec
+from ._simulation.scenario import ReportingSpec as ReportingSpec
 from ._simulation.scenario import Scenario as Scenario
 from ._simulation.scenario import Timeline as Timeline
 from ._simulation.scenario import VisitRow as VisitRow
@@ -105,6 +106,7 @@ __all__ = [
     "PlanRow",
     "ProgrammeSpec",
     "Progress",
+    "ReportingSpec",
     "Scenario",
     "ScenarioError",
     "SensitivityReport",

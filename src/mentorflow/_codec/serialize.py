@@ -37,9 +37,9 @@ from .._domain.definition import Definition
 from .._domain.distributions import KINDS, Distribution
 from .._domain.extensions import ExtensionPolicy
 from .._domain.lifecycle import Lifecycle, Step
-from .._domain.model import Role
+from .._domain.model import DEFAULT_ROLES, Role, Roles
 from .._domain.validate import encodable, show
-from ..exceptions import MentorflowError, SerializationError
+from ..exceptions import MentorflowError, SerializationError, ValidationError
 from .fastload import FAST, FAST_BY_NAME
 from .primitives import dump_instant, load_date, load_instant
 
@@ -421,6 +421,8 @@ def _definition_document(definition: Definition) -> dict[str, Any]:
         document["closures"] = [
             {"on": c.on.isoformat(), "region": c.region} for c in definition.closures
         ]
+    if definition.roles != DEFAULT_ROLES:  # likewise: only names of the programme's own
+        document["roles"] = {"mentor": definition.roles.mentor, "mentee": definition.roles.mentee}
     return document
 
 
@@ -428,9 +430,11 @@ _DEFINITION_KEYS = frozenset(
     {"schema", "fingerprint", *(field.name for field in attrs.fields(Definition) if field.init)}
 )
 """The keys of a definition document: the schema, the fingerprint and `Definition`'s fields."""
-_OPTIONAL_KEYS = frozenset({"clock_tolerance", "version", "fingerprint", "closures"})
+_OPTIONAL_KEYS = frozenset({"clock_tolerance", "version", "fingerprint", "closures", "roles"})
 """Keys added after schema 2 was first written: a document without them takes the default
-(version 1; no fingerprint to check)."""
+(version 1; no fingerprint to check; no closures; mentor and mentee). Added keys are written
+only when they differ from the default, so a document written before them keeps its
+fingerprint and needs no new schema."""
 
 
 def load_definition(document: object, where: str = "$") -> dict[str, Any]:
@@ -472,7 +476,18 @@ def load_definition(document: object, where: str = "$") -> dict[str, Any]:
         kwargs["version"] = doc["version"]  # Definition checks it, naming the field
     if "closures" in doc:
         kwargs["closures"] = _closures(doc["closures"], f"{where}.closures")
+    if "roles" in doc:
+        kwargs["roles"] = _roles(doc["roles"], f"{where}.roles")
     return kwargs
+
+
+def _roles(value: object, where: str) -> Roles:
+    if not isinstance(value, Mapping) or set(value) != {"mentor", "mentee"}:
+        raise SerializationError(where, "must be {mentor, mentee}")
+    try:
+        return Roles(mentor=value["mentor"], mentee=value["mentee"])
+    except ValidationError as err:
+        raise SerializationError(f"{where}.{err.field}", err.problem) from None
 
 
 def _closures(value: object, where: str) -> list[Closure]:

@@ -35,7 +35,16 @@ from .._domain.events import (
 )
 from .._domain.extensions import Extension, ExtensionPolicy
 from .._domain.lifecycle import Lifecycle, PairStatus
-from .._domain.model import Activity, Benchmark, Deliverable, Partner, Role, StudyVisit, Theme
+from .._domain.model import (
+    Activity,
+    Benchmark,
+    Deliverable,
+    Partner,
+    Role,
+    Roles,
+    StudyVisit,
+    Theme,
+)
 from .._domain.pair_state import PairState
 from .._domain.reporting import DeliverableRecord, ReportingPeriod
 from .._domain.validate import show
@@ -82,6 +91,8 @@ class Programme:
             `migrate`).
         closures: Days offices are closed that are not public holidays (`Closure`): no
             working days for the deadlines whose calendars they close.
+        roles: What the programme calls the two sides of its pairs (`Roles`, or two names
+            such as ``("lead", "transfer")``); default mentor and mentee.
 
     Raises:
         DefinitionError: naming the field, for a bad name, dates, timezone, lifecycle or clock.
@@ -113,6 +124,7 @@ class Programme:
         clock_tolerance: dt.timedelta = DEFAULT_TOLERANCE,
         version: int = 1,
         closures: Iterable[Closure] = (),
+        roles: Roles | tuple[str, str] | None = None,
     ) -> None:
         definition = Definition(
             name=name,
@@ -130,6 +142,7 @@ class Programme:
             clock_tolerance=clock_tolerance,
             version=version,
             closures=closures,
+            roles=roles,
         )
         self._rt = Runtime(definition, clock, self._enrolled)
 
@@ -511,13 +524,15 @@ class Programme:
         return tuple(e for e in self._rt.ledger.events if isinstance(e, ActivityHeld))
 
     @property
-    def partners(self) -> dict[Partner, tuple[tuple[str, Role], ...]]:
-        """Every partner and the pairs it takes part in, with its role in each: a network's
-        lead city is one partner in all its pairs."""
-        found: dict[Partner, list[tuple[str, Role]]] = {}
+    def partners(self) -> dict[Partner, tuple[tuple[str, str], ...]]:
+        """Every partner and the pairs it takes part in, with its role in each as the
+        programme names it (`Definition.roles`; a `Role` under the default names): a
+        network's lead city is one partner in all its pairs."""
+        roles = self.definition.roles
+        found: dict[Partner, list[tuple[str, str]]] = {}
         for key, pair in self.pairs.items():
             for role in (Role.MENTOR, Role.MENTEE):
-                found.setdefault(pair.partner(role), []).append((key, role))
+                found.setdefault(pair.partner(role), []).append((key, roles.name(role)))
         return {partner: tuple(roles) for partner, roles in found.items()}
 
     # -- reporting periods and deliverables -------------------------------------------

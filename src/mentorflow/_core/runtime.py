@@ -18,6 +18,7 @@ import pendulum
 
 from .._domain import commands as c
 from .._domain.clock import Clock, ManualClock, SystemClock, earlier, to_instant
+from .._domain.deadlines import extend
 from .._domain.definition import Definition
 from .._domain.events import (
     ActivityHeld,
@@ -33,7 +34,7 @@ from .._domain.events import (
 from .._domain.extensions import Extension, ExtensionStatus
 from .._domain.lifecycle import PairStatus
 from .._domain.pair_state import PairState
-from .._domain.reporting import REPORTING_COMMANDS, Reporting, ReportingPeriod
+from .._domain.reporting import REPORTING_COMMANDS, Reporting, ReportingPeriod, Watched
 from .._domain.validate import show
 from .._engine.machine import NAMES, Engine, Refusal, engine_for
 from ..exceptions import (
@@ -533,7 +534,24 @@ class Runtime:
         """Whether a deadline check at ``at`` would find nothing: no alert due, no request
         waiting for an answer (then it emits nothing and changes nothing)."""
         book = self.book
-        return (book is None or not book.anything_due(at)) and not self.extensions.open
+        if (book is not None and book.anything_due(at)) or self.extensions.open:
+            return False
+        return not self.reporting.active or not self._reporting_due(at)
+
+    def reporting_watch(self) -> list[Watched]:
+        """The unsubmitted reports and open deliverables, with their due dates and revisions
+        (a report's: how many granted programme extensions moved it)."""
+        original = self.definition.ends_on
+        offsets = self.extensions.granted.get((None, None), [])
+        ends = (
+            original,
+            *(extend(original, offsets[:k], self.calendar) for k in range(1, len(offsets) + 1)),
+        )
+        return self.reporting.watched(self.definition.starts_on, ends, self.calendar)
+
+    def _reporting_due(self, at: pendulum.DateTime) -> bool:
+        when = self.reporting.next_alert(self.reporting_watch(), self.tz)
+        return when is not None and when <= at.timestamp()
 
     def check(self, command: c.CheckDeadlines) -> tuple[Event, ...]:
         """Emit the lapses of unanswered requests, then the deadline alerts due by ``at``."""
@@ -553,12 +571,21 @@ class Runtime:
         plan = book.check(at, seq + len(events)) if book is not None else None
         if plan is not None:
             events.extend(plan.events)
+        reporting = self.reporting
+        reported = (
+            reporting.due_alerts(self.reporting_watch(), at, self.tz, seq + len(events))
+            if reporting.active
+            else []
+        )
+        events.extend(reported)
 
         def apply() -> None:
             for ext, due, why in lapsed:
                 extensions.apply_decision(ext, ExtensionStatus.LAPSED, None, why, due)
             if plan is not None:
                 plan.commit()
+            for alert in reported:
+                reporting.apply(alert)
 
         undo = plan.rollback if plan is not None else None
         return self.ledger.commit(tuple(events), apply, undo=undo)

@@ -33,6 +33,7 @@ from .calendar import Closure, WorkingCalendar, calendar_for, check_region
 from .deadlines import DeadlineRule, Offset, Schedule, make_schedule
 from .extensions import ExtensionPolicy
 from .lifecycle import Lifecycle
+from .model import DEFAULT_ROLES, Roles
 from .validate import show
 
 DEFAULT_TOLERANCE = dt.timedelta(seconds=5)
@@ -133,6 +134,21 @@ def _closures(value: Iterable[Closure] | None) -> tuple[Closure, ...]:
     return tuple(sorted(set(found), key=lambda c: (c.on, c.region or "")))
 
 
+def _roles(value: object) -> Roles:
+    if value is None:
+        return DEFAULT_ROLES
+    if isinstance(value, Roles):
+        return value
+    if isinstance(value, tuple | list) and len(value) == 2:
+        try:
+            return Roles(mentor=value[0], mentee=value[1])
+        except ValidationError as err:
+            raise DefinitionError(f"roles.{err.field}", err.problem) from None
+    raise DefinitionError(
+        "roles", f"must be Roles or two names (the mentor's, the mentee's), not {show(value)}"
+    )
+
+
 def _programme_policy(value: object) -> ExtensionPolicy:
     return _policy("extension_policy", value, PROGRAMME_POLICY)
 
@@ -170,6 +186,9 @@ class Definition:
             asks for a higher one, so a log says which rules were in force when.
         closures: Days offices are closed that are not public holidays (`Closure`: of every
             office, or of one region's): no working days for the deadlines that count them.
+        roles: What the programme calls the two sides of its pairs: `Roles`, or two names
+            (the mentor's, the mentee's), e.g. ``("lead", "transfer")``; default (or None)
+            mentor and mentee.
 
     Raises:
         DefinitionError: naming the field and the problem.
@@ -192,6 +211,7 @@ class Definition:
     clock_tolerance: dt.timedelta = attrs.field(default=DEFAULT_TOLERANCE, validator=_tolerance)
     version: int = attrs.field(default=1, validator=_version)
     closures: tuple[Closure, ...] = attrs.field(default=(), converter=_closures)
+    roles: Roles = attrs.field(default=None, converter=_roles)
     # derived once, owned by the value: programmes of one definition share them
     _regions: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
     _schedule: Schedule = attrs.field(init=False, eq=False, repr=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import attrs
 import pendulum
@@ -31,6 +31,87 @@ class Role(enum.StrEnum):
         return Role.MENTEE if self is Role.MENTOR else Role.MENTOR
 
 
+_THEME_NAME = re.compile(r"[a-z][a-z0-9_]{0,79}")
+
+
+def _role_name(field: str) -> Callable[[object, object, object], None]:
+    def check(_inst: object, _attr: object, value: object) -> None:
+        if not isinstance(value, str) or not _THEME_NAME.fullmatch(value):
+            raise ValidationError(field, f"{show(value)} is not a lower_snake_case role name")
+
+    return check
+
+
+@attrs.frozen(kw_only=True)
+class Roles:
+    """What a programme calls the two sides of its pairs.
+
+    A pair always has a side that passes its practice on (the API's ``mentor``) and a side
+    that takes it up (the ``mentee``); a programme names them as it does. IncluCities says
+    mentor and mentee (the default); an URBACT Transfer Network says lead and transfer. The
+    names are what scenario files, `Programme.partners` and the charts speak.
+
+    Args:
+        mentor: The name of the side that passes its practice on (default ``"mentor"``).
+        mentee: The name of the side that takes it up (default ``"mentee"``).
+
+    Raises:
+        ValidationError: naming the field, for a name that is not ``lower_snake_case`` or
+            two equal names.
+
+    Examples:
+        >>> from mentorflow import Role, Roles
+        >>> urbact = Roles(mentor="lead", mentee="transfer")
+        >>> urbact.name(Role.MENTOR), urbact.role("transfer", "pairs[0]")
+        ('lead', <Role.MENTEE: 'mentee'>)
+        >>> try:
+        ...     urbact.role("mentor", "pairs[0]")
+        ... except ValueError as err:
+        ...     print(err)
+        pairs[0]: 'mentor' is not a role of this programme: one of 'lead', 'transfer'
+    """
+
+    mentor: str = attrs.field(default="mentor", validator=_role_name("mentor"))
+    mentee: str = attrs.field(default="mentee", validator=_role_name("mentee"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.mentor == self.mentee:
+            raise ValidationError("mentee", f"{self.mentee!r} is the mentor's name too")
+
+    def __str__(self) -> str:
+        return f"{self.mentor}, {self.mentee}"
+
+    @property
+    def names(self) -> tuple[str, str]:
+        """The two names, the mentor's first."""
+        return (self.mentor, self.mentee)
+
+    def name(self, role: Role) -> str:
+        """What the programme calls ``role``: the `Role` itself under the default names."""
+        declared = self.mentor if role is Role.MENTOR else self.mentee
+        return role if declared == role.value else declared
+
+    def role(self, name: object, field: str) -> Role:
+        """The side called ``name``.
+
+        Raises:
+            ValidationError: naming ``field``, for a name that is not one of the two.
+        """
+        if name == self.mentor:
+            return Role.MENTOR
+        if name == self.mentee:
+            return Role.MENTEE
+        raise ValidationError(
+            field,
+            f"{show(name)} is not a role of this programme: one of {self.mentor!r}, "
+            f"{self.mentee!r}",
+        )
+
+
+DEFAULT_ROLES = Roles()
+"""IncluCities' names: mentor and mentee."""
+
+
 class Theme(enum.StrEnum):
     """The scheme areas named at the launch of IncluCities (the AMIF four).
 
@@ -43,9 +124,6 @@ class Theme(enum.StrEnum):
     ACCESS_TO_BASIC_SERVICES = "access_to_basic_services"
     PARTICIPATION_AND_SOCIAL_INCLUSION = "participation_and_social_inclusion"
     HOUSING = "housing"
-
-
-_THEME_NAME = re.compile(r"[a-z][a-z0-9_]{0,79}")
 
 
 def theme_value(value: object, field: str = "theme") -> str:

@@ -16,12 +16,21 @@ moved until it is returned; a due date moves only to a day in the future.
 
 Every change is a command decided here (`decide`) and applied from its event (`apply`), through
 the programme's one transaction.
+
+Unsubmitted reports and open deliverables (pending, draft or returned) are watched as the
+deadline book watches phases (`Reporting.alerts`): a `DeadlineApproaching` when one enters its
+last `REPORTING_LEAD_DAYS` days, a `DeadlineMissed` the day after it, each once per revision of
+its due date. Their deadline names are ``report:N`` and ``deliverable:NAME`` (`report_deadline`,
+`deliverable_deadline`), which no rule can have. A report's revision is how many of the granted
+programme extensions moved its due date; a deliverable's, how many times its due date was
+moved. A submitted report or deliverable is not watched, and its date never moves.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import itertools
 import math
 from typing import Any
 
@@ -32,9 +41,39 @@ from ..exceptions import ValidationError
 from . import commands as c
 from . import events as ev
 from .calendar import WorkingCalendar, add_months
+from .clock import wall_time
 from .validate import show
 
 _ONE_DAY = dt.timedelta(days=1)
+
+REPORTING_LEAD_DAYS = 14
+"""How many days before its due date a report or deliverable is "due soon"."""
+_REPORT = "report:"
+_DELIVERABLE = "deliverable:"
+
+
+def report_deadline(period: int) -> str:
+    """The deadline name of period ``period``'s report in alerts: ``"report:1"``."""
+    return f"{_REPORT}{period}"
+
+
+def deliverable_deadline(name: str) -> str:
+    """The deadline name of deliverable ``name`` in alerts: ``"deliverable:D2.1 Plan"``."""
+    return f"{_DELIVERABLE}{name}"
+
+
+def is_reporting_deadline(name: str) -> bool:
+    """Whether an alert's deadline is a report's or a deliverable's."""
+    return name.startswith((_REPORT, _DELIVERABLE))
+
+
+@attrs.frozen
+class Watched:
+    """A report or deliverable deadline that may still need an alert."""
+
+    name: str
+    due_on: pendulum.Date
+    revision: int
 
 
 class DeliverableStatus(enum.StrEnum):
@@ -81,6 +120,7 @@ class DeliverableRecord:
         late: Whether that submission came after the due date.
         justification: Why it was late, if it was.
         reviewed_by: Who accepted or returned it last; ``reason``: why it was returned.
+        revision: How many times its due date was moved (0: never).
     """
 
     name: str
@@ -91,6 +131,7 @@ class DeliverableRecord:
     justification: str | None = None
     reviewed_by: str | None = None
     reason: str | None = None
+    revision: int = 0
 
 
 def derive_periods(
@@ -156,12 +197,100 @@ class Reporting:
     """A programme's reporting plan, submitted reports and deliverables: decided and applied
     from events."""
 
-    __slots__ = ("deliverables", "plan", "submitted")
+    __slots__ = ("active", "alerts", "deliverables", "plan", "submitted")
 
     def __init__(self) -> None:
         self.plan: ev.ReportingPlanned | None = None
         self.submitted: dict[int, ev.ReportSubmitted] = {}
         self.deliverables: dict[str, DeliverableRecord] = {}
+        self.alerts: dict[str, tuple[pendulum.Date, int, bool]] = {}
+        """Per deadline name, the last alert sent: its due date, its revision, and whether
+        it said missed (else it said approaching)."""
+        self.active = False
+        """Whether there is anything to watch: a plan or a deliverable (a plain attribute:
+        every deadline check reads it)."""
+
+    def watched(
+        self,
+        starts_on: pendulum.Date,
+        ends: tuple[pendulum.Date, ...],
+        calendar: WorkingCalendar,
+    ) -> list[Watched]:
+        """The unsubmitted reports and open deliverables, with their due dates and revisions.
+
+        Args:
+            starts_on: The programme's first day.
+            ends: Its end before any extension, then after each granted one, in order (the
+                last is the end now): a report's revision is how many of them moved it.
+            calendar: The programme's working days.
+        """
+        found: list[Watched] = []
+        if self.plan is not None:
+            history = [
+                {p.number: p.report_due_on for p in self.periods(starts_on, end, calendar)}
+                for end in ends
+            ]
+            for number, due in history[-1].items():
+                if number in self.submitted:
+                    continue
+                dues = [h.get(number) for h in history]
+                moves = sum(1 for a, b in itertools.pairwise(dues) if a != b)
+                found.append(Watched(report_deadline(number), due, moves))
+        for record in self.deliverables.values():
+            if record.status in (DeliverableStatus.SUBMITTED, DeliverableStatus.ACCEPTED):
+                continue
+            found.append(Watched(deliverable_deadline(record.name), record.due_on, record.revision))
+        return found
+
+    def due_alerts(
+        self, watched: list[Watched], at: pendulum.DateTime, tz: pendulum.Timezone, seq: int
+    ) -> list[ev.DeadlineApproaching | ev.DeadlineMissed]:
+        """The alerts ``watched`` need at ``at``, each once per revision (and due date),
+        numbered from ``seq + 1``; nothing changes until they are applied."""
+        found: list[ev.DeadlineApproaching | ev.DeadlineMissed] = []
+        now = at.timestamp()
+        for item in watched:
+            kind = self._kind(item, now, tz)
+            if kind is not None:
+                found.append(
+                    kind(
+                        seq=seq + len(found) + 1,
+                        at=at,
+                        deadline=item.name,
+                        pair=None,
+                        due_on=item.due_on,
+                        revision=item.revision,
+                    )
+                )
+        return found
+
+    def next_alert(self, watched: list[Watched], tz: pendulum.Timezone) -> float | None:
+        """The timestamp of the next alert ``watched`` need, if any."""
+        soonest: float | None = None
+        for item in watched:
+            sent = self.alerts.get(item.name)
+            if sent is not None and sent[:2] == (item.due_on, item.revision):
+                if sent[2]:
+                    continue  # missed: nothing more for this revision
+                when = _day_start(item.due_on.toordinal() + 1, tz)
+            else:
+                when = _day_start(item.due_on.toordinal() - REPORTING_LEAD_DAYS, tz)
+            if soonest is None or when < soonest:
+                soonest = when
+        return soonest
+
+    def _kind(
+        self, item: Watched, now: float, tz: pendulum.Timezone
+    ) -> type[ev.DeadlineApproaching | ev.DeadlineMissed] | None:
+        sent = self.alerts.get(item.name)
+        current = sent is not None and sent[:2] == (item.due_on, item.revision)
+        if current and sent is not None and sent[2]:
+            return None
+        if now >= _day_start(item.due_on.toordinal() + 1, tz):
+            return ev.DeadlineMissed
+        if not current and now >= _day_start(item.due_on.toordinal() - REPORTING_LEAD_DAYS, tz):
+            return ev.DeadlineApproaching
+        return None
 
     def periods(
         self, starts_on: pendulum.Date, ends_on: pendulum.Date, calendar: WorkingCalendar
@@ -295,12 +424,14 @@ class Reporting:
         match event:
             case ev.ReportingPlanned():
                 self.plan = event
+                self.active = True
             case ev.ReportSubmitted():
                 self.submitted[event.period] = event
             case ev.DeliverableDeclared():
                 self.deliverables[event.name] = DeliverableRecord(
                     name=event.name, due_on=event.due_on
                 )
+                self.active = True
             case ev.DeliverableDrafted():
                 self._evolve(event.name, status=DeliverableStatus.DRAFT)
             case ev.DeliverableSubmitted():
@@ -317,10 +448,20 @@ class Reporting:
                 )
                 self._evolve(event.name, status=status, reviewed_by=event.by, reason=event.reason)
             case ev.DeliverableDueMoved():
-                self._evolve(event.name, due_on=event.due_on)
+                record = self.deliverables[event.name]
+                self._evolve(event.name, due_on=event.due_on, revision=record.revision + 1)
+            case ev.DeadlineApproaching() | ev.DeadlineMissed() if is_reporting_deadline(
+                event.deadline
+            ):
+                missed = isinstance(event, ev.DeadlineMissed)
+                self.alerts[event.deadline] = (event.due_on, event.revision, missed)
 
     def _evolve(self, name: str, **changes: Any) -> None:
         self.deliverables[name] = attrs.evolve(self.deliverables[name], **changes)
+
+
+def _day_start(ordinal: int, tz: pendulum.Timezone) -> float:
+    return wall_time(ordinal, tz).timestamp()
 
 
 def _justified(late: bool, justification: str | None, what: str, due_on: pendulum.Date) -> None:

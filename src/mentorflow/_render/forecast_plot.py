@@ -305,6 +305,17 @@ def _draw_spread(
     ax.tick_params(axis="y", labelsize=7)
 
 
+def _odds(row: DeadlineOdds) -> str:
+    """How often a deadline was missed: a milestone nothing reached is "never reached", not
+    missed by 0 days; both, when some runs met it late and others never."""
+    never = row.never_probability
+    if not never:
+        return f"missed in {percent(row.miss_probability)}"
+    if never >= row.miss_probability:
+        return f"never reached in {percent(never)}"
+    return f"missed in {percent(row.miss_probability)} (never reached in {percent(never)})"
+
+
 def _name_deadlines(
     ax: Axes, odds: Sequence[DeadlineOdds], limits: tuple[float, float], mark_at: float
 ) -> list[tuple[Annotation, Sequence[Candidate]]]:
@@ -323,8 +334,7 @@ def _name_deadlines(
             continue
         ax.plot([due], [mark_at], transform=transform, zorder=5, **_DEADLINE_MARK)
         label = ax.annotate(
-            f"{row.name.replace('_', ' ')} due {_short(row.due.p50)}, "
-            f"missed in {percent(row.miss_probability)}",
+            f"{row.name.replace('_', ' ')} due {_short(row.due.p50)}, {_odds(row)}",
             (due, mark_at),
             xycoords=transform,
             xytext=(-8, 0),
@@ -346,7 +356,11 @@ def _name_deadlines(
             continue
         worst = percent(max(row.miss_probability for row in off))
         count = f"{len(off)} deadline{'s' if len(off) != 1 else ''}"
-        text = f"{count} {side} this axis, missed in up to {worst}"
+        # all of them milestones nothing reached, in every run that missed them: say so
+        never = all(row.never_probability >= row.miss_probability for row in off)
+        text = (
+            f"{count} {side} this axis, {'never reached' if never else 'missed'} in up to {worst}"
+        )
         label = ax.annotate(
             f"\u2190 {text}" if side == "before" else f"{text} \u2192",
             (x, mark_at),

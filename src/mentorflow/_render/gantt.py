@@ -62,6 +62,15 @@ PALETTE = (
 """The phases' colours, in the order the phases first appear (no red: red marks misses)."""
 
 _PROJECTED = "#8a8a8a"
+_ACTIVITY = "#3b3b3b"  # programme-wide activities: no phase colour, no red
+_SHADE = 0.22
+_ACTIVITY_MARK: dict[str, Any] = {
+    "marker": "v",
+    "markersize": 7,
+    "color": _ACTIVITY,
+    "markeredgecolor": "white",
+    "markeredgewidth": 0.6,
+}
 _BEHIND: dict[str, Any] = {  # a label stays legible over a line or a bar
     "boxstyle": "square,pad=0.1",
     "facecolor": "white",
@@ -122,6 +131,8 @@ def _horizon(timeline: Timeline) -> tuple[dt.date, dt.date]:
         days += [span.started_on] + ([span.ended_on] if span.ended_on else [])
     for visit in timeline.visits:
         days += [visit.starts_on, visit.ends_on]
+    for held in timeline.activities:
+        days += [held.activity.starts_on, held.activity.ends_on]
     for row in timeline.deadlines:
         days += [d for d in (row.due_on, row.met_on) if d is not None]
     if timeline.completed_on is not None:
@@ -158,7 +169,9 @@ def gantt(timeline: Timeline, path: str | os.PathLike[str] | None = None) -> pat
     diamond stays in sight), named under them where the name touches no other text; missed
     ones are red crosses, with a red line to the day they were met. The programme row shows
     the programme's span (and its extension) and its own deadlines; vertical lines mark the
-    planned end and, if it moved, the extended end.
+    planned end and, if it moved, the extended end. Programme-wide activities (transnational
+    meetings, the final conference) shade their days across the rows of the pairs that took
+    part, with a dark triangle on the programme row.
 
     Raises:
         ValidationError: (a `ValueError`) ``path`` does not end in ``.png`` or ``.svg``.
@@ -194,6 +207,7 @@ def draw(timeline: Timeline) -> Figure:
     legend: dict[str, Artist] = {}
 
     _draw_programme(ax, timeline, legend, Patch)
+    _draw_activities(ax, timeline, rows, (right - left) / 300, legend, Patch, Line2D)
     colours = _draw_phases(ax, timeline.phases, rows, right, legend, Patch)
     _draw_visits(ax, timeline, rows, legend, Line2D)
     names = _draw_deadlines(ax, timeline, rows, legend, Line2D)
@@ -246,6 +260,40 @@ def _draw_programme(
             linewidth=0.6,
         )
         legend["extension"] = patch(facecolor="#f2f2f2", edgecolor="#9a9a9a", hatch="xx")
+
+
+def _draw_activities(
+    ax: Axes,
+    timeline: Timeline,
+    rows: dict[str | None, int],
+    least: float,
+    legend: dict[str, Artist],
+    patch: type[Patch],
+    line: type[Line2D],
+) -> None:
+    """Each activity: a shade over its days (at least ``least`` wide, so a one-day meeting
+    shows on a five-year axis) across the rows of the pairs that took part, over the bars
+    and under the visits and deadlines, and a triangle on the top edge of the programme row."""
+    for held in timeline.activities:
+        start, end = _x(held.activity.starts_on), _x(held.activity.ends_on) + 1
+        width = max(end - start, least)
+        left = (start + end - width) / 2
+        taking_part = sorted(rows[key] for key in held.pairs if key in rows)
+        if taking_part:
+            ax.barh(
+                taking_part,
+                width,
+                left=left,
+                height=1.0,
+                color=_ACTIVITY,
+                alpha=_SHADE,
+                linewidth=0,
+                zorder=2.5,
+            )
+        ax.plot([(start + end) / 2], [-_BAR / 4], linestyle="none", zorder=6, **_ACTIVITY_MARK)
+    if timeline.activities:
+        legend["programme-wide activity"] = line([], [], linestyle="none", **_ACTIVITY_MARK)
+        legend["activity's days, its pairs"] = patch(facecolor=_ACTIVITY, alpha=_SHADE)
 
 
 def _draw_phases(

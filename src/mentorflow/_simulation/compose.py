@@ -43,10 +43,11 @@ _TABLES = frozenset(
         "programme.visit_hosts",
         "programme.extension_policy",
         "programme.phase_extension_policy",
+        "reporting",
     }
 )
 """The tables that merge key by key (by their dotted path; "" is the top level)."""
-_BY_KEY = {"pairs": "key", "programme.deadlines": "name"}
+_BY_KEY = {"pairs": "key", "programme.deadlines": "name", "reporting.deliverables": "name"}
 """The arrays of tables that merge by an identifying key."""
 _EXTENDED = frozenset({"script"})
 """The arrays the file's entries are added to."""

@@ -27,10 +27,12 @@ from .._domain.calendar import add_months, calendar_for
 from .._domain.clock import ManualClock, wall_time
 from .._domain.commands import (
     Command,
+    DeclareDeliverable,
     GrantExtension,
     HoldActivity,
     Migrate,
     PairCommand,
+    PlanReporting,
     ReachMilestone,
     RecordVisit,
     RefuseExtension,
@@ -56,6 +58,7 @@ from .._domain.events import (
 from .._domain.extensions import Extension
 from .._domain.lifecycle import PairStatus
 from .._domain.model import Activity, Deliverable, Partner, Role, StudyVisit, VisitMode, theme_value
+from .._domain.reporting import DeliverableRecord, ReportingPeriod
 from .._domain.validate import show
 from .._domain.values import maker
 from .._domain.views import frame, html
@@ -252,6 +255,42 @@ def _durations(
     return dict(value)
 
 
+def _plan(value: object) -> PlanReporting | None:
+    if value is not None and not isinstance(value, PlanReporting):
+        raise ValidationError("plan", f"must be a PlanReporting, not {type(value).__name__}")
+    return value
+
+
+def _declared(value: object) -> tuple[DeclareDeliverable, ...]:
+    found = tuple(value) if isinstance(value, list | tuple) else None
+    if found is None:
+        raise ValidationError("deliverables", f"must be a list, not {show(value)}")
+    names: set[str] = set()
+    for i, item in enumerate(found):
+        if not isinstance(item, DeclareDeliverable):
+            raise ValidationError(
+                f"deliverables[{i}]", f"must be a DeclareDeliverable, not {type(item).__name__}"
+            )
+        if item.name in names:
+            raise ValidationError(f"deliverables[{i}].name", f"{show(item.name)} is a duplicate")
+        names.add(item.name)
+    return found
+
+
+@attrs.frozen(kw_only=True)
+class ReportingSpec:
+    """A scenario's reporting: the plan and the deliverables, made on the programme's first
+    day (the commands `PlanReporting` and `DeclareDeliverable`, without their ``at``).
+
+    Args:
+        plan: The reporting periods and report due days; None: no periodic reports.
+        deliverables: The deliverables declared, each with its due date; names unique.
+    """
+
+    plan: PlanReporting | None = attrs.field(default=None, converter=_plan)
+    deliverables: tuple[DeclareDeliverable, ...] = attrs.field(default=(), converter=_declared)
+
+
 MAX_PAIRS = 10_000
 """The most pairs a scenario may have. A run costs about 0.4 ms per pair (1,000 pairs: half a
 second a run), and a Monte Carlo run of N runs N times that."""
@@ -277,6 +316,8 @@ class Scenario:
             shared cause delays every pair alike).
         visits: How study visits are planned (`VisitPlan`: the visit's number, its length in
             days, mode and host); a visit without a plan is projected as one day in person.
+        reporting: The reporting plan and deliverables (`ReportingSpec`), if any; a
+            deliverable due before the programme starts is refused.
     """
 
     name: str
@@ -287,6 +328,7 @@ class Scenario:
     )
     script: tuple[Action, ...] = ()
     visits: tuple[VisitPlan, ...] = attrs.field(default=(), converter=_visit_plans)
+    reporting: ReportingSpec = attrs.field(factory=ReportingSpec)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -326,6 +368,16 @@ class Scenario:
                     f"visits.{plan.number}", "the lifecycle has no study visit of that number"
                 )
         starts_on = self.programme.starts_on
+        if not isinstance(self.reporting, ReportingSpec):
+            raise ValidationError(
+                "reporting", f"must be a ReportingSpec, not {type(self.reporting).__name__}"
+            )
+        for i, declared in enumerate(self.reporting.deliverables):
+            if declared.due_on < starts_on:
+                raise ValidationError(
+                    f"reporting.deliverables[{i}].due_on",
+                    f"{declared.due_on} is before the programme starts on {starts_on}",
+                )
         for i, action in enumerate(self.script):
             if action.on < starts_on:
                 # run on the first day instead, a typo in the year would go unnoticed
@@ -442,6 +494,9 @@ class Timeline:
         timezone: The programme's timezone (an IANA name): the one its days are in.
         activities: The programme-wide activities held (`ActivityHeld`), with the pairs that
             took part.
+        reporting: The reporting periods as they stand at the end (derived from the end as
+            extended), if the scenario plans reporting.
+        deliverables: The declared deliverables as they stand at the end.
     """
 
     scenario: str
@@ -457,6 +512,8 @@ class Timeline:
     unfinished: tuple[str, ...] = ()
     activities: tuple[ActivityHeld, ...] = ()
     timezone: str = "UTC"
+    reporting: tuple[ReportingPeriod, ...] = ()
+    deliverables: tuple[DeliverableRecord, ...] = ()
 
     def __repr__(self) -> str:
         done = self.completed_on or "none"
@@ -578,6 +635,11 @@ class _Run:
                 topic=pair.topic,
                 at=start,
             )
+        reporting = scenario.reporting
+        if reporting.plan is not None:
+            self.programme.execute(attrs.evolve(reporting.plan, at=start))
+        for declared in reporting.deliverables:
+            self.programme.execute(attrs.evolve(declared, at=start))
         for index, action in enumerate(scenario.script):
             drawn = delays.get(index)
             for expanded in self._expand(action):
@@ -947,6 +1009,8 @@ class _Run:
                 if p.status in (PairStatus.ACTIVE, PairStatus.SUSPENDED)
             ),
             activities=programme.activities,
+            reporting=programme.reporting_periods,
+            deliverables=tuple(programme.tracked_deliverables.values()),
         )
 
 

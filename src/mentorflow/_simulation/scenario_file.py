@@ -18,16 +18,35 @@ import attrs
 import pendulum
 
 from .._domain.calendar import Closure, calendar_for
+from .._domain.commands import DeclareDeliverable, PlanReporting
 from .._domain.deadlines import DeadlineRule, Offset, Unit
 from .._domain.distributions import KINDS, Distribution, Empirical, Fixed, Triangular, Uniform
 from .._domain.extensions import ExtensionPolicy
 from .._domain.lifecycle import Lifecycle
-from .._domain.model import Activity, Association, City, Deliverable, Partner, Role, StudyVisit
+from .._domain.model import (
+    DEFAULT_ROLES,
+    Activity,
+    Association,
+    City,
+    Deliverable,
+    Partner,
+    Role,
+    Roles,
+    StudyVisit,
+)
 from .._domain.validate import show
 from ..exceptions import MentorflowError, ScenarioError
 from .compose import compose
 from .files import shipped
-from .scenario import ACTIONS, Action, PairSpec, ProgrammeSpec, Scenario, VisitPlan
+from .scenario import (
+    ACTIONS,
+    Action,
+    PairSpec,
+    ProgrammeSpec,
+    ReportingSpec,
+    Scenario,
+    VisitPlan,
+)
 
 T = TypeVar("T")
 _OFFSET = re.compile(r"\s*(-?\d+)\s+(day|week|month|working day)s?\s*")
@@ -122,6 +141,10 @@ _MIGRATION_KEYS = {
 programme's keys it changes."""
 
 
+_PAIR_KEYS = frozenset({"key", "theme", "topic"})
+"""A pair's keys besides its two roles."""
+
+
 class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
@@ -132,6 +155,8 @@ class _Reader:
         ``migrate`` action's, in the file's order."""
         self.partners: dict[str, Partner] = {}
         """The partners of ``[partners]``, by key: a pair or an action names one by its key."""
+        self.roles = DEFAULT_ROLES
+        """The programme's names for the two sides of a pair (``programme.roles``)."""
 
     def fail(self, key: str, problem: str) -> ScenarioError:
         return ScenarioError(f"{self.source}: {key}", problem)
@@ -182,7 +207,18 @@ class _Reader:
 
     def scenario(self, doc: Mapping[str, Any]) -> Scenario:
         self.check_keys(
-            doc, "", {"name", "programme", "partners", "pairs", "durations", "visits", "script"}
+            doc,
+            "",
+            {
+                "name",
+                "programme",
+                "partners",
+                "pairs",
+                "durations",
+                "visits",
+                "reporting",
+                "script",
+            },
         )
         programme = self.programme(self.table(self.get(doc, "programme", "", dict), "programme"))
         self.definition = programme
@@ -210,6 +246,9 @@ class _Reader:
             self.visit_plan(number, table, f"visits.{number}")
             for number, table in self.table(self.get(doc, "visits", "", dict, {}), "visits").items()
         )
+        reporting = self.reporting(
+            self.table(self.get(doc, "reporting", "", dict, {}), "reporting")
+        )
         name = self.get(doc, "name", "", str)
         return self.build(
             "",
@@ -220,8 +259,34 @@ class _Reader:
                 durations=durations,
                 script=script,
                 visits=visits,
+                reporting=reporting,
             ),
         )
+
+    def reporting(self, table: Mapping[str, Any]) -> ReportingSpec:
+        """``[reporting]``: ``period_months`` and ``report_days`` plan the periodic reports,
+        ``deliverables`` (name and due date each) are declared; all on the first day."""
+        w = "reporting."
+        self.check_keys(table, w, {"period_months", "report_days", "deliverables"})
+        plan = None
+        if "period_months" in table:
+            kwargs: dict[str, Any] = {"period_months": self.get(table, "period_months", w, int)}
+            if "report_days" in table:
+                kwargs["report_days"] = self.get(table, "report_days", w, int)
+            plan = self.build("reporting", lambda: PlanReporting(**kwargs))
+        elif "report_days" in table:
+            raise self.fail(f"{w}report_days", "give period_months too: it plans the reports")
+        declared = []
+        for i, raw in enumerate(self.get(table, "deliverables", w, list, [])):
+            where = f"{w}deliverables[{i}]"
+            item = self.table(raw, where)
+            self.check_keys(item, f"{where}.", {"name", "due_on"})
+            name = self.get(item, "name", f"{where}.", str)
+            due_on = self.date(item, "due_on", f"{where}.")
+            declared.append(
+                self.build(where, functools.partial(DeclareDeliverable, name=name, due_on=due_on))
+            )
+        return self.build("reporting", lambda: ReportingSpec(plan=plan, deliverables=declared))
 
     def visit_plan(self, number: str, table: Any, where: str) -> VisitPlan:
         if not number.isdigit() or number.startswith("0") or len(number) > 3:
@@ -230,9 +295,10 @@ class _Reader:
         w = f"{where}."
         self.check_keys(table, w, {"days", "mode", "host"})
         kwargs: dict[str, Any] = {"number": int(number), "days": self.get(table, "days", w, int, 1)}
-        for key in ("mode", "host"):
-            if key in table:
-                kwargs[key] = self.get(table, key, w, str)
+        if "mode" in table:
+            kwargs["mode"] = self.get(table, "mode", w, str)
+        if "host" in table:
+            kwargs["host"] = self.role(table, "host", w)
         return self.build(where, lambda: VisitPlan(**kwargs))
 
     def programme(self, table: Mapping[str, Any]) -> ProgrammeSpec:
@@ -256,10 +322,12 @@ class _Reader:
                 "extension_policy",
                 "phase_extension_policy",
                 "closures",
+                "roles",
             },
         )
+        self.roles = self.programme_roles(table, w)
         phases = self.get(table, "lifecycle", w, list, None)
-        hosts = self.get(table, "visit_hosts", w, dict, None)
+        hosts = self.hosts(table, w)
         if phases is None and hosts is not None:
             phases = list(Lifecycle.default().order)  # the default order, with these hosts
         lifecycle = (
@@ -292,8 +360,39 @@ class _Reader:
                 extension_policy=self.policy(table, "extension_policy", w),
                 phase_extension_policy=self.policy(table, "phase_extension_policy", w),
                 closures=[Closure(on=day) for day in self.days(table, "closures", w)],
+                roles=self.roles,
             ),
         )
+
+    def programme_roles(self, table: Mapping[str, Any], w: str) -> Roles:
+        """``roles = { mentor = "lead", mentee = "transfer" }``: the names pairs, hosts and
+        partner replacements use instead of mentor and mentee."""
+        raw = self.get(table, "roles", w, dict, None)
+        if raw is None:
+            return DEFAULT_ROLES
+        where = f"{w}roles"
+        self.check_keys(self.table(raw, where), f"{where}.", {"mentor", "mentee"})
+        names = {key: self.get(raw, key, f"{where}.", str) for key in ("mentor", "mentee")}
+        for key, name in names.items():
+            if name in _PAIR_KEYS:
+                raise self.fail(f"{where}.{key}", f"{name!r} names a pair's {name}, not a role")
+        return self.build(where, lambda: Roles(**names))
+
+    def role(self, table: Mapping[str, Any], key: str, w: str) -> Role:
+        """The side ``table[key]`` names, by the programme's name for it."""
+        name = self.get(table, key, w, str)
+        return self.build(f"{w}{key}", lambda: self.roles.role(name, ""))
+
+    def hosts(self, table: Mapping[str, Any], w: str) -> dict[Role, int] | None:
+        """``visit_hosts``, keyed by the programme's names of the roles."""
+        raw = self.get(table, "visit_hosts", w, dict, None)
+        if raw is None:
+            return None
+        where = f"{w}visit_hosts."
+        return {
+            self.build(f"{where}{name}", functools.partial(self.roles.role, name, "")): count
+            for name, count in self.table(raw, where.rstrip(".")).items()
+        }
 
     def policy(self, table: Mapping[str, Any], key: str, w: str) -> ExtensionPolicy | None:
         raw = self.get(table, key, w, dict, None)
@@ -379,9 +478,12 @@ class _Reader:
         )
 
     def pair(self, table: Mapping[str, Any], w: str) -> PairSpec:
-        self.check_keys(table, w, {"key", "mentor", "mentee", "theme", "topic"})
-        mentor = self.partner(table.get("mentor"), f"{w}mentor.")
-        mentee = self.partner(table.get("mentee"), f"{w}mentee.")
+        lead, taker = self.roles.names
+        for key in table:
+            if key not in _PAIR_KEYS:  # a role of the programme's, or the error saying which are
+                self.build(f"{w}{key}", functools.partial(self.roles.role, key, ""))
+        mentor = self.partner(table.get(lead), f"{w}{lead}.")
+        mentee = self.partner(table.get(taker), f"{w}{taker}.")
         theme = self.get(table, "theme", w, str)
         return self.build(
             w.rstrip("."),
@@ -437,7 +539,7 @@ class _Reader:
         if "deliverable" in table:
             kwargs["deliverable"] = self.enum(table, "deliverable", w, Deliverable)
         if "role" in table:
-            kwargs["role"] = self.enum(table, "role", w, Role)
+            kwargs["role"] = self.role(table, "role", w)
         if "partner" in table:
             kwargs["partner"] = self.partner(table["partner"], f"{w}partner.")
         if "visit" in table:
@@ -448,7 +550,7 @@ class _Reader:
                 vw.rstrip("."),
                 lambda: StudyVisit(
                     number=self.get(visit, "number", vw, int),
-                    host=self.get(visit, "host", vw, str),
+                    host=self.role(visit, "host", vw),
                     mode=self.get(visit, "mode", vw, str),
                     starts_on=self.date(visit, "starts_on", vw),
                     ends_on=self.date(visit, "ends_on", vw),
@@ -480,7 +582,7 @@ class _Reader:
         assert base is not None  # the programme is read first
         changes: dict[str, Any] = {}
         order = self.get(table, "lifecycle", w, list, None)
-        hosts = self.get(table, "visit_hosts", w, dict, None)
+        hosts = self.hosts(table, w)
         if order is not None or hosts is not None:
             phases = order if order is not None else list(base.lifecycle.order)
             kept = base.lifecycle.visit_hosts
