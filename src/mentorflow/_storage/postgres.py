@@ -306,6 +306,7 @@ class PostgresStore(Store):
                 ("archived", "SELECT key FROM {s}.archived ORDER BY key"),
                 ("keys", "SELECT key FROM {s}.programmes ORDER BY key"),
                 ("listen", "LISTEN {s}"),
+                ("overdue", readmodel.OVERDUE.format(p="{s}.", now="%s")),
             ]
         }
         with self._errors("opening the store"):
@@ -525,8 +526,11 @@ class PostgresStore(Store):
             "channel": self.schema,
             "payload": dumps({"key": key, "version": None}),
         }
-        with self._db(f"deleting {key!r}") as db:
+        with self._db(f"deleting {key!r}") as db, db.transaction():
             row = db.execute(self._sql["delete"], params).fetchone()
+            if row is not None and self._readmodel_layout(db) is not None:
+                # its read model's rows too, in this transaction
+                readmodel.forget(db.cursor(), "%s", f'"{self.schema}".', key)
         if row is None:
             self._state(key)  # unknown, or archived
             raise UnknownProgrammeError(key)  # pragma: no cover - deleted meanwhile
@@ -594,19 +598,37 @@ class PostgresStore(Store):
         prefix = f'"{self.schema}".'
         with self._db("making the read model") as db, db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(hashtext('mentorflow read model'))")
+            if self._readmodel_layout(db) is False:
+                for statement in readmodel.drop(prefix):
+                    db.execute(_query(statement))
             for statement in readmodel.ddl("double precision", prefix):
                 db.execute(_query(statement))
         self._readmodel_on = True
 
+    def _readmodel_layout(self, db: psycopg.Connection[Any]) -> bool | None:
+        """Whether the read model's tables are of this layout (None: no tables)."""
+        columns = {
+            r[0]
+            for r in db.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = 'readmodel_deadlines'",
+                (self.schema,),
+            )
+        }
+        return readmodel.LAYOUT_COLUMN in columns if columns else None
+
     def readmodel_enabled(self) -> bool:
-        """Whether the store keeps a read model (asked once per store object)."""
+        """Whether the store keeps a read model (asked once per store object).
+
+        Raises:
+            StoreError: its tables are of an older layout (`ReadModel.enable` remakes them).
+        """
         if self._readmodel_on is None:
             with self._db("reading the layout") as db:
-                row = db.execute(
-                    "SELECT to_regclass(%s) IS NOT NULL",
-                    (f'"{self.schema}".readmodel_deadlines',),
-                ).fetchone()
-            self._readmodel_on = bool(row and row[0])
+                layout = self._readmodel_layout(db)
+            if layout is False:
+                raise StoreError(f"{self.where}: {readmodel.OLDER}")
+            self._readmodel_on = layout is True
         return self._readmodel_on
 
     def readmodel_append(
@@ -651,8 +673,8 @@ class PostgresStore(Store):
 
     def readmodel_overdue(self, at: float) -> list[tuple[object, ...]]:
         """`readmodel.OVERDUE` at Unix time ``at``."""
-        sql = readmodel.OVERDUE.format(p=f'"{self.schema}".', now="%s")
-        return self.readmodel_query(sql, (at,))
+        with self._db("reading the read model") as db:
+            return db.execute(self._sql["overdue"], (at,)).fetchall()
 
     # -- the outbox (issue 14): see _OUTBOX -----------------------------------------------------
 
