@@ -14,6 +14,7 @@ import pytest
 
 from mentorflow import (
     ArchivedProgrammeError,
+    Complete,
     ConcurrencyError,
     DeadlineStatus,
     JsonLinesStore,
@@ -25,8 +26,10 @@ from mentorflow import (
     SQLiteStore,
     Store,
     StoreError,
+    Suspend,
     ValidationError,
 )
+from mentorflow._core import projection
 from mentorflow._storage import readmodel as tables
 from mentorflow.aio import AsyncProgramme
 from service_programmes import START, populated
@@ -82,6 +85,18 @@ def execute(store: Store, sql: str) -> None:
     else:
         with store._db("testing") as db:  # type: ignore[attr-defined]
             db.execute(sql.encode())
+
+
+def same_state(one: Programme, other: Programme) -> bool:
+    """Whether two programmes have the same pairs, phases, statuses and deadlines."""
+
+    def state(programme: Programme) -> object:
+        return [
+            (key, pair.phase, pair.status, [repr(d) for d in programme.deadlines(pair=key)])
+            for key, pair in programme.pairs.items()
+        ] + [repr(d) for d in programme.deadlines()]
+
+    return state(one) == state(other)
 
 
 def kept(store: Store) -> list[str]:
@@ -157,6 +172,65 @@ class TestInStep:
             programme.pair("pair-1").complete(Phase.NEEDS_ASSESSMENT)
         monkeypatch.undo()
         assert (version, before) == (make_store().version("a"), pairs(store))
+
+    @pytest.mark.parametrize("way", ["command", "keyed", "check", "batch"])
+    def test_a_failed_commit_puts_the_programme_back(
+        self, way: str, make_store: Callable[[], Store], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A change whose rows can't be written is not kept in memory either: the programme
+        stands as its store has it, and the same command then goes through."""
+        store = make_store()
+        ReadModel(store).enable()
+        programme = populated(store, "a")
+        pair = programme.pair("pair-1")
+        commands: dict[str, Callable[[], tuple[object, ...]]] = {
+            "command": lambda: pair.complete(Phase.NEEDS_ASSESSMENT),
+            "keyed": lambda: programme.execute(
+                Complete(pair="pair-1", phase=Phase.NEEDS_ASSESSMENT, idempotency_key="k")
+            ),
+            "check": lambda: programme.check_deadlines(at=INSTANTS[1]),
+            "batch": lambda: programme.execute(
+                Complete(pair="pair-1", phase=Phase.NEEDS_ASSESSMENT), Suspend(pair="pair-2")
+            ),
+        }
+
+        def broken(*args: object) -> None:
+            raise OSError("disk full")
+
+        monkeypatch.setattr(tables, "write", broken)
+        with pytest.raises(OSError, match="disk full"):
+            commands[way]()
+        monkeypatch.undo()
+        stored = Programme.restore(make_store(), "a")
+        assert stored.history[:] == programme.history[:]
+        assert same_state(stored, programme)
+        assert pair.phase == Phase.NEEDS_ASSESSMENT  # a view held before lives on
+        assert commands[way]()
+        assert pair.phase != Phase.NEEDS_ASSESSMENT or way == "check"
+        assert_in_step(store)
+
+    def test_rows_that_cant_be_made_end_the_transaction(
+        self, make_store: Callable[[], Store], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A failure while the rows are made (not written) rolls the append back too: the
+        store is left as it was, and open to the next change."""
+        store = make_store()
+        ReadModel(store).enable()
+        programme = populated(store, "a")
+
+        def broken(*args: object) -> None:
+            raise RuntimeError("no rows")
+
+        monkeypatch.setattr(projection, "project", broken)
+        with pytest.raises(RuntimeError, match="no rows") as failure:
+            programme.pair("pair-1").complete(Phase.NEEDS_ASSESSMENT)
+        monkeypatch.undo()
+        # the traceback (kept, as a logger or a debugger keeps it) holds the append: it
+        # must not be what rolls it back
+        assert failure.traceback
+        assert programme.version == make_store().version("a")
+        programme.pair("pair-1").complete(Phase.NEEDS_ASSESSMENT)
+        assert_in_step(store)
 
     def test_async_programme(self, make_store: Callable[[], Store]) -> None:
         """Commands of an AsyncProgramme keep the rows in step too."""

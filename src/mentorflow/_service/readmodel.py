@@ -138,14 +138,13 @@ class ReadModel:
         if not isinstance(at, dt.datetime) or at.tzinfo is None:
             raise ValidationError("at", f"must be a timezone-aware datetime, not {show(at)}")
         rows = self.store.readmodel_overdue(at.timestamp())
-        days: dict[object, pendulum.Date] = {}  # few distinct days: each parsed once
-        make = OverdueDeadline._make
+        days: dict[str, pendulum.Date] = {}  # few distinct days: each parsed once
         found = []
         for programme, pair, deadline, due_on, phase, status, revision in rows:
             day = days.get(due_on)
             if day is None:
-                day = days[due_on] = pendulum.Date.fromisoformat(str(due_on))
-            found.append(make((programme, pair, deadline, day, phase, status, revision)))
+                day = days[due_on] = pendulum.Date.fromisoformat(due_on)
+            found.append(OverdueDeadline(programme, pair, deadline, day, phase, status, revision))
         return found
 
 

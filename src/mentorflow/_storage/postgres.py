@@ -671,7 +671,7 @@ class PostgresStore(Store):
         with self._db("reading the read model") as db:
             return [tuple(r) for r in db.execute(_query(sql), params).fetchall()]
 
-    def readmodel_overdue(self, at: float) -> list[tuple[object, ...]]:
+    def readmodel_overdue(self, at: float) -> list[readmodel.OverdueRow]:
         """`readmodel.OVERDUE` at Unix time ``at``."""
         with self._db("reading the read model") as db:
             return db.execute(self._sql["overdue"], (at,)).fetchall()

@@ -21,6 +21,9 @@ from typing import Any, Protocol
 PairRow = tuple[str, str, str]
 DeadlineRow = tuple[str, str, str | None, float | None, float | None, str, int]
 
+OverdueRow = tuple[str, str | None, str, str, str | None, str | None, int]
+"""A row of `OVERDUE`: programme, pair, deadline, due_on (ISO), phase, status, revision."""
+
 TABLES = ("readmodel_programmes", "readmodel_pairs", "readmodel_deadlines")
 LAYOUT_COLUMN = "phase"
 """A column of ``readmodel_deadlines`` that tables of an older layout (before phase and

@@ -560,7 +560,7 @@ class SQLiteStore(Store):
         with self._transaction("BEGIN") as db:
             return [tuple(r) for r in db.execute(sql, params)]
 
-    def readmodel_overdue(self, at: float) -> list[tuple[object, ...]]:
+    def readmodel_overdue(self, at: float) -> list[readmodel.OverdueRow]:
         """`readmodel.OVERDUE` at Unix time ``at`` (one statement: one snapshot)."""
         with self._db() as db, self._errors():
             return db.execute(_OVERDUE, (at,)).fetchall()
