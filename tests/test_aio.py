@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
@@ -16,6 +17,7 @@ import pytest
 from mentorflow import (
     AfterHookError,
     ConcurrencyError,
+    DeadlineStatus,
     Enrol,
     Event,
     ManualClock,
@@ -23,8 +25,12 @@ from mentorflow import (
     PairEnrolled,
     PhaseStarted,
     PostgresStore,
+    Programme,
+    ReadModel,
+    SnapshotPolicy,
     Store,
     Theme,
+    UnknownProgrammeError,
     ValidationError,
 )
 from mentorflow._storage.base import Document
@@ -156,6 +162,127 @@ class TestAsyncProgramme:
             assert 2 == store.version("p")
 
         run(main())
+
+
+def no_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any use of a thread by asyncio (``to_thread``, an executor) or of a
+    `PostgresStore`'s blocking connections fail the test."""
+
+    def refused(*args: object, **kwargs: object) -> NoReturn:
+        raise AssertionError("a thread or a blocking connection was used")
+
+    monkeypatch.setattr(asyncio, "to_thread", refused)
+    monkeypatch.setattr(asyncio.BaseEventLoop, "run_in_executor", refused)
+    monkeypatch.setattr(PostgresStore, "_db", refused)
+
+
+class TestPostgresReads:
+    """Restore and refresh over PostgreSQL: psycopg's asyncio API, no thread."""
+
+    def test_restore_and_refresh_use_no_thread(
+        self,
+        postgres_stores: Callable[..., PostgresStore],
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        """A restore (from a snapshot and the events after it) and a refresh read through
+        the asyncio pool and replay on the loop: with threads and blocking reads refused,
+        they reach the state the sync API reaches."""
+        store = postgres_stores()
+        writer = new_programme(ManualClock(START))
+        writer.persist(store, "p", snapshots=SnapshotPolicy(every=4))
+        for key in "abc":
+            writer.execute(enrol(key))
+        assert [4] == store.snapshots("p")
+
+        async def main() -> tuple[AsyncProgramme, tuple[Event, ...]]:
+            no_threads(monkeypatch)
+            restored = await AsyncProgramme.restore(store, "p", clock=ManualClock(LATER))
+            assert 6 == restored.version
+            monkeypatch.undo()
+            writer.execute(enrol("d"))
+            no_threads(monkeypatch)
+            new = await restored.refresh()
+            assert () == await restored.refresh()  # nothing more
+            monkeypatch.undo()
+            await restored.execute(enrol("e"))  # journaled to the store, as restored
+            await close(store)
+            return restored, new
+
+        with caplog.at_level(logging.INFO, logger="mentorflow"):
+            restored, new = run(main())
+        assert "restored from the snapshot of version 4 and 2 events" in caplog.text
+        assert writer.history[6:] == new
+        assert writer.history[:] == restored.programme.history[:8]
+        again = Programme.restore(store, "p")
+        assert again.history[:] == restored.programme.history[:]
+        assert ["a", "b", "c", "d", "e"] == list(again.pairs)
+
+    def test_a_restore_with_the_read_model(
+        self, postgres_stores: Callable[..., PostgresStore], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The read model's layout is asked through the asyncio pool too; the restored
+        programme keeps the rows in step."""
+        ReadModel(postgres_stores()).enable()
+        store = postgres_stores()  # a new store object: it has not asked yet
+        first = new_programme(ManualClock(START))
+        first.persist(postgres_stores(), "p")
+
+        async def main() -> AsyncProgramme:
+            no_threads(monkeypatch)
+            restored = await AsyncProgramme.restore(store, "p", clock=ManualClock(START))
+            monkeypatch.undo()
+            await restored.execute(enrol("a"))
+            await close(store)
+            return restored
+
+        run(main())
+        again = Programme.restore(store, "p")
+        expected = {
+            ("p", "a", d.name)
+            for d in again.deadlines(pair="a")
+            if d.status(LATER) is DeadlineStatus.OVERDUE
+        }
+        assert ("p", "a", "needs_assessment") in expected
+        assert expected == {
+            (d.programme, d.pair, d.deadline) for d in ReadModel(store).overdue(LATER)
+        }
+
+    def test_errors_as_the_sync_restore(
+        self, postgres_stores: Callable[..., PostgresStore]
+    ) -> None:
+        """No such programme, a refresh past the log: the sync API's errors."""
+        store = postgres_stores()
+
+        async def main() -> None:
+            with pytest.raises(UnknownProgrammeError):
+                await AsyncProgramme.restore(store, "nothing")
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            await programme.persist(store, "p")
+            await programme.execute(enrol("a"))
+            store.delete("p")
+            with pytest.raises(UnknownProgrammeError):
+                await programme.refresh()
+            await close(store)
+
+        run(main())
+
+    def test_a_snapshot_of_a_programme_restored_here(
+        self, postgres_stores: Callable[..., PostgresStore]
+    ) -> None:
+        """The bug: a programme restored through `mentorflow.aio` over PostgreSQL could not
+        save a snapshot (its store said it keeps none), nor restore from one."""
+        store = postgres_stores()
+        new_programme(ManualClock(START)).persist(store, "p")
+
+        async def main() -> None:
+            restored = await AsyncProgramme.restore(store, "p", clock=ManualClock(START))
+            await restored.execute(enrol("a"))
+            assert 2 == restored.programme.snapshot()
+            await close(store)
+
+        run(main())
+        assert [2] == store.snapshots("p")
 
 
 class TestLoop:
@@ -340,7 +467,12 @@ def test_the_loop_ends_with_pools_connecting(
 
     monkeypatch.setattr(psycopg.AsyncConnection, "connect", classmethod(slow))
     ended = threading.Event()
-    thread = threading.Thread(target=lambda: (run(main()), ended.set()), daemon=True)
+
+    def target() -> None:
+        run(main())
+        ended.set()
+
+    thread = threading.Thread(target=target, daemon=True)
     thread.start()
     thread.join(timeout=30)
     assert ended.is_set(), "asyncio.run did not return"

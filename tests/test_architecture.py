@@ -38,7 +38,7 @@ def test_all_is_sorted_and_complete() -> None:
     """``__all__`` lists every public name, sorted, and each one exists."""
     # pytest rewrites asserts in plugin packages ("@py_builtins"); `testing` and
     # `serialization` are imported on their own (they are heavier), never through `mentorflow.*`
-    submodules = {"testing", "serialization", "scenario", "matching", "aio"}
+    submodules = {"testing", "serialization", "scenario", "matching", "aio", "tracing"}
     public = {n for n in dir(mentorflow) if not n.startswith(("_", "@")) and n not in submodules}
     public.add("__version__")
     assert sorted(public) == mentorflow.__all__

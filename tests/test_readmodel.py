@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +13,8 @@ import pendulum
 import pytest
 
 from mentorflow import (
+    ArchivedProgrammeError,
+    Complete,
     ConcurrencyError,
     DeadlineStatus,
     JsonLinesStore,
@@ -21,13 +25,16 @@ from mentorflow import (
     ReadModel,
     SQLiteStore,
     Store,
+    StoreError,
+    Suspend,
     ValidationError,
 )
+from mentorflow._core import projection
 from mentorflow._storage import readmodel as tables
 from mentorflow.aio import AsyncProgramme
 from service_programmes import START, populated
 
-Overdue = set[tuple[str, str | None, str, str]]
+Overdue = set[tuple[str, str | None, str, str, str | None, str | None]]
 INSTANTS = [pendulum.datetime(2020, 8, 1, tz="UTC"), pendulum.datetime(2021, 3, 1, tz="UTC")]
 
 
@@ -51,18 +58,51 @@ def naive(store: Store, at: pendulum.DateTime) -> Overdue:
             for deadline in programme.deadlines(pair=pair):
                 watched = not (deadline.withdrawn or deadline.skipped)
                 if watched and deadline.status(at) is DeadlineStatus.OVERDUE:
-                    found.add((key, pair, deadline.name, str(deadline.due_on)))
+                    of = None if pair is None else programme.pair(pair)
+                    phase, status = (None, None) if of is None else (of.phase, of.status)
+                    found.add((key, pair, deadline.name, str(deadline.due_on), phase, status))
     return found
 
 
 def read(store: Store, at: pendulum.DateTime) -> Overdue:
-    return {(d.programme, d.pair, d.deadline, str(d.due_on)) for d in ReadModel(store).overdue(at)}
+    return {
+        (d.programme, d.pair, d.deadline, str(d.due_on), d.phase, d.status)
+        for d in ReadModel(store).overdue(at)
+    }
 
 
 def pairs(store: Store) -> set[tuple[object, ...]]:
     """The read model's pair rows."""
     query = f"SELECT programme, pair, phase, status FROM {prefix(store)}readmodel_pairs"
     return set(store.readmodel_query(query))  # type: ignore[attr-defined]
+
+
+def execute(store: Store, sql: str) -> None:
+    """Run a statement on the store's database."""
+    if isinstance(store, SQLiteStore):
+        with contextlib.closing(sqlite3.connect(store.path)) as db:
+            db.execute(sql)
+    else:
+        with store._db("testing") as db:  # type: ignore[attr-defined]
+            db.execute(sql.encode())
+
+
+def same_state(one: Programme, other: Programme) -> bool:
+    """Whether two programmes have the same pairs, phases, statuses and deadlines."""
+
+    def state(programme: Programme) -> object:
+        return [
+            (key, pair.phase, pair.status, [repr(d) for d in programme.deadlines(pair=key)])
+            for key, pair in programme.pairs.items()
+        ] + [repr(d) for d in programme.deadlines()]
+
+    return state(one) == state(other)
+
+
+def kept(store: Store) -> list[str]:
+    """The programmes the read model has rows of."""
+    query = f"SELECT programme FROM {prefix(store)}readmodel_programmes ORDER BY programme"
+    return [str(r[0]) for r in store.readmodel_query(query)]  # type: ignore[attr-defined]
 
 
 def prefix(store: Store) -> str:
@@ -133,6 +173,65 @@ class TestInStep:
         monkeypatch.undo()
         assert (version, before) == (make_store().version("a"), pairs(store))
 
+    @pytest.mark.parametrize("way", ["command", "keyed", "check", "batch"])
+    def test_a_failed_commit_puts_the_programme_back(
+        self, way: str, make_store: Callable[[], Store], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A change whose rows can't be written is not kept in memory either: the programme
+        stands as its store has it, and the same command then goes through."""
+        store = make_store()
+        ReadModel(store).enable()
+        programme = populated(store, "a")
+        pair = programme.pair("pair-1")
+        commands: dict[str, Callable[[], tuple[object, ...]]] = {
+            "command": lambda: pair.complete(Phase.NEEDS_ASSESSMENT),
+            "keyed": lambda: programme.execute(
+                Complete(pair="pair-1", phase=Phase.NEEDS_ASSESSMENT, idempotency_key="k")
+            ),
+            "check": lambda: programme.check_deadlines(at=INSTANTS[1]),
+            "batch": lambda: programme.execute(
+                Complete(pair="pair-1", phase=Phase.NEEDS_ASSESSMENT), Suspend(pair="pair-2")
+            ),
+        }
+
+        def broken(*args: object) -> None:
+            raise OSError("disk full")
+
+        monkeypatch.setattr(tables, "write", broken)
+        with pytest.raises(OSError, match="disk full"):
+            commands[way]()
+        monkeypatch.undo()
+        stored = Programme.restore(make_store(), "a")
+        assert stored.history[:] == programme.history[:]
+        assert same_state(stored, programme)
+        assert pair.phase == Phase.NEEDS_ASSESSMENT  # a view held before lives on
+        assert commands[way]()
+        assert pair.phase != Phase.NEEDS_ASSESSMENT or way == "check"
+        assert_in_step(store)
+
+    def test_rows_that_cant_be_made_end_the_transaction(
+        self, make_store: Callable[[], Store], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A failure while the rows are made (not written) rolls the append back too: the
+        store is left as it was, and open to the next change."""
+        store = make_store()
+        ReadModel(store).enable()
+        programme = populated(store, "a")
+
+        def broken(*args: object) -> None:
+            raise RuntimeError("no rows")
+
+        monkeypatch.setattr(projection, "project", broken)
+        with pytest.raises(RuntimeError, match="no rows") as failure:
+            programme.pair("pair-1").complete(Phase.NEEDS_ASSESSMENT)
+        monkeypatch.undo()
+        # the traceback (kept, as a logger or a debugger keeps it) holds the append: it
+        # must not be what rolls it back
+        assert failure.traceback
+        assert programme.version == make_store().version("a")
+        programme.pair("pair-1").complete(Phase.NEEDS_ASSESSMENT)
+        assert_in_step(store)
+
     def test_async_programme(self, make_store: Callable[[], Store]) -> None:
         """Commands of an AsyncProgramme keep the rows in step too."""
         store = make_store()
@@ -163,18 +262,83 @@ class TestRebuild:
         assert_in_step(store)
         assert {"a"} == {d.programme for d in ReadModel(store).overdue(INSTANTS[1])}
 
+    def test_tables_of_an_older_layout(self, make_store: Callable[[], Store]) -> None:
+        """Tables without each deadline's phase and status (before the overdue query read one
+        index) are refused with the fix, and enable makes them again from the logs."""
+        store = make_store()
+        ReadModel(store).enable()
+        populated(store, "a")
+        execute(store, f"DROP INDEX {prefix(store)}readmodel_open")
+        for column in ("phase", "status"):
+            execute(store, f"ALTER TABLE {prefix(store)}readmodel_deadlines DROP COLUMN {column}")
+        with pytest.raises(StoreError, match=r"older layout: ReadModel\(store\).enable\(\)"):
+            Programme.restore(make_store(), "a")
+        assert 1 == ReadModel(make_store()).enable()
+        assert make_store().readmodel_enabled()
+        assert_in_step(store)
+
     def test_overdue_is_one_documented_query(self, tmp_path: Path) -> None:
         """The documented SQL gives what `overdue` gives."""
         store = SQLiteStore(tmp_path / "s.db")
         ReadModel(store).enable()
         populated(store, "a")
-        import sqlite3
-
         from mentorflow._service.readmodel import SQL
 
         with sqlite3.connect(tmp_path / "s.db") as db:
             rows = db.execute(SQL, {"now": INSTANTS[1].timestamp()}).fetchall()
-        assert read(store, INSTANTS[1]) == {(r[0], r[1] or None, r[2], r[3]) for r in rows}
+        expected = [(*r[:3], pendulum.Date.fromisoformat(r[3]), *r[4:]) for r in rows]
+        actual: list[tuple[object, ...]] = list(ReadModel(store).overdue(INSTANTS[1]))
+        assert expected == actual
+
+
+class TestDelete:
+    """Tests for a store's delete, with a read model."""
+
+    def test_delete_removes_the_rows(self, make_store: Callable[[], Store]) -> None:
+        """Deleting a programme removes its rows (another store object reads none)."""
+        store = make_store()
+        ReadModel(store).enable()
+        populated(store, "a")
+        populated(store, "b")
+        make_store().delete("a")
+        assert_in_step(store)
+        assert ["b"] == kept(store)
+
+    def test_rows_and_programme_go_together(
+        self, make_store: Callable[[], Store], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A delete whose rows can't be removed keeps the programme, and the rows."""
+        store = make_store()
+        ReadModel(store).enable()
+        populated(store, "a")
+
+        def broken(*args: object) -> None:
+            raise OSError("disk full")
+
+        monkeypatch.setattr(tables, "forget", broken)
+        with pytest.raises(OSError, match="disk full"):
+            store.delete("a")
+        monkeypatch.undo()
+        assert ["a"] == store.keys() == kept(store)
+        assert_in_step(store)
+
+    def test_an_archived_programme_keeps_its_rows(self, make_store: Callable[[], Store]) -> None:
+        """A refused delete (archived) removes no row."""
+        store = make_store()
+        ReadModel(store).enable()
+        populated(store, "a")
+        store.archive("a")
+        with pytest.raises(ArchivedProgrammeError):
+            store.delete("a")
+        assert ["a"] == kept(store)
+
+    def test_without_a_read_model(self, make_store: Callable[[], Store]) -> None:
+        """A store without the read model's tables deletes as before."""
+        store = make_store()
+        populated(store, "a")
+        store.delete("a")
+        assert [] == store.keys()
+        assert not make_store().readmodel_enabled()
 
 
 class TestValidation:

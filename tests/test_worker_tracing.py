@@ -1,5 +1,6 @@
-"""OpenTelemetry spans of the service layer (the ``otel`` extra), seen by the SDK's in-memory
-exporter: a worker's pass, its checks, the outbox's deliveries, the async API's commands."""
+"""OpenTelemetry spans (the ``otel`` extra), seen by the SDK's in-memory exporter: a worker's
+pass, its checks, the outbox's deliveries, the async API's commands; the sync API's commands,
+restores and refreshes once `mentorflow.tracing.instrument` is called."""
 
 from __future__ import annotations
 
@@ -13,7 +14,20 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from mentorflow import Enrol, Event, ManualClock, MemoryStore, Outbox, Theme, Worker
+from mentorflow import (
+    CommandRefused,
+    Enrol,
+    Event,
+    ManualClock,
+    MemoryStore,
+    Outbox,
+    Phase,
+    Programme,
+    Theme,
+    Worker,
+    tracing,
+)
+from mentorflow._service.tracing import COMMANDS
 from mentorflow.aio import AsyncProgramme
 from service_programmes import START, populated
 from service_programmes import programme as new_programme
@@ -22,6 +36,10 @@ from helpers import CAPACI, MECHELEN
 
 LATER = pendulum.datetime(2021, 3, 1, 9, tz="Europe/Brussels")
 EXPORTER = InMemorySpanExporter()
+
+
+def enrol(key: str) -> Enrol:
+    return Enrol(pair=key, mentor=MECHELEN, mentee=CAPACI, theme=Theme.HOUSING)
 
 
 @pytest.fixture
@@ -87,3 +105,103 @@ def test_async_commands(spans: InMemorySpanExporter) -> None:
         "mentorflow.events": 2,
     } == found["mentorflow.command"]
     assert {"mentorflow.programme": "p", "mentorflow.version": 2} == found["mentorflow.restore"]
+
+
+@pytest.fixture
+def instrumented(spans: InMemorySpanExporter) -> Iterator[InMemorySpanExporter]:
+    """The sync API instrumented for the test (and plain again after it)."""
+    tracing.instrument()
+    try:
+        yield spans
+    finally:
+        tracing.uninstrument()
+
+
+def attributes(spans: InMemorySpanExporter, name: str) -> list[dict[str, object]]:
+    return [dict(s.attributes or {}) for s in spans.get_finished_spans() if s.name == name]
+
+
+class TestSyncApi:
+    """Tests for mentorflow.tracing: spans of the sync API's commands, restores, refreshes."""
+
+    def test_commands(self, instrumented: InMemorySpanExporter) -> None:
+        """A command value, a batch, a pair's method and a programme's method: each one
+        span, with the programme, the command, the pair and the events."""
+        store = MemoryStore()
+        programme = new_programme(ManualClock(START))
+        programme.persist(store, "p")
+        programme.execute(enrol("a"))
+        programme.execute(enrol("b"), enrol("c"))
+        programme.pair("a").complete(Phase.NEEDS_ASSESSMENT)
+        programme.check_deadlines(at=LATER)
+        found = attributes(instrumented, "mentorflow.command")
+        assert [
+            {"mentorflow.programme": "P", "mentorflow.command": "Enrol", "mentorflow.events": 2},
+            {
+                "mentorflow.programme": "P",
+                "mentorflow.command": "Enrol",
+                "mentorflow.batch": 2,
+                "mentorflow.events": 4,
+            },
+            {
+                "mentorflow.programme": "P",
+                "mentorflow.pair": "a",
+                "mentorflow.command": "Pair.complete",
+                "mentorflow.events": 2,
+            },
+        ] == found[:3]
+        check = found[3]
+        assert "Programme.check_deadlines" == check["mentorflow.command"]
+        assert check["mentorflow.events"]
+
+    def test_a_refusal_is_an_error_on_its_span(self, instrumented: InMemorySpanExporter) -> None:
+        """A refused command's span says so, with the exception."""
+        programme = new_programme(ManualClock(START))
+        programme.execute(enrol("a"))
+        with pytest.raises(CommandRefused):
+            programme.pair("a").complete(Phase.MATCHING)
+        (span,) = [
+            s
+            for s in instrumented.get_finished_spans()
+            if (s.attributes or {}).get("mentorflow.command") == "Pair.complete"
+        ]
+        assert not span.status.is_ok
+        assert ["exception"] == [e.name for e in span.events]
+
+    def test_restore_and_refresh(self, instrumented: InMemorySpanExporter) -> None:
+        """A restore and a refresh are spans, with the version and the new events."""
+        store = MemoryStore()
+        writer = new_programme(ManualClock(START))
+        writer.persist(store, "p")
+        reader = Programme.restore(store, "p")
+        writer.execute(enrol("a"))
+        assert 2 == len(reader.refresh())
+        assert [{"mentorflow.programme": "p", "mentorflow.version": 0}] == attributes(
+            instrumented, "mentorflow.restore"
+        )
+        assert [{"mentorflow.programme": "P", "mentorflow.events": 2}] == attributes(
+            instrumented, "mentorflow.refresh"
+        )
+
+    def test_plain_methods_until_instrumented(self, spans: InMemorySpanExporter) -> None:
+        """Without `instrument` (and after `uninstrument`) the methods are the plain ones:
+        no span, and not even a check on the command's path."""
+        plain = {
+            (cls, name): cls.__dict__[name]
+            for cls, names in COMMANDS.items()
+            for name in (*names, "restore", "refresh")
+            if name in cls.__dict__
+        }
+        assert not tracing.instrumented()
+        tracing.instrument()
+        tracing.instrument()  # twice: still one wrapper
+        assert tracing.instrumented()
+        assert all(cls.__dict__[name] is not method for (cls, name), method in plain.items())
+        tracing.uninstrument()
+        assert all(cls.__dict__[name] is method for (cls, name), method in plain.items())
+        programme = new_programme(ManualClock(START))
+        programme.execute(enrol("a"))
+        store = MemoryStore()
+        populated(store, "x")
+        Programme.restore(store, "x")
+        assert () == spans.get_finished_spans()

@@ -154,11 +154,15 @@ class ReadJournal(Journal):
         """Write the read model's rows of the applied change, and commit it with its events.
 
         Raises:
-            StoreError: the commit failed: the programme holds a change the store does not
-                (restore it).
+            StoreError: the commit failed: nothing of the change is stored (the ledger's
+                ``roll_back`` puts the programme back).
         """
         opened, self.open = self.open, None
-        rows = self.project(touched(events))
+        try:
+            rows = self.project(touched(events))
+        except BaseException:
+            opened.abort()
+            raise
         opened.commit(rows.version, rows.pairs, rows.deadlines, rows.keys, rows.whole)
         self.last = self.next
 
@@ -183,10 +187,12 @@ def persist(
     snapshots: SnapshotPolicy | None = None,
     runtime: Callable[[], Runtime] | None = None,
     project: Callable[[set[str] | None], Projection] | None = None,
+    roll_back: Callable[[int], None] | None = None,
 ) -> None:
     """Save a programme (its definition and its ledger's history) under ``key``; journal
     every later change (saving snapshots of ``runtime()`` as ``snapshots`` says; with
-    ``project``, keeping the store's read model in step)."""
+    ``project``, keeping the store's read model in step, and ``roll_back`` putting the
+    programme back when its rows can't be written)."""
     _check_store(store, key)
     _check_policy(snapshots)
     if ledger.journal is not None:
@@ -194,7 +200,16 @@ def persist(
     document = dump_definition(definition)
     events, last = chain.link(dump_events(ledger.events, ledger.keyed), chain.digest(document))
     store.create(key, document, events)
-    journal(ledger, store, key, last, snapshots=snapshots, runtime=runtime, project=project)
+    journal(
+        ledger,
+        store,
+        key,
+        last,
+        snapshots=snapshots,
+        runtime=runtime,
+        project=project,
+        roll_back=roll_back,
+    )
     if ledger.settle is not None and project is not None:
         rows = project(None)
         store.readmodel_put(key, rows.version, rows.pairs, rows.deadlines)  # type: ignore[attr-defined]
@@ -552,15 +567,17 @@ def journal(
     runtime: Callable[[], Runtime] | None = None,
     snapshot_at: int = 0,
     project: Callable[[set[str] | None], Projection] | None = None,
+    roll_back: Callable[[int], None] | None = None,
 ) -> None:
     """Write the programme's changes to ``store`` under ``key`` from now on (it holds them all
     so far, the last with digest ``last``: the programme was restored from it), saving
     snapshots of ``runtime()`` as ``snapshots`` says (the last was of ``snapshot_at``); with
-    ``project``, and a store that keeps a read model, its rows in the same transactions."""
+    ``project``, and a store that keeps a read model, its rows in the same transactions
+    (``roll_back(seq)`` puts the programme back after event ``seq`` when they fail)."""
     _check_policy(snapshots)
     if project is not None and store.readmodel_enabled():
         read = ReadJournal(store, key, last, project, snapshots, runtime, snapshot_at)
-        ledger.journal, ledger.settle = read, read.settle
+        ledger.journal, ledger.settle, ledger.roll_back = read, read.settle, roll_back
     else:
         plain = Journal(store, key, last, snapshots, runtime, snapshot_at)
-        ledger.journal, ledger.settle = plain, None
+        ledger.journal, ledger.settle, ledger.roll_back = plain, None, None

@@ -311,9 +311,10 @@ class Programme:
         ledger.notify_batch(events)
 
     def _roll_back(self, start: int) -> None:
-        """Put the programme back as it was after event ``start`` (a failed batch): a new
-        runtime replays the history up to there, then takes over the hooks, the journal and
-        the pair views (whoever holds a `Pair` keeps a live one)."""
+        """Put the programme back as it was after event ``start`` (a failed batch, or a
+        change whose read-model rows were not stored): a new runtime replays the history up to
+        there, then takes over the hooks, the journal and the pair views (whoever holds a
+        `Pair` keeps a live one)."""
         from .replay import replay
 
         old = self._rt
@@ -325,6 +326,7 @@ class Programme:
         fresh.ledger.hooks = old.ledger.hooks
         fresh.ledger.journal = old.ledger.journal
         fresh.ledger.settle = old.ledger.settle
+        fresh.ledger.roll_back = old.ledger.roll_back
         for key, view in kept.items():
             state = fresh.states.get(key)
             if state is not None:
@@ -870,6 +872,7 @@ class Programme:
             snapshots=snapshots,
             runtime=self._runtime,
             project=self._project,
+            roll_back=self._roll_back,
         )
 
     def _runtime(self) -> Runtime:
@@ -991,6 +994,7 @@ class Programme:
             runtime=programme._runtime,
             snapshot_at=at,
             project=programme._project,
+            roll_back=programme._roll_back,
         )
         return programme
 

@@ -86,6 +86,7 @@ class Ledger:
         "keys",
         "name",
         "pending",
+        "roll_back",
         "settle",
     )
 
@@ -107,6 +108,10 @@ class Ledger:
         """Given (a store that keeps a read model), the journal's transaction is still open
         after the journal: this writes the read model's rows of the applied change in it and
         commits it."""
+        self.roll_back: Callable[[int], None] | None = None
+        """Given with `settle`: puts the programme back as it was after the event of this
+        sequence number, when `settle` fails (the change was applied, the store has none
+        of it)."""
 
     @property
     def seq(self) -> int:
@@ -172,7 +177,12 @@ class Ledger:
             apply()
         self.events.extend(events)
         if self.settle is not None and batch is None:
-            self.settle(events)
+            try:
+                self.settle(events)
+            except BaseException:
+                if self.roll_back is not None:  # applied, but not stored: undone
+                    self.roll_back(events[0].seq - 1)
+                raise
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s: committed %s (seq %d-%d)",

@@ -10,6 +10,12 @@ round trip is awaited, not blocked on. Commands on one `AsyncProgramme` run one 
 the order they were awaited (an `asyncio.Lock`; a hook's own commands join the command that
 called it).
 
+A restore or a refresh over a `PostgresStore` uses no thread: what it reads (the log, the
+snapshots kept) is awaited through the `AsyncPostgresStore` first, then the same sync code
+(`Programme.restore`, `Programme.refresh`) runs on the loop and is served those reads (a
+context variable holds them for the call), so its only work there is the replay's CPU time.
+Over the other stores, a restore or a refresh runs in a thread, as a command does.
+
 Hooks subscribed here run on the loop after the command's change is made, in registration
 order, for each event in turn: coroutine functions are awaited, plain functions called.
 """
@@ -17,9 +23,11 @@ order, for each event in turn: coroutine functions are awaited, plain functions 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import datetime as dt
 import weakref
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from .._core.hooks import Hooks, Subscription
@@ -30,7 +38,7 @@ from .._domain.definition import Definition
 from .._domain.events import Event, PhaseCompleted, PhaseStarted
 from .._domain.validate import show
 from .._storage.base import Document, StoredLog
-from .._storage.postgres import AsyncPostgresStore, PostgresStore
+from .._storage.postgres import AsyncPostgresStore, PostgresStore, Restoring
 from .._storage.readmodel import DeadlineRow, OpenAppend, PairRow
 from .._storage.stores import Store
 from ..exceptions import AfterHookError, ValidationError
@@ -50,6 +58,10 @@ class AsyncProgramme:
     your awaits: it changes only while one of its commands runs. A command whose await is
     cancelled still finishes in its thread (its change stands or not, as the store says:
     `refresh` or `version` tell), and the programme's next command waits for it.
+
+    Over a `PostgresStore`, `restore` and `refresh` await their reads through psycopg's
+    asyncio API and replay on the loop, in no thread (for `refresh`: a programme persisted
+    or restored here; one persisted by the sync API refreshes in a thread).
 
     Args:
         programme: The programme to drive (persisted or not yet).
@@ -82,7 +94,7 @@ class AsyncProgramme:
         2 ['a']
     """
 
-    __slots__ = ("_hooks", "_lock", "_owner", "programme")
+    __slots__ = ("_hooks", "_key", "_lock", "_owner", "_shared", "programme")
 
     def __init__(self, programme: Programme) -> None:
         if not isinstance(programme, Programme):
@@ -94,6 +106,8 @@ class AsyncProgramme:
         self._hooks = Hooks()
         self._lock: asyncio.Lock | None = None
         self._owner: asyncio.Task[Any] | None = None
+        self._shared: _LoopStore | None = None  # its PostgresStore, reads awaited there
+        self._key: str | None = None
 
     # -- persistence -----------------------------------------------------------------------
 
@@ -107,26 +121,55 @@ class AsyncProgramme:
         expected_version: int | None = None,
         definition: Definition | None = None,
     ) -> AsyncProgramme:
-        """`Programme.restore`, awaited (the log is read and replayed in a thread)."""
+        """`Programme.restore`, awaited: over a `PostgresStore`, the reads through psycopg's
+        asyncio API and the replay on the loop; over another store, in a thread."""
+        shared = None
         with tracing.span("restore", programme=key) as span:
-            programme = await asyncio.to_thread(
-                Programme.restore,
-                _for_loop(store),
-                key,
-                clock=clock,
-                expected_version=expected_version,
-                definition=definition,
-            )
+            if isinstance(store, PostgresStore):
+                shared = _for_loop(store)
+                reads = await shared.aio.restoring(key)
+                with _serving(_Ready(key, 0, reads.log, reads)):
+                    programme = Programme.restore(
+                        shared,
+                        key,
+                        clock=clock,
+                        expected_version=expected_version,
+                        definition=definition,
+                    )
+            else:
+                programme = await asyncio.to_thread(
+                    Programme.restore,
+                    store,
+                    key,
+                    clock=clock,
+                    expected_version=expected_version,
+                    definition=definition,
+                )
             span.set("version", programme.version)
-        return cls(programme)
+        made = cls(programme)
+        if shared is not None:
+            made._shared, made._key = shared, key
+        return made
 
     async def persist(self, store: Store, key: str) -> None:
         """`Programme.persist`, awaited."""
-        await self._run(self.programme.persist, _for_loop(store), key)
+        target = _for_loop(store) if isinstance(store, PostgresStore) else store
+        await self._run(self.programme.persist, target, key)
+        if isinstance(target, _LoopStore):
+            self._shared, self._key = target, key
 
     async def refresh(self) -> tuple[Event, ...]:
-        """`Programme.refresh`, awaited (hooks are not called for the new events)."""
-        return await self._run(self.programme.refresh)
+        """`Programme.refresh`, awaited (hooks are not called for the new events): over a
+        `PostgresStore`, the read through psycopg's asyncio API and the replay on the loop;
+        over another store, in a thread."""
+        async with _Turn(self):
+            shared, key = self._shared, self._key
+            if shared is None or key is None:
+                return await _in_thread(self.programme.refresh)
+            after = self.programme.version
+            log = await shared.aio.read(key, after=after)
+            with _serving(_Ready(key, after, log)):
+                return self.programme.refresh()
 
     # -- commands --------------------------------------------------------------------------
 
@@ -293,7 +336,26 @@ class _LoopStore(Store):
         self.store.create(key, definition, events)
 
     def read(self, key: str, *, after: int = 0) -> StoredLog:
+        ready = _ready.get()
+        if ready is not None and ready.log is not None and (ready.key, ready.after) == (key, after):
+            log, ready.log = ready.log, None  # served once
+            return log
         return self.store.read(key, after=after)
+
+    def snapshots(self, key: str) -> list[int]:
+        ready = _ready.get()
+        if ready is not None and ready.restoring is not None and ready.key == key:
+            return ready.restoring.versions()
+        return self.store.snapshots(key)
+
+    def read_snapshot(self, key: str, version: int) -> Document:
+        ready = _ready.get()
+        if ready is not None and ready.restoring is not None and ready.key == key:
+            return ready.restoring.snapshot(version)
+        return self.store.read_snapshot(key, version)
+
+    def save_snapshot(self, key: str, version: int, document: Document) -> None:
+        self.store.save_snapshot(key, version, document)
 
     def version(self, key: str) -> int:
         return self.store.version(key)
@@ -321,6 +383,36 @@ class _LoopStore(Store):
         self.store.readmodel_put(key, version, pairs, deadlines)
 
 
+class _Ready:
+    """Reads of programme ``key`` awaited on the loop, served to the sync restore or refresh
+    that runs there next (its log after ``after``, once; a restore's snapshots)."""
+
+    __slots__ = ("after", "key", "log", "restoring")
+
+    def __init__(
+        self, key: str, after: int, log: StoredLog, restoring: Restoring | None = None
+    ) -> None:
+        self.key = key
+        self.after = after
+        self.log: StoredLog | None = log
+        self.restoring = restoring
+
+
+_ready: contextvars.ContextVar[_Ready | None] = contextvars.ContextVar(
+    "mentorflow.aio.ready", default=None
+)
+
+
+@contextlib.contextmanager
+def _serving(ready: _Ready) -> Iterator[None]:
+    """Serve ``ready`` to the store reads made in the block (by this task, on the loop)."""
+    token = _ready.set(ready)
+    try:
+        yield
+    finally:
+        _ready.reset(token)
+
+
 _loop_stores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, _LoopStore]] = (
     weakref.WeakKeyDictionary()
 )
@@ -331,12 +423,10 @@ _loop_stores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, _Lo
 _closers: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
 
 
-def _for_loop(store: Store) -> Store:
-    """The store a programme driven from the running loop journals to: a `PostgresStore`'s
-    appends go through psycopg's asyncio API on this loop; other stores write in the
-    command's thread."""
-    if not isinstance(store, PostgresStore):
-        return store
+def _for_loop(store: PostgresStore) -> _LoopStore:
+    """The store a programme driven from the running loop journals to: a `PostgresStore`
+    whose appends (and a restore's or refresh's reads) go through psycopg's asyncio API on
+    this loop."""
     loop = asyncio.get_running_loop()
     stores = _loop_stores.setdefault(loop, {})
     found = stores.get(id(store))

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import NamedTuple
 
-import attrs
 import pendulum
 
 from .._core.programme import Programme
-from .._core.projection import MILESTONE, project
+from .._core.projection import project
 from .._domain.validate import show
 from .._storage import readmodel
 from .._storage.stores import PostgresStore, SQLiteStore, Store
@@ -28,9 +28,9 @@ SQL = readmodel.OVERDUE.format(p="", now=":now")
 store's schema, and the parameter is ``%(now)s``)."""
 
 
-@attrs.frozen(kw_only=True)
-class OverdueDeadline:
-    """A deadline past its due day and not met, as the read model has it.
+class OverdueDeadline(NamedTuple):
+    """A deadline past its due day and not met, as the read model has it: a row of the
+    overdue query (a named tuple, cheap to make by the thousand).
 
     Attributes:
         programme: The programme's key in the store.
@@ -138,24 +138,13 @@ class ReadModel:
         if not isinstance(at, dt.datetime) or at.tzinfo is None:
             raise ValidationError("at", f"must be a timezone-aware datetime, not {show(at)}")
         rows = self.store.readmodel_overdue(at.timestamp())
-        days: dict[object, pendulum.Date] = {}  # few distinct days: each parsed once
+        days: dict[str, pendulum.Date] = {}  # few distinct days: each parsed once
         found = []
-        for programme, pair, deadline, due_on, _due_at, phase, status, revision in rows:
+        for programme, pair, deadline, due_on, phase, status, revision in rows:
             day = days.get(due_on)
             if day is None:
-                day = days[due_on] = pendulum.date(*map(int, str(due_on).split("-")))
-            milestone = pair == MILESTONE
-            found.append(
-                OverdueDeadline(
-                    programme=str(programme),
-                    pair=None if milestone else str(pair),
-                    deadline=str(deadline),
-                    due_on=day,
-                    phase=None if milestone else str(phase),
-                    status=None if milestone else str(status),
-                    revision=int(revision),  # type: ignore[call-overload]
-                )
-            )
+                day = days[due_on] = pendulum.Date.fromisoformat(due_on)
+            found.append(OverdueDeadline(programme, pair, deadline, day, phase, status, revision))
         return found
 
 

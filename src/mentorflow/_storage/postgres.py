@@ -301,11 +301,16 @@ class PostgresStore(Store):
                     "SELECT version FROM {s}.snapshots WHERE key = %s ORDER BY version DESC",
                 ),
                 ("read_snapshot", "SELECT body FROM {s}.snapshots WHERE key = %s AND version = %s"),
+                (
+                    "snapshot_bodies",
+                    "SELECT version, body FROM {s}.snapshots WHERE key = %s ORDER BY version DESC",
+                ),
                 ("archive", _ARCHIVE),
                 ("unarchive", _UNARCHIVE),
                 ("archived", "SELECT key FROM {s}.archived ORDER BY key"),
                 ("keys", "SELECT key FROM {s}.programmes ORDER BY key"),
                 ("listen", "LISTEN {s}"),
+                ("overdue", readmodel.OVERDUE.format(p="{s}.", now="%s")),
             ]
         }
         with self._errors("opening the store"):
@@ -525,8 +530,11 @@ class PostgresStore(Store):
             "channel": self.schema,
             "payload": dumps({"key": key, "version": None}),
         }
-        with self._db(f"deleting {key!r}") as db:
+        with self._db(f"deleting {key!r}") as db, db.transaction():
             row = db.execute(self._sql["delete"], params).fetchone()
+            if row is not None and self._readmodel_layout(db) is not None:
+                # its read model's rows too, in this transaction
+                readmodel.forget(db.cursor(), "%s", f'"{self.schema}".', key)
         if row is None:
             self._state(key)  # unknown, or archived
             raise UnknownProgrammeError(key)  # pragma: no cover - deleted meanwhile
@@ -594,19 +602,30 @@ class PostgresStore(Store):
         prefix = f'"{self.schema}".'
         with self._db("making the read model") as db, db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(hashtext('mentorflow read model'))")
+            if self._readmodel_layout(db) is False:
+                for statement in readmodel.drop(prefix):
+                    db.execute(_query(statement))
             for statement in readmodel.ddl("double precision", prefix):
                 db.execute(_query(statement))
         self._readmodel_on = True
 
+    def _readmodel_layout(self, db: psycopg.Connection[Any]) -> bool | None:
+        """Whether the read model's tables are of this layout (None: no tables)."""
+        columns = {r[0] for r in db.execute(_READMODEL_COLUMNS, (self.schema,))}
+        return readmodel.LAYOUT_COLUMN in columns if columns else None
+
     def readmodel_enabled(self) -> bool:
-        """Whether the store keeps a read model (asked once per store object)."""
+        """Whether the store keeps a read model (asked once per store object).
+
+        Raises:
+            StoreError: its tables are of an older layout (`ReadModel.enable` remakes them).
+        """
         if self._readmodel_on is None:
             with self._db("reading the layout") as db:
-                row = db.execute(
-                    "SELECT to_regclass(%s) IS NOT NULL",
-                    (f'"{self.schema}".readmodel_deadlines',),
-                ).fetchone()
-            self._readmodel_on = bool(row and row[0])
+                layout = self._readmodel_layout(db)
+            if layout is False:
+                raise StoreError(f"{self.where}: {readmodel.OLDER}")
+            self._readmodel_on = layout is True
         return self._readmodel_on
 
     def readmodel_append(
@@ -649,10 +668,10 @@ class PostgresStore(Store):
         with self._db("reading the read model") as db:
             return [tuple(r) for r in db.execute(_query(sql), params).fetchall()]
 
-    def readmodel_overdue(self, at: float) -> list[tuple[object, ...]]:
+    def readmodel_overdue(self, at: float) -> list[readmodel.OverdueRow]:
         """`readmodel.OVERDUE` at Unix time ``at``."""
-        sql = readmodel.OVERDUE.format(p=f'"{self.schema}".', now="%s")
-        return self.readmodel_query(sql, (at,))
+        with self._db("reading the read model") as db:
+            return db.execute(self._sql["overdue"], (at,)).fetchall()
 
     # -- the outbox (issue 14): see _OUTBOX -----------------------------------------------------
 
@@ -800,9 +819,10 @@ class StoreWatch:
 
 class AsyncPostgresStore:
     """The asyncio face of a `PostgresStore` (issue 14): the same database and statements,
-    through psycopg's ``AsyncConnectionPool``, so that an append awaits the server without
-    blocking the event loop. `mentorflow.aio` makes one for each `PostgresStore` it is given;
-    reads (a restore, a refresh) go through the store itself, in a thread.
+    through psycopg's ``AsyncConnectionPool``, so that an append or a read awaits the server
+    without blocking the event loop. `mentorflow.aio` makes one for each `PostgresStore` it
+    is given: its commands append here, its restores and refreshes read here (`restoring`,
+    `read`).
 
     The pool opens on the first call, in the running loop, and belongs to that loop.
     """
@@ -857,6 +877,44 @@ class AsyncPostgresStore:
             raise UnknownProgrammeError(key)
         raise ConcurrencyError(key, expected_version, int(found[0]))
 
+    async def read(self, key: str, *, after: int = 0) -> StoredLog:
+        """`PostgresStore.read`, awaited (the same statement: one snapshot of the log)."""
+        check_after(key, after)
+        store = self.store
+        with store._errors(f"reading {key!r}"):
+            async with self._connection() as db:
+                cursor = await db.execute(store._sql["read"], {"key": key, "after": after})
+                rows = await cursor.fetchall()
+        if not rows or rows[0][0] != 0:
+            raise UnknownProgrammeError(key)
+        _, version, definition_text = rows[0]
+        check_after(key, after, version)
+        del rows[0]
+        where = f"{store.where}: programme {key!r}"
+        return decode_rows(where, definition_text, rows, after, version)
+
+    async def restoring(self, key: str) -> Restoring:
+        """What a restore of ``key`` reads, read with a few awaited round trips: the log,
+        the snapshots kept (their text), and whether the store keeps a read model (asked
+        once per store, as `PostgresStore.readmodel_enabled` does).
+
+        Raises:
+            UnknownProgrammeError, CorruptStoreError, StoreError: as `PostgresStore.read`.
+        """
+        log = await self.read(key)
+        store = self.store
+        with store._errors(f"reading {key!r}"):
+            async with self._connection() as db:
+                cursor = await db.execute(store._sql["snapshot_bodies"], (key,))
+                snapshots = [(int(version), body) for version, body in await cursor.fetchall()]
+                if store._readmodel_on is None:
+                    cursor = await db.execute(_READMODEL_COLUMNS, (store.schema,))
+                    columns = {r[0] for r in await cursor.fetchall()}
+                    if columns and readmodel.LAYOUT_COLUMN not in columns:
+                        raise StoreError(f"{store.where}: {readmodel.OLDER}")
+                    store._readmodel_on = bool(columns)
+        return Restoring(key, f"{store.where}: programme {key!r}", log, snapshots)
+
     async def version(self, key: str) -> int:
         """`PostgresStore.version`, awaited."""
         store = self.store
@@ -881,6 +939,39 @@ class AsyncPostgresStore:
         """Close the pool's connections."""
         if self._opened:
             await self._pool.close()
+
+
+@attrs.frozen
+class Restoring:
+    """What `AsyncPostgresStore.restoring` read of programme ``key``: its log, and the
+    snapshots kept (version and text, newest first)."""
+
+    key: str
+    where: str
+    log: StoredLog
+    snapshots: list[tuple[int, str]]
+
+    def versions(self) -> list[int]:
+        """As `PostgresStore.snapshots` gives them."""
+        return [version for version, _ in self.snapshots]
+
+    def snapshot(self, version: int) -> Document:
+        """As `PostgresStore.read_snapshot` gives it.
+
+        Raises:
+            StoreError: none of that version. CorruptStoreError: not JSON.
+        """
+        for kept, body in self.snapshots:
+            if kept == version:
+                document: Document = loads(body, f"{self.where}, snapshot {version}")
+                return document
+        raise unknown_snapshot(self.key, version)
+
+
+_READMODEL_COLUMNS = (
+    "SELECT column_name FROM information_schema.columns "
+    "WHERE table_schema = %s AND table_name = 'readmodel_deadlines'"
+)
 
 
 def _close_pool(pool: ConnectionPool[Any], pid: int) -> None:

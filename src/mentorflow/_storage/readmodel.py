@@ -3,9 +3,11 @@
 
 ``readmodel_pairs``: one row per pair (programme, pair, phase, status).
 ``readmodel_deadlines``: one row per deadline (programme, pair, deadline, due_on, due_at,
-met_at, state, revision); a programme milestone's pair is ``''``; ``due_at`` and ``met_at``
-are Unix seconds; ``state`` is open, pending, met, withdrawn or skipped (overdue is
-``state = 'open' AND due_at < now``).
+met_at, state, revision, phase, status); a programme milestone's pair is ``''`` (its phase
+and status NULL); ``due_at`` and ``met_at`` are Unix seconds; ``state`` is open, pending,
+met, withdrawn or skipped (overdue is ``state = 'open' AND due_at < now``); ``phase`` and
+``status`` are the pair's, copied beside each of its deadlines (a pair's rows are rewritten
+together), so the overdue query reads one index and no other table.
 ``readmodel_programmes``: the version of each programme the rows stand at.
 """
 
@@ -19,14 +21,20 @@ from typing import Any, Protocol
 PairRow = tuple[str, str, str]
 DeadlineRow = tuple[str, str, str | None, float | None, float | None, str, int]
 
+OverdueRow = tuple[str, str | None, str, str, str | None, str | None, int]
+"""A row of `OVERDUE`: programme, pair, deadline, due_on (ISO), phase, status, revision."""
+
 TABLES = ("readmodel_programmes", "readmodel_pairs", "readmodel_deadlines")
+LAYOUT_COLUMN = "phase"
+"""A column of ``readmodel_deadlines`` that tables of an older layout (before phase and
+status were copied there) lack: such tables are made again by `enable`."""
 
 
 def ddl(real: str, prefix: str = "", clustered: str = "") -> list[str]:
     """The tables (``real``: the type of Unix seconds; ``prefix``: a schema and a dot;
     ``clustered``: SQLite's `` WITHOUT ROWID``, rows kept in key order). The overdue query
-    reads only ``readmodel_open`` (it holds every column asked) and looks the pairs up by
-    their key: no read of a deadline's row."""
+    reads only the index ``readmodel_open``: its rows in the order asked, each with every
+    column asked (no read of a table, no sort, no join)."""
     return [
         f"""CREATE TABLE IF NOT EXISTS {prefix}readmodel_programmes (
             programme TEXT PRIMARY KEY,
@@ -48,22 +56,36 @@ def ddl(real: str, prefix: str = "", clustered: str = "") -> list[str]:
             met_at {real},
             state TEXT NOT NULL,
             revision INTEGER NOT NULL,
+            phase TEXT,
+            status TEXT,
             PRIMARY KEY (programme, pair, deadline)
         )""",
         f"""CREATE INDEX IF NOT EXISTS readmodel_open ON {prefix}readmodel_deadlines
-            (state, due_at, programme, pair, deadline, due_on, revision)""",
+            (state, due_at, programme, pair, deadline, due_on, phase, status, revision)""",
     ]
 
 
+OLDER = (
+    "the read model's tables are of an older layout: ReadModel(store).enable() makes them "
+    "again and fills them from the logs"
+)
+
+
+def drop(prefix: str = "") -> list[str]:
+    """Statements that remove the tables (of an older layout: `ddl` makes them again)."""
+    return [f"DROP TABLE IF EXISTS {prefix}{table}" for table in TABLES]
+
+
 OVERDUE = """
-SELECT d.programme, d.pair, d.deadline, d.due_on, d.due_at, p.phase, p.status, d.revision
+SELECT d.programme, NULLIF(d.pair, '') AS pair, d.deadline, d.due_on, d.phase, d.status,
+       d.revision
 FROM {p}readmodel_deadlines AS d
-LEFT JOIN {p}readmodel_pairs AS p ON p.programme = d.programme AND p.pair = d.pair
 WHERE d.state = 'open' AND d.due_at < {now}
 ORDER BY d.due_at, d.programme, d.pair, d.deadline
 """
-"""Every deadline overdue at ``now`` (Unix seconds), of every pair (and milestone: pair '',
-phase and status NULL) in every programme: the one query."""
+"""Every deadline overdue at ``now`` (Unix seconds), of every pair (and milestone: pair,
+phase and status NULL) in every programme, earliest first: the one query. Its columns are
+`mentorflow.OverdueDeadline`'s fields, in order (``due_on`` as an ISO date)."""
 
 
 class Cursor(Protocol):
@@ -107,12 +129,15 @@ def write(
             [(key, *row) for row in pairs],
         )
     if deadlines:
+        # each deadline with its pair's phase and status (a milestone's: NULL)
+        of_pair = {pair: (phase, status) for pair, phase, status in pairs}
+        none = (None, None)
         db.executemany(
             q(
                 f"INSERT INTO {prefix}readmodel_deadlines VALUES "
-                f"({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})"
+                f"({m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}, {m}, {m})"
             ),
-            [(key, *row) for row in deadlines],
+            [(key, *row, *of_pair.get(row[0], none)) for row in deadlines],
         )
     db.execute(
         q(

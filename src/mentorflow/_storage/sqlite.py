@@ -395,6 +395,8 @@ class SQLiteStore(Store):
             db.execute("DELETE FROM events WHERE key = ?", (key,))
             if self._extra(db):
                 db.execute("DELETE FROM snapshots WHERE key = ?", (key,))
+            if self._readmodel_layout(db) is not None:  # its rows too, in this transaction
+                readmodel.forget(db, "?", "", key)
 
     # -- snapshots and archive -----------------------------------------------------------------
 
@@ -490,20 +492,36 @@ class SQLiteStore(Store):
 
     def readmodel_enable(self) -> None:
         """Make the read model's tables (programmes persisted or restored from now on keep
-        them in step; `mentorflow.ReadModel.rebuild` fills them from the logs)."""
+        them in step; `mentorflow.ReadModel.rebuild` fills them from the logs). Tables of an
+        older layout are made again, empty."""
         with self._transaction() as db:
+            if self._readmodel_layout(db) is False:
+                for statement in readmodel.drop():
+                    db.execute(statement)
             for statement in readmodel.ddl("REAL", clustered=" WITHOUT ROWID"):
                 db.execute(statement)
         self._readmodel_on = True
 
+    @staticmethod
+    def _readmodel_layout(db: sqlite3.Connection) -> bool | None:
+        """Whether the read model's tables are of this layout (None: no tables)."""
+        columns = {
+            r[0] for r in db.execute("SELECT name FROM pragma_table_info('readmodel_deadlines')")
+        }
+        return readmodel.LAYOUT_COLUMN in columns if columns else None
+
     def readmodel_enabled(self) -> bool:
-        """Whether the store keeps a read model (asked once per store object)."""
+        """Whether the store keeps a read model (asked once per store object).
+
+        Raises:
+            StoreError: its tables are of an older layout (`ReadModel.enable` remakes them).
+        """
         if self._readmodel_on is None:
             with self._db() as db, self._errors():
-                found = db.execute(
-                    "SELECT 1 FROM sqlite_master WHERE name = 'readmodel_deadlines'"
-                ).fetchone()
-            self._readmodel_on = found is not None
+                layout = self._readmodel_layout(db)
+            if layout is False:
+                raise StoreError(f"{self.path}: {readmodel.OLDER}")
+            self._readmodel_on = layout is True
         return self._readmodel_on
 
     def readmodel_append(
@@ -542,9 +560,10 @@ class SQLiteStore(Store):
         with self._transaction("BEGIN") as db:
             return [tuple(r) for r in db.execute(sql, params)]
 
-    def readmodel_overdue(self, at: float) -> list[tuple[object, ...]]:
-        """`readmodel.OVERDUE` at Unix time ``at``."""
-        return self.readmodel_query(readmodel.OVERDUE.format(p="", now="?"), (at,))
+    def readmodel_overdue(self, at: float) -> list[readmodel.OverdueRow]:
+        """`readmodel.OVERDUE` at Unix time ``at`` (one statement: one snapshot)."""
+        with self._db() as db, self._errors():
+            return db.execute(_OVERDUE, (at,)).fetchall()
 
     # -- the outbox (issue 14): see _OUTBOX_DDL ------------------------------------------------
 
@@ -607,6 +626,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     PRIMARY KEY (consumer, key)
 ) WITHOUT ROWID
 """
+_OVERDUE = readmodel.OVERDUE.format(p="", now="?")
 _NOW = "((julianday('now') - 2440587.5) * 86400.0)"
 
 
