@@ -12,6 +12,7 @@ and the cattrs path runs to name the problem exactly.
 from __future__ import annotations
 
 import enum
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -76,6 +77,7 @@ def fast_loader(kind: type[ev.Event]) -> Loader | None:
         "load_partner": load_partner,
         "load_date": load_date,
         "encodable": encodable,
+        "intern": sys.intern,
     }
     lines = [
         "def load(document, stored=False):",
@@ -86,6 +88,10 @@ def fast_loader(kind: type[ev.Event]) -> Loader | None:
     for i, (name, expected) in enumerate(plan):
         lines.append(f"    v{i} = document[{name!r}]")
         lines.extend(f"    {line}" for line in _check(f"v{i}", expected, namespace))
+        if name == "pair" and expected is str:
+            # every event of a pair names it: one string for all of them, as in a live
+            # programme (a million events' copies take tens of megabytes)
+            lines.append(f"    v{i} = intern(v{i})")
     arguments = ", ".join(f"{name}=v{i}" for i, (name, _) in enumerate(plan))
     lines.append(f"    return kind({arguments})")
     exec("\n".join(lines), namespace)  # code made here, of checked field names only
