@@ -8,6 +8,7 @@ command's idempotency key, if it had one (``command_key``).
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +26,7 @@ from .._codec.serialize import (
 )
 from .._domain.definition import Definition
 from .._domain.events import Event
+from .._domain.older import Older
 from .._domain.pair_state import PairState
 from .._domain.validate import show
 from .._storage.stores import LogChunk, Store, StoredLog
@@ -280,6 +282,12 @@ def _restore(
     for name, flag in (("verify", verify), ("use_snapshots", use_snapshots)):
         if not isinstance(flag, bool):
             raise ValidationError(name, f"must be True or False, not {show(flag)}")
+    if use_snapshots and not verify:
+        lazily = _restore_lazily(store, key, build, expected_version)
+        if lazily is _IGNORED:
+            use_snapshots = False  # (a warning says why)
+        elif lazily is not None:
+            return lazily  # type: ignore[return-value]
     log = store.read_chunks(key, size=CHUNK)
     if expected_version is not None and log.version < expected_version:
         raise CorruptStoreError(
@@ -325,6 +333,104 @@ def _restore(
     else:
         logger.info("%s: restored from %d events", key, log.version)
     return loader.programme, last, at
+
+
+_IGNORED = object()
+"""`_restore_lazily`: the snapshot was ignored (with a warning): replay the whole log."""
+
+
+def _restore_lazily(
+    store: Store, key: str, build: Callable[[Definition], P], expected_version: int | None
+) -> tuple[P, str, int] | object | None:
+    """Restore from the newest snapshot without reading the events before it: the records
+    from its version on are read (the one at its version must have the snapshot's digest,
+    the others chain from it) and replayed; the history before waits on the store
+    (`LazyEvents`). None if that does not apply (no snapshot after the first event, or one
+    with a deadline book, or too few events: the caller's full path says why); `_IGNORED`
+    if the snapshot was ignored, with a warning."""
+    try:
+        if not store.snapshots(key):
+            return None
+    except StoreError:
+        return None  # (the full path says why)
+    now = store.read(key, after=store.version(key))
+    if expected_version is not None and now.version < expected_version:
+        return None
+    if not isinstance(now.definition, Mapping):
+        return None
+    found = _snapshot(store, key, now.definition, now.version)
+    if found is None:
+        return _IGNORED
+    at, document = found
+    if not at or not snapshot.lazy(document["state"]):
+        return None
+    log = store.read(key, after=at - 1)
+    records = list(log.events)
+    if not records:  # pragma: no cover - the log can't shrink
+        return None
+    head = chain.digest(records[0])
+    if head != document["head"]:
+        _ignore(key, at, "the log's record at its version is not the one it was taken at")
+        return _IGNORED
+    last, _ = chain.check_after(
+        head, records[1:], at + 1, f"{key}.events", chained=chain.FIELD in records[0]
+    )
+    definition = read_definition(now.definition, f"{key}.definition")
+    after = StoredLog(log.definition, records[1:], list(log.schemas)[1:], at)
+    events, keys = _events(after, definition, key)
+    programme = _build(build, definition, key)
+    older = Older(functools.partial(_read_older, store, key, at, head, definition))
+    try:
+        snapshot.install_lazily(programme._rt, document["state"], older, at, programme._enrolled)
+    except (MentorflowError, ValueError, TypeError, KeyError, AttributeError) as err:
+        _ignore(key, at, f"its state does not fit the log ({type(err).__name__}: {err})")
+        return _IGNORED
+    replay(programme, events, keys)
+    logger.info(
+        "%s: restored from the snapshot of version %d and %d events (the %d before it are "
+        "read when first asked for)",
+        key,
+        at,
+        len(events),
+        at,
+    )
+    return programme, last, at
+
+
+def _read_older(store: Store, key: str, at: int, head: str, definition: Definition) -> list[Event]:
+    """The events of ``key``'s log up to seq ``at``, their chain checked from the
+    definition to the record at ``at``, whose digest must be ``head`` (the snapshot's).
+
+    Raises:
+        CorruptStoreError: the chain is broken, or the record at ``at`` is not the one the
+            snapshot was taken at (the older records were changed since the restore).
+    """
+    log = store.read_chunks(key, size=CHUNK)
+    where = f"{key}.events"
+    checker = chain.Checker(chain.digest(log.definition), where, marks=(at,))
+    events: list[Event] = []
+    waiting: tuple[list[Any], list[int], int] | None = None
+    seq = 0
+    for chunk in log.chunks:
+        take = min(len(chunk.events), at - seq)
+        texts = None if chunk.texts is None else chunk.texts[:take]
+        checker.feed(chunk.events[:take], seq + 1, texts)
+        if waiting is not None:  # decoded once the next chunk's chain is checked
+            events += _decode(*waiting[:2], waiting[2], definition, key)[0]
+        waiting, seq = (chunk.events[:take], chunk.schemas[:take], seq + 1), seq + take
+        if seq >= at:
+            break
+    if hasattr(log.chunks, "close"):
+        log.chunks.close()
+    if seq < at or checker.marked.get(at) != head:
+        raise CorruptStoreError(
+            f"{where}[seq {at}]",
+            "is not the record the snapshot was taken at: the log before the snapshot was "
+            "changed since the programme was restored",
+        )
+    if waiting is not None:
+        events += _decode(*waiting[:2], waiting[2], definition, key)[0]
+    return events
 
 
 class _Loader(Generic[P]):

@@ -423,11 +423,8 @@ class SQLiteStore(Store):
         return new
 
     def version(self, key: str) -> int:
-        with self._db() as db, self._errors():
-            row = db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            raise UnknownProgrammeError(key)
-        return int(row[0])
+        with self._db() as db:
+            return self._version_of(db, key)
 
     def keys(self) -> list[str]:
         with self._db() as db, self._errors():
@@ -457,10 +454,9 @@ class SQLiteStore(Store):
             raise ArchivedProgrammeError(key)
 
     def _version_of(self, db: sqlite3.Connection, key: str) -> int:
-        row = db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            raise UnknownProgrammeError(key)
-        return int(row[0])
+        with self._errors():
+            row = db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
+        return self._programme(key, row and (None, row[0]))[1]
 
     def save_snapshot(self, key: str, version: int, document: Document) -> None:
         body = dumps(document)
