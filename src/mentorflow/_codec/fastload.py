@@ -154,7 +154,7 @@ def _check(v: str, expected: Any, namespace: dict[str, Any]) -> list[str]:
         # the members by value, looked up directly (calling the enum costs a microsecond);
         # a value that is not a member's (or unhashable) is left to the enum to refuse
         namespace[f"enum_{v}"] = expected
-        namespace[f"members_{v}"] = dict(expected._value2member_map_)
+        namespace[f"members_{v}"] = {member.value: member for member in expected}
         return [
             f"m = members_{v}.get({v}) if type({v}) is str else None",
             "if m is None:",

@@ -9,12 +9,12 @@ import os
 import re
 import socket
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from ..exceptions import CorruptStoreError, StoreError
+from ..exceptions import CorruptStoreError, StoreError, UnknownProgrammeError
 
 Document = Mapping[str, Any]
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -289,6 +289,36 @@ def _chunked(log: StoredLog, size: int) -> Iterator[LogChunk]:
         chunk = LogChunk(events[-size:][::-1], schemas[-size:][::-1])
         del events[-size:], schemas[-size:]
         yield chunk
+
+
+def chunks_of(
+    key: str,
+    where: str,
+    version: int,
+    size: int,
+    fetch: Callable[[int, int], Sequence[Any]],
+    now: Callable[[], int],
+) -> Iterator[LogChunk]:
+    """A database store's log up to ``version``, ``size`` events at a time: ``fetch(after,
+    upto)`` reads the rows (seq, schema, body text) of seqs after ``after`` up to ``upto``
+    (each chunk its own query: a log only grows, those rows don't change); ``now()`` is the
+    programme's version now (raising if it is gone).
+
+    Raises:
+        UnknownProgrammeError: the programme was deleted (or made again, shorter) meanwhile.
+        CorruptStoreError: naming a missing or damaged event.
+    """
+    after = 0
+    while after < version:
+        upto = min(after + size, version)
+        rows = fetch(after, upto)
+        if len(rows) != upto - after:
+            if now() < version:
+                raise UnknownProgrammeError(key)
+            decode_chunk(where, rows, after + 1)  # names the missing event
+            raise CorruptStoreError(where, f"holds fewer events than the {version} it says")
+        yield decode_chunk(where, rows, after + 1)
+        after = upto
 
 
 def dumps(value: object, *, canonical: bool = False) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import threading
@@ -29,7 +30,6 @@ from .base import (
     KEEP_SNAPSHOTS,
     ChunkedLog,
     Document,
-    LogChunk,
     Store,
     StoredLog,
     check_after,
@@ -37,7 +37,7 @@ from .base import (
     check_consumer,
     check_key,
     check_snapshot_version,
-    decode_chunk,
+    chunks_of,
     decode_definition,
     decode_rows,
     dumps,
@@ -376,25 +376,17 @@ class SQLiteStore(Store):
             ).fetchone()
         where, version = self._programme(key, row)
         definition = decode_definition(where, row[0])
-        return ChunkedLog(definition, version, self._chunks(key, where, version, size))
+        fetch = functools.partial(self._rows_between, key)
+        now = functools.partial(self.version, key)
+        return ChunkedLog(definition, version, chunks_of(key, where, version, size, fetch, now))
 
-    def _chunks(self, key: str, where: str, version: int, size: int) -> Iterator[LogChunk]:
-        after = 0
-        while after < version:
-            upto = min(after + size, version)
-            with self._db() as db, self._errors():
-                rows = db.execute(
-                    "SELECT seq, schema, body FROM events WHERE key = ? AND seq > ? AND seq <= ? "
-                    "ORDER BY seq",
-                    (key, after, upto),
-                ).fetchall()
-            if len(rows) != upto - after:
-                if self.version(key) < version:  # deleted meanwhile (raises if it is gone)
-                    raise UnknownProgrammeError(key)
-                decode_chunk(where, rows, after + 1)  # names the missing event
-                raise CorruptStoreError(where, f"holds fewer events than the {version} it says")
-            yield decode_chunk(where, rows, after + 1)
-            after = upto
+    def _rows_between(self, key: str, after: int, upto: int) -> list[Any]:
+        with self._db() as db, self._errors():
+            return db.execute(
+                "SELECT seq, schema, body FROM events WHERE key = ? AND seq > ? AND seq <= ? "
+                "ORDER BY seq",
+                (key, after, upto),
+            ).fetchall()
 
     def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
         check_batch(key, events, expected_version)
