@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,13 +16,14 @@ import pytest
 
 from mentorflow import (
     CorruptStoreError,
+    Event,
     Programme,
     SQLiteStore,
     Store,
 )
 from mentorflow._core import persist
 from mentorflow._core import snapshot as snapshots
-from mentorflow._domain.older import LazyEvents
+from mentorflow._domain.older import LazyEvents, Older
 from mentorflow._simulation import inclucities
 from mentorflow.testing import snapshot as observable
 
@@ -210,3 +213,45 @@ class TestTampering:
         _edit(path, at)
         with pytest.raises(CorruptStoreError, match=rf"seq {at + 1}\]"):
             Programme.restore(store, "p")
+
+
+class TestLazyEvents:
+    """The lazy sequence itself: what reads the older events, and what doesn't."""
+
+    def make(self) -> tuple[LazyEvents[Event], list[int], list[Event]]:
+        """A lazy history of 3 older events and 2 since, and the count of its loads."""
+        programme = plain()
+        events = list(programme.history)[:5]
+        loads: list[int] = []
+
+        def load() -> list[Event]:
+            loads.append(1)
+            time.sleep(0.01)  # long enough for another thread to ask meanwhile
+            return events[:3]
+
+        lazy: LazyEvents[Event] = LazyEvents(Older(load), 3)
+        lazy.extend(events[3:])
+        return lazy, loads, events
+
+    def test_what_reads_nothing(self) -> None:
+        """len, the events since (indexes, negative ones, slices), empty slices."""
+        lazy, loads, events = self.make()
+        assert 5 == len(lazy)
+        assert events[4] == lazy[-1] == lazy[4]
+        assert events[3:] == lazy[3:] == lazy[-2:]
+        assert [] == lazy[1:1] == lazy[4:2]
+        assert [] == loads
+        assert not lazy.loaded
+
+    def test_what_reads_them_once(self) -> None:
+        """An older index, iteration, reversed, equality: one load, from any thread."""
+        lazy, loads, events = self.make()
+        threads = [threading.Thread(target=lambda: lazy[0]) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert events == list(lazy) == lazy[:] == list(reversed(list(reversed(lazy))))
+        assert lazy == events
+        assert [1] == loads
+        assert lazy.loaded

@@ -10,6 +10,7 @@ each is a plain list inside.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Generic, TypeVar, overload
 
@@ -28,10 +29,11 @@ class Older:
         load: Reads the older events from the store (their chain checked), oldest first.
     """
 
-    __slots__ = ("_load", "waiting")
+    __slots__ = ("_load", "_lock", "waiting")
 
     def __init__(self, load: Callable[[], list[Event]]) -> None:
         self._load: Callable[[], list[Event]] | None = load
+        self._lock = threading.Lock()  # two threads asking at once read them once
         self.waiting: list[tuple[LazyEvents[Any], str | None]] = []
         """Each lazy history, and the pair whose events it takes (None: all of them)."""
 
@@ -42,9 +44,13 @@ class Older:
             CorruptStoreError: their chain is broken, or they are not the snapshot's.
             StoreError: the store can't be read (closed, or the programme deleted).
         """
-        if self._load is None:
-            return
-        events = self._load()
+        with self._lock:
+            if self._load is not None:
+                self._give(self._load())
+                self._load, self.waiting = None, []
+
+    def _give(self, events: list[Event]) -> None:
+        """Give each waiting history its share of ``events``."""
         by_pair: dict[str, list[Event]] = {}
         for event in events:  # a deadline alert names a pair, but is the programme's event
             if isinstance(event, PairEvent):
@@ -61,7 +67,6 @@ class Older:
                 )
         for lazy, share in shares:
             lazy._fill(share)
-        self._load, self.waiting = None, []
 
 
 class LazyEvents(Sequence[E], Generic[E]):
@@ -125,8 +130,10 @@ class LazyEvents(Sequence[E], Generic[E]):
         if base:
             if isinstance(index, slice):
                 start, stop, step = index.indices(len(self))
+                if step == 1 and stop <= start:
+                    return []
                 if step == 1 and start >= base:
-                    return self._items[start - base : max(stop - base, 0)]
+                    return self._items[start - base : stop - base]
             else:
                 i = index + len(self) if index < 0 else index
                 if i >= base:
