@@ -116,31 +116,107 @@ def check_after(
     Raises:
         CorruptStoreError: naming the first record whose digest doesn't match.
     """
-    marked: dict[int, str] = {}
-    encode, blake2b = _CANONICAL, hashlib.blake2b
-    for seq, document in enumerate(documents, start=first):
-        if type(document) is not dict and not isinstance(document, Mapping):
-            raise CorruptStoreError(f"{where}[seq {seq}]", "is not a JSON object")
-        carried = document.get(FIELD)
-        if carried is not None or FIELD in document:
-            chained = True
-            if carried != previous:
-                what = "the definition" if seq == 1 else f"event {seq - 1}"
+    checker = Checker(previous, where, chained=chained, marks=marks)
+    checker.feed(documents, first)
+    return checker.finish(), checker.marked
+
+
+class Checker:
+    """Checks a stored log's chain a chunk of records at a time (a restore streams the log).
+
+    Where the store hands over each record's stored text (``texts``), the digest of a record
+    is first taken of that text: a store that wrote the canonical JSON gives the same bytes,
+    and no document need be encoded again. That is sound: the next record carries the
+    digest of the canonical JSON of the record as it was written, so a text whose digest
+    matches it *is* that canonical JSON, byte for byte. A text that doesn't match (a store
+    that lays its JSON out its own way, or an edited record) is checked again the usual way,
+    from its document; only then is a mismatch a broken chain. The last record's digest
+    (what the next append carries) and the marked ones are always the canonical one.
+
+    Args:
+        previous: The digest of the record before the first one fed (the definition's).
+        where: Names the log in errors (``key.events``).
+        chained: Whether a record before them carried a digest already.
+        marks: The seqs whose digests to keep (`marked`).
+    """
+
+    __slots__ = ("_pending", "_texts", "chained", "marked", "marks", "previous", "where")
+
+    def __init__(
+        self, previous: str, where: str, *, chained: bool = False, marks: Collection[int] = ()
+    ) -> None:
+        self.previous = previous
+        self.where = where
+        self.chained = chained
+        self.marks = marks
+        self.marked: dict[int, str] = {}
+        # the record (and its seq) whose digest ``previous`` was taken of its stored text
+        # (not yet shown to be its canonical JSON), or None
+        self._pending: tuple[Mapping[str, Any], int] | None = None
+        self._texts = True  # False once a stored text was not the canonical JSON: the store
+        # lays its JSON out its own way, and each record would be digested twice
+
+    def feed(
+        self,
+        documents: Sequence[Mapping[str, Any]],
+        first: int,
+        texts: Sequence[str] | None = None,
+    ) -> None:
+        """Check the next records, of seq ``first`` on (``texts``: as stored, if the store
+        says).
+
+        Raises:
+            CorruptStoreError: naming the first record whose digest doesn't match.
+        """
+        where, marks, chained = self.where, self.marks, self.chained
+        previous, pending = self.previous, self._pending
+        blake2b = hashlib.blake2b
+        for i, document in enumerate(documents):
+            seq = first + i
+            if type(document) is not dict and not isinstance(document, Mapping):
+                raise CorruptStoreError(f"{where}[seq {seq}]", "is not a JSON object")
+            carried = document.get(FIELD)
+            if carried is not None or FIELD in document:
+                chained = True
+                if carried != previous and pending is not None:
+                    previous = self._canonical(*pending)
+                    self._texts = False
+                if carried != previous:
+                    what = "the definition" if seq == 1 else f"event {seq - 1}"
+                    raise CorruptStoreError(
+                        f"{where}[seq {seq}]",
+                        f"its digest of {what} does not match: this record or the one before was "
+                        "changed, or records were inserted, removed or reordered",
+                    )
+            elif chained:
                 raise CorruptStoreError(
                     f"{where}[seq {seq}]",
-                    f"its digest of {what} does not match: this record or the one before was "
-                    "changed, or records were inserted, removed or reordered",
+                    "has no digest of the record before, in a chained log: records were changed",
                 )
-        elif chained:
-            raise CorruptStoreError(
-                f"{where}[seq {seq}]",
-                "has no digest of the record before, in a chained log: records were changed",
-            )
+            elif pending is not None:  # a log written before the chain: digests as they were
+                previous = self._canonical(*pending)
+            if texts is None or not self._texts or seq in marks:
+                previous, pending = self._canonical(document, seq), None
+            else:
+                text = texts[i]
+                data = text.encode("utf-8", "surrogatepass") if type(text) is str else b""
+                previous, pending = blake2b(data, digest_size=16).hexdigest(), (document, seq)
+            if seq in marks:
+                self.marked[seq] = previous
+        self.previous, self._pending, self.chained = previous, pending, chained
+
+    def finish(self) -> str:
+        """The canonical digest of the last record fed (the one before them, if none)."""
+        if self._pending is not None:
+            self.previous = self._canonical(*self._pending)
+            self._pending = None
+        return self.previous
+
+    def _canonical(self, document: Mapping[str, Any], seq: int) -> str:
         try:  # digest(), inlined: a million records make its call a second's worth
-            data = encode(document).encode("utf-8", "surrogatepass")
+            data = _CANONICAL(document).encode("utf-8", "surrogatepass")
         except (TypeError, ValueError, RecursionError) as err:
-            raise CorruptStoreError(f"{where}[seq {seq}]", f"can't be digested ({err})") from None
-        previous = blake2b(data, digest_size=16).hexdigest()
-        if seq in marks:
-            marked[seq] = previous
-    return previous, marked
+            raise CorruptStoreError(
+                f"{self.where}[seq {seq}]", f"can't be digested ({err})"
+            ) from None
+        return hashlib.blake2b(data, digest_size=16).hexdigest()

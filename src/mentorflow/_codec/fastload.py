@@ -12,6 +12,7 @@ and the cattrs path runs to name the problem exactly.
 from __future__ import annotations
 
 import enum
+import sys
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -76,21 +77,50 @@ def fast_loader(kind: type[ev.Event]) -> Loader | None:
         "load_partner": load_partner,
         "load_date": load_date,
         "encodable": encodable,
+        "intern": sys.intern,
     }
     lines = [
         "def load(document, stored=False):",
         "    keys = document.keys()",
-        "    if keys != names and not (stored and keys == chained):",
+        # a stored document carries its digest: that comparison first
+        "    if not (stored and keys == chained) and keys != names:",
         "        return None",
     ]
     for i, (name, expected) in enumerate(plan):
         lines.append(f"    v{i} = document[{name!r}]")
         lines.extend(f"    {line}" for line in _check(f"v{i}", expected, namespace))
-    arguments = ", ".join(f"{name}=v{i}" for i, (name, _) in enumerate(plan))
-    lines.append(f"    return kind({arguments})")
+        if name == "pair" and expected is str:
+            # every event of a pair names it: one string for all of them, as in a live
+            # programme (a million events' copies take tens of megabytes)
+            lines.append(f"    v{i} = intern(v{i})")
+    if _plain_init(kind):
+        # what attrs' __init__ does, without its call and its per-field setattr lookups
+        # (a microsecond an event): a new object, each slot set
+        namespace["new"] = object.__new__
+        lines.append("    event = new(kind)")
+        for i, (name, _) in enumerate(plan):
+            namespace[f"set_{i}"] = getattr(kind, name).__set__
+            lines.append(f"    set_{i}(event, v{i})")
+        lines.append("    return event")
+    else:
+        arguments = ", ".join(f"{name}=v{i}" for i, (name, _) in enumerate(plan))
+        lines.append(f"    return kind({arguments})")
     exec("\n".join(lines), namespace)  # code made here, of checked field names only
     load: Loader = namespace["load"]
     return load
+
+
+def _plain_init(kind: type[ev.Event]) -> bool:
+    """Whether ``kind``'s attrs ``__init__`` only sets each field's slot (no validator,
+    converter, pre or post init, cached hash): then setting the slots is the same."""
+    fields = attrs.fields(kind)
+    return (
+        all(f.init and f.validator is None and f.converter is None for f in fields)
+        and not hasattr(kind, "__attrs_pre_init__")
+        and not hasattr(kind, "__attrs_post_init__")
+        and not any("_attrs_cached_hash" in getattr(c, "__slots__", ()) for c in kind.__mro__)
+        and all(type(getattr(kind, f.name, None)) is types.MemberDescriptorType for f in fields)
+    )
 
 
 def _check(v: str, expected: Any, namespace: dict[str, Any]) -> list[str]:
@@ -121,8 +151,17 @@ def _check(v: str, expected: Any, namespace: dict[str, Any]) -> list[str]:
             "except ValueError: return None",
         ]
     if isinstance(expected, type) and issubclass(expected, enum.Enum):
+        # the members by value, looked up directly (calling the enum costs a microsecond);
+        # a value that is not a member's (or unhashable) is left to the enum to refuse
         namespace[f"enum_{v}"] = expected
-        return [f"try: {v} = enum_{v}({v})", "except (ValueError, TypeError): return None"]
+        namespace[f"members_{v}"] = {member.value: member for member in expected}
+        return [
+            f"m = members_{v}.get({v}) if type({v}) is str else None",
+            "if m is None:",
+            f"    try: m = enum_{v}({v})",
+            "    except (ValueError, TypeError): return None",
+            f"{v} = m",
+        ]
     if expected is int:
         return [f"if type({v}) is not int: return None"]
     if expected is str:

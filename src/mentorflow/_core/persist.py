@@ -8,10 +8,11 @@ command's idempotency key, if it had one (``command_key``).
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from .._codec import chain
 from .._codec.fastload import FAST_BY_NAME
@@ -25,16 +26,10 @@ from .._codec.serialize import (
 )
 from .._domain.definition import Definition
 from .._domain.events import Event
+from .._domain.older import Older
 from .._domain.pair_state import PairState
 from .._domain.validate import show
-from .._storage.stores import (
-    JsonLinesStore,
-    MemoryStore,
-    PostgresStore,
-    SQLiteStore,
-    Store,
-    StoredLog,
-)
+from .._storage.stores import LogChunk, Store, StoredLog
 from ..exceptions import (
     ConcurrencyError,
     CorruptStoreError,
@@ -47,7 +42,7 @@ from ..exceptions import (
 from . import snapshot
 from .hooks import Hooks
 from .projection import Projection, touched
-from .replay import Replayable, replay
+from .replay import Replayable, Replayer, replay
 from .runtime import Runtime
 from .snapshot import SnapshotPolicy
 from .transaction import Ledger
@@ -55,6 +50,10 @@ from .transaction import Ledger
 P = TypeVar("P", bound="Restorable")
 
 logger = logging.getLogger("mentorflow")
+
+CHUNK = 10_000
+"""How many events a restore reads, checks, decodes and replays at a time: the raw documents
+of a long log are never all held at once."""
 
 KEY = "command_key"
 """Beside the document of a command's first event: the command's idempotency key."""
@@ -298,52 +297,231 @@ def _restore(
     for name, flag in (("verify", verify), ("use_snapshots", use_snapshots)):
         if not isinstance(flag, bool):
             raise ValidationError(name, f"must be True or False, not {show(flag)}")
-    log = store.read(key)
-    if expected_version is not None and len(log.events) < expected_version:
+    if use_snapshots and not verify:
+        lazily = _restore_lazily(store, key, build, expected_version)
+        if lazily is _IGNORED:
+            use_snapshots = False  # (a warning says why)
+        elif lazily is not None:
+            return lazily  # type: ignore[return-value]
+    log = store.read_chunks(key, size=CHUNK)
+    if expected_version is not None and log.version < expected_version:
         raise CorruptStoreError(
             key,
-            f"holds {len(log.events)} events, fewer than the {expected_version} expected: "
+            f"holds {log.version} events, fewer than the {expected_version} expected: "
             "events were removed from its end (or their writes were lost)",
         )
     if not isinstance(log.definition, Mapping):
         raise SerializationError(f"{key}.definition", "must be a mapping")
-    found = _snapshot(store, key, log) if use_snapshots else None
-    marks = (found[0],) if found else ()
-    last, heads = chain.check(log.definition, log.events, f"{key}.events", marks)
-    if found and found[0] and heads.get(found[0]) != found[1]["head"]:
-        _ignore(key, found[0], "the log's record at its version is not the one it was taken at")
-        found = None
-    elif found and not found[0] and found[1]["head"] != chain.digest(log.definition):
+    found = _snapshot(store, key, log.definition, log.version) if use_snapshots else None
+    checker = chain.Checker(
+        chain.digest(log.definition), f"{key}.events", marks=(found[0],) if found else ()
+    )
+    if found and not found[0] and found[1]["head"] != checker.previous:
         _ignore(key, 0, "the log's definition is not the one it was taken of")
         found = None
     definition = read_definition(log.definition, f"{key}.definition")
-    programme = _build(build, definition, key)
-    owned = type(store) in _OWN_READS
-    events, keys = _events(log, log.events, definition, key, owned=owned)
-    del log
-    at = found[0] if found else 0
-    if found and verify:
-        replay(programme, events[:at], keys)
-        _compare(key, at, found[1]["state"], snapshot.state_of(programme._rt))
-    elif found:
-        try:
-            snapshot.install(programme._rt, found[1]["state"], events[:at], programme._enrolled)
-        except (MentorflowError, ValueError, TypeError, KeyError, AttributeError) as err:
-            _ignore(key, at, f"its state does not fit the log ({type(err).__name__}: {err})")
-            programme, at = _build(build, definition, key), 0
-    replay(programme, events[at:], keys)
+    loader = _Loader(build, definition, key, found, checker.marked, verify)
+    # each chunk is loaded once the next one's chain is checked: the next record's digest
+    # of the one before is what shows that the last record of a chunk is intact
+    waiting: tuple[LogChunk, int] | None = None
+    seq = 0
+    for chunk in log.chunks:
+        checker.feed(chunk.events, seq + 1, chunk.texts)
+        if waiting is not None:
+            loader.load(*waiting)
+        waiting, seq = (chunk, seq + 1), seq + len(chunk.events)
+    if seq != log.version:
+        raise CorruptStoreError(key, f"holds {seq} events but says {log.version}")
+    last = checker.finish()
+    if waiting is not None:
+        loader.load(*waiting)
+    loader.settle()
+    loader.replayer.finish()
+    at = loader.found[0] if loader.found else 0
     if at:
         logger.info(
-            "%s: restored from the snapshot of version %d and %d events", key, at, len(events) - at
+            "%s: restored from the snapshot of version %d and %d events",
+            key,
+            at,
+            log.version - at,
         )
     else:
-        logger.info("%s: restored from %d events", key, len(events))
+        logger.info("%s: restored from %d events", key, log.version)
+    return loader.programme, last, at
+
+
+_IGNORED = object()
+"""`_restore_lazily`: the snapshot was ignored (with a warning): replay the whole log."""
+
+
+def _restore_lazily(
+    store: Store, key: str, build: Callable[[Definition], P], expected_version: int | None
+) -> tuple[P, str, int] | object | None:
+    """Restore from the newest snapshot without reading the events before it: the records
+    from its version on are read (the one at its version must have the snapshot's digest,
+    the others chain from it) and replayed; the history before waits on the store
+    (`LazyEvents`). None if that does not apply (no snapshot after the first event, or one
+    with a deadline book, or too few events: the caller's full path says why); `_IGNORED`
+    if the snapshot was ignored, with a warning."""
+    try:
+        if not store.snapshots(key):
+            return None
+    except StoreError:
+        return None  # (the full path says why)
+    now = store.read(key, after=store.version(key))
+    if expected_version is not None and now.version < expected_version:
+        return None
+    if not isinstance(now.definition, Mapping):
+        return None
+    found = _snapshot(store, key, now.definition, now.version)
+    if found is None:
+        return _IGNORED
+    at, document = found
+    if not at or not snapshot.lazy(document["state"]):
+        return None
+    log = store.read(key, after=at - 1)
+    records = list(log.events)
+    if not records:  # pragma: no cover - the log can't shrink
+        return None
+    head = chain.digest(records[0])
+    if head != document["head"]:
+        _ignore(key, at, "the log's record at its version is not the one it was taken at")
+        return _IGNORED
+    last, _ = chain.check_after(
+        head, records[1:], at + 1, f"{key}.events", chained=chain.FIELD in records[0]
+    )
+    definition = read_definition(now.definition, f"{key}.definition")
+    after = StoredLog(log.definition, records[1:], list(log.schemas)[1:], at)
+    events, keys = _events(after, definition, key)
+    programme = _build(build, definition, key)
+    older = Older(functools.partial(_read_older, store, key, at, head, definition))
+    try:
+        snapshot.install_lazily(programme._rt, document["state"], older, at, programme._enrolled)
+    except (MentorflowError, ValueError, TypeError, KeyError, AttributeError) as err:
+        _ignore(key, at, f"its state does not fit the log ({type(err).__name__}: {err})")
+        return _IGNORED
+    replay(programme, events, keys)
+    logger.info(
+        "%s: restored from the snapshot of version %d and %d events (the %d before it are "
+        "read when first asked for)",
+        key,
+        at,
+        len(events),
+        at,
+    )
     return programme, last, at
 
 
-_OWN_READS = (MemoryStore, JsonLinesStore, SQLiteStore, PostgresStore)
-"""The stores whose reads make a new list of new documents each time (a store of your own
-may hand out its own: those are left alone)."""
+def _read_older(store: Store, key: str, at: int, head: str, definition: Definition) -> list[Event]:
+    """The events of ``key``'s log up to seq ``at``, their chain checked from the
+    definition to the record at ``at``, whose digest must be ``head`` (the snapshot's).
+
+    Raises:
+        CorruptStoreError: the chain is broken, or the record at ``at`` is not the one the
+            snapshot was taken at (the older records were changed since the restore).
+    """
+    log = store.read_chunks(key, size=CHUNK)
+    where = f"{key}.events"
+    checker = chain.Checker(chain.digest(log.definition), where, marks=(at,))
+    events: list[Event] = []
+    waiting: tuple[list[Any], list[int], int] | None = None
+    seq = 0
+    for chunk in log.chunks:
+        take = min(len(chunk.events), at - seq)
+        texts = None if chunk.texts is None else chunk.texts[:take]
+        checker.feed(chunk.events[:take], seq + 1, texts)
+        if waiting is not None:  # decoded once the next chunk's chain is checked
+            events += _decode(*waiting[:2], waiting[2], definition, key)[0]
+        waiting, seq = (chunk.events[:take], chunk.schemas[:take], seq + 1), seq + take
+        if seq >= at:
+            break
+    if hasattr(log.chunks, "close"):
+        log.chunks.close()
+    if seq < at or checker.marked.get(at) != head:
+        raise CorruptStoreError(
+            f"{where}[seq {at}]",
+            "is not the record the snapshot was taken at: the log before the snapshot was "
+            "changed since the programme was restored",
+        )
+    if waiting is not None:
+        events += _decode(*waiting[:2], waiting[2], definition, key)[0]
+    return events
+
+
+class _Loader(Generic[P]):
+    """Loads a restored programme from its log's checked chunks: replays them, or keeps the
+    events up to the snapshot's version until the snapshot is installed."""
+
+    def __init__(
+        self,
+        build: Callable[[Definition], P],
+        definition: Definition,
+        key: str,
+        found: tuple[int, Mapping[str, Any]] | None,
+        heads: Mapping[int, str],
+        verify: bool,
+    ) -> None:
+        self.build, self.definition, self.key = build, definition, key
+        self.found, self.heads, self.verify = found, heads, verify
+        self.programme = _build(build, definition, key)
+        self.replayer = Replayer(self.programme)
+        self.older: list[Event] = []  # the events up to the snapshot's version
+        self.older_keys: dict[int, str] = {}
+        self.settled = not found or not found[0]
+        if found and not found[0]:  # a snapshot of the programme before its first event
+            self._install()
+
+    def load(self, chunk: LogChunk, first: int) -> None:
+        """Decode ``chunk`` (of seq ``first`` on, its chain checked) and replay it, or keep
+        its events up to the snapshot's version."""
+        events, keys = _decode(chunk.events, chunk.schemas, first, self.definition, self.key)
+        if self.settled:
+            self.replayer.feed(events, keys)
+            return
+        assert self.found is not None
+        split = self.found[0] - first + 1
+        self.older += events[:split]
+        self.older_keys.update(keys)
+        if split <= len(events):
+            self.settle()
+            self.replayer.feed(events[split:], keys)
+
+    def settle(self) -> None:
+        """Install the snapshot, now that the log's events up to its version are read (or
+        replay them, if it is ignored)."""
+        if self.settled:
+            return
+        self.settled = True
+        found, key = self.found, self.key
+        assert found is not None
+        at = found[0]
+        if len(self.older) < at:  # pragma: no cover - _snapshot checks the log's version
+            raise AssertionError("the log ends before the snapshot's version")
+        if self.heads.get(at) != found[1]["head"]:
+            _ignore(key, at, "the log's record at its version is not the one it was taken at")
+            self.found = None
+            self.replayer.feed(self.older, self.older_keys)
+        else:
+            self._install()
+        self.older, self.older_keys = [], {}
+
+    def _install(self) -> None:
+        found, key, programme = self.found, self.key, self.programme
+        assert found is not None
+        at, document = found
+        if self.verify:
+            self.replayer.feed(self.older, self.older_keys)
+            self.replayer.finish()
+            _compare(key, at, document["state"], snapshot.state_of(programme._rt))
+            return
+        try:
+            snapshot.install(programme._rt, document["state"], self.older, programme._enrolled)
+        except (MentorflowError, ValueError, TypeError, KeyError, AttributeError) as err:
+            _ignore(key, at, f"its state does not fit the log ({type(err).__name__}: {err})")
+            self.found = None
+            self.programme = _build(self.build, self.definition, key)
+            self.replayer = Replayer(self.programme)
+            self.replayer.feed(self.older, self.older_keys)
 
 
 def _build(build: Callable[[Definition], P], definition: Definition, key: str) -> P:
@@ -356,24 +534,27 @@ def _build(build: Callable[[Definition], P], definition: Definition, key: str) -
         ) from None
 
 
-def _snapshot(store: Store, key: str, log: StoredLog) -> tuple[int, Mapping[str, Any]] | None:
-    """The newest snapshot of ``key`` that can be trusted with ``log`` (its head aside, which
-    the caller checks against the log's chain), and its version; None if there is none."""
+def _snapshot(
+    store: Store, key: str, definition: Mapping[str, Any], length: int
+) -> tuple[int, Mapping[str, Any]] | None:
+    """The newest snapshot of ``key`` that can be trusted with its log, of ``definition``
+    and ``length`` events (its head aside, which the caller checks against the log's
+    chain), and its version; None if there is none."""
     try:
         versions = store.snapshots(key)
     except StoreError as err:
         logger.warning("%s: its snapshots can't be listed (%s): the log is replayed", key, err)
         return None
     for version in versions:
-        if version > len(log.events):
-            _ignore(key, version, f"it is ahead of the log, which has {len(log.events)} events")
+        if version > length:
+            _ignore(key, version, f"it is ahead of the log, which has {length} events")
             continue
         try:
             document = store.read_snapshot(key, version)
         except StoreError as err:
             _ignore(key, version, str(err))
             continue
-        problem = snapshot.problem(document, key, log.definition)
+        problem = snapshot.problem(document, key, definition)
         if problem is None and document["version"] != version:
             problem = f"it says it is of version {show(document['version'])}"
         if problem is None:
@@ -444,28 +625,27 @@ def take_snapshot(runtime: Runtime) -> int:
     return version
 
 
-def _events(
-    log: StoredLog,
-    documents: Sequence[Mapping[str, Any]],
-    definition: Definition,
-    key: str,
-    *,
-    owned: bool = False,
+def _events(log: StoredLog, definition: Definition, key: str) -> tuple[list[Event], dict[int, str]]:
+    """The events of ``log`` (their chain checked): see `_decode`."""
+    return _decode(list(log.events), list(log.schemas), log.after + 1, definition, key)
+
+
+def _decode(
+    documents: list[Any], schemas: Sequence[object], first: int, definition: Definition, key: str
 ) -> tuple[list[Event], dict[int, str]]:
-    """The events of ``log`` (its ``documents``, their chain checked), each upgraded from the
-    schema it was written with, and the idempotency keys kept beside them (by seq).
-    ``owned``: the documents' list is the caller's to give up (emptied as it is loaded)."""
-    first = log.after + 1
-    for seq, schema in enumerate(log.schemas, start=first):
+    """The events of ``documents`` (of seq ``first`` on, their chain checked), each upgraded
+    from the schema it was written with (``schemas``), and the idempotency keys kept beside
+    them (by seq). ``documents`` is let go of as it is loaded (the caller's to give up): the
+    documents of many events take several times the memory of the events."""
+    for seq, schema in enumerate(schemas, start=first):
         if type(schema) is not int:
             raise CorruptStoreError(
                 f"{key}.events[seq {seq}]", f"its schema is {show(schema)}, not a whole number"
             )
-    if any(schema != SCHEMA for schema in log.schemas):
-        documents = list(documents)
-        for schema in sorted(set(log.schemas)):
+    if any(schema != SCHEMA for schema in schemas):
+        for schema in sorted({int(s) for s in schemas}):  # type: ignore[call-overload]
             if schema != SCHEMA:
-                at = [i for i, s in enumerate(log.schemas) if s == schema]
+                at = [i for i, s in enumerate(schemas) if s == schema]
                 where = f"{key}.events[seq {first + at[0]}]"
                 stripped = [_unchained(documents[i]) for i in at]
                 upgraded = upgrade_events(stripped, schema, definition.timezone, where)
@@ -475,9 +655,6 @@ def _events(
     events: list[Event] = []
     load, append, where = load_stored_event, events.append, f"{key}.events"
     loaders = FAST_BY_NAME
-    # a list the store made for this read is let go of as it is loaded: the documents of a
-    # million events take several times the memory of the events
-    mine = documents if owned and type(documents) is list else None
     for i, doc in enumerate(documents):
         seq = first + i
         if KEY in doc:
@@ -490,8 +667,7 @@ def _events(
         fast = loaders.get(name) if type(name) is str else None
         event = fast(doc, True) if fast is not None else None
         append(load(doc, where, seq) if event is None else event)
-        if mine is not None:
-            mine[i] = None
+        documents[i] = None
     return events, keys
 
 
@@ -522,7 +698,7 @@ def refresh(programme: Replayable, ledger: Ledger, definition: Definition) -> li
     if not log.events:
         return []
     last, _ = chain.check_after(journal.last, log.events, seen + 1, f"{journal.key}.events")
-    events, keys = _events(log, log.events, definition, journal.key)
+    events, keys = _events(log, definition, journal.key)
     hooks = ledger.hooks
     ledger.journal, ledger.hooks = None, Hooks()
     try:
@@ -554,7 +730,7 @@ def read_after(store: Store, key: str, after: int) -> list[Event]:
     chain.check_after(previous, documents, after + 1, where, chained=chained)
     definition = read_definition(log.definition, f"{key}.definition")
     new = StoredLog(log.definition, documents, schemas, after)
-    return _events(new, documents, definition, key)[0]
+    return _events(new, definition, key)[0]
 
 
 def journal(

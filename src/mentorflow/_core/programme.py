@@ -939,7 +939,13 @@ class Programme:
                 snapshot that matches the log (its programme, definition, format and the
                 digest of the log's record at its version) is loaded and only the events
                 after it are replayed; one that doesn't match is ignored, with a warning
-                logged, and the whole log is replayed.
+                logged, and the whole log is replayed. Restored from a snapshot (and without
+                deadline rules), the programme reads only the log's records from the
+                snapshot's version on: the events before it are read from ``store``, and
+                their chain of digests checked up to the record the snapshot was taken at,
+                the first time its ``history`` or a pair's is asked for them (a record changed
+                since is a `CorruptStoreError` then); ``verify=True`` reads and checks them
+                all now.
             snapshots: Save snapshots from now on as this policy says (as `persist`).
             hooks: Called with the new, empty programme before its log is replayed, to
                 subscribe your hooks (the function you call on a new programme). A before

@@ -38,37 +38,85 @@ def replay(
     Raises:
         ReplayError: naming the first event the replay doesn't reproduce.
     """
-    index = 0
-    while index < len(events):
-        event = events[index]
-        if event.seq != programme.version + 1:
-            raise ReplayError(event.seq, f"expected event {programme.version + 1} next")
-        command = command_of(event)
-        if command is None:
-            raise ReplayError(event.seq, f"a {type(event).__name__} can't start a command")
-        key = keys.get(event.seq) if keys else None
-        if key is not None:  # the command carried an idempotency key: it is remembered again
-            command = attrs.evolve(command, idempotency_key=key)
-        try:
-            produced = programme.execute(command)
-        except MentorflowError as err:
-            raise ReplayError(event.seq, f"replaying {type(event).__name__} failed: {err}") from err
-        if not produced:
-            # a check that finds nothing due now: the rules that dated the alert have changed
-            raise ReplayError(
-                event.seq,
-                f"replaying {type(event).__name__} produced no event: the deadline it reports "
-                "is not due on replay (has the definition or the holidays package changed?)",
-            )
+    replayer = Replayer(programme)
+    replayer.feed(events, keys)
+    replayer.finish()
+
+
+class Replayer:
+    """Replays a log a chunk of events at a time (a restore streams the log): a command's
+    events may run on into the next chunk."""
+
+    __slots__ = ("owed", "programme")
+
+    def __init__(self, programme: Replayable) -> None:
+        self.programme = programme
+        self.owed: tuple[ev.Event, ...] = ()
+        """Events the last command produced that the chunks fed so far don't hold yet."""
+
+    def feed(self, events: Sequence[ev.Event], keys: Mapping[int, str] | None = None) -> None:
+        """Replay the next ``events`` of the log (``keys``: the idempotency keys, by seq).
+
+        Raises:
+            ReplayError: naming the first event the replay doesn't reproduce.
+        """
+        index = 0
+        programme = self.programme
+        if self.owed:
+            index = self._match(self.owed, events, 0)
+            if self.owed:
+                return
+        while index < len(events):
+            event = events[index]
+            if event.seq != programme.version + 1:
+                raise ReplayError(event.seq, f"expected event {programme.version + 1} next")
+            command = command_of(event)
+            if command is None:
+                raise ReplayError(event.seq, f"a {type(event).__name__} can't start a command")
+            key = keys.get(event.seq) if keys else None
+            if key is not None:  # the command carried an idempotency key: it is remembered again
+                command = attrs.evolve(command, idempotency_key=key)
+            try:
+                produced = programme.execute(command)
+            except MentorflowError as err:
+                raise ReplayError(
+                    event.seq, f"replaying {type(event).__name__} failed: {err}"
+                ) from err
+            if not produced:
+                # a check that finds nothing due now: the rules that dated the alert have changed
+                raise ReplayError(
+                    event.seq,
+                    f"replaying {type(event).__name__} produced no event: the deadline it "
+                    "reports is not due on replay (has the definition or the holidays package "
+                    "changed?)",
+                )
+            end = index + len(produced)
+            if end <= len(events):  # the usual case, inline: the chunk holds them all
+                for made, kept in zip(produced, events[index:end], strict=True):
+                    if made != kept:
+                        raise ReplayError(made.seq, _difference(kept, made))
+                index = end
+            else:
+                index = self._match(produced, events, index)
+
+    def _match(self, produced: Sequence[ev.Event], events: Sequence[ev.Event], index: int) -> int:
+        """Compare ``produced`` with the logged ``events`` from ``index``; keep those the
+        chunk doesn't hold as owed; the index after them."""
         logged = events[index : index + len(produced)]
         for made, kept in zip(produced, logged, strict=False):
             if made != kept:
                 raise ReplayError(made.seq, _difference(kept, made))
-        if len(logged) < len(produced):
-            raise ReplayError(
-                produced[len(logged)].seq, "replay gives more events than the log holds"
-            )
-        index += len(produced)
+        self.owed = tuple(produced[len(logged) :])
+        return index + len(logged)
+
+    def finish(self) -> None:
+        """The log has ended.
+
+        Raises:
+            ReplayError: its last command produced more events than the log holds.
+        """
+        if self.owed:
+            raise ReplayError(self.owed[0].seq, "replay gives more events than the log holds")
 
 
 def _difference(logged: ev.Event, replayed: ev.Event) -> str:

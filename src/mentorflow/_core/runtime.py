@@ -220,7 +220,7 @@ class Runtime:
         at = command.at
         if type(at) is not pendulum.DateTime or at.tzinfo is not self.tz:
             at = self.instant(at)
-        last = state.history[-1].at
+        last = state.last_at
         # the usual case, tested inline: same zone and fold, not before. Else `earlier` (as
         # Python's own < ignores DST folds); within the tolerance, clock skew between hosts:
         # recorded in order, at the pair's last change

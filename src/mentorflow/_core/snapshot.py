@@ -34,13 +34,17 @@ from .._codec.serialize import (
     SCHEMA,
     converter,
     dump_definition,
+    dump_event,
     fingerprint,
+    load_event,
     read_definition,
 )
 from .._domain.calendar import calendar_for
 from .._domain.deadlines import Offset
-from .._domain.events import Event, PairEvent
+from .._domain.events import DeliverableRegistered, Event, PairEvent
 from .._domain.extensions import Extension, ExtensionStatus
+from .._domain.model import StudyVisit
+from .._domain.older import LazyEvents, Older
 from .._domain.pair_state import PairState
 from .._domain.validate import show
 from .._engine.machine import engine_for
@@ -48,8 +52,10 @@ from ..exceptions import ValidationError
 from .book import BookMemory, DeadlineBook, DeadlineRevision
 from .runtime import Runtime
 
-FORMAT = 1
-"""The version of the snapshot document's layout (beside the codec's `SCHEMA`)."""
+FORMAT = 2
+"""The version of the snapshot document's layout (beside the codec's `SCHEMA`). 2: each pair
+also has its number of events, the time of its last one, and its visits and deliverables, so
+that a restore need not read the events before the snapshot."""
 
 KIND = "mentorflow snapshot"
 
@@ -103,7 +109,7 @@ def state_of(rt: Runtime) -> dict[str, Any]:
     return {
         "definitions": [dump_definition(d) for d in rt.definitions[1:]],
         "ends_on": rt.ends_on.isoformat(),
-        "pairs": [[key, state.state] for key, state in rt.states.items()],
+        "pairs": [_pair_of(key, state) for key, state in rt.states.items()],
         "keys": [[name, first, count] for name, (first, count) in rt.ledger.keys.items()],
         "extensions": [converter.unstructure(e) for e in extensions.all()],
         "granted": [
@@ -112,6 +118,16 @@ def state_of(rt: Runtime) -> dict[str, Any]:
         ],
         "book": None if rt.book is None else _book_of(rt.book),
     }
+
+
+def _pair_of(key: str, state: PairState) -> list[Any]:
+    """A pair's entry: its key, machine state, number of events, the time of its last one,
+    and (if it has any) its visits and deliverables' registrations."""
+    entry: list[Any] = [key, state.state, len(state.history), dump_instant(state.last_at)]
+    if state.visits or state.deliverables:
+        entry.append([converter.unstructure(v) for v in state.visits.values()])
+        entry.append([dump_event(e) for e in state.deliverables.values()])
+    return entry
 
 
 def _book_of(book: DeadlineBook) -> dict[str, Any]:
@@ -188,6 +204,85 @@ def install(
             doesn't fit the events (the caller ignores the snapshot, with a warning, and
             replays the whole log on a new runtime: this one is half made).
     """
+    _install_programme(rt, state)
+    rt.ledger.events.extend(events)
+    histories: dict[str, list[PairEvent]] = {}
+    for event in events:  # a deadline alert names a pair, but is the programme's event
+        if isinstance(event, PairEvent):
+            histories.setdefault(event.pair, []).append(event)
+    machine = set(rt.engine.phase_of)
+    for key, name, count, *_ in state["pairs"]:
+        history = histories[key]
+        if name not in machine:
+            raise ValueError(f"pair {key!r}: {name!r} is not a state of the lifecycle")
+        if count != len(history):
+            raise ValueError(
+                f"pair {key!r}: {count} events in the snapshot, {len(history)} in the log"
+            )
+        pair_state = PairState(history[:1], state=name)
+        pair_state.fold(history[1:], None)  # the visits and deliverables, as applied
+        rt.states[key] = pair_state
+        enrolled(pair_state)
+    if len(histories) != len(rt.states):
+        raise ValueError("some pairs have events but no state")
+    rt.book = _book(rt, state["book"], histories)
+
+
+def lazy(state: Mapping[str, Any]) -> bool:
+    """Whether a snapshot's ``state`` can be installed without the events before it (see
+    `install_lazily`): a deadline book folds each pair's phase dates from its history."""
+    return state.get("book") is None
+
+
+def install_lazily(
+    rt: Runtime,
+    state: Mapping[str, Any],
+    older: Older,
+    count: int,
+    enrolled: Callable[[PairState], object],
+) -> None:
+    """`install`, without the ``count`` events before the snapshot: the programme's history
+    and each pair's wait on ``older``, which reads them from the store when something first
+    asks for one (`LazyEvents`). Only for a state without a deadline book (`lazy`).
+
+    Raises:
+        ValueError, TypeError, KeyError, AttributeError, MentorflowError: as `install`.
+    """
+    if not lazy(state):
+        raise ValueError("a deadline book: the pairs' histories are needed")
+    _install_programme(rt, state)
+    rt.ledger.events = LazyEvents(older, count)
+    machine = set(rt.engine.phase_of)
+    total = 0
+    for key, name, length, last_at, *extra in state["pairs"]:
+        if name not in machine:
+            raise ValueError(f"pair {key!r}: {name!r} is not a state of the lifecycle")
+        if type(length) is not int or length < 1:
+            raise ValueError(f"pair {key!r}: {length!r} events")
+        total += length
+        visits: dict[int, StudyVisit] = {}
+        deliverables: dict[Any, DeliverableRegistered] = {}
+        if extra:
+            for document in extra[0]:
+                visit = converter.structure(document, StudyVisit)
+                visits[visit.number] = visit
+            for document in extra[1]:
+                event = load_event(document, "snapshot.pairs")
+                if not isinstance(event, DeliverableRegistered):
+                    raise ValueError(f"pair {key!r}: a {type(event).__name__} as a deliverable")
+                deliverables[event.deliverable] = event
+        history: LazyEvents[PairEvent] = LazyEvents(older, length, key, load_instant(last_at))
+        pair_state = PairState.restored(history, name, visits, deliverables)
+        rt.states[key] = pair_state
+        enrolled(pair_state)
+    if total > count:
+        raise ValueError(f"the pairs have {total} events, more than the {count} in the log")
+    rt.book = None
+
+
+def _install_programme(rt: Runtime, state: Mapping[str, Any]) -> None:
+    """Install what the snapshot's ``state`` says of the programme: its migrated
+    definitions, its end, the idempotency keys and the extensions."""
     ledger = rt.ledger
     for document in state["definitions"]:
         new = read_definition(document, "snapshot.definitions")
@@ -199,7 +294,6 @@ def install(
         rt.extensions.policy = new.extension_policy
         rt.extensions.phase_policy = new.phase_extension_policy
     rt.ends_on = pendulum.Date.fromisoformat(state["ends_on"])
-    ledger.events.extend(events)
     for name, first, count in state["keys"]:
         ledger.keys[name] = (first, count)
         ledger.keyed[first] = name
@@ -210,22 +304,6 @@ def install(
             for phase, pair, offsets in state["granted"]
         },
     )
-    histories: dict[str, list[PairEvent]] = {}
-    for event in events:  # a deadline alert names a pair, but is the programme's event
-        if isinstance(event, PairEvent):
-            histories.setdefault(event.pair, []).append(event)
-    machine = set(rt.engine.phase_of)
-    for key, name in state["pairs"]:
-        history = histories[key]
-        if name not in machine:
-            raise ValueError(f"pair {key!r}: {name!r} is not a state of the lifecycle")
-        pair_state = PairState(history[:1], state=name)
-        pair_state.fold(history[1:], None)  # the visits and deliverables, as applied
-        rt.states[key] = pair_state
-        enrolled(pair_state)
-    if len(histories) != len(rt.states):
-        raise ValueError("some pairs have events but no state")
-    rt.book = _book(rt, state["book"], histories)
 
 
 def _extension(document: Mapping[str, Any]) -> Extension:

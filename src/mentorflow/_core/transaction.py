@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NoReturn, TypeVar, overload
 
 from .._domain.events import Event
+from .._domain.older import LazyEvents
 from ..exceptions import AfterHookError, Veto
 from .hooks import Hooks
 
@@ -44,7 +45,7 @@ class History(Sequence[Event]):
 
     __slots__ = ("_events",)
 
-    def __init__(self, events: list[Event]) -> None:
+    def __init__(self, events: list[Event] | LazyEvents[Event]) -> None:
         self._events = events
 
     @overload
@@ -92,7 +93,9 @@ class Ledger:
 
     def __init__(self, name: str = "") -> None:
         self.name = name
-        self.events: list[Event] = []
+        self.events: list[Event] | LazyEvents[Event] = []
+        """The history; restored from a snapshot, the events before it are read from the
+        store when first asked for (`LazyEvents`)."""
         self.hooks = Hooks()
         self.journal: Journal | None = None
         self.in_before_hook = False

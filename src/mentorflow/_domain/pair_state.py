@@ -21,6 +21,7 @@ from .events import (
     VisitRecorded,
 )
 from .model import Benchmark, Deliverable, Partner, Role, StudyVisit
+from .older import LazyEvents
 
 # most pairs never record a visit or a deliverable: they share one read-only empty mapping
 _NONE: Mapping[Any, Any] = MappingProxyType({})
@@ -50,10 +51,26 @@ class PairState:
         state: The engine's first state.
         """
         self.state = state
-        self.history: list[PairEvent] = list(enrolment)
+        self.history: list[PairEvent] | LazyEvents[PairEvent] = list(enrolment)
         self.visits: Mapping[int, StudyVisit] = _NONE
         self.deliverables: Mapping[Deliverable, DeliverableRegistered] = _NONE
         self.view: object = None
+
+    @classmethod
+    def restored(
+        cls,
+        history: LazyEvents[PairEvent],
+        state: str,
+        visits: Mapping[int, StudyVisit],
+        deliverables: Mapping[Deliverable, DeliverableRegistered],
+    ) -> PairState:
+        """The state of a pair restored from a snapshot: its ``history`` not read yet (see
+        `LazyEvents`), the rest as the snapshot says."""
+        made = cls.__new__(cls)
+        made.state, made.history, made.view = state, history, None
+        made.visits = visits or _NONE
+        made.deliverables = deliverables or _NONE
+        return made
 
     @property
     def enrolment(self) -> PairEnrolled:
@@ -63,12 +80,18 @@ class PairState:
     @property
     def key(self) -> str:
         """The pair's key."""
-        return self.history[0].pair
+        history = self.history
+        if type(history) is LazyEvents and history.pair is not None:
+            return history.pair  # without reading the older events
+        return history[0].pair
 
     @property
     def last_at(self) -> pendulum.DateTime:
         """When the pair last changed; commands can't be dated earlier."""
-        return self.history[-1].at
+        history = self.history
+        if type(history) is LazyEvents:
+            return history.last_at  # without reading the older events
+        return history[-1].at
 
     @property
     def mentor(self) -> Partner:

@@ -216,7 +216,7 @@ class Engine:
         options = self._table[type(cmd)].get(pair.state)
         if options is None:
             self.refuse(pair, cmd, _not_allowed(self, pair, cmd))
-        last = pair.history[-1].at
+        last = pair.last_at
         # the usual case, tested inline: same zone and fold, not before (else `earlier`)
         if at.tzinfo is not last.tzinfo or at.fold != last.fold or at < last:
             refusal = _check_time(pair, at)

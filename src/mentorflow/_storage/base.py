@@ -9,13 +9,13 @@ import os
 import re
 import socket
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from .._domain.validate import show
-from ..exceptions import CorruptStoreError, StoreError
+from ..exceptions import CorruptStoreError, StoreError, UnknownProgrammeError
 
 Document = Mapping[str, Any]
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -43,6 +43,33 @@ class StoredLog:
     def version(self) -> int:
         """The log's version when it was read: the ``seq`` of its last event."""
         return self.after + len(self.events)
+
+
+CHUNK = 10_000
+"""How many events a restore reads, checks, decodes and replays at a time."""
+
+
+@attrs.frozen
+class LogChunk:
+    """Consecutive events of a log, as a store read them (see `Store.read_chunks`)."""
+
+    events: list[Any]
+    """The event documents (the caller's to give up: a restore empties the list)."""
+    schemas: list[int]
+    """The schema each event was written with."""
+    texts: Sequence[str] | None = None
+    """Each event's text as stored, where the store keeps it whole (None: it doesn't): the
+    chain check digests it without encoding the document again when it is canonical JSON."""
+
+
+@attrs.frozen
+class ChunkedLog:
+    """A programme's definition and version, and its events a chunk at a time."""
+
+    definition: Document
+    version: int
+    """The log's version when it was read: its chunks hold exactly its events up to it."""
+    chunks: Iterator[LogChunk]
 
 
 class Store(abc.ABC):
@@ -107,6 +134,21 @@ class Store(abc.ABC):
             UnknownProgrammeError: if there is no such programme.
         """
         raise StoreError(f"{type(self).__name__} can't delete programmes")
+
+    def read_chunks(self, key: str, *, size: int = CHUNK) -> ChunkedLog:
+        """The definition and version of ``key``, and its events, ``size`` at a time, so that
+        a restore never holds every raw document of a long log at once.
+
+        This one reads the whole log with `read`, then hands it over in chunks; the stores of
+        mentorflow read a chunk at a time from their file or database, and give each event's
+        stored text where they keep it whole. A store of your own may do either.
+
+        Raises:
+            UnknownProgrammeError: if there is no such programme.
+            CorruptStoreError: naming the damaged line or record (when its chunk is read).
+        """
+        log = self.read(key)
+        return ChunkedLog(log.definition, log.version, _chunked(log, size))
 
     # -- snapshots (see Programme.snapshot) ---------------------------------------------------
 
@@ -240,14 +282,61 @@ def check_batch(key: str, events: Sequence[Document], expected: int) -> None:
             )
 
 
-def dumps(value: object) -> str:
-    """``value`` as compact JSON text.
+def _chunked(log: StoredLog, size: int) -> Iterator[LogChunk]:
+    """``log``'s events in chunks of ``size``, each let go of as it is handed over."""
+    events, schemas = list(log.events)[::-1], list(log.schemas)[::-1]
+    del log
+    while events:
+        chunk = LogChunk(events[-size:][::-1], schemas[-size:][::-1])
+        del events[-size:], schemas[-size:]
+        yield chunk
+
+
+def chunks_of(
+    key: str,
+    where: str,
+    version: int,
+    size: int,
+    fetch: Callable[[int, int], Sequence[Any]],
+    now: Callable[[], int],
+) -> Iterator[LogChunk]:
+    """A database store's log up to ``version``, ``size`` events at a time: ``fetch(after,
+    upto)`` reads the rows (seq, schema, body text) of seqs after ``after`` up to ``upto``
+    (each chunk its own query: a log only grows, those rows don't change); ``now()`` is the
+    programme's version now (raising if it is gone).
+
+    Raises:
+        UnknownProgrammeError: the programme was deleted (or made again, shorter) meanwhile.
+        CorruptStoreError: naming a missing or damaged event.
+    """
+    after = 0
+    while after < version:
+        upto = min(after + size, version)
+        rows = fetch(after, upto)
+        if len(rows) != upto - after:
+            if now() < version:
+                raise UnknownProgrammeError(key)
+            decode_chunk(where, rows, after + 1)  # names the missing event
+            raise CorruptStoreError(where, f"holds fewer events than the {version} it says")
+        yield decode_chunk(where, rows, after + 1)
+        after = upto
+
+
+def dumps(value: object, *, canonical: bool = False) -> str:
+    """``value`` as compact JSON text (``canonical``: its keys sorted, as the chain of digests
+    encodes it, so that a restore digests the stored text as it is: see `chain.Checker`).
 
     Raises:
         StoreError: ``value`` is nested too deeply to be written (it could not be read back).
     """
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return json.dumps(
+            value,
+            ensure_ascii=False,
+            separators=(",", ":"),
+            allow_nan=False,
+            sort_keys=canonical,
+        )
     except RecursionError:
         raise StoreError(
             "a document to store is nested too deeply (lists or objects within each other "
@@ -289,14 +378,8 @@ def decode_rows(
         CorruptStoreError: naming the definition, or the first event that is missing, is not
             a JSON object, or is not text.
     """
-    if not isinstance(definition, str):
-        raise CorruptStoreError(f"{where}, definition", "not text")
-    document = loads(definition, f"{where}, definition")
-    if not isinstance(document, dict):
-        raise CorruptStoreError(f"{where}, definition", "not a JSON object")
-    for index, (seq, _schema, _body) in enumerate(rows, start=after + 1):
-        if seq != index:
-            raise CorruptStoreError(f"{where}, event {index}", f"missing (found {seq} next)")
+    document = decode_definition(where, definition)
+    check_seqs(where, rows, after + 1)
     if after + len(rows) != version:
         raise CorruptStoreError(where, f"holds {after + len(rows)} events but says {version}")
     schemas = [r[1] for r in rows]
@@ -306,19 +389,62 @@ def decode_rows(
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
         rows[start : start + _CHUNK] = [None] * len(chunk)
-        try:
-            events += json.loads("[" + ",".join([r[2] for r in chunk]) + "]")
-        except (ValueError, TypeError, RecursionError):
-            for seq, _schema, body in chunk:  # find the damaged row, to name it
-                if not isinstance(body, str):
-                    raise CorruptStoreError(
-                        f"{where}, event {seq}", f"the body is not text ({type(body).__name__})"
-                    ) from None
-                events.append(loads(body, f"{where}, event {seq}"))
-    for seq, event in enumerate(events, start=after + 1):
+        events += decode_chunk(where, chunk, after + 1 + start, numbered=True).events
+    return StoredLog(document, events, schemas, after)
+
+
+def decode_definition(where: str, definition: object) -> dict[str, Any]:
+    """The definition document of a database store's text ``definition``.
+
+    Raises:
+        CorruptStoreError: it is not text, not JSON, or not a JSON object.
+    """
+    if not isinstance(definition, str):
+        raise CorruptStoreError(f"{where}, definition", "not text")
+    document = loads(definition, f"{where}, definition")
+    if not isinstance(document, dict):
+        raise CorruptStoreError(f"{where}, definition", "not a JSON object")
+    return document
+
+
+def check_seqs(where: str, rows: Sequence[Any], first: int) -> None:
+    """Check that ``rows`` (seq first) are numbered on from ``first`` with no gap.
+
+    Raises:
+        CorruptStoreError: naming the first event that is missing.
+    """
+    for index, row in enumerate(rows, start=first):
+        if row[0] != index:
+            raise CorruptStoreError(f"{where}, event {index}", f"missing (found {row[0]} next)")
+
+
+def decode_chunk(
+    where: str, rows: Sequence[Any], first: int, *, numbered: bool = False
+) -> LogChunk:
+    """The events of a database store's ``rows`` (seq, schema, body text), numbered on from
+    seq ``first`` (``numbered``: the caller checked that already), with their stored texts.
+
+    Raises:
+        CorruptStoreError: naming the first event that is missing, is not a JSON object, or
+            is not text.
+    """
+    if not numbered:
+        check_seqs(where, rows, first)
+    texts = [r[2] for r in rows]
+    try:
+        events = json.loads("[" + ",".join(texts) + "]")
+    except (ValueError, TypeError, RecursionError):
+        events = []
+        for seq, _schema, body in rows:  # find the damaged row, to name it
+            if not isinstance(body, str):
+                raise CorruptStoreError(
+                    f"{where}, event {seq}", f"the body is not text ({type(body).__name__})"
+                ) from None
+            events.append(loads(body, f"{where}, event {seq}"))
+    for seq, event in enumerate(events, start=first):
         if type(event) is not dict:
             raise CorruptStoreError(f"{where}, event {seq}", "not a JSON object")
-    return StoredLog(document, events, schemas, after)
+    return LogChunk(events, [r[1] for r in rows], texts)
 
 
 _CHUNK = 20_000

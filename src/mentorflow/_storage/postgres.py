@@ -7,6 +7,7 @@ psycopg is imported when a store is made, not with mentorflow: it is an optional
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -31,7 +32,9 @@ from ..exceptions import (
 )
 from . import readmodel
 from .base import (
+    CHUNK,
     KEEP_SNAPSHOTS,
+    ChunkedLog,
     Document,
     Store,
     StoredLog,
@@ -40,6 +43,8 @@ from .base import (
     check_consumer,
     check_key,
     check_snapshot_version,
+    chunks_of,
+    decode_definition,
     decode_rows,
     dumps,
     loads,
@@ -292,6 +297,12 @@ class PostgresStore(Store):
                 ("append", _APPEND),
                 ("create", _CREATE),
                 ("read", _READ),
+                ("head", "SELECT definition, version FROM {s}.programmes WHERE key = %(key)s"),
+                (
+                    "chunk",
+                    "SELECT seq, schema, body FROM {s}.events WHERE key = %(key)s "
+                    "AND seq > %(after)s AND seq <= %(upto)s ORDER BY seq",
+                ),
                 ("delete", _DELETE),
                 ("version", "SELECT version FROM {s}.programmes WHERE key = %s"),
                 ("state", _STATE),
@@ -454,7 +465,9 @@ class PostgresStore(Store):
             "key": key,
             "new": new,
             "schema": SCHEMA,
-            "bodies": "[" + ",".join([dumps(e) for e in events]) + "]",
+            # canonical JSON, kept as sent (a json value's text): a restore digests it as it
+            # is (see chain.Checker)
+            "bodies": "[" + ",".join([dumps(e, canonical=True) for e in events]) + "]",
             "channel": self.schema,
             "payload": dumps({"key": key, "version": new}),
         }
@@ -482,6 +495,25 @@ class PostgresStore(Store):
         return decode_rows(
             f"{self.where}: programme {key!r}", definition_text, rows, after, version
         )
+
+    def read_chunks(self, key: str, *, size: int = CHUNK) -> ChunkedLog:
+        """See `Store.read_chunks`: the chunks are read one query each, up to the version
+        read first (a log only grows: those rows don't change), with their stored texts."""
+        with self._db(f"reading {key!r}") as db:
+            row = db.execute(self._sql["head"], {"key": key}).fetchone()
+        if row is None:
+            raise UnknownProgrammeError(key)
+        where = f"{self.where}: programme {key!r}"
+        definition = decode_definition(where, row[0])
+        fetch = functools.partial(self._rows_between, key)
+        now = functools.partial(self.version, key)
+        return ChunkedLog(definition, row[1], chunks_of(key, where, row[1], size, fetch, now))
+
+    def _rows_between(self, key: str, after: int, upto: int) -> list[Any]:
+        with self._db(f"reading {key!r}") as db:
+            return db.execute(
+                self._sql["chunk"], {"key": key, "after": after, "upto": upto}
+            ).fetchall()
 
     def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
         check_batch(key, events, expected_version)

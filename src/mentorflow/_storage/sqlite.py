@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import threading
@@ -10,6 +11,7 @@ import urllib.parse
 import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from .._codec.serialize import SCHEMA
 from ..exceptions import (
@@ -24,7 +26,9 @@ from ..exceptions import (
 )
 from . import readmodel
 from .base import (
+    CHUNK,
     KEEP_SNAPSHOTS,
+    ChunkedLog,
     Document,
     Store,
     StoredLog,
@@ -33,6 +37,8 @@ from .base import (
     check_consumer,
     check_key,
     check_snapshot_version,
+    chunks_of,
+    decode_definition,
     decode_rows,
     dumps,
     loads,
@@ -329,7 +335,8 @@ class SQLiteStore(Store):
 
     @staticmethod
     def _rows(key: str, events: Sequence[Document]) -> list[tuple[str, int, int, str]]:
-        return [(key, e["seq"], SCHEMA, dumps(e)) for e in events]
+        # canonical JSON: a restore digests the stored text as it is (see chain.Checker)
+        return [(key, e["seq"], SCHEMA, dumps(e, canonical=True)) for e in events]
 
     def read(self, key: str, *, after: int = 0) -> StoredLog:
         check_after(key, after)
@@ -342,13 +349,44 @@ class SQLiteStore(Store):
                 "SELECT seq, schema, body FROM events WHERE key = ? AND seq > ? ORDER BY seq",
                 (key, after),
             ).fetchall()
+        where, version = self._programme(key, row)
+        check_after(key, after, version)
+        return decode_rows(where, row[0], rows, after, version)
+
+    def _programme(self, key: str, row: Any) -> tuple[str, int]:
+        """Where programme ``key`` is (for errors), and its version, from its ``row``
+        (definition, version; None if there is none).
+
+        Raises:
+            UnknownProgrammeError: no row. CorruptStoreError: a version that isn't a number.
+        """
         if row is None:
             raise UnknownProgrammeError(key)
         where = f"{self.path}: programme {key!r}"
         if not isinstance(row[1], int):
             raise CorruptStoreError(f"{where}, version", f"not an integer ({row[1]!r})")
-        check_after(key, after, row[1])
-        return decode_rows(where, row[0], rows, after, row[1])
+        return where, row[1]
+
+    def read_chunks(self, key: str, *, size: int = CHUNK) -> ChunkedLog:
+        """See `Store.read_chunks`: the chunks are read one query each, up to the version
+        read first (a log only grows: those rows don't change), with their stored texts."""
+        with self._db() as db, self._errors():
+            row = db.execute(
+                "SELECT definition, version FROM programmes WHERE key = ?", (key,)
+            ).fetchone()
+        where, version = self._programme(key, row)
+        definition = decode_definition(where, row[0])
+        fetch = functools.partial(self._rows_between, key)
+        now = functools.partial(self.version, key)
+        return ChunkedLog(definition, version, chunks_of(key, where, version, size, fetch, now))
+
+    def _rows_between(self, key: str, after: int, upto: int) -> list[Any]:
+        with self._db() as db, self._errors():
+            return db.execute(
+                "SELECT seq, schema, body FROM events WHERE key = ? AND seq > ? AND seq <= ? "
+                "ORDER BY seq",
+                (key, after, upto),
+            ).fetchall()
 
     def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
         check_batch(key, events, expected_version)
@@ -377,11 +415,8 @@ class SQLiteStore(Store):
         return new
 
     def version(self, key: str) -> int:
-        with self._db() as db, self._errors():
-            row = db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            raise UnknownProgrammeError(key)
-        return int(row[0])
+        with self._db() as db:
+            return self._version_of(db, key)
 
     def keys(self) -> list[str]:
         with self._db() as db, self._errors():
@@ -413,10 +448,9 @@ class SQLiteStore(Store):
             raise ArchivedProgrammeError(key)
 
     def _version_of(self, db: sqlite3.Connection, key: str) -> int:
-        row = db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            raise UnknownProgrammeError(key)
-        return int(row[0])
+        with self._errors():
+            row = db.execute("SELECT version FROM programmes WHERE key = ?", (key,)).fetchone()
+        return self._programme(key, row and (None, row[0]))[1]
 
     def save_snapshot(self, key: str, version: int, document: Document) -> None:
         body = dumps(document)

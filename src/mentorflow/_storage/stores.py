@@ -16,15 +16,17 @@ file per programme), `SQLiteStore` (the embedded default, stdlib ``sqlite3``) an
 
 from __future__ import annotations
 
-from .base import Document, Store, StoredLog
+from .base import ChunkedLog, Document, LogChunk, Store, StoredLog
 from .jsonl import JsonLinesStore
 from .memory import MemoryStore
 from .postgres import PostgresStore, StoreChange, StoreWatch
 from .sqlite import SQLiteStore
 
 __all__ = [
+    "ChunkedLog",
     "Document",
     "JsonLinesStore",
+    "LogChunk",
     "MemoryStore",
     "PostgresStore",
     "SQLiteStore",
