@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import attrs
 import pendulum
 import pytest
 
 from mentorflow import (
     DeadlineApproaching,
     DeadlineMissed,
+    DeadlineRule,
     ManualClock,
     MemoryStore,
     Programme,
@@ -143,19 +145,31 @@ class TestRestore:
             kind for kind, *_ in alerts(restored.check_deadlines(at=at(2021, 8, 17)))
         ]
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="snapshot.install does not give the runtime its reporting (plan, reports, "
-        "deliverables, alerts sent): restoring from a snapshot loses them (_core/snapshot.py)",
-    )
-    def test_snapshot_keeps_reporting(self) -> None:
-        """Restored from a snapshot, a programme keeps its reports, deliverables and alerts."""
+    @pytest.mark.parametrize("rules", [False, True])
+    def test_snapshot_keeps_reporting(self, rules: bool) -> None:
+        """Restored from a snapshot (lazily, and with a deadline book), a programme keeps its
+        plan, reports, deliverables and the alerts it sent."""
         p = programme()
+        if rules:
+            p = Programme.from_definition(
+                attrs.evolve(
+                    p.definition,
+                    deadlines=(DeadlineRule("final_report", after="programme.end", days=60),),
+                ),
+                clock=ManualClock(at(2020, 6, 17)),
+            )
+            p.plan_reporting(period_months=12, report_days=60, at=at(2020, 6, 17))
         store = MemoryStore()
         p.persist(store, "p")
         p.declare_deliverable("D1", due_on=pendulum.date(2021, 3, 31))
+        p.check_deadlines(at=at(2021, 3, 20))  # approaching D1
         p.submit_report(1, at=at(2021, 7, 1))
         p.snapshot()
         restored = Programme.restore(store, "p", clock=ManualClock(at(2021, 8, 3)))
         assert p.reporting_periods == restored.reporting_periods
         assert dict(p.tracked_deliverables) == dict(restored.tracked_deliverables)
+        assert () == restored.check_deadlines(at=at(2021, 3, 25))  # sent already
+        assert [("DeadlineMissed", "deliverable:D1", "2021-03-31", 0)] == alerts(
+            restored.check_deadlines(at=at(2021, 8, 3))
+        )
+        Programme.restore(store, "p", verify=True)

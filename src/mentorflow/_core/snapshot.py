@@ -2,9 +2,10 @@
 
 A snapshot holds what the events of a log *made* of a programme at version N, beside that log:
 the machine state of each pair, the idempotency keys, the definitions a migration put in
-force, the programme's end, the extensions, and the deadline book's own memory (milestones
-reached, revisions, alerts sent). It does not hold the events: they are the log's, read and
-checked (by their chain of digests) at every restore, and the programme's history. Restoring
+force, the programme's end, the extensions, the reporting (plan, reports, deliverables, alerts
+sent), and the deadline book's own memory (milestones reached, revisions, alerts sent). It
+does not hold the events: they are the log's, read and checked (by their chain of digests) at
+every restore, and the programme's history. Restoring
 from a snapshot installs that state with the events up to N, without running their commands
 again, and replays only the events after N through the engine.
 
@@ -41,21 +42,29 @@ from .._codec.serialize import (
 )
 from .._domain.calendar import calendar_for
 from .._domain.deadlines import Offset
-from .._domain.events import DeliverableRegistered, Event, PairEvent
+from .._domain.events import (
+    DeliverableRegistered,
+    Event,
+    PairEvent,
+    ReportingPlanned,
+    ReportSubmitted,
+)
 from .._domain.extensions import Extension, ExtensionStatus
 from .._domain.model import StudyVisit
 from .._domain.older import LazyEvents, Older
 from .._domain.pair_state import PairState
+from .._domain.reporting import DeliverableRecord, Reporting
 from .._domain.validate import show
 from .._engine.machine import engine_for
 from ..exceptions import ValidationError
 from .book import BookMemory, DeadlineBook, DeadlineRevision
 from .runtime import Runtime
 
-FORMAT = 2
+FORMAT = 3
 """The version of the snapshot document's layout (beside the codec's `SCHEMA`). 2: each pair
 also has its number of events, the time of its last one, and its visits and deliverables, so
-that a restore need not read the events before the snapshot."""
+that a restore need not read the events before the snapshot. 3: the programme's reporting (its
+plan, the reports submitted, the deliverables and the alerts sent of both)."""
 
 KIND = "mentorflow snapshot"
 
@@ -117,6 +126,21 @@ def state_of(rt: Runtime) -> dict[str, Any]:
             for (phase, pair), offsets in extensions.granted.items()
         ],
         "book": None if rt.book is None else _book_of(rt.book),
+        "reporting": _reporting_of(rt.reporting),
+    }
+
+
+def _reporting_of(reporting: Reporting) -> dict[str, Any]:
+    """The reporting's state: its plan and the reports submitted (their events), the
+    deliverables as they stand, and the last alert sent of each (name, due, revision, missed)."""
+    return {
+        "plan": None if reporting.plan is None else dump_event(reporting.plan),
+        "submitted": [dump_event(e) for e in reporting.submitted.values()],
+        "deliverables": [converter.unstructure(r) for r in reporting.deliverables.values()],
+        "alerts": [
+            [name, due.isoformat(), revision, missed]
+            for name, (due, revision, missed) in reporting.alerts.items()
+        ],
     }
 
 
@@ -297,6 +321,7 @@ def _install_programme(rt: Runtime, state: Mapping[str, Any]) -> None:
     for name, first, count in state["keys"]:
         ledger.keys[name] = (first, count)
         ledger.keyed[first] = name
+    _install_reporting(rt.reporting, state["reporting"])
     rt.extensions.restore(
         [_extension(e) for e in state["extensions"]],
         {
@@ -304,6 +329,28 @@ def _install_programme(rt: Runtime, state: Mapping[str, Any]) -> None:
             for phase, pair, offsets in state["granted"]
         },
     )
+
+
+def _install_reporting(reporting: Reporting, state: Mapping[str, Any]) -> None:
+    """Install the snapshot's reporting ``state`` (see `_reporting_of`)."""
+    if state["plan"] is not None:
+        plan = load_event(state["plan"], "snapshot.reporting.plan")
+        if not isinstance(plan, ReportingPlanned):
+            raise ValueError(f"a {type(plan).__name__} as the reporting plan")
+        reporting.plan = plan
+    for document in state["submitted"]:
+        report = load_event(document, "snapshot.reporting.submitted")
+        if not isinstance(report, ReportSubmitted):
+            raise ValueError(f"a {type(report).__name__} as a submitted report")
+        reporting.submitted[report.period] = report
+    for document in state["deliverables"]:
+        record = converter.structure(document, DeliverableRecord)
+        reporting.deliverables[record.name] = record
+    for name, due, revision, missed in state["alerts"]:
+        if type(revision) is not int or type(missed) is not bool:
+            raise ValueError(f"alert {name!r}: {revision!r}, {missed!r}")
+        reporting.alerts[str(name)] = (pendulum.Date.fromisoformat(due), revision, missed)
+    reporting.active = reporting.plan is not None or bool(reporting.deliverables)
 
 
 def _extension(document: Mapping[str, Any]) -> Extension:

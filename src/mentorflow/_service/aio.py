@@ -337,9 +337,16 @@ class _LoopStore(Store):
 
     def read(self, key: str, *, after: int = 0) -> StoredLog:
         ready = _ready.get()
-        if ready is not None and ready.log is not None and (ready.key, ready.after) == (key, after):
-            log, ready.log = ready.log, None  # served once
-            return log
+        if ready is not None and ready.log is not None and ready.key == key:
+            log = ready.log
+            if ready.restoring is not None and log.after <= after <= log.version:
+                # a restore reads the log it was served as often as it needs, from any
+                # version (a restore from a snapshot reads the records from its version on)
+                skip = after - log.after
+                return StoredLog(log.definition, log.events[skip:], log.schemas[skip:], after)
+            if ready.after == after:
+                ready.log = None  # a refresh's read: served once
+                return log
         return self.store.read(key, after=after)
 
     def snapshots(self, key: str) -> list[int]:
@@ -358,6 +365,9 @@ class _LoopStore(Store):
         self.store.save_snapshot(key, version, document)
 
     def version(self, key: str) -> int:
+        ready = _ready.get()
+        if ready is not None and ready.restoring is not None and ready.key == key:
+            return ready.restoring.log.version
         return self.store.version(key)
 
     def keys(self) -> list[str]:
