@@ -300,7 +300,7 @@ class TestMontecarlo:
 
         args = ("montecarlo", "inclucities-plan", "--runs", "60", "--seed", "5", "--format", "json")
         with distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster:
             on_dask = run(*args, "--scheduler", cluster.scheduler_address)
         assert 0 == on_dask.returncode, on_dask.stderr
