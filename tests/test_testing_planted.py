@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import planted_bugs
 
 
-@pytest.mark.parametrize("name", ["needs-14-days", "visit-2-length"])
+@pytest.mark.parametrize("name", ["needs-14-days", "visit-2-length", "custom-review-from-start"])
 def test_a_planted_bug_is_found_and_shrunk(name: str) -> None:
     """The shipped base finds the bug with its defaults and shrinks it to a short program."""
     (bug,) = [b for b in planted_bugs.BUGS if b.name == name]

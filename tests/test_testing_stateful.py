@@ -66,7 +66,7 @@ class TestProgress:
 
     def test_custom_lifecycle_with_a_house_rule(self) -> None:
         """A custom lifecycle whose house rule vetoes Sunday completions still gets everywhere
-        (a vetoed walk tries again the next day)."""
+        (a vetoed walk tries again on other days)."""
 
         def no_sunday(event: m.PhaseCompleted) -> None:
             if event.at.in_tz("Europe/Riga").day_of_week == pendulum.SUNDAY:
