@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pendulum
-from hypothesis import HealthCheck, Phase, seed, settings
+from hypothesis import seed, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from mentorflow import (
@@ -336,15 +336,12 @@ class Result:
     program: str = ""
 
 
-def settings_for(max_examples: int) -> settings:
-    """The base's defaults (50 steps a run), ``max_examples`` runs, no database, no deadline
-    (a run takes tens of ms), no explain phase (it reruns the example to explain it)."""
+def settings_for(machine: type[ProgrammeStateMachine], max_examples: int) -> settings:
+    """The settings of the machine's shipped ``TestCase`` (no explain phase: it reruns the
+    shrunk example to explain it), ``max_examples`` runs, no database, no deadline (a run
+    takes tens of ms)."""
     return settings(
-        max_examples=max_examples,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate, Phase.target, Phase.shrink],
-        suppress_health_check=[HealthCheck.too_slow],
+        machine.TestCase.settings, max_examples=max_examples, database=None, deadline=None
     )
 
 
@@ -353,7 +350,7 @@ def run(bug: PlantedBug, seed_value: int, max_examples: int = 1000) -> Result:
     machine = seed(seed_value)(machine_for(bug))
     start, wall = time.process_time(), time.perf_counter()
     try:
-        run_state_machine_as_test(machine, settings=settings_for(max_examples))
+        run_state_machine_as_test(machine, settings=settings_for(machine, max_examples))
     except AssertionError as err:
         seconds = time.process_time() - start
         notes = "\n".join(getattr(err, "__notes__", []))

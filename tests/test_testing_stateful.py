@@ -131,6 +131,22 @@ class TestSettings:
         assert "wrong-phase" == refused.refusal.rule
         assert refused is Seen.outcomes[-1]
 
+    def test_test_case_leaves_out_explain(self) -> None:
+        """``TestCase`` runs without Hypothesis' explain phase, unless ``explain = True``; the
+        rest of its settings are Hypothesis' (no deadline)."""
+
+        class Quick(ProgrammeStateMachine):
+            pass
+
+        class Explained(ProgrammeStateMachine):
+            explain = True
+
+        chosen = Quick.TestCase.settings
+        assert HypothesisPhase.explain not in chosen.phases
+        assert HypothesisPhase.shrink in chosen.phases
+        assert chosen.deadline is None
+        assert HypothesisPhase.explain in Explained.TestCase.settings.phases
+
     def test_walk_records_multi_day_visits(self) -> None:
         """The walk records visits of two days, ending on the day they are recorded."""
         machine = ProgrammeStateMachine()

@@ -46,6 +46,7 @@ from ._invariants import (
 )
 from ._moves import free_host, needed_visit, next_move, phase_index
 from ._strategies import time_steps
+from ._testcase import TestCaseWithoutExplain
 
 START = pendulum.datetime(2020, 6, 17, 9, tz="Europe/Brussels")
 """The default start of a machine's programme (the IncluCities kick-off, 9:00 in Brussels)."""
@@ -272,6 +273,9 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
         progress: The share of drawn arguments that make the valid next move of their pair
             (complete its phase, record the visit it needs, ...); default 0.8. The rest are
             any command, valid or not, and shrink towards the valid one.
+        explain: Whether ``TestCase`` runs Hypothesis' explain phase (default False: it
+            reruns a shrunk failure many times to say which steps matter, and made failing
+            runs about 30 times slower; it changes no verdict and no printed program).
 
     Methods to override:
         install(programme): Subscribe your house rules (also on the replays it checks);
@@ -305,8 +309,10 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
     starts_on: ClassVar[pendulum.Date] = START.date()
     start_in: ClassVar[Sequence[str] | None] = None
     progress: ClassVar[float] = 0.8
+    explain: ClassVar[bool] = False
 
     pairs = Bundle("pairs")
+    TestCase = TestCaseWithoutExplain()
 
     def __init__(self) -> None:
         super().__init__()
