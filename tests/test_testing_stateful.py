@@ -147,6 +147,29 @@ class TestSettings:
         assert chosen.deadline is None
         assert HypothesisPhase.explain in Explained.TestCase.settings.phases
 
+    def test_extensions_of_a_pair_s_current_phase(self) -> None:
+        """With deadline rules, the machine requests and grants extensions of the deadline
+        of the phase a pair is in, while it is in it (so rules about extended deadlines
+        meet them)."""
+
+        class Extended(ProgrammeStateMachine):
+            lifecycle = CUSTOM
+            deadlines = (
+                m.DeadlineRule("mid_term_review", after="study_visit_2.completed", months=2),
+            )
+            seen: ClassVar[list[str]] = []
+
+            def teardown(self) -> None:
+                for key, pair in self.programme.pairs.items():
+                    for deadline in self.programme.deadlines(pair=key):
+                        moved = [r for r in deadline.revisions if r.extension]
+                        if moved and deadline.met_at is None and pair.phase == deadline.name:
+                            Extended.seen.append(key)
+                super().teardown()
+
+        run(Extended, examples=60)
+        assert Extended.seen
+
     def test_walk_records_multi_day_visits(self) -> None:
         """The walk records visits of two days, ending on the day they are recorded."""
         machine = ProgrammeStateMachine()

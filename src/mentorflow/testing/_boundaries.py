@@ -66,32 +66,49 @@ def _after(day: pendulum.Date, offset: Offset) -> pendulum.Date:
     return day.add(weeks=weeks, days=days)
 
 
+def _dues(pair: Pair) -> list[pendulum.Date]:
+    # the pair's deadlines still to meet; without any, every dated deadline of the pair and
+    # the programme's milestones
+    programme = pair.programme
+    mine = programme.deadlines(pair=pair.key)
+    live = [d.due_on for d in mine if d.due_on and not (d.met_at or d.withdrawn or d.skipped)]
+    if live:
+        return live
+    return [d.due_on for d in (*mine, *programme.deadlines()) if d.due_on]
+
+
 def boundaries(pair: Pair, anchor: pendulum.Date | None) -> list[pendulum.Date]:
     """The days around the usual periods after ``anchor``, or (None) around ``pair``'s
-    deadlines (due dates, as extended), in drawing order."""
+    deadlines (due dates as extended: those still to meet, if any)."""
     if anchor is None:
-        dues = [d.due_on for d in pair.programme.deadlines(pair=pair.key) if d.due_on]
-        return [due.add(days=n) for due in dues for n in _NEAR]
+        return [due.add(days=n) for due in _dues(pair) for n in _NEAR]
     return [
         _after(anchor, offset).add(days=n) for offset in _periods(pair.programme) for n in _NEAR
     ]
+
+
+_REST = -1
+_DEADLINES = -2
 
 
 @st.composite
 def boundary_days(draw: st.DrawFn, pair: Pair, after: pendulum.Date) -> pendulum.Date | None:
     """A boundary day of ``pair`` later than ``after``, the nearest ones likelier; None if
     there is none. What it counts from is one of the likeliest `anchors` (one chance each),
-    any of the others (one chance), or (one chance, if the programme has deadline rules) a
+    any of the others (one chance), or (two chances, if the programme has deadline rules) a
     deadline."""
     days = anchors(pair)
-    kinds = min(len(days), _LIKELY) + (len(days) > _LIKELY)
-    deadlines = not pair.programme.definition.schedule.empty
-    kind = draw(st.integers(0, kinds - 1 + deadlines), label="counted from")
+    kinds = list(range(min(len(days), _LIKELY)))
+    if len(days) > _LIKELY:
+        kinds.append(_REST)
+    if not pair.programme.definition.schedule.empty:
+        kinds += [_DEADLINES, _DEADLINES]
+    kind = draw(st.sampled_from(kinds), label="counted from")
     anchor: pendulum.Date | None = None
-    if kind < _LIKELY and kind < len(days):
-        anchor = days[kind]
-    elif kind == _LIKELY and len(days) > _LIKELY:
+    if kind == _REST:
         anchor = draw(st.sampled_from(days[_LIKELY:]), label="counted from")
+    elif kind != _DEADLINES:
+        anchor = days[kind]
     found = sorted({day for day in boundaries(pair, anchor) if day > after})
     if not found:
         return None

@@ -26,12 +26,12 @@ from .._domain.clock import ManualClock
 from .._domain.deadlines import DeadlineRule
 from .._domain.events import Event
 from .._domain.extensions import Extension, ExtensionStatus
-from .._domain.lifecycle import Lifecycle, Phase
+from .._domain.lifecycle import Lifecycle, PairStatus, Phase
 from .._domain.model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme, VisitMode
 from .._simulation.inclucities import CAPACI, PAIRS
 from ..exceptions import CommandRefused, PolicyViolation, Vetoed
 from ._boundaries import boundary_days, retry_days
-from ._commands import ExtensionRequest, extension_requests
+from ._commands import ExtensionRequest, extension_offsets, extension_requests
 from ._coverage import COVERAGES, Coverage
 from ._invariants import (
     assert_deadlines_on_working_days,
@@ -60,6 +60,8 @@ _RUNNER = st.runner()
 _EVERY = st.sampled_from([30, 14, 7, 60, 1, 90])
 _WALK_HOURS = st.sampled_from([9, 0, 23, 1, 22, 2, 12, 17])
 _TWENTIETHS = st.integers(0, 19)
+ACTIVE = PairStatus.ACTIVE
+_GRANTS = st.sampled_from([True, True, True, False])  # granted, the deadlines move
 # real cities (IncluCities'), by name: cheap to draw, short to print, with holidays that matter
 PARTNERS: dict[str, Partner] = {
     partner.city.name: partner
@@ -249,9 +251,17 @@ def _later(draw: st.DrawFn) -> pendulum.DateTime:
 
 @st.composite
 def _requests(draw: st.DrawFn) -> ExtensionRequest:
+    """Usually (``progress``) an extension of the deadline of an active pair's current phase,
+    for that pair; otherwise any request: of the programme, or of a phase for a pair or
+    all."""
     machine: ProgrammeStateMachine = draw(_RUNNER)
     phases = [r.name for r in machine.deadlines if r.name in machine.lifecycle.order]
     keys = sorted(machine.programme.pairs)
+    pairs = machine.programme.pairs
+    due = [key for key in keys if pairs[key].phase in phases and pairs[key].status is ACTIVE]
+    if due and _valid(draw, machine):
+        key = draw(st.sampled_from(due))
+        return ExtensionRequest(draw(extension_offsets()), pairs[key].phase, key)
     return draw(extension_requests(phases=phases, pairs=keys))
 
 
@@ -518,7 +528,7 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
             assert_deadlines_on_working_days(self.programme)
 
     @precondition(lambda self: bool(self.deadlines))
-    @rule(request=_requests(), grant=st.booleans())
+    @rule(request=_requests(), grant=_GRANTS)
     def extend(self, request: ExtensionRequest, grant: bool) -> None:
         """Request an extension and grant or refuse it; granted, no deadline may move earlier."""
         now = self.clock.now()
