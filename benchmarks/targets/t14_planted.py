@@ -10,7 +10,8 @@ measured  for each bug and seed, ``run_state_machine_as_test`` of the shipped
           phases, ``progress`` 0.8) with the bug's hook and its model, ``max_examples=1000``,
           ``@seed(n)``, the shipped ``TestCase`` settings (no explain phase), no database, no
           deadline; found or not, the examples to the first failure, the steps of the shrunk
-          example, the CPU time of the process to find and shrink (the machine is shared: wall time is noted beside it).
+          example, the CPU time of the process to find and shrink (the machine is shared: wall
+          time is noted beside it).
 baseline  none: the figures are counts and seconds against the issue's limits.
 """
 
