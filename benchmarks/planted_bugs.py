@@ -11,9 +11,10 @@ the base's defaults.
 The bugs cover every phase of the default lifecycle and of a custom one (IncluCities' order,
 the transfer workshop between the visits, a mid-term review of its own): off-by-one days,
 a weekday read in UTC, a visit's length, a rule measured from the wrong visit day, months
-counted as 90 days, a forgotten "unless suspended", the wrong deliverable.
+counted as 90 days, a forgotten "unless suspended", the wrong deliverable, a deadline read
+without its extensions.
 
-``python -m benchmarks.planted_bugs --seeds 10`` prints the table; target 11 of ``run.py``
+``python -m benchmarks.planted_bugs --seeds 10`` prints the table; target 14 of ``run.py``
 runs it too.
 """
 
@@ -27,11 +28,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pendulum
-from hypothesis import HealthCheck, Phase, seed, settings
+from hypothesis import seed, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from mentorflow import (
     BenchmarksDefined,
+    DeadlineRule,
     Deliverable,
     Lifecycle,
     PairEvent,
@@ -74,6 +76,7 @@ class PlantedBug:
     buggy: Rule
     lifecycle: Lifecycle = DEFAULT
     timezone: str = "Europe/Brussels"
+    deadlines: tuple[DeadlineRule, ...] = ()
 
 
 # -- what the rules read of a pair -------------------------------------------------------
@@ -243,7 +246,25 @@ def _review_within(days: int, from_end: bool) -> Rule:
     return rule
 
 
+def _completed_by_deadline(phase: str, extended: bool) -> Rule:
+    # "a phase is completed by its deadline, as extended": the bug reads the date progress
+    # set and forgets the extensions granted since
+    def rule(programme: Programme, event: Any) -> bool:
+        if not _completes(event, phase):
+            return False
+        (deadline,) = [d for d in programme.deadlines(pair=event.pair) if d.name == phase]
+        due = deadline.due_on
+        if not extended:
+            set_by_progress = [r for r in deadline.revisions if r.extension is None]
+            due = set_by_progress[-1].due_on if set_by_progress else None
+        return due is not None and _local(programme, event).date() > due
+
+    return rule
+
+
 RIGA = "Europe/Riga"
+REVIEW_DUE = (DeadlineRule("mid_term_review", after="study_visit_2.completed", months=2),)
+"""The custom lifecycle's mid-term review is due two months after visit 2's phase."""
 
 BUGS: tuple[PlantedBug, ...] = (
     PlantedBug("needs-14-days", P.NEEDS_ASSESSMENT, "off-by-one", PhaseCompleted,
@@ -271,6 +292,9 @@ BUGS: tuple[PlantedBug, ...] = (
                CUSTOM, RIGA),
     PlantedBug("custom-review-from-start", "mid_term_review", "wrong visit day", PhaseCompleted,
                _review_within(45, True), _review_within(45, False), CUSTOM, RIGA),
+    PlantedBug("custom-review-extended", "mid_term_review", "extension timing",
+               PhaseCompleted, _completed_by_deadline("mid_term_review", True),
+               _completed_by_deadline("mid_term_review", False), CUSTOM, RIGA, REVIEW_DUE),
 )  # fmt: skip
 
 
@@ -313,11 +337,18 @@ class HouseRuleMachine(ProgrammeStateMachine):
 
 
 def machine_for(bug: PlantedBug) -> type[HouseRuleMachine]:
-    """The test of ``bug``: the base's defaults, the bug's lifecycle and time zone."""
+    """The test of ``bug``: the base's defaults, the bug's lifecycle, time zone and deadline
+    rules."""
     return type(
         f"Test_{bug.name.replace('-', '_')}",
         (HouseRuleMachine,),
-        {"bug": bug, "lifecycle": bug.lifecycle, "timezone": bug.timezone, "found": {}},
+        {
+            "bug": bug,
+            "lifecycle": bug.lifecycle,
+            "timezone": bug.timezone,
+            "deadlines": bug.deadlines,
+            "found": {},
+        },
     )
 
 
@@ -336,15 +367,12 @@ class Result:
     program: str = ""
 
 
-def settings_for(max_examples: int) -> settings:
-    """The base's defaults (50 steps a run), ``max_examples`` runs, no database, no deadline
-    (a run takes tens of ms), no explain phase (it reruns the example to explain it)."""
+def settings_for(machine: type[ProgrammeStateMachine], max_examples: int) -> settings:
+    """The settings of the machine's shipped ``TestCase`` (no explain phase: it reruns the
+    shrunk example to explain it), ``max_examples`` runs, no database, no deadline (a run
+    takes tens of ms)."""
     return settings(
-        max_examples=max_examples,
-        database=None,
-        deadline=None,
-        phases=[Phase.generate, Phase.target, Phase.shrink],
-        suppress_health_check=[HealthCheck.too_slow],
+        machine.TestCase.settings, max_examples=max_examples, database=None, deadline=None
     )
 
 
@@ -353,7 +381,7 @@ def run(bug: PlantedBug, seed_value: int, max_examples: int = 1000) -> Result:
     machine = seed(seed_value)(machine_for(bug))
     start, wall = time.process_time(), time.perf_counter()
     try:
-        run_state_machine_as_test(machine, settings=settings_for(max_examples))
+        run_state_machine_as_test(machine, settings=settings_for(machine, max_examples))
     except AssertionError as err:
         seconds = time.process_time() - start
         notes = "\n".join(getattr(err, "__notes__", []))

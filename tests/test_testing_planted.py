@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import planted_bugs
 
 
-@pytest.mark.parametrize("name", ["needs-14-days", "visit-2-length"])
+@pytest.mark.parametrize("name", ["needs-14-days", "visit-2-length", "custom-review-from-start"])
 def test_a_planted_bug_is_found_and_shrunk(name: str) -> None:
     """The shipped base finds the bug with its defaults and shrinks it to a short program."""
     (bug,) = [b for b in planted_bugs.BUGS if b.name == name]
@@ -25,10 +25,12 @@ def test_a_planted_bug_is_found_and_shrunk(name: str) -> None:
 
 
 def test_the_bugs_cover_every_phase() -> None:
-    """Every phase of the default lifecycle has a bug, and the custom lifecycle has some."""
+    """Every phase of the default lifecycle has a bug, the custom lifecycle has some, and
+    one is about extension timing."""
     default = planted_bugs.DEFAULT
     phases = {b.phase for b in planted_bugs.BUGS if b.lifecycle == default}
     assert set(default.order) == phases
     custom = [b for b in planted_bugs.BUGS if b.lifecycle == planted_bugs.CUSTOM]
     assert len(custom) >= 3
-    assert len(planted_bugs.BUGS) >= 10
+    assert len(planted_bugs.BUGS) >= 12
+    assert "extension timing" in {b.kind for b in planted_bugs.BUGS}

@@ -66,7 +66,7 @@ class TestProgress:
 
     def test_custom_lifecycle_with_a_house_rule(self) -> None:
         """A custom lifecycle whose house rule vetoes Sunday completions still gets everywhere
-        (a vetoed walk tries again the next day)."""
+        (a vetoed walk tries again on other days)."""
 
         def no_sunday(event: m.PhaseCompleted) -> None:
             if event.at.in_tz("Europe/Riga").day_of_week == pendulum.SUNDAY:
@@ -130,6 +130,45 @@ class TestSettings:
         assert refused.refusal is not None
         assert "wrong-phase" == refused.refusal.rule
         assert refused is Seen.outcomes[-1]
+
+    def test_test_case_leaves_out_explain(self) -> None:
+        """``TestCase`` runs without Hypothesis' explain phase, unless ``explain = True``; the
+        rest of its settings are Hypothesis' (no deadline)."""
+
+        class Quick(ProgrammeStateMachine):
+            pass
+
+        class Explained(ProgrammeStateMachine):
+            explain = True
+
+        chosen = Quick.TestCase.settings
+        assert HypothesisPhase.explain not in chosen.phases
+        assert HypothesisPhase.shrink in chosen.phases
+        assert chosen.deadline is None
+        assert HypothesisPhase.explain in Explained.TestCase.settings.phases
+
+    def test_extensions_of_a_pair_s_current_phase(self) -> None:
+        """With deadline rules, the machine requests and grants extensions of the deadline
+        of the phase a pair is in, while it is in it (so rules about extended deadlines
+        meet them)."""
+
+        class Extended(ProgrammeStateMachine):
+            lifecycle = CUSTOM
+            deadlines = (
+                m.DeadlineRule("mid_term_review", after="study_visit_2.completed", months=2),
+            )
+            seen: ClassVar[list[str]] = []
+
+            def teardown(self) -> None:
+                for key, pair in self.programme.pairs.items():
+                    for deadline in self.programme.deadlines(pair=key):
+                        moved = [r for r in deadline.revisions if r.extension]
+                        if moved and deadline.met_at is None and pair.phase == deadline.name:
+                            Extended.seen.append(key)
+                super().teardown()
+
+        run(Extended, examples=60)
+        assert Extended.seen
 
     def test_walk_records_multi_day_visits(self) -> None:
         """The walk records visits of two days, ending on the day they are recorded."""

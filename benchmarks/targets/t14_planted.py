@@ -2,15 +2,16 @@
 9 of 10 seeds, shrunk to at most 8 steps; the median time to find and shrink <= 30 s on this
 machine" (issue 19, property tests that reach every phase).
 
-bugs      ``benchmarks/planted_bugs.py``: eleven house rules with a realistic bug each, about
+bugs      ``benchmarks/planted_bugs.py``: twelve house rules with a realistic bug each, about
           every phase of the default lifecycle and of a custom one (two visits, the transfer
           workshop between them, a mid-term review), in Brussels and Riga.
 measured  for each bug and seed, ``run_state_machine_as_test`` of the shipped
           ``ProgrammeStateMachine`` (its defaults: 50 steps a run, two pairs walked to drawn
           phases, ``progress`` 0.8) with the bug's hook and its model, ``max_examples=1000``,
-          ``@seed(n)``, no database, no deadline, no explain phase; found or not, the examples
-          to the first failure, the steps of the shrunk example, the CPU time of the process to
-          find and shrink (the machine is shared: wall time is noted beside it).
+          ``@seed(n)``, the shipped ``TestCase`` settings (no explain phase), no database, no
+          deadline; found or not, the examples to the first failure, the steps of the shrunk
+          example, the CPU time of the process to find and shrink (the machine is shared: wall
+          time is noted beside it).
 baseline  none: the figures are counts and seconds against the issue's limits.
 """
 

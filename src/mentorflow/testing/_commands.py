@@ -194,8 +194,16 @@ def extension_requests(
 ) -> ExtensionRequest:
     """Extension requests of the programme, or of one of ``phases`` for one of ``pairs`` or
     all (by default: programme extensions only)."""
-    unit = draw(st.sampled_from([Unit.DAYS, Unit.WEEKS, Unit.MONTHS]))
-    amount = draw(st.integers(1, {Unit.DAYS: 90, Unit.WEEKS: 12, Unit.MONTHS: 6}[unit]))
+    offset = draw(extension_offsets())
     phase = draw(st.none() | st.sampled_from(list(phases))) if phases else None
     pair = draw(st.none() | st.sampled_from(list(pairs))) if phase and pairs else None
-    return ExtensionRequest(Offset(amount=amount, unit=unit), phase, pair)
+    return ExtensionRequest(offset, phase, pair)
+
+
+@st.composite
+def extension_offsets(draw: st.DrawFn) -> Offset:
+    """How much longer an extension request asks for: 1 to 90 days, 1 to 12 weeks or 1 to 6
+    months."""
+    unit = draw(st.sampled_from([Unit.DAYS, Unit.WEEKS, Unit.MONTHS]))
+    amount = draw(st.integers(1, {Unit.DAYS: 90, Unit.WEEKS: 12, Unit.MONTHS: 6}[unit]))
+    return Offset(amount=amount, unit=unit)

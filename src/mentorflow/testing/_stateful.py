@@ -26,11 +26,12 @@ from .._domain.clock import ManualClock
 from .._domain.deadlines import DeadlineRule
 from .._domain.events import Event
 from .._domain.extensions import Extension, ExtensionStatus
-from .._domain.lifecycle import Lifecycle, Phase
+from .._domain.lifecycle import Lifecycle, PairStatus, Phase
 from .._domain.model import Benchmark, Deliverable, Partner, Role, StudyVisit, Theme, VisitMode
 from .._simulation.inclucities import CAPACI, PAIRS
 from ..exceptions import CommandRefused, PolicyViolation, Vetoed
-from ._commands import ExtensionRequest, extension_requests
+from ._boundaries import boundary_days, retry_days
+from ._commands import ExtensionRequest, extension_offsets, extension_requests
 from ._coverage import COVERAGES, Coverage
 from ._invariants import (
     assert_deadlines_on_working_days,
@@ -45,6 +46,7 @@ from ._invariants import (
 )
 from ._moves import free_host, needed_visit, next_move, phase_index
 from ._strategies import time_steps
+from ._testcase import TestCaseWithoutExplain
 
 START = pendulum.datetime(2020, 6, 17, 9, tz="Europe/Brussels")
 """The default start of a machine's programme (the IncluCities kick-off, 9:00 in Brussels)."""
@@ -58,6 +60,8 @@ _RUNNER = st.runner()
 _EVERY = st.sampled_from([30, 14, 7, 60, 1, 90])
 _WALK_HOURS = st.sampled_from([9, 0, 23, 1, 22, 2, 12, 17])
 _TWENTIETHS = st.integers(0, 19)
+ACTIVE = PairStatus.ACTIVE
+_GRANTS = st.sampled_from([True, True, True, False])  # granted, the deadlines move
 # real cities (IncluCities'), by name: cheap to draw, short to print, with holidays that matter
 PARTNERS: dict[str, Partner] = {
     partner.city.name: partner
@@ -85,7 +89,8 @@ _MODES = st.sampled_from(VisitMode)
 _DELIVERABLES = st.sampled_from(Deliverable)
 _DAYS = st.sampled_from([2, 1, 3, 4, 5])
 _DAYS_AFTER = st.sampled_from([0, 1, 2, 7, 30, -1])
-_WAYS = st.sampled_from([0] * 7 + [1] * 4 + [2])  # steps; a time of day; back in time
+# steps; a time of day; back in time; a boundary day
+_WAYS = st.sampled_from([0] * 7 + [1] * 4 + [2] + [3] * 4)
 _DAYS_ON = st.integers(0, 31)
 # times of day near midnight first, where a date or weekday read in the wrong zone differs
 _HOURS = st.sampled_from([0, 23, 1, 22, 2, 3, 9, 12, 17, 21])
@@ -139,12 +144,21 @@ def _any_phase(lifecycle: Lifecycle) -> st.SearchStrategy[str]:
 
 @st.composite
 def _instants(draw: st.DrawFn) -> pendulum.DateTime:
-    """The pair's last change plus a step of hours to months (seven in twelve), or a time of
-    day up to a month later (local, mostly near midnight), or (one in twelve) a few hours
+    """The pair's last change plus a step of hours to months (seven in sixteen), or a time of
+    day up to a month later (local, mostly near midnight), or (four in sixteen) a boundary
+    day of the pair at the time of day of its last change (`boundary_days`: around N days
+    after a day of its history, or around a deadline), or (one in sixteen) a few hours
     before it."""
     machine: ProgrammeStateMachine = draw(_RUNNER)
-    base = _machine_pair(machine).last_changed_at
+    pair = _machine_pair(machine)
+    base = pair.last_changed_at
     way = draw(_WAYS, label="how")
+    if way == 3:
+        local = base.in_tz(machine.timezone)
+        day = draw(boundary_days(pair, local.date()))
+        if day is not None:
+            return local.on(day.year, day.month, day.day)
+        way = 0
     if way == 0:
         at = base + draw(time_steps())
     elif way == 1:  # a wall-clock time some days on: midnight, early hours, late evening
@@ -237,9 +251,17 @@ def _later(draw: st.DrawFn) -> pendulum.DateTime:
 
 @st.composite
 def _requests(draw: st.DrawFn) -> ExtensionRequest:
+    """Usually (``progress``) an extension of the deadline of an active pair's current phase,
+    for that pair; otherwise any request: of the programme, or of a phase for a pair or
+    all."""
     machine: ProgrammeStateMachine = draw(_RUNNER)
     phases = [r.name for r in machine.deadlines if r.name in machine.lifecycle.order]
     keys = sorted(machine.programme.pairs)
+    pairs = machine.programme.pairs
+    due = [key for key in keys if pairs[key].phase in phases and pairs[key].status is ACTIVE]
+    if due and _valid(draw, machine):
+        key = draw(st.sampled_from(due))
+        return ExtensionRequest(draw(extension_offsets()), pairs[key].phase, key)
     return draw(extension_requests(phases=phases, pairs=keys))
 
 
@@ -261,6 +283,9 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
         progress: The share of drawn arguments that make the valid next move of their pair
             (complete its phase, record the visit it needs, ...); default 0.8. The rest are
             any command, valid or not, and shrink towards the valid one.
+        explain: Whether ``TestCase`` runs Hypothesis' explain phase (default False: it
+            reruns a shrunk failure many times to say which steps matter, and made failing
+            runs about 30 times slower; it changes no verdict and no printed program).
 
     Methods to override:
         install(programme): Subscribe your house rules (also on the replays it checks);
@@ -294,8 +319,10 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
     starts_on: ClassVar[pendulum.Date] = START.date()
     start_in: ClassVar[Sequence[str] | None] = None
     progress: ClassVar[float] = 0.8
+    explain: ClassVar[bool] = False
 
     pairs = Bundle("pairs")
+    TestCase = TestCaseWithoutExplain()
 
     def __init__(self) -> None:
         super().__init__()
@@ -386,8 +413,10 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
         """Enrol the first pair (every run starts with it) and walk it to ``phase`` through
         real commands, one valid move ``every`` days at ``hour`` o'clock, local time (rules
         about times of day and time zones meet the walk too). A move vetoed by a house rule
-        is tried again a day later, for a week; the walk stops where the rules stop it.
-        ``mentor`` and ``mentee`` name IncluCities cities."""
+        is tried again on the days where rules switch, on both sides of each (`retry_days`:
+        N days after a day of the pair's history, a deadline), and on the next seven days;
+        the walk stops where the rules stop it. ``mentor`` and ``mentee`` name IncluCities
+        cities."""
         return self._enrol(mentor, mentee, phase, every, hour)
 
     @precondition(lambda self: 0 < len(self.programme.pairs) < self.pair_count)
@@ -421,11 +450,13 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
         return key
 
     def _walk_step(self, pair: Pair, at: pendulum.DateTime) -> pendulum.DateTime | None:
-        """Make the pair's next move at ``at``; vetoed by a house rule, try again a day later
-        (a week at most: rules about days of the week or minimum durations let it pass).
-        Returns when it moved, or None."""
-        for day in range(8):
-            when = at.add(days=day)
+        """Make the pair's next move at ``at``; vetoed by a house rule, try it again on the
+        days where rules switch (`retry_days`: the boundary days since the last move, latest
+        first, the next seven days, then the boundary days after them). Returns when it
+        moved, or None."""
+        days = [at.date()]
+        for day in days:  # grows once: with the retry days, after a first veto
+            when = at.on(day.year, day.month, day.day)
             move = next_move(pair, when)
             if move is None:
                 return None
@@ -434,6 +465,8 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
                 return when
             if not isinstance(refusal, Vetoed):
                 return None
+            if len(days) == 1:
+                days += retry_days(pair, day)
         return None
 
     # -- commands ----------------------------------------------------------------------
@@ -495,7 +528,7 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
             assert_deadlines_on_working_days(self.programme)
 
     @precondition(lambda self: bool(self.deadlines))
-    @rule(request=_requests(), grant=st.booleans())
+    @rule(request=_requests(), grant=_GRANTS)
     def extend(self, request: ExtensionRequest, grant: bool) -> None:
         """Request an extension and grant or refuse it; granted, no deadline may move earlier."""
         now = self.clock.now()
