@@ -28,9 +28,11 @@ from .._domain.clock import ManualClock, wall_time
 from .._domain.commands import (
     Command,
     DeclareDeliverable,
+    DraftDeliverable,
     GrantExtension,
     HoldActivity,
     Migrate,
+    MoveDeliverableDue,
     PairCommand,
     PlanReporting,
     ReachMilestone,
@@ -40,6 +42,9 @@ from .._domain.commands import (
     ReplacePartner,
     RequestExtension,
     Resume,
+    ReviewDeliverable,
+    SubmitDeliverable,
+    SubmitReport,
     Suspend,
     Withdraw,
     complete,
@@ -82,7 +87,23 @@ ACTIONS = (
     "milestone",
     "migrate",
     "activity",
+    "report",
+    "draft_deliverable",
+    "submit_deliverable",
+    "review_deliverable",
+    "move_deliverable_due",
 )
+ReportingCommand = (
+    SubmitReport | DraftDeliverable | SubmitDeliverable | ReviewDeliverable | MoveDeliverableDue
+)
+"""What a reporting action of a script runs (`Action.reporting`)."""
+REPORTING_ACTIONS: dict[str, type[ReportingCommand]] = {
+    "report": SubmitReport,
+    "draft_deliverable": DraftDeliverable,
+    "submit_deliverable": SubmitDeliverable,
+    "review_deliverable": ReviewDeliverable,
+    "move_deliverable_due": MoveDeliverableDue,
+}
 _HOUR = 17  # scripted actions happen at 17:00 on their day, in the programme's timezone
 _NEEDS: dict[str, tuple[str, ...]] = {
     "complete": ("pair",),
@@ -99,6 +120,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "milestone": ("milestone",),
     "migrate": ("definition",),
     "activity": ("activity",),
+    **dict.fromkeys(REPORTING_ACTIONS, ("reporting",)),
 }
 
 
@@ -140,7 +162,12 @@ class Action:
             request), ``milestone`` (``milestone``), ``migrate`` (``definition``, and
             ``phases`` for the pairs in changed phases: see `Programme.migrate`), ``activity``
             (``activity``, and ``milestone`` if it reaches one: a programme-wide activity
-            that every pair takes part in, whatever its phase; see `Programme.hold_activity`).
+            that every pair takes part in, whatever its phase; see `Programme.hold_activity`),
+            and the programme's reporting, each with its command in ``reporting`` (made
+            without ``at``: the action dates it): ``report`` (`SubmitReport`),
+            ``draft_deliverable`` (`DraftDeliverable`), ``submit_deliverable``
+            (`SubmitDeliverable`), ``review_deliverable`` (`ReviewDeliverable`) and
+            ``move_deliverable_due`` (`MoveDeliverableDue`).
         pair: The pair it concerns; ``"*"`` for every pair; None for programme actions.
     """
 
@@ -160,6 +187,7 @@ class Action:
     definition: Definition | None = None
     phases: Mapping[str, str] | None = attrs.field(default=None, hash=False)
     activity: Activity | None = None
+    reporting: ReportingCommand | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -189,6 +217,28 @@ class Action:
             )
         if self.action == "migrate" and self.pair is not None:
             raise ValidationError("pair", "a migration is of the whole programme: give no pair")
+        self._check_reporting()
+
+    def _check_reporting(self) -> None:
+        """A reporting action's command is of its kind, and of the programme (no pair)."""
+        kind = REPORTING_ACTIONS.get(self.action)
+        if kind is None:
+            if self.reporting is not None:
+                raise ValidationError(
+                    "reporting",
+                    f"only a reporting action ({', '.join(REPORTING_ACTIONS)}) takes a command",
+                )
+            return
+        if not isinstance(self.reporting, kind):
+            raise ValidationError(
+                "reporting",
+                f"a {self.action} action runs a {kind.__name__}, not "
+                f"{type(self.reporting).__name__}",
+            )
+        if self.pair is not None:
+            raise ValidationError(
+                "pair", f"a {self.action} is of the whole programme: give no pair"
+            )
 
 
 _ACTION_FIELDS = tuple(field.name for field in attrs.fields(Action))
@@ -392,6 +442,24 @@ class Scenario:
             if action.phase is not None and action.phase not in order:
                 raise ValidationError(
                     f"script[{i}].phase", f"{show(action.phase)} is not a phase of the lifecycle"
+                )
+            self._check_reporting(i, action)
+
+    def _check_reporting(self, i: int, action: Action) -> None:
+        """A scripted report needs a reporting plan; a deliverable, to be declared."""
+        command = action.reporting
+        if isinstance(command, SubmitReport) and self.reporting.plan is None:
+            raise ValidationError(
+                f"script[{i}].reporting.period",
+                "the scenario plans no reporting periods (reporting.period_months)",
+            )
+        if command is not None and not isinstance(command, SubmitReport):
+            declared = {d.name for d in self.reporting.deliverables}
+            if command.name not in declared:
+                raise ValidationError(
+                    f"script[{i}].reporting.name",
+                    f"{show(command.name)} is not a declared deliverable (reporting.deliverables"
+                    f"{': ' + ', '.join(sorted(map(repr, declared))) if declared else ''})",
                 )
 
     def simulate(self) -> Timeline:
@@ -870,6 +938,8 @@ class _Run:
             return HoldActivity(
                 activity=action.activity, milestone=action.milestone, at=at, note=note
             )
+        if action.reporting is not None:
+            return attrs.evolve(action.reporting, at=at, note=note or action.reporting.note)
         if name == "milestone" and action.milestone is not None:
             return ReachMilestone(milestone=action.milestone, at=at, note=note)
         if name == "migrate" and action.definition is not None:

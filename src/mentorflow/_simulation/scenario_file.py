@@ -35,11 +35,12 @@ from .._domain.model import (
     StudyVisit,
 )
 from .._domain.validate import show
-from ..exceptions import MentorflowError, ScenarioError
+from ..exceptions import MentorflowError, ScenarioError, ValidationError
 from .compose import compose
 from .files import shipped
 from .scenario import (
     ACTIONS,
+    REPORTING_ACTIONS,
     Action,
     PairSpec,
     ProgrammeSpec,
@@ -57,6 +58,17 @@ _SHAPES = {
     "triangular": "[low, mode, high]",
     "empirical": "[observed, ...]",
 }
+_REPORTING_KEYS: dict[str, tuple[str, dict[str, type]]] = {
+    "report": ("report", {"period": int, "justification": str}),
+    "draft_deliverable": ("deliverable", {"name": str}),
+    "submit_deliverable": ("deliverable", {"name": str, "justification": str}),
+    "review_deliverable": (
+        "deliverable",
+        {"name": str, "accepted": bool, "by": str, "reason": str},
+    ),
+    "move_deliverable_due": ("deliverable", {"name": str, "due_on": dt.date}),
+}
+"""Each reporting action's table in a script entry, and the command fields it holds."""
 _ARITY = {"uniform": 2, "triangular": 3}  # how many amounts each listed kind takes
 _DIGITS = 6  # more digits than any amount within 100 years (36,525 days) has
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -252,14 +264,17 @@ class _Reader:
         name = self.get(doc, "name", "", str)
         return self.build(
             "",
-            lambda: Scenario(
-                name=name,
-                programme=programme,
-                pairs=pairs,
-                durations=durations,
-                script=script,
-                visits=visits,
-                reporting=reporting,
+            lambda: _file_keys(
+                script,
+                lambda: Scenario(
+                    name=name,
+                    programme=programme,
+                    pairs=pairs,
+                    durations=durations,
+                    script=script,
+                    visits=visits,
+                    reporting=reporting,
+                ),
             ),
         )
 
@@ -502,6 +517,9 @@ class _Reader:
             raise self.fail(f"{w}action", f"{show(kind)} is not one of {', '.join(ACTIONS)}")
         if kind == "migrate":
             return self.migration(table, w)
+        command = _REPORTING_KEYS.get(kind)
+        if command is not None:
+            return self.reporting_action(table, w, kind, *command)
         self.check_keys(
             table,
             w,
@@ -560,6 +578,32 @@ class _Reader:
             kwargs["activity"] = self.activity(table["activity"], f"{w}activity")
         on = self.date(table, "on", w)
         return self.build(w.rstrip("."), lambda: Action(on=on, action=kind, **kwargs))
+
+    def reporting_action(
+        self, table: Mapping[str, Any], w: str, kind: str, key: str, fields: Mapping[str, type]
+    ) -> Action:
+        """A reporting action: its command's fields in table ``key`` (``report`` or
+        ``deliverable``), dated by ``on``."""
+        self.check_keys(table, w, {"on", "action", "note", key})
+        where = f"{w}{key}"
+        given = self.table(self.get(table, key, w, dict), where)
+        self.check_keys(given, f"{where}.", set(fields))
+        kwargs: dict[str, Any] = {}
+        for name, kind_of in fields.items():
+            required = name in ("period", "name", "accepted", "by", "due_on")
+            if name not in given and not required:
+                continue
+            kwargs[name] = (
+                self.date(given, name, f"{where}.")
+                if kind_of is dt.date
+                else self.get(given, name, f"{where}.", kind_of)
+            )
+        made = self.build(where, lambda: REPORTING_ACTIONS[kind](**kwargs))
+        on = self.date(table, "on", w)
+        note = self.get(table, "note", w, str, None)
+        return self.build(
+            w.rstrip("."), lambda: Action(on=on, action=kind, reporting=made, note=note)
+        )
 
     def activity(self, value: Any, where: str) -> Activity:
         table = self.table(value, where)
@@ -742,3 +786,20 @@ def _kind(kind: type) -> str:
         dict: "a table",
         dt.date: "a date",
     }.get(kind, kind.__name__)
+
+
+_ABOUT_REPORTING = re.compile(r"script\[(\d+)\]\.reporting\b")
+
+
+def _file_keys(script: tuple[Action, ...], make: Callable[[], Scenario]) -> Scenario:
+    """``make()``; an error about a scripted action's reporting command is named by the key
+    the file gives it in (``script[3].report.period``, ``script[4].deliverable.name``)."""
+    try:
+        return make()
+    except ValidationError as err:
+        match = _ABOUT_REPORTING.match(err.field)
+        if match is None:
+            raise
+        key = _REPORTING_KEYS[script[int(match[1])].action][0]
+        field = f"script[{match[1]}].{key}{err.field[match.end() :]}"
+        raise ValidationError(field, err.problem) from None
