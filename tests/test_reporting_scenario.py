@@ -11,15 +11,18 @@ import pendulum
 import pytest
 
 from mentorflow import DeliverableStatus
+from mentorflow._simulation.scenario import REPORTING_ACTIONS
 from mentorflow._simulation.scenario_file import load_scenario, parse_scenario, shipped
 from mentorflow.exceptions import ScenarioError
 
 
 def urbact(reporting: Any) -> dict[str, Any]:
-    """The shipped URBACT network's document with ``reporting``."""
+    """The shipped URBACT network's document with ``reporting`` instead of its own, and
+    without its script's reporting actions."""
     path = shipped()["urbact-transfer-network"]
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
     doc["reporting"] = reporting
+    doc["script"] = [a for a in doc["script"] if a["action"] not in REPORTING_ACTIONS]
     return doc
 
 
@@ -93,6 +96,21 @@ class TestReporting:
         assert problem in info.value.problem
 
 
+class TestShipped:
+    """The shipped URBACT network reports, as an illustration."""
+
+    def test_urbact(self) -> None:
+        """Its script submits the first report and the transfer plans, accepted, and moves
+        the final output's due date: nothing refused."""
+        timeline = load_scenario("urbact-transfer-network").simulate()
+        assert () == timeline.refusals
+        assert [1] == [p.number for p in timeline.reporting if p.submitted_at is not None]
+        assert [
+            ("Transfer plans", DeliverableStatus.ACCEPTED, 0),
+            ("Final network output", DeliverableStatus.PENDING, 1),
+        ] == [(d.name, d.status, d.revision) for d in timeline.deliverables]
+
+
 class TestBase:
     """Tests for ``[reporting]`` in a file built on another."""
 
@@ -116,9 +134,12 @@ class TestBase:
         reporting = load_scenario(mine).reporting
         assert reporting.plan is not None
         assert (12, 30) == (reporting.plan.period_months, reporting.plan.report_days)
-        assert [("D1", "2024-07-31"), ("D2", "2025-06-30")] == [
-            (d.name, str(d.due_on)) for d in reporting.deliverables
-        ]
+        assert [
+            ("Transfer plans", "2024-05-31"),  # the shipped file's
+            ("Final network output", "2026-02-27"),
+            ("D1", "2024-07-31"),
+            ("D2", "2025-06-30"),
+        ] == [(d.name, str(d.due_on)) for d in reporting.deliverables]
 
 
 def scripted(*actions: dict[str, Any], reporting: Any = PLAN) -> dict[str, Any]:
@@ -229,7 +250,12 @@ class TestScript:
         ("action", "reporting", "field", "problem"),
         [
             ({"action": "report"}, PLAN, "script[0].report", "is missing"),
-            ({"action": "report", "report": {}}, PLAN, "script[0].report.period", "is missing"),
+            (
+                {"action": "report", "report": {}},
+                PLAN,
+                "script[0].report.period",
+                "a report action needs period",
+            ),
             ({"action": "report", "report": {"period": 0}}, PLAN, "script[0].report.period", "1"),
             (
                 {"action": "report", "report": {"period": "1"}},
@@ -271,7 +297,7 @@ class TestScript:
                 {"action": "review_deliverable", "deliverable": {"name": D1, "by": "JS"}},
                 PLAN,
                 "script[0].deliverable.accepted",
-                "is missing",
+                "needs accepted",
             ),
             (
                 {
@@ -286,7 +312,7 @@ class TestScript:
                 {"action": "move_deliverable_due", "deliverable": {"name": D1}},
                 PLAN,
                 "script[0].deliverable.due_on",
-                "is missing",
+                "needs due_on",
             ),
             (
                 {
@@ -319,23 +345,51 @@ class TestScript:
 
 
 class TestAction:
-    """Tests for `Action` with a reporting command, from Python."""
+    """Tests for `Action` with a reporting action, from Python."""
 
-    def test_mismatch(self) -> None:
-        """The command must be the action's, and of the programme."""
-        from mentorflow._domain.commands import DraftDeliverable, SubmitReport
+    def test_checked(self) -> None:
+        """Its fields are checked as its command's, and it is of the programme."""
         from mentorflow._simulation.scenario import Action
         from mentorflow.exceptions import ValidationError
 
         day = pendulum.date(2024, 9, 20)
-        with pytest.raises(ValidationError, match="reporting: a report action runs a SubmitReport"):
-            Action(on=day, action="report", reporting=DraftDeliverable(name="D1"))
-        with pytest.raises(ValidationError, match="reporting: a report action needs reporting"):
-            Action(on=day, action="report")
+        with pytest.raises(ValidationError, match="period: a report action needs period"):
+            Action(on=day, action="report", name="D1")
+        with pytest.raises(ValidationError, match=r"^period: "):
+            Action(on=day, action="report", period=0)
         with pytest.raises(ValidationError, match="pair: a report is of the whole programme"):
-            Action(on=day, action="report", pair="a", reporting=SubmitReport(period=1))
-        with pytest.raises(ValidationError, match="only a reporting action"):
-            Action(on=day, action="milestone", milestone="m", reporting=SubmitReport(period=1))
+            Action(on=day, action="report", pair="a", period=1)
+        with pytest.raises(ValidationError, match=r"^accepted: "):
+            Action(on=day, action="review_deliverable", name="D1", by="JS", accepted="yes")  # type: ignore[arg-type]
+
+    def test_the_command(self) -> None:
+        """The action runs the command of its fields, dated as asked, with its note."""
+        from mentorflow import ReviewDeliverable
+        from mentorflow._simulation.scenario import Action
+
+        at = pendulum.datetime(2024, 9, 20, 17, tz="Europe/Lisbon")
+        action = Action(
+            on=at.date(),
+            action="review_deliverable",
+            name="D1",
+            accepted=False,
+            by="JS",
+            reason="no budget",
+            note="n",
+        )
+        expected = ReviewDeliverable(
+            name="D1", accepted=False, by="JS", reason="no budget", at=at, note="n"
+        )
+        assert expected == action.reporting_command(at)
+
+    def test_serialized(self) -> None:
+        """A scenario with reporting actions makes the round trip of `mentorflow.serialization`
+        (what Monte Carlo sends its workers)."""
+        from mentorflow.scenario import Scenario
+        from mentorflow.serialization import structure, unstructure
+
+        scenario = load_scenario("urbact-transfer-network")
+        assert scenario == structure(unstructure(scenario), Scenario)
 
 
 def test_montecarlo_runs_the_actions() -> None:

@@ -96,14 +96,15 @@ ACTIONS = (
 ReportingCommand = (
     SubmitReport | DraftDeliverable | SubmitDeliverable | ReviewDeliverable | MoveDeliverableDue
 )
-"""What a reporting action of a script runs (`Action.reporting`)."""
-REPORTING_ACTIONS: dict[str, type[ReportingCommand]] = {
-    "report": SubmitReport,
-    "draft_deliverable": DraftDeliverable,
-    "submit_deliverable": SubmitDeliverable,
-    "review_deliverable": ReviewDeliverable,
-    "move_deliverable_due": MoveDeliverableDue,
+"""What a reporting action of a script runs."""
+REPORTING_ACTIONS: dict[str, tuple[type[ReportingCommand], tuple[str, ...]]] = {
+    "report": (SubmitReport, ("period", "justification")),
+    "draft_deliverable": (DraftDeliverable, ("name",)),
+    "submit_deliverable": (SubmitDeliverable, ("name", "justification")),
+    "review_deliverable": (ReviewDeliverable, ("name", "accepted", "by", "reason")),
+    "move_deliverable_due": (MoveDeliverableDue, ("name", "due_on")),
 }
+"""Each reporting action's command, and the fields of `Action` it takes (the command's)."""
 _HOUR = 17  # scripted actions happen at 17:00 on their day, in the programme's timezone
 _NEEDS: dict[str, tuple[str, ...]] = {
     "complete": ("pair",),
@@ -120,7 +121,11 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "milestone": ("milestone",),
     "migrate": ("definition",),
     "activity": ("activity",),
-    **dict.fromkeys(REPORTING_ACTIONS, ("reporting",)),
+    "report": ("period",),
+    "draft_deliverable": ("name",),
+    "submit_deliverable": ("name",),
+    "review_deliverable": ("name", "accepted", "by"),
+    "move_deliverable_due": ("name", "due_on"),
 }
 
 
@@ -163,11 +168,12 @@ class Action:
             ``phases`` for the pairs in changed phases: see `Programme.migrate`), ``activity``
             (``activity``, and ``milestone`` if it reaches one: a programme-wide activity
             that every pair takes part in, whatever its phase; see `Programme.hold_activity`),
-            and the programme's reporting, each with its command in ``reporting`` (made
-            without ``at``: the action dates it): ``report`` (`SubmitReport`),
-            ``draft_deliverable`` (`DraftDeliverable`), ``submit_deliverable``
-            (`SubmitDeliverable`), ``review_deliverable`` (`ReviewDeliverable`) and
-            ``move_deliverable_due`` (`MoveDeliverableDue`).
+            and the programme's reporting, each the command of the same fields, of the
+            programme (no ``pair``): ``report`` (``period``, ``justification``: `SubmitReport`),
+            ``draft_deliverable`` (``name``: `DraftDeliverable`), ``submit_deliverable``
+            (``name``, ``justification``: `SubmitDeliverable`), ``review_deliverable``
+            (``name``, ``accepted``, ``by``, ``reason``: `ReviewDeliverable`) and
+            ``move_deliverable_due`` (``name``, ``due_on``: `MoveDeliverableDue`).
         pair: The pair it concerns; ``"*"`` for every pair; None for programme actions.
     """
 
@@ -187,7 +193,12 @@ class Action:
     definition: Definition | None = None
     phases: Mapping[str, str] | None = attrs.field(default=None, hash=False)
     activity: Activity | None = None
-    reporting: ReportingCommand | None = None
+    period: int | None = None
+    name: str | None = None
+    """A deliverable of the programme's reporting (`Scenario.reporting`)."""
+    justification: str | None = None
+    accepted: bool | None = None
+    due_on: pendulum.Date | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -220,25 +231,19 @@ class Action:
         self._check_reporting()
 
     def _check_reporting(self) -> None:
-        """A reporting action's command is of its kind, and of the programme (no pair)."""
-        kind = REPORTING_ACTIONS.get(self.action)
-        if kind is None:
-            if self.reporting is not None:
+        """A reporting action is of the programme (no pair), and its command can be made."""
+        if self.action in REPORTING_ACTIONS:
+            if self.pair is not None:
                 raise ValidationError(
-                    "reporting",
-                    f"only a reporting action ({', '.join(REPORTING_ACTIONS)}) takes a command",
+                    "pair", f"a {self.action} is of the whole programme: give no pair"
                 )
-            return
-        if not isinstance(self.reporting, kind):
-            raise ValidationError(
-                "reporting",
-                f"a {self.action} action runs a {kind.__name__}, not "
-                f"{type(self.reporting).__name__}",
-            )
-        if self.pair is not None:
-            raise ValidationError(
-                "pair", f"a {self.action} is of the whole programme: give no pair"
-            )
+            self.reporting_command(None)  # its fields' errors, named as the command's
+
+    def reporting_command(self, at: dt.datetime | None) -> ReportingCommand:
+        """The command a reporting action runs, dated ``at``."""
+        kind, fields = REPORTING_ACTIONS[self.action]
+        given = {key: getattr(self, key) for key in fields if getattr(self, key) is not None}
+        return kind(**given, at=at, note=self.note)
 
 
 _ACTION_FIELDS = tuple(field.name for field in attrs.fields(Action))
@@ -447,18 +452,17 @@ class Scenario:
 
     def _check_reporting(self, i: int, action: Action) -> None:
         """A scripted report needs a reporting plan; a deliverable, to be declared."""
-        command = action.reporting
-        if isinstance(command, SubmitReport) and self.reporting.plan is None:
+        if action.action == "report" and self.reporting.plan is None:
             raise ValidationError(
-                f"script[{i}].reporting.period",
+                f"script[{i}].period",
                 "the scenario plans no reporting periods (reporting.period_months)",
             )
-        if command is not None and not isinstance(command, SubmitReport):
+        if action.action in REPORTING_ACTIONS and action.action != "report":
             declared = {d.name for d in self.reporting.deliverables}
-            if command.name not in declared:
+            if action.name not in declared:
                 raise ValidationError(
-                    f"script[{i}].reporting.name",
-                    f"{show(command.name)} is not a declared deliverable (reporting.deliverables"
+                    f"script[{i}].name",
+                    f"{show(action.name)} is not a declared deliverable (reporting.deliverables"
                     f"{': ' + ', '.join(sorted(map(repr, declared))) if declared else ''})",
                 )
 
@@ -938,8 +942,8 @@ class _Run:
             return HoldActivity(
                 activity=action.activity, milestone=action.milestone, at=at, note=note
             )
-        if action.reporting is not None:
-            return attrs.evolve(action.reporting, at=at, note=note or action.reporting.note)
+        if name in REPORTING_ACTIONS:
+            return action.reporting_command(at)
         if name == "milestone" and action.milestone is not None:
             return ReachMilestone(milestone=action.milestone, at=at, note=note)
         if name == "migrate" and action.definition is not None:

@@ -58,17 +58,16 @@ _SHAPES = {
     "triangular": "[low, mode, high]",
     "empirical": "[observed, ...]",
 }
-_REPORTING_KEYS: dict[str, tuple[str, dict[str, type]]] = {
-    "report": ("report", {"period": int, "justification": str}),
-    "draft_deliverable": ("deliverable", {"name": str}),
-    "submit_deliverable": ("deliverable", {"name": str, "justification": str}),
-    "review_deliverable": (
-        "deliverable",
-        {"name": str, "accepted": bool, "by": str, "reason": str},
-    ),
-    "move_deliverable_due": ("deliverable", {"name": str, "due_on": dt.date}),
+_FIELD_KINDS: dict[str, type] = {
+    "period": int,
+    "justification": str,
+    "name": str,
+    "accepted": bool,
+    "by": str,
+    "reason": str,
+    "due_on": dt.date,
 }
-"""Each reporting action's table in a script entry, and the command fields it holds."""
+"""The kind of each field of a reporting action's table."""
 _ARITY = {"uniform": 2, "triangular": 3}  # how many amounts each listed kind takes
 _DIGITS = 6  # more digits than any amount within 100 years (36,525 days) has
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -517,9 +516,8 @@ class _Reader:
             raise self.fail(f"{w}action", f"{show(kind)} is not one of {', '.join(ACTIONS)}")
         if kind == "migrate":
             return self.migration(table, w)
-        command = _REPORTING_KEYS.get(kind)
-        if command is not None:
-            return self.reporting_action(table, w, kind, *command)
+        if kind in REPORTING_ACTIONS:
+            return self.reporting_action(table, w, kind)
         self.check_keys(
             table,
             w,
@@ -579,31 +577,25 @@ class _Reader:
         on = self.date(table, "on", w)
         return self.build(w.rstrip("."), lambda: Action(on=on, action=kind, **kwargs))
 
-    def reporting_action(
-        self, table: Mapping[str, Any], w: str, kind: str, key: str, fields: Mapping[str, type]
-    ) -> Action:
-        """A reporting action: its command's fields in table ``key`` (``report`` or
-        ``deliverable``), dated by ``on``."""
+    def reporting_action(self, table: Mapping[str, Any], w: str, kind: str) -> Action:
+        """A reporting action: its command's fields in one table, ``report`` (for a report)
+        or ``deliverable``, dated by ``on``."""
+        key = _reporting_key(kind)
         self.check_keys(table, w, {"on", "action", "note", key})
         where = f"{w}{key}"
         given = self.table(self.get(table, key, w, dict), where)
+        fields = REPORTING_ACTIONS[kind][1]
         self.check_keys(given, f"{where}.", set(fields))
-        kwargs: dict[str, Any] = {}
-        for name, kind_of in fields.items():
-            required = name in ("period", "name", "accepted", "by", "due_on")
-            if name not in given and not required:
-                continue
-            kwargs[name] = (
-                self.date(given, name, f"{where}.")
-                if kind_of is dt.date
-                else self.get(given, name, f"{where}.", kind_of)
-            )
-        made = self.build(where, lambda: REPORTING_ACTIONS[kind](**kwargs))
+        kwargs: dict[str, Any] = {
+            name: self.date(given, name, f"{where}.")
+            if _FIELD_KINDS[name] is dt.date
+            else self.get(given, name, f"{where}.", _FIELD_KINDS[name])
+            for name in fields
+            if name in given
+        }
         on = self.date(table, "on", w)
         note = self.get(table, "note", w, str, None)
-        return self.build(
-            w.rstrip("."), lambda: Action(on=on, action=kind, reporting=made, note=note)
-        )
+        return self.build(where, lambda: Action(on=on, action=kind, note=note, **kwargs))
 
     def activity(self, value: Any, where: str) -> Activity:
         table = self.table(value, where)
@@ -788,18 +780,25 @@ def _kind(kind: type) -> str:
     }.get(kind, kind.__name__)
 
 
-_ABOUT_REPORTING = re.compile(r"script\[(\d+)\]\.reporting\b")
+_ABOUT = re.compile(r"script\[(\d+)\]\.(\w+)")
+
+
+def _reporting_key(action: str) -> str:
+    """The table a reporting action's fields are in."""
+    return "report" if action == "report" else "deliverable"
 
 
 def _file_keys(script: tuple[Action, ...], make: Callable[[], Scenario]) -> Scenario:
-    """``make()``; an error about a scripted action's reporting command is named by the key
+    """``make()``; an error about a field of a scripted reporting action is named by the key
     the file gives it in (``script[3].report.period``, ``script[4].deliverable.name``)."""
     try:
         return make()
     except ValidationError as err:
-        match = _ABOUT_REPORTING.match(err.field)
+        match = _ABOUT.match(err.field)
         if match is None:
             raise
-        key = _REPORTING_KEYS[script[int(match[1])].action][0]
-        field = f"script[{match[1]}].{key}{err.field[match.end() :]}"
+        kind = script[int(match[1])].action
+        if kind not in REPORTING_ACTIONS or match[2] not in REPORTING_ACTIONS[kind][1]:
+            raise
+        field = f"script[{match[1]}].{_reporting_key(kind)}.{err.field[match.start(2) :]}"
         raise ValidationError(field, err.problem) from None
