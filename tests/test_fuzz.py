@@ -56,6 +56,7 @@ from mentorflow import (
 from mentorflow import serialization as ser
 from mentorflow._simulation import inclucities
 from mentorflow.scenario import (
+    Action,
     Empirical,
     Triangular,
     bottleneck,
@@ -394,6 +395,11 @@ CALLS: list[tuple[str, Callable[..., object], dict[str, Any]]] = [
         {"name": "toolkit", "due_on": pendulum.date(2021, 6, 30), "at": AT, "note": None},
     ),
     (
+        "draft_deliverable",
+        lambda p, **kw: p.draft_deliverable(**kw),
+        {"name": "toolkit", "at": AT, "note": None},
+    ),
+    (
         "submit_deliverable",
         lambda p, **kw: p.submit_deliverable(**kw),
         {"name": "toolkit", "justification": None, "at": AT, "note": None},
@@ -414,6 +420,40 @@ CALLS: list[tuple[str, Callable[..., object], dict[str, Any]]] = [
         {"first": mf.Suspend(pair="mechelen-capaci"), "second": mf.Resume(pair="mechelen-capaci")},
     ),
     ("SnapshotPolicy", lambda p, **kw: mf.SnapshotPolicy(**kw), {"every": 100}),
+    # a scenario script's reporting actions (their fields are their commands')
+    (
+        "Action report",
+        lambda p, **kw: Action(**kw),
+        {
+            "on": pendulum.date(2021, 1, 15),
+            "action": "report",
+            "period": 1,
+            "justification": None,
+            "note": None,
+        },
+    ),
+    (
+        "Action review_deliverable",
+        lambda p, **kw: Action(**kw),
+        {
+            "on": pendulum.date(2021, 1, 15),
+            "action": "review_deliverable",
+            "name": "toolkit",
+            "accepted": False,
+            "by": "funder",
+            "reason": "incomplete",
+        },
+    ),
+    (
+        "Action move_deliverable_due",
+        lambda p, **kw: Action(**kw),
+        {
+            "on": pendulum.date(2021, 1, 15),
+            "action": "move_deliverable_due",
+            "name": "toolkit",
+            "due_on": pendulum.date(2021, 9, 30),
+        },
+    ),
     (
         "Outbox",
         lambda p, **kw: mf.Outbox(**kw),
@@ -458,6 +498,7 @@ def _submitted(programme: Programme) -> Programme:
 # valid calls made before the hostile one (and before the programme is compared)
 PRELUDES: dict[str, Callable[[Programme], Programme]] = {
     "submit_report": _planned,
+    "draft_deliverable": _declared,
     "submit_deliverable": _declared,
     "review_deliverable": _submitted,
     "move_deliverable_due": _declared,

@@ -32,7 +32,7 @@ from mentorflow import (
 from mentorflow._core import projection
 from mentorflow._storage import readmodel as tables
 from mentorflow.aio import AsyncProgramme
-from service_programmes import START, populated
+from service_programmes import START, TZ, populated, programme
 
 Overdue = set[tuple[str, str | None, str, str, str | None, str | None]]
 INSTANTS = [pendulum.datetime(2020, 8, 1, tz="UTC"), pendulum.datetime(2021, 3, 1, tz="UTC")]
@@ -379,3 +379,124 @@ def test_an_archived_programme_refuses_a_read_model_append(
     with pytest.raises(ArchivedProgrammeError):
         store.readmodel_append("p", [{"seq": 1, "type": "Test"}], expected_version=0)
     assert 0 == store.version("p")
+
+
+def reporting_rows(store: Store, key: str) -> dict[str, tuple[object, ...]]:
+    """The read model's report and deliverable rows of programme ``key``: name -> (pair,
+    due_on, state, met_at, revision)."""
+    query = (
+        f"SELECT deadline, pair, due_on, state, met_at, revision FROM "
+        f"{prefix(store)}readmodel_deadlines WHERE programme = '{key}'"
+    )
+    rows = store.readmodel_query(query)  # type: ignore[attr-defined]
+    return {str(r[0]): tuple(r[1:]) for r in rows if r[0].startswith(("report:", "deliverable:"))}
+
+
+def expected_reporting(programme: Programme) -> dict[str, tuple[str, str]]:
+    """What the programme says of its reports and deliverables: name -> (due_on, state)."""
+    found = {
+        f"report:{p.number}": (str(p.report_due_on), "open" if p.submitted_at is None else "met")
+        for p in programme.reporting_periods
+    }
+    for name, record in programme.tracked_deliverables.items():
+        met = record.status.value in ("submitted", "accepted")
+        found[f"deliverable:{name}"] = (str(record.due_on), "met" if met else "open")
+    return found
+
+
+def assert_reporting_in_step(store: Store, programme: Programme) -> None:
+    rows = reporting_rows(store, "r")
+    assert expected_reporting(programme) == {k: (str(v[1]), str(v[2])) for k, v in rows.items()}
+    assert {""} == {v[0] for v in rows.values()}  # programme rows, as milestones
+
+
+class TestReporting:
+    """Report and deliverable deadlines are programme rows of the read model (issue 17)."""
+
+    def test_reports_and_deliverables_in_step(self, make_store: Callable[[], Store]) -> None:
+        """Overdue while unsubmitted, met once submitted, open again when returned; an
+        extension moves the unsubmitted reports only; a rebuild gives the same rows."""
+        store = make_store()
+        ReadModel(store).enable()
+        clock = ManualClock(START)
+        made = programme(clock, name="r")
+        made.persist(store, "r")
+        made.plan_reporting(period_months=12, report_days=30)
+        made.declare_deliverable("D1 plan", due_on=pendulum.date(2020, 12, 1))
+        made.declare_deliverable("D2 toolkit", due_on=pendulum.date(2022, 3, 1))
+        assert_reporting_in_step(store, made)
+        first = made.reporting_periods[0].report_due_on
+        after = pendulum.datetime(first.year, first.month, first.day, tz="UTC").add(days=2)
+        late = {
+            (d.pair, d.deadline, d.phase, d.status, d.revision)
+            for d in ReadModel(store).overdue(after)
+        }
+        assert {
+            (None, "report:1", None, None, 0),
+            (None, "deliverable:D1 plan", None, None, 0),
+        } <= late
+        assert not any(
+            d.deadline.startswith(("report:2", "deliverable:D2"))
+            for d in ReadModel(store).overdue(after)
+        )
+
+        clock.set(after)
+        made.submit_report(1, justification="the pandemic")
+        made.submit_deliverable("D1 plan", justification="the pandemic")
+        assert_reporting_in_step(store, made)
+        names = {d.deadline for d in ReadModel(store).overdue(after)}
+        assert not names & {"report:1", "deliverable:D1 plan"}
+        rows = reporting_rows(store, "r")
+        assert after.timestamp() == pytest.approx(rows["report:1"][3])
+
+        made.review_deliverable("D1 plan", accepted=False, by="JS", reason="incomplete")
+        assert "deliverable:D1 plan" in {d.deadline for d in ReadModel(store).overdue(after)}
+        made.move_deliverable_due("D1 plan", due_on=after.date().add(days=30))
+        assert 1 == reporting_rows(store, "r")["deliverable:D1 plan"][4]
+
+        before = {k: v[1] for k, v in reporting_rows(store, "r").items()}
+        ext = made.request_extension(months=3, reason="covid")
+        made.grant_extension(ext.key, by="JS")
+        assert_reporting_in_step(store, made)
+        now = reporting_rows(store, "r")
+        assert before["report:1"] == now["report:1"][1]  # submitted: never moves
+        assert 0 == now["report:1"][4]
+        last = f"report:{len(made.reporting_periods)}"
+        assert before.get(last) != now[last][1]
+        assert 1 == now[last][4]
+        kept = reporting_rows(store, "r")
+        assert 1 == ReadModel(store).rebuild()
+        assert kept == reporting_rows(store, "r")
+
+    def test_revision_of_a_report_submitted_after_a_move(
+        self, make_store: Callable[[], Store]
+    ) -> None:
+        """A report submitted after an extension moved it keeps that revision once met."""
+        store = make_store()
+        ReadModel(store).enable()
+        clock = ManualClock(START)
+        made = Programme(
+            "r",
+            starts_on=START.date(),
+            ends_on=pendulum.date(2021, 3, 31),
+            timezone=TZ,
+            clock=clock,
+        )
+        made.persist(store, "r")
+        made.plan_reporting(period_months=6, report_days=30)
+        ext = made.request_extension(months=1, reason="covid")
+        made.grant_extension(ext.key, by="JS")
+        last = made.reporting_periods[-1]
+        assert 1 == reporting_rows(store, "r")[f"report:{last.number}"][4]
+        clock.set(
+            pendulum.datetime(last.ends_on.year, last.ends_on.month, last.ends_on.day, tz=TZ).add(
+                days=1
+            )
+        )
+        made.submit_report(last.number)
+        row = reporting_rows(store, "r")[f"report:{last.number}"]
+        assert ("met", 1) == (row[2], row[4])
+        assert_reporting_in_step(store, made)
+        kept = reporting_rows(store, "r")
+        ReadModel(store).rebuild()
+        assert kept == reporting_rows(store, "r")

@@ -34,12 +34,15 @@ class OverdueDeadline(NamedTuple):
 
     Attributes:
         programme: The programme's key in the store.
-        pair: The pair's key; None for a programme milestone.
-        deadline: The phase or milestone.
+        pair: The pair's key; None for a programme's own deadline (a milestone, a report,
+            a deliverable).
+        deadline: The phase or milestone, ``report:N`` for period N's periodic report,
+            ``deliverable:NAME`` for a deliverable (the names of their alerts).
         due_on: The due day.
         phase: The pair's phase (None for a milestone).
         status: The pair's status (None for a milestone).
-        revision: How many times the deadline moved.
+        revision: How many times the deadline moved (a report's: how many granted programme
+            extensions moved it).
     """
 
     programme: str

@@ -28,9 +28,11 @@ from .._domain.clock import ManualClock, wall_time
 from .._domain.commands import (
     Command,
     DeclareDeliverable,
+    DraftDeliverable,
     GrantExtension,
     HoldActivity,
     Migrate,
+    MoveDeliverableDue,
     PairCommand,
     PlanReporting,
     ReachMilestone,
@@ -40,6 +42,9 @@ from .._domain.commands import (
     ReplacePartner,
     RequestExtension,
     Resume,
+    ReviewDeliverable,
+    SubmitDeliverable,
+    SubmitReport,
     Suspend,
     Withdraw,
     complete,
@@ -82,7 +87,24 @@ ACTIONS = (
     "milestone",
     "migrate",
     "activity",
+    "report",
+    "draft_deliverable",
+    "submit_deliverable",
+    "review_deliverable",
+    "move_deliverable_due",
 )
+ReportingCommand = (
+    SubmitReport | DraftDeliverable | SubmitDeliverable | ReviewDeliverable | MoveDeliverableDue
+)
+"""What a reporting action of a script runs."""
+REPORTING_ACTIONS: dict[str, tuple[type[ReportingCommand], tuple[str, ...]]] = {
+    "report": (SubmitReport, ("period", "justification")),
+    "draft_deliverable": (DraftDeliverable, ("name",)),
+    "submit_deliverable": (SubmitDeliverable, ("name", "justification")),
+    "review_deliverable": (ReviewDeliverable, ("name", "accepted", "by", "reason")),
+    "move_deliverable_due": (MoveDeliverableDue, ("name", "due_on")),
+}
+"""Each reporting action's command, and the fields of `Action` it takes (the command's)."""
 _HOUR = 17  # scripted actions happen at 17:00 on their day, in the programme's timezone
 _NEEDS: dict[str, tuple[str, ...]] = {
     "complete": ("pair",),
@@ -99,6 +121,11 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "milestone": ("milestone",),
     "migrate": ("definition",),
     "activity": ("activity",),
+    "report": ("period",),
+    "draft_deliverable": ("name",),
+    "submit_deliverable": ("name",),
+    "review_deliverable": ("name", "accepted", "by"),
+    "move_deliverable_due": ("name", "due_on"),
 }
 
 
@@ -140,7 +167,13 @@ class Action:
             request), ``milestone`` (``milestone``), ``migrate`` (``definition``, and
             ``phases`` for the pairs in changed phases: see `Programme.migrate`), ``activity``
             (``activity``, and ``milestone`` if it reaches one: a programme-wide activity
-            that every pair takes part in, whatever its phase; see `Programme.hold_activity`).
+            that every pair takes part in, whatever its phase; see `Programme.hold_activity`),
+            and the programme's reporting, each the command of the same fields, of the
+            programme (no ``pair``): ``report`` (``period``, ``justification``: `SubmitReport`),
+            ``draft_deliverable`` (``name``: `DraftDeliverable`), ``submit_deliverable``
+            (``name``, ``justification``: `SubmitDeliverable`), ``review_deliverable``
+            (``name``, ``accepted``, ``by``, ``reason``: `ReviewDeliverable`) and
+            ``move_deliverable_due`` (``name``, ``due_on``: `MoveDeliverableDue`).
         pair: The pair it concerns; ``"*"`` for every pair; None for programme actions.
     """
 
@@ -160,6 +193,12 @@ class Action:
     definition: Definition | None = None
     phases: Mapping[str, str] | None = attrs.field(default=None, hash=False)
     activity: Activity | None = None
+    period: int | None = None
+    name: str | None = None
+    """A deliverable of the programme's reporting (`Scenario.reporting`)."""
+    justification: str | None = None
+    accepted: bool | None = None
+    due_on: pendulum.Date | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -189,6 +228,22 @@ class Action:
             )
         if self.action == "migrate" and self.pair is not None:
             raise ValidationError("pair", "a migration is of the whole programme: give no pair")
+        self._check_reporting()
+
+    def _check_reporting(self) -> None:
+        """A reporting action is of the programme (no pair), and its command can be made."""
+        if self.action in REPORTING_ACTIONS:
+            if self.pair is not None:
+                raise ValidationError(
+                    "pair", f"a {self.action} is of the whole programme: give no pair"
+                )
+            self.reporting_command(None)  # its fields' errors, named as the command's
+
+    def reporting_command(self, at: dt.datetime | None) -> ReportingCommand:
+        """The command a reporting action runs, dated ``at``."""
+        kind, fields = REPORTING_ACTIONS[self.action]
+        given = {key: getattr(self, key) for key in fields if getattr(self, key) is not None}
+        return kind(**given, at=at, note=self.note)
 
 
 _ACTION_FIELDS = tuple(field.name for field in attrs.fields(Action))
@@ -392,6 +447,23 @@ class Scenario:
             if action.phase is not None and action.phase not in order:
                 raise ValidationError(
                     f"script[{i}].phase", f"{show(action.phase)} is not a phase of the lifecycle"
+                )
+            self._check_reporting(i, action)
+
+    def _check_reporting(self, i: int, action: Action) -> None:
+        """A scripted report needs a reporting plan; a deliverable, to be declared."""
+        if action.action == "report" and self.reporting.plan is None:
+            raise ValidationError(
+                f"script[{i}].period",
+                "the scenario plans no reporting periods (reporting.period_months)",
+            )
+        if action.action in REPORTING_ACTIONS and action.action != "report":
+            declared = {d.name for d in self.reporting.deliverables}
+            if action.name not in declared:
+                raise ValidationError(
+                    f"script[{i}].name",
+                    f"{show(action.name)} is not a declared deliverable (reporting.deliverables"
+                    f"{': ' + ', '.join(sorted(map(repr, declared))) if declared else ''})",
                 )
 
     def simulate(self) -> Timeline:
@@ -870,6 +942,8 @@ class _Run:
             return HoldActivity(
                 activity=action.activity, milestone=action.milestone, at=at, note=note
             )
+        if name in REPORTING_ACTIONS:
+            return action.reporting_command(at)
         if name == "milestone" and action.milestone is not None:
             return ReachMilestone(milestone=action.milestone, at=at, note=note)
         if name == "migrate" and action.definition is not None:

@@ -35,11 +35,12 @@ from .._domain.model import (
     StudyVisit,
 )
 from .._domain.validate import show
-from ..exceptions import MentorflowError, ScenarioError
+from ..exceptions import MentorflowError, ScenarioError, ValidationError
 from .compose import compose
 from .files import shipped
 from .scenario import (
     ACTIONS,
+    REPORTING_ACTIONS,
     Action,
     PairSpec,
     ProgrammeSpec,
@@ -57,6 +58,16 @@ _SHAPES = {
     "triangular": "[low, mode, high]",
     "empirical": "[observed, ...]",
 }
+_FIELD_KINDS: dict[str, type] = {
+    "period": int,
+    "justification": str,
+    "name": str,
+    "accepted": bool,
+    "by": str,
+    "reason": str,
+    "due_on": dt.date,
+}
+"""The kind of each field of a reporting action's table."""
 _ARITY = {"uniform": 2, "triangular": 3}  # how many amounts each listed kind takes
 _DIGITS = 6  # more digits than any amount within 100 years (36,525 days) has
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -252,14 +263,17 @@ class _Reader:
         name = self.get(doc, "name", "", str)
         return self.build(
             "",
-            lambda: Scenario(
-                name=name,
-                programme=programme,
-                pairs=pairs,
-                durations=durations,
-                script=script,
-                visits=visits,
-                reporting=reporting,
+            lambda: _file_keys(
+                script,
+                lambda: Scenario(
+                    name=name,
+                    programme=programme,
+                    pairs=pairs,
+                    durations=durations,
+                    script=script,
+                    visits=visits,
+                    reporting=reporting,
+                ),
             ),
         )
 
@@ -502,6 +516,8 @@ class _Reader:
             raise self.fail(f"{w}action", f"{show(kind)} is not one of {', '.join(ACTIONS)}")
         if kind == "migrate":
             return self.migration(table, w)
+        if kind in REPORTING_ACTIONS:
+            return self.reporting_action(table, w, kind)
         self.check_keys(
             table,
             w,
@@ -560,6 +576,26 @@ class _Reader:
             kwargs["activity"] = self.activity(table["activity"], f"{w}activity")
         on = self.date(table, "on", w)
         return self.build(w.rstrip("."), lambda: Action(on=on, action=kind, **kwargs))
+
+    def reporting_action(self, table: Mapping[str, Any], w: str, kind: str) -> Action:
+        """A reporting action: its command's fields in one table, ``report`` (for a report)
+        or ``deliverable``, dated by ``on``."""
+        key = _reporting_key(kind)
+        self.check_keys(table, w, {"on", "action", "note", key})
+        where = f"{w}{key}"
+        given = self.table(self.get(table, key, w, dict), where)
+        fields = REPORTING_ACTIONS[kind][1]
+        self.check_keys(given, f"{where}.", set(fields))
+        kwargs: dict[str, Any] = {
+            name: self.date(given, name, f"{where}.")
+            if _FIELD_KINDS[name] is dt.date
+            else self.get(given, name, f"{where}.", _FIELD_KINDS[name])
+            for name in fields
+            if name in given
+        }
+        on = self.date(table, "on", w)
+        note = self.get(table, "note", w, str, None)
+        return self.build(where, lambda: Action(on=on, action=kind, note=note, **kwargs))
 
     def activity(self, value: Any, where: str) -> Activity:
         table = self.table(value, where)
@@ -742,3 +778,27 @@ def _kind(kind: type) -> str:
         dict: "a table",
         dt.date: "a date",
     }.get(kind, kind.__name__)
+
+
+_ABOUT = re.compile(r"script\[(\d+)\]\.(\w+)")
+
+
+def _reporting_key(action: str) -> str:
+    """The table a reporting action's fields are in."""
+    return "report" if action == "report" else "deliverable"
+
+
+def _file_keys(script: tuple[Action, ...], make: Callable[[], Scenario]) -> Scenario:
+    """``make()``; an error about a field of a scripted reporting action is named by the key
+    the file gives it in (``script[3].report.period``, ``script[4].deliverable.name``)."""
+    try:
+        return make()
+    except ValidationError as err:
+        match = _ABOUT.match(err.field)
+        if match is None:
+            raise
+        kind = script[int(match[1])].action
+        if kind not in REPORTING_ACTIONS or match[2] not in REPORTING_ACTIONS[kind][1]:
+            raise
+        field = f"script[{match[1]}].{_reporting_key(kind)}.{err.field[match.start(2) :]}"
+        raise ValidationError(field, err.problem) from None

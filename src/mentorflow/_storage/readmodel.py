@@ -3,7 +3,8 @@
 
 ``readmodel_pairs``: one row per pair (programme, pair, phase, status).
 ``readmodel_deadlines``: one row per deadline (programme, pair, deadline, due_on, due_at,
-met_at, state, revision, phase, status); a programme milestone's pair is ``''`` (its phase
+met_at, state, revision, phase, status); a programme's own deadline (a milestone, a
+periodic report ``report:N``, a deliverable ``deliverable:NAME``) has pair ``''`` (its phase
 and status NULL); ``due_at`` and ``met_at`` are Unix seconds; ``state`` is open, pending,
 met, withdrawn or skipped (overdue is ``state = 'open' AND due_at < now``); ``phase`` and
 ``status`` are the pair's, copied beside each of its deadlines (a pair's rows are rewritten
@@ -83,9 +84,10 @@ FROM {p}readmodel_deadlines AS d
 WHERE d.state = 'open' AND d.due_at < {now}
 ORDER BY d.due_at, d.programme, d.pair, d.deadline
 """
-"""Every deadline overdue at ``now`` (Unix seconds), of every pair (and milestone: pair,
-phase and status NULL) in every programme, earliest first: the one query. Its columns are
-`mentorflow.OverdueDeadline`'s fields, in order (``due_on`` as an ISO date)."""
+"""Every deadline overdue at ``now`` (Unix seconds), of every pair (and milestone, report
+and deliverable: pair, phase and status NULL) in every programme, earliest first: the one
+query. Its columns are `mentorflow.OverdueDeadline`'s fields, in order (``due_on`` as an
+ISO date)."""
 
 
 class Cursor(Protocol):
