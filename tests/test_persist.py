@@ -28,6 +28,7 @@ from mentorflow import (
     ValidationError,
 )
 from mentorflow._codec import chain
+from mentorflow._core import persist
 from mentorflow._simulation import inclucities as _inclucities
 from mentorflow.testing import commands, extension_requests, programmes, snapshot
 
@@ -183,19 +184,24 @@ class TestRefusals:
     def test_forged_phase(self) -> None:
         """A changed record whose digests were all recomputed (a forger) still doesn't replay:
         completing a phase the pair is not in is a replay error naming the event."""
-        store = MemoryStore()
-        live = _inclucities.programme()
-        live.persist(store, "p")
-        live.pair("mechelen-capaci").complete(Phase.NEEDS_ASSESSMENT, at=live.now())
-        log = store.read("p")
-        events = [{k: v for k, v in e.items() if k != "chain"} for e in log.events]
-        events[8] = {**events[8], "phase": "matching"}
-        forged = MemoryStore()
-        forged.create("p", log.definition, chain.link(events, chain.digest(log.definition))[0])
+        forged = _forged(8, phase="matching")
         with pytest.raises(ReplayError) as info:
             Programme.restore(forged, "p")
         assert 9 == info.value.seq
         assert "wrong-phase" in str(info.value)
+
+    @pytest.mark.parametrize("size", [1, 2, 10_000])
+    def test_forged_follower(self, size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A forged event that follows a command's first (the PhaseStarted after a
+        PhaseCompleted) replays to another event: a replay error naming it and the field that
+        differs, whether the chunk holds the command's events or they run on into the next."""
+        monkeypatch.setattr(persist, "CHUNK", size)
+        forged = _forged(9, note="forged")
+        assert "PhaseStarted" == forged.read("p").events[9]["type"]
+        with pytest.raises(ReplayError) as info:
+            Programme.restore(forged, "p")
+        assert 10 == info.value.seq
+        assert "note is forged in the log and None on replay" in str(info.value)
 
     def test_bad_definition(self) -> None:
         """A definition the programme refuses is named by its key."""
@@ -254,3 +260,18 @@ def test_replay_equals_live(programme: Programme, data: st.DataObject) -> None:
     programme._rt.ledger.journal = restored._rt.ledger.journal = None
     later = clock.now().add(days=400)
     assert programme.check_deadlines(at=later) == restored.check_deadlines(at=later)
+
+
+def _forged(index: int, **fields: object) -> MemoryStore:
+    """IncluCities' log, a pair's phase completed (events 9 and 10), with ``fields`` set on
+    event ``index`` (from 0) and every digest recomputed (a forger)."""
+    store = MemoryStore()
+    live = _inclucities.programme()
+    live.persist(store, "p")
+    live.pair("mechelen-capaci").complete(Phase.NEEDS_ASSESSMENT, at=live.now())
+    log = store.read("p")
+    events = [{k: v for k, v in e.items() if k != "chain"} for e in log.events]
+    events[index] = {**events[index], **fields}
+    forged = MemoryStore()
+    forged.create("p", log.definition, chain.link(events, chain.digest(log.definition))[0])
+    return forged

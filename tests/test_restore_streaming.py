@@ -26,6 +26,7 @@ from mentorflow._codec import serialize
 from mentorflow._codec.fastload import FAST
 from mentorflow._core import persist
 from mentorflow._core import snapshot as snapshots
+from mentorflow._simulation import inclucities as _inclucities
 from mentorflow._storage.base import LogChunk
 from mentorflow.testing import snapshot as observable
 from test_snapshots import alerted
@@ -178,3 +179,21 @@ def test_fast_loaders_make_the_events_init_makes(kind: type[Event]) -> None:
         assert attrs.evolve(event, seq=event.seq + 1) == attrs.evolve(loaded, seq=loaded.seq + 1)
 
     check()
+
+
+def test_fast_loader_converts_as_init_does() -> None:
+    """PairEnrolled's theme is converted by the loader (remembered by value), as __init__
+    converts it: a default theme is its member, a theme of the programme's own stays a
+    string, and a bad one is left to cattrs (None), each time it comes."""
+    from mentorflow._domain.events import PairEnrolled
+    from mentorflow._domain.model import Theme
+
+    event = next(e for e in _inclucities.programme().history if isinstance(e, PairEnrolled))
+    document = serialize.dump_event(event)
+    load = FAST[PairEnrolled]
+    for _ in range(2):  # the second time from what the loader remembers
+        assert Theme.HOUSING is load({**document, "theme": "housing"}, False).theme  # type: ignore[union-attr]
+        own = load({**document, "theme": "urban_food"}, False)
+        assert own == attrs.evolve(event, theme="urban_food")
+        assert type(own.theme) is str  # type: ignore[union-attr]
+        assert load({**document, "theme": "Not A Theme"}, False) is None

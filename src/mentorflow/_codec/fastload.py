@@ -86,6 +86,8 @@ def fast_loader(kind: type[ev.Event]) -> Loader | None:
         "    if not (stored and keys == chained) and keys != names:",
         "        return None",
     ]
+    direct = _plain_init(kind)
+    converters = {f.name: f.converter for f in attrs.fields(kind) if f.converter is not None}
     for i, (name, expected) in enumerate(plan):
         lines.append(f"    v{i} = document[{name!r}]")
         lines.extend(f"    {line}" for line in _check(f"v{i}", expected, namespace))
@@ -93,7 +95,9 @@ def fast_loader(kind: type[ev.Event]) -> Loader | None:
             # every event of a pair names it: one string for all of them, as in a live
             # programme (a million events' copies take tens of megabytes)
             lines.append(f"    v{i} = intern(v{i})")
-    if _plain_init(kind):
+        if direct and name in converters:  # (else __init__ converts)
+            lines.extend(f"    {line}" for line in _convert(f"v{i}", converters[name], namespace))
+    if direct:
         # what attrs' __init__ does, without its call and its per-field setattr lookups
         # (a microsecond an event): a new object, each slot set
         namespace["new"] = object.__new__
@@ -111,16 +115,47 @@ def fast_loader(kind: type[ev.Event]) -> Loader | None:
 
 
 def _plain_init(kind: type[ev.Event]) -> bool:
-    """Whether ``kind``'s attrs ``__init__`` only sets each field's slot (no validator,
-    converter, pre or post init, cached hash): then setting the slots is the same."""
+    """Whether ``kind``'s attrs ``__init__`` only converts (a plain one-argument converter,
+    which the loader applies: `_convert`) and sets each field's slot (no validator, pre or
+    post init, cached hash): then setting the slots is the same."""
     fields = attrs.fields(kind)
     return (
-        all(f.init and f.validator is None and f.converter is None for f in fields)
+        all(f.init and f.validator is None and _plain_converter(f.converter) for f in fields)
         and not hasattr(kind, "__attrs_pre_init__")
         and not hasattr(kind, "__attrs_post_init__")
         and not any("_attrs_cached_hash" in getattr(c, "__slots__", ()) for c in kind.__mro__)
         and all(type(getattr(kind, f.name, None)) is types.MemberDescriptorType for f in fields)
     )
+
+
+def _plain_converter(converter: object) -> bool:
+    """No converter, or a plain function of the value (not an `attrs.Converter`, which may
+    take the instance or the field)."""
+    return converter is None or (
+        callable(converter) and not isinstance(converter, (attrs.Converter, type))
+    )
+
+
+CONVERTED = 1024
+"""How many distinct strings each converted field remembers the conversion of."""
+
+
+def _convert(v: str, converter: Any, namespace: dict[str, Any]) -> list[str]:
+    """The lines that convert ``v`` as the field's ``converter`` does (the loader returns None
+    where it refuses: the cattrs path names why). A string's conversion is remembered: a log
+    repeats its few themes in every enrolment (converters are functions of their value, and
+    the values they return immutable)."""
+    namespace[f"convert_{v}"] = converter
+    namespace[f"converted_{v}"] = {}
+    namespace["converted"] = CONVERTED
+    return [
+        f"c = converted_{v}.get({v}) if type({v}) is str else None",
+        "if c is None:",
+        f"    try: c = convert_{v}({v})",
+        "    except (ValueError, TypeError): return None",
+        f"    if type({v}) is str and len(converted_{v}) < converted: converted_{v}[{v}] = c",
+        f"{v} = c",
+    ]
 
 
 def _check(v: str, expected: Any, namespace: dict[str, Any]) -> list[str]:

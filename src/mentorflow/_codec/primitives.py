@@ -86,14 +86,20 @@ def _partner(
     )
 
 
+_PARTNER = frozenset({"city", "association"})
+_CITY = frozenset({"name", "country", "subdivision"})
+_ASSOCIATION = frozenset({"name", "country"})
+# (constants: a set display compared with keys is built anew on every call)
+
+
 def load_partner(document: object) -> Partner | None:
     """A partner document, through the cache; None if it isn't exactly one (let cattrs say why)."""
-    if not isinstance(document, dict) or document.keys() != {"city", "association"}:
+    if not isinstance(document, dict) or document.keys() != _PARTNER:
         return None
     city, association = document["city"], document["association"]
-    if not isinstance(city, dict) or city.keys() != {"name", "country", "subdivision"}:
+    if not isinstance(city, dict) or city.keys() != _CITY:
         return None
-    if not isinstance(association, dict) or association.keys() != {"name", "country"}:
+    if not isinstance(association, dict) or association.keys() != _ASSOCIATION:
         return None
     try:
         return _partner(

@@ -66,10 +66,11 @@ class Replayer:
             index = self._match(self.owed, events, 0)
             if self.owed:
                 return
+        version = programme.version  # then the last event replayed: it is the programme's
         while index < len(events):
             event = events[index]
-            if event.seq != programme.version + 1:
-                raise ReplayError(event.seq, f"expected event {programme.version + 1} next")
+            if event.seq != version + 1:
+                raise ReplayError(event.seq, f"expected event {version + 1} next")
             command = command_of(event)
             if command is None:
                 raise ReplayError(event.seq, f"a {type(event).__name__} can't start a command")
@@ -92,19 +93,21 @@ class Replayer:
                 )
             end = index + len(produced)
             if end <= len(events):  # the usual case, inline: the chunk holds them all
-                for made, kept in zip(produced, events[index:end], strict=True):
-                    if made != kept:
-                        raise ReplayError(made.seq, _difference(kept, made))
+                # one tuple comparison, in C: each pair of events by its __eq__ (attrs' __ne__
+                # is a Python call around it), field by field
+                if produced != tuple(events[index:end]):
+                    self._match(produced, events, index)  # raises, naming the first difference
                 index = end
             else:
                 index = self._match(produced, events, index)
+            version = produced[-1].seq  # the logged seqs: the programme's new version
 
     def _match(self, produced: Sequence[ev.Event], events: Sequence[ev.Event], index: int) -> int:
         """Compare ``produced`` with the logged ``events`` from ``index``; keep those the
         chunk doesn't hold as owed; the index after them."""
         logged = events[index : index + len(produced)]
         for made, kept in zip(produced, logged, strict=False):
-            if made != kept:
+            if not made == kept:  # attrs' __ne__ is a Python call around __eq__
                 raise ReplayError(made.seq, _difference(kept, made))
         self.owed = tuple(produced[len(logged) :])
         return index + len(logged)

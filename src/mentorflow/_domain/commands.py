@@ -601,20 +601,20 @@ def command_of(event: ev.Event) -> Command | None:
     """
     at, note = event.at, event.note
     match event:
-        case ev.PairEnrolled():
-            return Enrol(
-                pair=event.pair,
-                mentor=event.mentor,
-                mentee=event.mentee,
-                theme=event.theme,
-                topic=event.topic,
-                benchmarks=event.benchmarks,
-                support_network=event.support_network,
-                at=at,
-                note=note,
+        case ev.PairEnrolled():  # `enrol` and `complete`: the class call, fast when it can be
+            return enrol(
+                event.pair,
+                event.mentor,
+                event.mentee,
+                event.theme,
+                event.topic,
+                event.benchmarks,
+                event.support_network,
+                at,
+                note,
             )
         case ev.PhaseCompleted():
-            return Complete(pair=event.pair, phase=event.phase, at=at, note=note)
+            return complete(event.pair, event.phase, at, note)
         case ev.VisitRecorded():
             return RecordVisit(pair=event.pair, visit=event.visit, at=at, note=note)
         case ev.DeliverableRegistered():
