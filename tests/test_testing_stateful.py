@@ -202,6 +202,22 @@ class TestSettings:
         other.enrol("Mechelen", "Capaci", m.Phase.STUDY_VISIT_2, 30, extend=three_days)
         assert "pair-1" in other.programme.pairs
 
+    def test_only_machines_with_deadline_rules_draw_an_extension(self) -> None:
+        """The walks of a machine with deadline rules draw (and print) ``extend``; those of
+        a machine without draw the same arguments as ever."""
+
+        class Extended(ProgrammeStateMachine):
+            deadlines = (m.DeadlineRule(m.Phase.MATCHING, after="programme.start", days=40),)
+
+        def walk_arguments(machine: type[ProgrammeStateMachine]) -> list[set[str]]:
+            first = machine.enrol.hypothesis_stateful_initialize_rule  # type: ignore[attr-defined]
+            another = machine.enrol_another.hypothesis_stateful_rule  # type: ignore[attr-defined]
+            return [set(first.arguments), set(another.arguments)]
+
+        plain = {"mentor", "mentee", "phase", "every", "hour"}
+        assert [plain, plain] == walk_arguments(ProgrammeStateMachine)
+        assert [plain | {"extend"}] * 2 == walk_arguments(Extended)
+
     def test_walk_records_multi_day_visits(self) -> None:
         """The walk records visits of two days, ending on the day they are recorded."""
         machine = ProgrammeStateMachine()

@@ -278,24 +278,30 @@ def _requests(draw: st.DrawFn) -> ExtensionRequest:
 
 
 class _Walk(TypedDict):
-    """The arguments of a walk (`enrol`, `enrol_another`)."""
+    """The arguments of a walk (`enrol`, `enrol_another`) on a machine without deadline
+    rules."""
 
     mentor: st.SearchStrategy[str]
     mentee: st.SearchStrategy[str]
     phase: st.SearchStrategy[str]
     every: st.SearchStrategy[int]
     hour: st.SearchStrategy[int]
+
+
+class _ExtendingWalk(_Walk):
+    """... and with deadline rules: the extension the walk asks for."""
+
     extend: st.SearchStrategy[Offset | None]
 
 
 _WALK = _Walk(
-    mentor=_MENTORS,
-    mentee=_MENTEES,
-    phase=_start_phases(),
-    every=_EVERY,
-    hour=_WALK_HOURS,
-    extend=_walk_extensions(),
+    mentor=_MENTORS, mentee=_MENTEES, phase=_start_phases(), every=_EVERY, hour=_WALK_HOURS
 )
+_EXTENDING_WALK = _ExtendingWalk(**_WALK, extend=_walk_extensions())
+
+
+def _room(machine: ProgrammeStateMachine) -> bool:
+    return 0 < len(machine.programme.pairs) < machine.pair_count
 
 
 class ProgrammeStateMachine(RuleBasedStateMachine):
@@ -434,7 +440,6 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
 
     # -- setting up --------------------------------------------------------------------
 
-    @initialize(target=pairs, **_WALK)
     def enrol(
         self,
         mentor: str,
@@ -449,12 +454,12 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
         about times of day and time zones meet the walk too). A move vetoed by a house rule
         is tried again on the days where rules switch, on both sides of each (`retry_days`:
         N days after a day of the pair's history, a deadline), and on the next seven days;
-        the walk stops where the rules stop it. With ``extend`` (drawn only when the machine
-        has deadline rules), the pair asks, in each phase of the walk that has a deadline rule
-        (as it enters it, and where the walk stops), for that deadline to be extended by
-        ``extend``, for itself, and the funder grants it (the checks of `extend` apply): rules
-        about a deadline as extended meet the walk and the steps after it. ``mentor`` and
-        ``mentee`` name IncluCities cities."""
+        the walk stops where the rules stop it. With ``extend`` (an argument drawn, and
+        printed, only when the class has deadline rules), the pair asks, in each phase of the
+        walk that has a deadline rule (as it enters it, and where the walk stops), for that
+        deadline to be extended by ``extend``, for itself, and the funder grants it (the
+        checks of `extend` apply): rules about a deadline as extended meet the walk and the
+        steps after it. ``mentor`` and ``mentee`` name IncluCities cities."""
         key = f"pair-{len(self.programme.pairs) + 1}"
         at = self.clock.now()
         self.programme.add_pair(
@@ -476,14 +481,30 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
             at = moved
         return key
 
-    @precondition(lambda self: 0 < len(self.programme.pairs) < self.pair_count)
-    @rule(target=pairs, **_WALK)
+    _walk = enrol  # undecorated
+
     def enrol_another(self, **walk: Any) -> str:
         """Enrol one more pair (until there are ``pair_count``), walked as by `enrol` (with
         its arguments)."""
-        key = self.enrol(**walk)
-        assert isinstance(key, str)  # a walk returns the pair's key
-        return key
+        return self._walk(**walk)
+
+    # without deadline rules a walk draws no ``extend`` (nor prints it); with them it does
+    # (`__init_subclass__` chooses)
+    _EXTENDING = (
+        initialize(target=pairs, **_EXTENDING_WALK)(enrol),
+        precondition(_room)(rule(target=pairs, **_EXTENDING_WALK)(enrol_another)),
+    )
+    # the rules keep the functions' names: the printed steps call ``state.enrol(...)``
+    enrol = initialize(target=pairs, **_WALK)(enrol)  # type: ignore[assignment]
+    enrol_another = precondition(_room)(rule(target=pairs, **_WALK)(enrol_another))  # type: ignore[assignment]
+    _PLAIN = (enrol, enrol_another)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        walks = cls._EXTENDING if cls.deadlines else cls._PLAIN
+        for name, walk in zip(["enrol", "enrol_another"], walks, strict=True):
+            if getattr(cls, name) in (*cls._EXTENDING, *cls._PLAIN):  # not overridden
+                setattr(cls, name, walk)
 
     def _walk_extension(
         self, pair: Pair, extend: Offset, at: pendulum.DateTime, asked: set[str]
