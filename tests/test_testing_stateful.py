@@ -170,6 +170,54 @@ class TestSettings:
         run(Extended, examples=60)
         assert Extended.seen
 
+    def test_the_walk_extends_the_deadlines_of_its_phases(self) -> None:
+        """With ``extend``, a walked pair asks for the deadline of each phase of its walk
+        that has a deadline rule to be extended, for itself, and it is granted: the phase
+        where the walk stops, and a phase it passes (its deadline then met). Without, or
+        on a machine without deadline rules, nothing is requested."""
+
+        class Extended(ProgrammeStateMachine):
+            lifecycle = CUSTOM
+            deadlines = (
+                m.DeadlineRule("mid_term_review", after="study_visit_2.completed", months=2),
+            )
+
+        three_days = m.Offset(amount=3)
+        for target in ["mid_term_review", m.Phase.COMPLETED]:
+            machine = Extended()
+            machine.enrol("Mechelen", "Capaci", target, 30, extend=three_days)
+            (deadline,) = machine.programme.deadlines(pair="pair-1")
+            granted = [e for e in machine.programme.extensions if e.status.name == "GRANTED"]
+            assert 1 == len(granted), target
+            first, *_, last = deadline.revisions
+            assert first.extension is None
+            assert last.extension is not None
+            assert first.due_on is not None
+            assert last.due_on is not None
+            assert last.due_on > first.due_on
+        plain = Extended()
+        plain.enrol("Mechelen", "Capaci", "mid_term_review", 30)
+        assert not plain.programme.extensions
+        other = ProgrammeStateMachine()
+        other.enrol("Mechelen", "Capaci", m.Phase.STUDY_VISIT_2, 30, extend=three_days)
+        assert "pair-1" in other.programme.pairs
+
+    def test_only_machines_with_deadline_rules_draw_an_extension(self) -> None:
+        """The walks of a machine with deadline rules draw (and print) ``extend``; those of
+        a machine without draw the same arguments as ever."""
+
+        class Extended(ProgrammeStateMachine):
+            deadlines = (m.DeadlineRule(m.Phase.MATCHING, after="programme.start", days=40),)
+
+        def walk_arguments(machine: type[ProgrammeStateMachine]) -> list[set[str]]:
+            first = machine.enrol.hypothesis_stateful_initialize_rule  # type: ignore[attr-defined]
+            another = machine.enrol_another.hypothesis_stateful_rule  # type: ignore[attr-defined]
+            return [set(first.arguments), set(another.arguments)]
+
+        plain = {"mentor", "mentee", "phase", "every", "hour"}
+        assert [plain, plain] == walk_arguments(ProgrammeStateMachine)
+        assert [plain | {"extend"}] * 2 == walk_arguments(Extended)
+
     def test_walk_records_multi_day_visits(self) -> None:
         """The walk records visits of two days, ending on the day they are recorded."""
         machine = ProgrammeStateMachine()

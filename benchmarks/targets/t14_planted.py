@@ -7,11 +7,12 @@ bugs      ``benchmarks/planted_bugs.py``: twelve house rules with a realistic bu
           workshop between them, a mid-term review), in Brussels and Riga.
 measured  for each bug and seed, ``run_state_machine_as_test`` of the shipped
           ``ProgrammeStateMachine`` (its defaults: 50 steps a run, two pairs walked to drawn
-          phases, ``progress`` 0.8) with the bug's hook and its model, ``max_examples=1000``,
-          ``@seed(n)``, the shipped ``TestCase`` settings (no explain phase), no database, no
-          deadline; found or not, the examples to the first failure, the steps of the shrunk
-          example, the CPU time of the process to find and shrink (the machine is shared: wall
-          time is noted beside it).
+          phases, asking for a drawn extension on the way when the bug's programme has
+          deadline rules, ``progress`` 0.8) with the bug's hook and its model,
+          ``max_examples=1000``, ``@seed(n)``, the shipped ``TestCase`` settings (no explain
+          phase), no database, no deadline; found or not, the examples to the first failure,
+          the steps of the shrunk example, the CPU time of the process to find and shrink (the
+          machine is shared: wall time is noted beside it).
 baseline  none: the figures are counts and seconds against the issue's limits.
 """
 

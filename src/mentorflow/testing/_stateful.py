@@ -13,7 +13,7 @@ import functools
 import re
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 import attrs
 import pendulum
@@ -23,7 +23,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, preco
 from .._core.programme import Pair, Programme
 from .._domain import commands as c
 from .._domain.clock import ManualClock
-from .._domain.deadlines import DeadlineRule
+from .._domain.deadlines import DeadlineRule, Offset
 from .._domain.events import Event
 from .._domain.extensions import Extension, ExtensionStatus
 from .._domain.lifecycle import Lifecycle, PairStatus, Phase
@@ -62,6 +62,7 @@ _WALK_HOURS = st.sampled_from([9, 0, 23, 1, 22, 2, 12, 17])
 _TWENTIETHS = st.integers(0, 19)
 ACTIVE = PairStatus.ACTIVE
 _GRANTS = st.sampled_from([True, True, True, False])  # granted, the deadlines move
+_WALK_EXTENDS = st.integers(0, 3).map(lambda n: n > 0)  # 3 in 4; shrinks to no extension
 # real cities (IncluCities'), by name: cheap to draw, short to print, with holidays that matter
 PARTNERS: dict[str, Partner] = {
     partner.city.name: partner
@@ -250,6 +251,17 @@ def _later(draw: st.DrawFn) -> pendulum.DateTime:
 
 
 @st.composite
+def _walk_extensions(draw: st.DrawFn) -> Offset | None:
+    """The extension a walk asks for at its target phase (3 in 4), if the machine has
+    deadline rules; None (nothing drawn) without them. Shrinks to None."""
+    machine: ProgrammeStateMachine = draw(_RUNNER)
+    if not machine.deadlines or not draw(_WALK_EXTENDS, label="extend"):
+        return None
+    offset: Offset = draw(extension_offsets())
+    return offset
+
+
+@st.composite
 def _requests(draw: st.DrawFn) -> ExtensionRequest:
     """Usually (``progress``) an extension of the deadline of an active pair's current phase,
     for that pair; otherwise any request: of the programme, or of a phase for a pair or
@@ -263,6 +275,33 @@ def _requests(draw: st.DrawFn) -> ExtensionRequest:
         key = draw(st.sampled_from(due))
         return ExtensionRequest(draw(extension_offsets()), pairs[key].phase, key)
     return draw(extension_requests(phases=phases, pairs=keys))
+
+
+class _Walk(TypedDict):
+    """The arguments of a walk (`enrol`, `enrol_another`) on a machine without deadline
+    rules."""
+
+    mentor: st.SearchStrategy[str]
+    mentee: st.SearchStrategy[str]
+    phase: st.SearchStrategy[str]
+    every: st.SearchStrategy[int]
+    hour: st.SearchStrategy[int]
+
+
+class _ExtendingWalk(_Walk):
+    """... and with deadline rules: the extension the walk asks for."""
+
+    extend: st.SearchStrategy[Offset | None]
+
+
+_WALK = _Walk(
+    mentor=_MENTORS, mentee=_MENTEES, phase=_start_phases(), every=_EVERY, hour=_WALK_HOURS
+)
+_EXTENDING_WALK = _ExtendingWalk(**_WALK, extend=_walk_extensions())
+
+
+def _room(machine: ProgrammeStateMachine) -> bool:
+    return 0 < len(machine.programme.pairs) < machine.pair_count
 
 
 class ProgrammeStateMachine(RuleBasedStateMachine):
@@ -401,38 +440,26 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
 
     # -- setting up --------------------------------------------------------------------
 
-    @initialize(
-        target=pairs,
-        mentor=_MENTORS,
-        mentee=_MENTEES,
-        phase=_start_phases(),
-        every=_EVERY,
-        hour=_WALK_HOURS,
-    )
-    def enrol(self, mentor: str, mentee: str, phase: str, every: int, hour: int = 9) -> str:
+    def enrol(
+        self,
+        mentor: str,
+        mentee: str,
+        phase: str,
+        every: int,
+        hour: int = 9,
+        extend: Offset | None = None,
+    ) -> str:
         """Enrol the first pair (every run starts with it) and walk it to ``phase`` through
         real commands, one valid move ``every`` days at ``hour`` o'clock, local time (rules
         about times of day and time zones meet the walk too). A move vetoed by a house rule
         is tried again on the days where rules switch, on both sides of each (`retry_days`:
         N days after a day of the pair's history, a deadline), and on the next seven days;
-        the walk stops where the rules stop it. ``mentor`` and ``mentee`` name IncluCities
-        cities."""
-        return self._enrol(mentor, mentee, phase, every, hour)
-
-    @precondition(lambda self: 0 < len(self.programme.pairs) < self.pair_count)
-    @rule(
-        target=pairs,
-        mentor=_MENTORS,
-        mentee=_MENTEES,
-        phase=_start_phases(),
-        every=_EVERY,
-        hour=_WALK_HOURS,
-    )
-    def enrol_another(self, mentor: str, mentee: str, phase: str, every: int, hour: int = 9) -> str:
-        """Enrol one more pair (until there are ``pair_count``), walked as by `enrol`."""
-        return self._enrol(mentor, mentee, phase, every, hour)
-
-    def _enrol(self, mentor: str, mentee: str, phase: str, every: int, hour: int) -> str:
+        the walk stops where the rules stop it. With ``extend`` (an argument drawn, and
+        printed, only when the class has deadline rules), the pair asks, in each phase of the
+        walk that has a deadline rule (as it enters it, and where the walk stops), for that
+        deadline to be extended by ``extend``, for itself, and the funder grants it (the
+        checks of `extend` apply): rules about a deadline as extended meet the walk and the
+        steps after it. ``mentor`` and ``mentee`` name IncluCities cities."""
         key = f"pair-{len(self.programme.pairs) + 1}"
         at = self.clock.now()
         self.programme.add_pair(
@@ -442,12 +469,52 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
         self._coverage.record_events(pair.history)
         self.steps.append(f"enrol {key}")
         target_index = phase_index(self.lifecycle, phase)
-        while phase_index(self.lifecycle, pair.phase) < target_index:
+        asked: set[str] = set()
+        while True:
+            if extend is not None:
+                self._walk_extension(pair, extend, at, asked)
+            if phase_index(self.lifecycle, pair.phase) >= target_index:
+                break
             moved = self._walk_step(pair, at.add(days=every).at(hour))
             if moved is None:
                 break
             at = moved
         return key
+
+    _walk = enrol  # undecorated
+
+    def enrol_another(self, **walk: Any) -> str:
+        """Enrol one more pair (until there are ``pair_count``), walked as by `enrol` (with
+        its arguments)."""
+        return self._walk(**walk)
+
+    # without deadline rules a walk draws no ``extend`` (nor prints it); with them it does
+    # (`__init_subclass__` chooses)
+    _EXTENDING = (
+        initialize(target=pairs, **_EXTENDING_WALK)(enrol),
+        precondition(_room)(rule(target=pairs, **_EXTENDING_WALK)(enrol_another)),
+    )
+    # the rules keep the functions' names: the printed steps call ``state.enrol(...)``
+    enrol = initialize(target=pairs, **_WALK)(enrol)  # type: ignore[assignment]
+    enrol_another = precondition(_room)(rule(target=pairs, **_WALK)(enrol_another))  # type: ignore[assignment]
+    _PLAIN = (enrol, enrol_another)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        walks = cls._EXTENDING if cls.deadlines else cls._PLAIN
+        for name, walk in zip(["enrol", "enrol_another"], walks, strict=True):
+            if getattr(cls, name) in (*cls._EXTENDING, *cls._PLAIN):  # not overridden
+                setattr(cls, name, walk)
+
+    def _walk_extension(
+        self, pair: Pair, extend: Offset, at: pendulum.DateTime, asked: set[str]
+    ) -> None:
+        """On the walk: the pair, active, in a phase with a deadline rule it has not asked about
+        yet, asks for that deadline to be extended by ``extend``, for itself; granted."""
+        phases = {rule.name for rule in self.deadlines}
+        if pair.status is ACTIVE and pair.phase in phases and pair.phase not in asked:
+            asked.add(pair.phase)
+            self._extend(ExtensionRequest(extend, pair.phase, pair.key), True, at)
 
     def _walk_step(self, pair: Pair, at: pendulum.DateTime) -> pendulum.DateTime | None:
         """Make the pair's next move at ``at``; vetoed by a house rule, try it again on the
@@ -531,7 +598,9 @@ class ProgrammeStateMachine(RuleBasedStateMachine):
     @rule(request=_requests(), grant=_GRANTS)
     def extend(self, request: ExtensionRequest, grant: bool) -> None:
         """Request an extension and grant or refuse it; granted, no deadline may move earlier."""
-        now = self.clock.now()
+        self._extend(request, grant, self.clock.now())
+
+    def _extend(self, request: ExtensionRequest, grant: bool, now: pendulum.DateTime) -> None:
         before = snapshot(self.programme)
         outcome = request.submit(self.programme, now)
         self.steps.append(f"request {request}")
