@@ -370,9 +370,14 @@ class Result:
 def settings_for(machine: type[ProgrammeStateMachine], max_examples: int) -> settings:
     """The settings of the machine's shipped ``TestCase`` (no explain phase: it reruns the
     shrunk example to explain it), ``max_examples`` runs, no database, no deadline (a run
-    takes tens of ms)."""
+    takes tens of ms), and no ``@reproduce_failure`` line (Hypothesis prints one in CI, at
+    the end of the program the benchmark counts and the tests run)."""
     return settings(
-        machine.TestCase.settings, max_examples=max_examples, database=None, deadline=None
+        machine.TestCase.settings,
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        print_blob=False,
     )
 
 

@@ -190,6 +190,16 @@ class TestNoCoercionOnLoad:
             read_definition(definition, "p.definition")
         assert info.value.field.startswith("p.definition.lifecycle")
 
+    @pytest.mark.parametrize("seconds", [-1e14, 1e300, float("nan"), float("inf")])
+    def test_clock_tolerance_out_of_range(self, seconds: float) -> None:
+        """A stored clock tolerance no duration can hold is an error naming the field, not
+        an OverflowError or ValueError (the fuzz suite found -1e14)."""
+        definition = dump_definition(_alerting(ManualClock(START)))
+        definition["clock_tolerance"] = seconds
+        with pytest.raises(SerializationError) as info:
+            read_definition(definition, "p.definition")
+        assert "p.definition.clock_tolerance" == info.value.field
+
     def test_surrogate_in_a_name_is_refused_by_the_api(self) -> None:
         """A lone surrogate in a name is refused when it is given, whatever the store."""
         with pytest.raises(ValidationError) as info:

@@ -66,7 +66,10 @@ def _strict_int(value: object, _: object) -> int:
 def _seconds(value: object, _: object) -> dt.timedelta:
     if not isinstance(value, int | float) or isinstance(value, bool):
         raise ValueError(f"must be a number of seconds, not {type(value).__name__}")
-    return dt.timedelta(seconds=value)
+    try:
+        return dt.timedelta(seconds=value)
+    except OverflowError:  # (a ValueError, for NaN, is named as the others are)
+        raise ValueError(f"{show(value)} seconds is not a duration") from None
 
 
 def _strict_bool(value: object, _: object) -> bool:
@@ -471,7 +474,12 @@ def load_definition(document: object, where: str = "$") -> dict[str, Any]:
         seconds = doc["clock_tolerance"]
         if not isinstance(seconds, int | float) or isinstance(seconds, bool):
             raise SerializationError(f"{where}.clock_tolerance", "must be a number of seconds")
-        kwargs["clock_tolerance"] = dt.timedelta(seconds=seconds)
+        try:
+            kwargs["clock_tolerance"] = dt.timedelta(seconds=seconds)
+        except (OverflowError, ValueError):  # beyond a timedelta's range, or not finite
+            raise SerializationError(
+                f"{where}.clock_tolerance", f"{show(seconds)} seconds is not a duration"
+            ) from None
     if "version" in doc:
         kwargs["version"] = doc["version"]  # Definition checks it, naming the field
     if "closures" in doc:
