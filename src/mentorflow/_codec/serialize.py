@@ -69,7 +69,7 @@ def _seconds(value: object, _: object) -> dt.timedelta:
     try:
         return dt.timedelta(seconds=value)
     except OverflowError:  # (a ValueError, for NaN, is named as the others are)
-        raise ValueError(f"{show(value)} seconds is not a duration") from None
+        raise ValueError(f"{show(value)} seconds is out of range for a duration") from None
 
 
 def _strict_bool(value: object, _: object) -> bool:
@@ -478,7 +478,8 @@ def load_definition(document: object, where: str = "$") -> dict[str, Any]:
             kwargs["clock_tolerance"] = dt.timedelta(seconds=seconds)
         except (OverflowError, ValueError):  # beyond a timedelta's range, or not finite
             raise SerializationError(
-                f"{where}.clock_tolerance", f"{show(seconds)} seconds is not a duration"
+                f"{where}.clock_tolerance",
+                f"{show(seconds)} seconds is out of range for a duration",
             ) from None
     if "version" in doc:
         kwargs["version"] = doc["version"]  # Definition checks it, naming the field
