@@ -285,6 +285,184 @@ class TestPostgresReads:
         assert [2] == store.snapshots("p")
 
 
+class TestPostgresCommandsOnTheLoop:
+    """Commands over PostgreSQL run on the loop (a greenlet), their appends awaited there."""
+
+    def test_commands_use_no_thread(
+        self, postgres_stores: Callable[..., PostgresStore], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A command, its hooks and a deadline check run on the loop's thread; no executor,
+        no blocking connection; the store holds what the programme holds."""
+        threads: set[int] = set()
+
+        async def main() -> AsyncProgramme:
+            store = postgres_stores()
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            await programme.persist(store, "p")
+            no_threads(monkeypatch)
+            programme.programme.subscribe(
+                PairEnrolled, lambda e: threads.add(threading.get_ident()), before=True
+            )
+            programme.programme.subscribe(
+                PhaseStarted, lambda e: threads.add(threading.get_ident())
+            )
+            await programme.execute(enrol("a"))
+            await programme.execute(enrol("b"), enrol("c"))
+            programme.programme.clock.advance(weeks=9)  # type: ignore[attr-defined]
+            assert await programme.check_deadlines()
+            assert {threading.get_ident()} == threads
+            return programme
+
+        programme = run(main())
+        monkeypatch.undo()
+        again = Programme.restore(postgres_stores(), "p")
+        assert programme.programme.history[:] == again.history[:]
+
+    def test_a_snapshot_by_policy_is_awaited(
+        self, postgres_stores: Callable[..., PostgresStore], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The snapshot a policy asks for is saved through the asyncio store, in no thread."""
+
+        async def main() -> None:
+            store = postgres_stores()
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            await programme.persist(store, "p", snapshots=SnapshotPolicy(every=4))
+            no_threads(monkeypatch)
+            for n in range(3):
+                await programme.execute(enrol(f"p{n}"))
+
+        run(main())
+        monkeypatch.undo()
+        assert [4] == postgres_stores().snapshots("p")
+
+    def test_a_cancelled_command_finishes(
+        self, postgres_stores: Callable[..., PostgresStore], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Cancelling the await while the append is under way: the append ends, the change
+        is made as stored, then the cancellation goes on; the next command follows it."""
+        from mentorflow._storage.postgres import AsyncPostgresStore
+
+        append = AsyncPostgresStore.append
+
+        async def slow(self: AsyncPostgresStore, *args: Any, **kwargs: Any) -> int:
+            await asyncio.sleep(0.2)
+            return await append(self, *args, **kwargs)
+
+        async def main() -> AsyncProgramme:
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            await programme.persist(postgres_stores(), "p")
+            monkeypatch.setattr(AsyncPostgresStore, "append", slow)
+            first = asyncio.create_task(programme.execute(enrol("a")))
+            await asyncio.sleep(0.05)
+            first.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await first
+            assert 2 == programme.version
+            await programme.execute(enrol("b"))
+            return programme
+
+        programme = run(main())
+        assert (4, ["a", "b"]) == (programme.version, list(programme.pairs))
+        assert 4 == postgres_stores().version("p")
+
+    def test_programmes_wait_at_once(
+        self, postgres_stores: Callable[..., PostgresStore], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Commands of several programmes wait for their appends at the same time (each in
+        its own greenlet), and each ends as its own store says; a conflict is refused."""
+        from mentorflow._storage.postgres import AsyncPostgresStore
+
+        append = AsyncPostgresStore.append
+
+        async def slow(self: AsyncPostgresStore, *args: Any, **kwargs: Any) -> int:
+            await asyncio.sleep(0.2)
+            return await append(self, *args, **kwargs)
+
+        async def main() -> list[AsyncProgramme]:
+            store = postgres_stores()
+            made = [AsyncProgramme(new_programme(ManualClock(START))) for _ in range(4)]
+            for n, programme in enumerate(made):
+                await programme.persist(store, f"p{n}")
+            rival = await AsyncProgramme.restore(store, "p0", clock=ManualClock(START))
+            monkeypatch.setattr(AsyncPostgresStore, "append", slow)
+            began = time.perf_counter()
+            results = await asyncio.gather(
+                *(programme.execute(enrol("a")) for programme in made),
+                rival.execute(enrol("z")),
+                return_exceptions=True,
+            )
+            assert time.perf_counter() - began < 0.6  # not 5 x 0.2 s, one after the other
+            assert isinstance(results[-1], ConcurrencyError)  # p0 got "a" first
+            assert (0, []) == (rival.version, list(rival.pairs))
+            return made
+
+        made = run(main())
+        store = postgres_stores()
+        for n, programme in enumerate(made):
+            assert (2, ["a"]) == (programme.version, list(programme.pairs))
+            assert 2 == store.version(f"p{n}")
+
+    def test_a_sync_hook_may_issue_commands(
+        self, postgres_stores: Callable[..., PostgresStore]
+    ) -> None:
+        """A sync after hook on the programme that issues a command: its append is awaited
+        on the loop too, within the command that called the hook."""
+
+        async def main() -> AsyncProgramme:
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            await programme.persist(postgres_stores(), "p")
+
+            def and_b(event: PairEnrolled) -> None:
+                if event.pair == "a":
+                    programme.programme.execute(enrol("b"))
+
+            programme.programme.subscribe(PairEnrolled, and_b)
+            await programme.execute(enrol("a"))
+            return programme
+
+        programme = run(main())
+        assert (4, ["a", "b"]) == (programme.version, list(programme.pairs))
+        assert 4 == postgres_stores().version("p")
+
+    def test_the_sync_api_on_the_loop(self, postgres_stores: Callable[..., PostgresStore]) -> None:
+        """The bug: the sync API, called on the loop for a programme persisted through
+        `mentorflow.aio`, waited for the loop it blocked (a deadlock). It writes through the
+        blocking store now."""
+
+        async def main() -> AsyncProgramme:
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            await programme.persist(postgres_stores(), "p")
+            programme.programme.execute(enrol("a"))
+            await programme.execute(enrol("b"))
+            return programme
+
+        programme = run(main())
+        assert 4 == programme.version == postgres_stores().version("p")
+
+    def test_with_a_read_model_in_a_thread(
+        self, postgres_stores: Callable[..., PostgresStore]
+    ) -> None:
+        """A store that keeps a read model: its append and rows are one blocking
+        transaction, so the command runs in a thread (and the rows are written)."""
+        ReadModel(postgres_stores()).enable()
+        threads: set[int] = set()
+
+        async def main() -> int:
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            await programme.persist(postgres_stores(), "p")
+            programme.programme.subscribe(
+                PairEnrolled, lambda e: threads.add(threading.get_ident()), before=True
+            )
+            await programme.execute(enrol("a"))
+            return threading.get_ident()
+
+        loop_thread = run(main())
+        assert threads
+        assert loop_thread not in threads
+        store = postgres_stores()
+        assert [("a",)] == store.readmodel_query(f"SELECT pair FROM {store.schema}.readmodel_pairs")
+
+
 class TestLoop:
     """The loop goes on while a command writes."""
 

@@ -85,8 +85,10 @@ def test_worker_pass(spans: InMemorySpanExporter) -> None:
     assert (run.attributes or {})["mentorflow.delivered"] == 2
 
 
-def test_async_commands(spans: InMemorySpanExporter) -> None:
-    """An AsyncProgramme's command and restore are spans."""
+def test_async_commands(instrumented: InMemorySpanExporter) -> None:
+    """An AsyncProgramme's command (once instrumented: the sync method's span) and its
+    restore are spans."""
+    spans = instrumented
 
     async def main() -> None:
         store = MemoryStore()
@@ -105,6 +107,22 @@ def test_async_commands(spans: InMemorySpanExporter) -> None:
         "mentorflow.events": 2,
     } == found["mentorflow.command"]
     assert {"mentorflow.programme": "p", "mentorflow.version": 2} == found["mentorflow.restore"]
+    assert 1 == sum(s.name == "mentorflow.command" for s in spans.get_finished_spans())
+
+
+def test_async_commands_plain(spans: InMemorySpanExporter) -> None:
+    """Until `instrument` is called, an AsyncProgramme's commands make no span (its restore
+    does)."""
+
+    async def main() -> None:
+        programme = AsyncProgramme(new_programme(ManualClock(START)))
+        await programme.persist(MemoryStore(), "p")
+        await programme.execute(
+            Enrol(pair="a", mentor=MECHELEN, mentee=CAPACI, theme=Theme.HOUSING)
+        )
+
+    asyncio.run(main())
+    assert [] == [s.name for s in spans.get_finished_spans() if s.name == "mentorflow.command"]
 
 
 @pytest.fixture
@@ -182,6 +200,19 @@ class TestSyncApi:
         assert [{"mentorflow.programme": "P", "mentorflow.events": 2}] == attributes(
             instrumented, "mentorflow.refresh"
         )
+
+    def test_replay_makes_no_command_spans(self, instrumented: InMemorySpanExporter) -> None:
+        """The commands a restore or a refresh replays are not the application's: no
+        span each (a million-event restore made a million spans)."""
+        store = MemoryStore()
+        writer = new_programme(ManualClock(START))
+        writer.persist(store, "p")
+        writer.execute(enrol("a"), enrol("b"))
+        reader = Programme.restore(store, "p")
+        writer.execute(enrol("c"))
+        reader.refresh()
+        assert 2 == len(attributes(instrumented, "mentorflow.command"))  # the writer's
+        assert ["a", "b", "c"] == list(reader.pairs)
 
     def test_plain_methods_until_instrumented(self, spans: InMemorySpanExporter) -> None:
         """Without `instrument` (and after `uninstrument`) the methods are the plain ones:

@@ -400,7 +400,7 @@ def _restore_lazily(
     except (MentorflowError, ValueError, TypeError, KeyError, AttributeError) as err:
         _ignore(key, at, f"its state does not fit the log ({type(err).__name__}: {err})")
         return _IGNORED
-    replay(programme, events, keys)
+    replay(programme._rt, events, keys)  # the runtime's: not the (maybe traced) method
     logger.info(
         "%s: restored from the snapshot of version %d and %d events (the %d before it are "
         "read when first asked for)",
@@ -464,7 +464,7 @@ class _Loader(Generic[P]):
         self.build, self.definition, self.key = build, definition, key
         self.found, self.heads, self.verify = found, heads, verify
         self.programme = _build(build, definition, key)
-        self.replayer = Replayer(self.programme)
+        self.replayer = Replayer(self.programme._rt)
         self.older: list[Event] = []  # the events up to the snapshot's version
         self.older_keys: dict[int, str] = {}
         self.settled = not found or not found[0]
@@ -520,7 +520,7 @@ class _Loader(Generic[P]):
             _ignore(key, at, f"its state does not fit the log ({type(err).__name__}: {err})")
             self.found = None
             self.programme = _build(self.build, self.definition, key)
-            self.replayer = Replayer(self.programme)
+            self.replayer = Replayer(self.programme._rt)
             self.replayer.feed(self.older, self.older_keys)
 
 

@@ -1028,7 +1028,7 @@ class Programme:
         """
         from .persist import refresh
 
-        return tuple(refresh(self, self._rt.ledger, self._rt.definition))
+        return tuple(refresh(self._rt, self._rt.ledger, self._rt.definition))
 
     def __repr__(self) -> str:
         d = self._rt.definition

@@ -2,13 +2,20 @@
 
 A command still goes through the one transaction path (`Programme.execute`): the same
 decision, the same journal before the change, the same rollback when the write fails. What
-changes is *where* it runs: in a thread of the loop's default executor, so that the loop goes
-on while the store writes (an fsync of SQLite or JSON Lines takes milliseconds). For a
-`PostgresStore` the write itself goes back to the loop: the journal hands the append to an
-`AsyncPostgresStore` (psycopg's asyncio API) and the thread waits for it, so the server's
-round trip is awaited, not blocked on. Commands on one `AsyncProgramme` run one at a time, in
-the order they were awaited (an `asyncio.Lock`; a hook's own commands join the command that
-called it).
+changes is *where* it runs:
+
+* over a `PostgresStore`, on the loop itself: the sync path runs in a greenlet
+  (`onloop`), and the journal's append (and a snapshot the policy asks for) is awaited
+  through an `AsyncPostgresStore` (psycopg's asyncio API) while the loop goes on. Deciding
+  and applying are CPU work, done on the loop with no thread hand-off; a command costs
+  about what the sync one does (benchmark target 13). A store that keeps a read model is
+  the exception: its append and its rows are one transaction of the blocking store's, so
+  those commands run in a thread, as below;
+* over the other stores, in a thread of the loop's default executor, so that the loop goes
+  on while the store writes (an fsync of SQLite or JSON Lines takes milliseconds).
+
+Commands on one `AsyncProgramme` run one at a time, in the order they were awaited (an
+`asyncio.Lock`; a hook's own commands join the command that called it).
 
 A restore or a refresh over a `PostgresStore` uses no thread: what it reads (the log, the
 snapshots kept) is awaited through the `AsyncPostgresStore` first, then the same sync code
@@ -26,12 +33,15 @@ import asyncio
 import contextlib
 import contextvars
 import datetime as dt
+import functools
+import threading
 import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from .._core.hooks import Hooks, Subscription
 from .._core.programme import Pair, Programme
+from .._core.snapshot import SnapshotPolicy
 from .._domain import commands as c
 from .._domain.clock import Clock
 from .._domain.definition import Definition
@@ -42,7 +52,7 @@ from .._storage.postgres import AsyncPostgresStore, PostgresStore, Restoring
 from .._storage.readmodel import DeadlineRow, OpenAppend, PairRow
 from .._storage.stores import Store
 from ..exceptions import AfterHookError, ValidationError
-from . import tracing
+from . import onloop, tracing
 
 E = TypeVar("E", bound=Event)
 T = TypeVar("T")
@@ -56,8 +66,14 @@ class AsyncProgramme:
     Make one of a programme (`AsyncProgramme(programme)`, then `persist` it), or restore one
     from a store (`restore`). Read it through `programme` (pairs, deadlines, history) between
     your awaits: it changes only while one of its commands runs. A command whose await is
-    cancelled still finishes in its thread (its change stands or not, as the store says:
-    `refresh` or `version` tell), and the programme's next command waits for it.
+    cancelled still finishes (its append is awaited to its end: the change stands or not,
+    as the store says), then the cancellation goes on; the programme's next command waits
+    for it.
+
+    Over a `PostgresStore`, a command runs on the loop and awaits its append (psycopg's
+    asyncio API), in no thread; so do the before hooks and the sync after hooks subscribed
+    on `programme` (keep them quick, as any code on the loop). Over the other stores, and
+    over a PostgreSQL store that keeps a read model, it runs in a thread.
 
     Over a `PostgresStore`, `restore` and `refresh` await their reads through psycopg's
     asyncio API and replay on the loop, in no thread (for `refresh`: a programme persisted
@@ -120,6 +136,7 @@ class AsyncProgramme:
         clock: Clock | None = None,
         expected_version: int | None = None,
         definition: Definition | None = None,
+        snapshots: SnapshotPolicy | None = None,
     ) -> AsyncProgramme:
         """`Programme.restore`, awaited: over a `PostgresStore`, the reads through psycopg's
         asyncio API and the replay on the loop; over another store, in a thread."""
@@ -135,6 +152,7 @@ class AsyncProgramme:
                         clock=clock,
                         expected_version=expected_version,
                         definition=definition,
+                        snapshots=snapshots,
                     )
             else:
                 programme = await asyncio.to_thread(
@@ -144,6 +162,7 @@ class AsyncProgramme:
                     clock=clock,
                     expected_version=expected_version,
                     definition=definition,
+                    snapshots=snapshots,
                 )
             span.set("version", programme.version)
         made = cls(programme)
@@ -151,10 +170,13 @@ class AsyncProgramme:
             made._shared, made._key = shared, key
         return made
 
-    async def persist(self, store: Store, key: str) -> None:
-        """`Programme.persist`, awaited."""
+    async def persist(
+        self, store: Store, key: str, *, snapshots: SnapshotPolicy | None = None
+    ) -> None:
+        """`Programme.persist`, awaited (a snapshot the policy asks for is saved by the
+        command that makes it due, awaited as its append is)."""
         target = _for_loop(store) if isinstance(store, PostgresStore) else store
-        await self._run(self.programme.persist, target, key)
+        await self._run(functools.partial(self.programme.persist, snapshots=snapshots), target, key)
         if isinstance(target, _LoopStore):
             self._shared, self._key = target, key
 
@@ -189,16 +211,14 @@ class AsyncProgramme:
     async def _command(
         self, method: Callable[..., tuple[Event, ...]], *args: Any, **kw: Any
     ) -> tuple[Event, ...]:
-        name = type(args[0]).__name__ if args else "CheckDeadlines"
+        # its span is the sync method's (`mentorflow.tracing.instrument`): none of its own
         async with _Turn(self):
             errors: list[Exception] = []
             before = self.programme.version
-            with tracing.span("command", programme=self.programme.name, command=name) as span:
-                try:
-                    events = await _in_thread(method, *args, **kw)
-                except AfterHookError as failed:  # the sync API's hooks: the change stands
-                    events, errors = failed.events, list(failed.exceptions)
-                span.set("events", len(events))
+            try:
+                events = await self._call(method, *args, **kw)
+            except AfterHookError as failed:  # the sync API's hooks: the change stands
+                events, errors = failed.events, list(failed.exceptions)
             # a retried command (an idempotency key already committed) returns its first
             # events: they were told of then, not now
             errors += await self._notify([e for e in events if e.seq > before])
@@ -207,6 +227,14 @@ class AsyncProgramme:
             error.events = events
             raise error
         return events
+
+    def _call(self, method: Callable[..., T], *args: Any, **kw: Any) -> Awaitable[T]:
+        """Run a command's sync path: on the loop, its appends awaited there, for a programme
+        journaled to a `PostgresStore` (without a read model, whose transaction spans the
+        change); in a thread otherwise."""
+        if self._shared is not None and self.programme._rt.ledger.settle is None:
+            return onloop.run(method, *args, **kw)
+        return _in_thread(method, *args, **kw)
 
     async def _run(self, method: Callable[..., T], *args: Any) -> T:
         async with _Turn(self):
@@ -324,9 +352,14 @@ class _LoopStore(Store):
     def __init__(self, store: PostgresStore, loop: asyncio.AbstractEventLoop) -> None:
         self.store = store
         self.loop = loop
+        self.thread = threading.get_ident()  # the loop's (made on it: see `_for_loop`)
         self.aio = AsyncPostgresStore(store)
 
     def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
+        if onloop.running():  # a command run on the loop: awaited there
+            return onloop.wait(self.aio.append(key, events, expected_version=expected_version))
+        if threading.get_ident() == self.thread:  # the sync API, called on the loop: blocks
+            return self.store.append(key, events, expected_version=expected_version)
         future = asyncio.run_coroutine_threadsafe(
             self.aio.append(key, events, expected_version=expected_version), self.loop
         )
@@ -362,7 +395,10 @@ class _LoopStore(Store):
         return self.store.read_snapshot(key, version)
 
     def save_snapshot(self, key: str, version: int, document: Document) -> None:
-        self.store.save_snapshot(key, version, document)
+        if onloop.running():  # a snapshot a command's journal takes, on the loop
+            onloop.wait(self.aio.save_snapshot(key, version, document))
+        else:
+            self.store.save_snapshot(key, version, document)
 
     def version(self, key: str) -> int:
         ready = _ready.get()

@@ -883,6 +883,14 @@ class AsyncPostgresStore:
         async with self._pool.connection() as db:
             yield db
 
+    async def _getconn(self) -> psycopg.AsyncConnection[Any]:
+        """A connection of the pool, for a caller that gives it back (``putconn``)."""
+        if not self._opened:
+            await self._pool.open(wait=False)
+            self._opened = True
+        db: psycopg.AsyncConnection[Any] = await self._pool.getconn()
+        return db
+
     async def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
         """`PostgresStore.append`, awaited."""
         store = self.store
@@ -891,7 +899,8 @@ class AsyncPostgresStore:
         params = store._batch(key, events, new)
         params["expected"] = expected_version
         with store._errors(f"appending to {key!r}"):
-            async with self._connection() as db:
+            db = await self._getconn()
+            try:  # one statement, autocommitted: no transaction to end (a command's path)
                 try:
                     cursor = await db.execute(store._sql["append"], params)
                     row = await cursor.fetchone()
@@ -905,6 +914,8 @@ class AsyncPostgresStore:
                     return new
                 cursor = await db.execute(store._sql["version"], (key,))
                 found = await cursor.fetchone()
+            finally:
+                await self._pool.putconn(db)
         if found is None:
             raise UnknownProgrammeError(key)
         raise ConcurrencyError(key, expected_version, int(found[0]))
@@ -966,6 +977,19 @@ class AsyncPostgresStore:
                 cursor = await db.execute(store._sql["keys"])
                 rows = await cursor.fetchall()
         return [r[0] for r in rows]
+
+    async def save_snapshot(self, key: str, version: int, document: Document) -> None:
+        """`PostgresStore.save_snapshot`, awaited."""
+        store = self.store
+        check_snapshot_version(key, version)
+        params = {"key": key, "version": version, "body": dumps(document), "keep": KEEP_SNAPSHOTS}
+        with store._errors(f"saving a snapshot of {key!r}"):
+            async with self._connection() as db:
+                cursor = await db.execute(store._sql["save_snapshot"], params)
+                row = await cursor.fetchone()
+        if not row or not row[0]:
+            check_snapshot_version(key, version, await self.version(key))
+            raise StoreError(f"{key}: no snapshot saved")  # pragma: no cover - a race
 
     async def close(self) -> None:
         """Close the pool's connections."""

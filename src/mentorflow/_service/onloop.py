@@ -1,0 +1,121 @@
+"""Sync code run on the event loop, its store round trips awaited there (greenlets).
+
+`mentorflow.aio` runs a command over a `PostgresStore` through the very same sync path as
+`Programme.execute` (decide, vetoes, journal, apply, record), but on the loop rather than
+in a thread: the call runs in a greenlet, and when the journal's append needs the server,
+`wait` hands the append's coroutine to `run` (on the loop's side), which awaits it and
+resumes the call with its result or its exception. Nothing else of the call waits: deciding
+and applying are CPU work, done where they were asked for, without the two thread hand-offs
+a command in a thread costs. This is how SQLAlchemy's asyncio layer runs its sync core
+(``greenlet_spawn`` and ``await_only``), and why it needs the ``greenlet`` package
+(installed with ``mentorflow[postgres]``).
+
+The greenlets are kept and reused (making one costs more than the rest of the hand-off); a
+call suspended in `wait` holds its greenlet until it ends, so calls of several programmes
+may be under way at once, each in its own.
+
+Cancellation: an awaitable a call waits for runs as a task of its own and is awaited to its
+end before the cancellation goes on (as a thread's work would be), so the call finishes one
+way or the other and its programme is left as its store says.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
+
+import greenlet
+
+T = TypeVar("T")
+
+_DONE, _FAILED, _WAIT = 0, 1, 2
+"""What a worker tells `run` when it switches back: the call returned, raised, or waits."""
+
+
+class _Worker(greenlet.greenlet):  # type: ignore[misc]  # greenlet ships no type hints
+    """A greenlet that runs the calls `run` gives it, one after the other."""
+
+    def __init__(self) -> None:
+        super().__init__(self._serve)
+
+    def _serve(self, call: tuple[contextvars.Context, Callable[..., Any], Any, Any]) -> None:
+        while True:
+            context, method, args, kw = call
+            try:
+                message: tuple[int, Any] = (_DONE, context.run(method, *args, **kw))
+            except greenlet.GreenletExit:  # collected while it waited: it ends here
+                raise
+            except BaseException as failed:  # handed to `run`, which raises it
+                message = (_FAILED, failed)
+            call = self.parent.switch(message)
+
+
+class _Idle(threading.local):
+    workers: list[_Worker]
+
+    def __init__(self) -> None:
+        self.workers = []
+
+
+_idle = _Idle()
+"""The workers of this thread with no call under way (a greenlet belongs to its thread)."""
+
+
+def running() -> bool:
+    """Whether the caller is a call `run` drives (its awaitables can be awaited by `wait`)."""
+    return isinstance(greenlet.getcurrent(), _Worker)
+
+
+def wait(awaitable: Awaitable[T]) -> T:
+    """Await ``awaitable`` on the loop from a call `run` drives; its result, or its
+    exception raised here. Only where `running` is true."""
+    current = greenlet.getcurrent()
+    assert isinstance(current, _Worker), "wait() outside a call run() drives"
+    return cast(T, current.parent.switch((_WAIT, awaitable)))
+
+
+async def run(method: Callable[..., T], *args: Any, **kw: Any) -> T:
+    """``method(*args, **kw)`` on the loop, in a copy of the caller's context (as a thread
+    of `asyncio.to_thread` would be), each awaitable it passes to `wait` awaited here."""
+    idle = _idle.workers
+    worker = idle.pop() if idle else _Worker()
+    kind, value = worker.switch((contextvars.copy_context(), method, args, kw))
+    cancelled: asyncio.CancelledError | None = None
+    try:
+        while kind == _WAIT:
+            step = asyncio.ensure_future(value)
+            while not step.done():
+                try:
+                    await _end_of(step)
+                except asyncio.CancelledError as err:  # the call's store work ends first
+                    cancelled = err
+            try:
+                result = step.result()
+            except BaseException as failed:  # the call decides what an error of its own means
+                kind, value = worker.throw(failed)
+            else:
+                kind, value = worker.switch(result)
+    finally:
+        if not worker.dead and kind != _WAIT:
+            idle.append(worker)
+    if cancelled is not None:
+        raise cancelled
+    if kind == _FAILED:
+        raise value
+    return cast(T, value)
+
+
+def _end_of(step: asyncio.Future[Any]) -> asyncio.Future[None]:
+    """A future done when ``step`` is (cancelling it leaves ``step`` alone): what
+    `asyncio.shield` gives, for less."""
+    waiter: asyncio.Future[None] = step.get_loop().create_future()
+
+    def wake(_: object) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    step.add_done_callback(wake)
+    return waiter
