@@ -439,6 +439,30 @@ class TestPostgresCommandsOnTheLoop:
         programme = run(main())
         assert 4 == programme.version == postgres_stores().version("p")
 
+    def test_without_greenlet_in_a_thread(
+        self, postgres_stores: Callable[..., PostgresStore], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Without the greenlet package (installed with mentorflow[postgres]), a command
+        runs in a thread and awaits its append on the loop, as before."""
+        from mentorflow._service import aio
+
+        monkeypatch.setattr(aio, "onloop", None)
+        threads: set[int] = set()
+
+        async def main() -> int:
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            await programme.persist(postgres_stores(), "p")
+            programme.programme.subscribe(
+                PairEnrolled, lambda e: threads.add(threading.get_ident()), before=True
+            )
+            await programme.execute(enrol("a"))
+            return threading.get_ident()
+
+        loop_thread = run(main())
+        assert threads
+        assert loop_thread not in threads
+        assert 2 == postgres_stores().version("p")
+
     def test_with_a_read_model_in_a_thread(
         self, postgres_stores: Callable[..., PostgresStore]
     ) -> None:

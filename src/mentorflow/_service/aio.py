@@ -52,7 +52,12 @@ from .._storage.postgres import AsyncPostgresStore, PostgresStore, Restoring
 from .._storage.readmodel import DeadlineRow, OpenAppend, PairRow
 from .._storage.stores import Store
 from ..exceptions import AfterHookError, ValidationError
-from . import onloop, tracing
+from . import tracing
+
+try:
+    from . import onloop
+except ImportError:  # pragma: no cover - greenlet comes with mentorflow[postgres]
+    onloop = None  # type: ignore[assignment]  # then commands run in a thread
 
 E = TypeVar("E", bound=Event)
 T = TypeVar("T")
@@ -232,7 +237,8 @@ class AsyncProgramme:
         """Run a command's sync path: on the loop, its appends awaited there, for a programme
         journaled to a `PostgresStore` (without a read model, whose transaction spans the
         change); in a thread otherwise."""
-        if self._shared is not None and self.programme._rt.ledger.settle is None:
+        shared = self._shared is not None and self.programme._rt.ledger.settle is None
+        if shared and onloop is not None:
             return onloop.run(method, *args, **kw)
         return _in_thread(method, *args, **kw)
 
@@ -356,7 +362,7 @@ class _LoopStore(Store):
         self.aio = AsyncPostgresStore(store)
 
     def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
-        if onloop.running():  # a command run on the loop: awaited there
+        if onloop is not None and onloop.running():  # a command run on the loop: awaited there
             return onloop.wait(self.aio.append(key, events, expected_version=expected_version))
         if threading.get_ident() == self.thread:  # the sync API, called on the loop: blocks
             return self.store.append(key, events, expected_version=expected_version)
@@ -395,7 +401,7 @@ class _LoopStore(Store):
         return self.store.read_snapshot(key, version)
 
     def save_snapshot(self, key: str, version: int, document: Document) -> None:
-        if onloop.running():  # a snapshot a command's journal takes, on the loop
+        if onloop is not None and onloop.running():  # a snapshot a command's journal takes
             onloop.wait(self.aio.save_snapshot(key, version, document))
         else:
             self.store.save_snapshot(key, version, document)
