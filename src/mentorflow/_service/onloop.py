@@ -31,26 +31,41 @@ import greenlet
 
 T = TypeVar("T")
 
+KEEP = 16
+"""Idle workers kept per thread (more calls at once make more; the rest are let go)."""
+
 _DONE, _FAILED, _WAIT = 0, 1, 2
 """What a worker tells `run` when it switches back: the call returned, raised, or waits."""
 
 
 class _Worker(greenlet.greenlet):  # type: ignore[misc]  # greenlet ships no type hints
-    """A greenlet that runs the calls `run` gives it, one after the other."""
+    """A greenlet that runs the calls `run` gives it, one after the other.
+
+    The call and the message sent back are lists that their receiver empties: an idle
+    worker's suspended frame holds no command, result or exception of the call before."""
 
     def __init__(self) -> None:
         super().__init__(self._serve)
 
-    def _serve(self, call: tuple[contextvars.Context, Callable[..., Any], Any, Any]) -> None:
+    def _serve(self, call: list[Any]) -> None:
         while True:
             context, method, args, kw = call
+            call.clear()
             try:
-                message: tuple[int, Any] = (_DONE, context.run(method, *args, **kw))
+                message: list[Any] = [_DONE, context.run(method, *args, **kw)]
             except greenlet.GreenletExit:  # collected while it waited: it ends here
                 raise
             except BaseException as failed:  # handed to `run`, which raises it
-                message = (_FAILED, failed)
+                message = [_FAILED, failed]
+            del context, method, args, kw
             call = self.parent.switch(message)
+
+
+def _read(message: list[Any]) -> tuple[int, Any]:
+    """What a worker sent (the list emptied)."""
+    kind, value = message
+    message.clear()
+    return kind, value
 
 
 class _Idle(threading.local):
@@ -74,7 +89,7 @@ def wait(awaitable: Awaitable[T]) -> T:
     exception raised here. Only where `running` is true."""
     current = greenlet.getcurrent()
     assert isinstance(current, _Worker), "wait() outside a call run() drives"
-    return cast(T, current.parent.switch((_WAIT, awaitable)))
+    return cast(T, current.parent.switch([_WAIT, awaitable]))
 
 
 async def run(method: Callable[..., T], *args: Any, **kw: Any) -> T:
@@ -82,7 +97,7 @@ async def run(method: Callable[..., T], *args: Any, **kw: Any) -> T:
     of `asyncio.to_thread` would be), each awaitable it passes to `wait` awaited here."""
     idle = _idle.workers
     worker = idle.pop() if idle else _Worker()
-    kind, value = worker.switch((contextvars.copy_context(), method, args, kw))
+    kind, value = _read(worker.switch([contextvars.copy_context(), method, args, kw]))
     cancelled: asyncio.CancelledError | None = None
     try:
         while kind == _WAIT:
@@ -95,11 +110,12 @@ async def run(method: Callable[..., T], *args: Any, **kw: Any) -> T:
             try:
                 result = step.result()
             except BaseException as failed:  # the call decides what an error of its own means
-                kind, value = worker.throw(failed)
+                kind, value = _read(worker.throw(failed))
             else:
-                kind, value = worker.switch(result)
+                kind, value = _read(worker.switch(result))
+            del step
     finally:
-        if not worker.dead and kind != _WAIT:
+        if not worker.dead and kind != _WAIT and len(idle) < KEEP:
             idle.append(worker)
     if cancelled is not None:
         raise cancelled
