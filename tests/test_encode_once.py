@@ -10,10 +10,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import pendulum
 import pytest
 
 from mentorflow import Complete, Phase, Programme, SerializationError, Store, StoreError
 from mentorflow._codec import chain
+from mentorflow._codec.primitives import dump_instant
 from mentorflow._simulation.inclucities import programme as inclucities_programme
 from mentorflow._storage.base import dumps, record_text
 
@@ -151,3 +153,19 @@ class TestRefused:
         mentorflow's events never is)."""
         with pytest.raises(RecursionError):
             chain.link([{"seq": 1, "x": nested(100_000)}], "0" * 32)
+
+
+class TestDumpInstant:
+    """Tests for dump_instant's memory of the last instant it wrote."""
+
+    def test_equal_instants_in_other_zones(self) -> None:
+        """The same instant in another zone, asked for after it, is written in its own zone
+        (the memory is of the object, not of the instant)."""
+        brussels = pendulum.datetime(2020, 6, 17, 10, tz="Europe/Brussels")
+        utc = brussels.in_tz("UTC")
+        again = pendulum.datetime(2020, 6, 17, 10, tz="Europe/Brussels")
+        assert brussels == utc
+        written = [dump_instant(t) for t in (brussels, brussels, utc, utc, again, brussels)]
+        expected_brussels = "2020-06-17T10:00:00+02:00[Europe/Brussels]"
+        expected_utc = "2020-06-17T08:00:00+00:00[UTC]"
+        assert [expected_brussels] * 2 + [expected_utc] * 2 + [expected_brussels] * 2 == written
