@@ -4,7 +4,9 @@ The first event's ``chain`` is the digest of the definition document; each later
 the digest of the event document before it (its ``chain`` included), so changing, inserting,
 removing or reordering any record, or changing the definition, breaks the chain at the next
 record. A digest is BLAKE2b (128 bits) of the document's canonical JSON (sorted keys, no
-spaces, UTF-8), so it does not depend on how a store lays its documents out.
+spaces, UTF-8), so it does not depend on how a store lays its documents out. Each record
+`link` makes (a `Record`) keeps the text it digested: the database stores write that very
+text, so a record is encoded once, and a restore digests the stored text as it is.
 
 What it can't tell: records removed from the *end* of a log look like a crash before they were
 written (the caller can say how many it last saw: ``Programme.restore(...,
