@@ -103,6 +103,7 @@ class TestStoredText:
         for chunk in chunks:
             if chunk.texts is not None:
                 assert [canonical(d) for d in chunk.events] == list(chunk.texts)
+                assert [dumps(d, canonical=True) for d in chunk.events] == list(chunk.texts)
         restored = Programme.restore(store, "p", verify=True)
         assert live.history[:] == restored.history[:]
 
