@@ -13,11 +13,19 @@ from typing import Any
 import pendulum
 import pytest
 
-from mentorflow import Complete, Phase, Programme, SerializationError, Store, StoreError
+from mentorflow import (
+    Complete,
+    MemoryStore,
+    Phase,
+    Programme,
+    SerializationError,
+    Store,
+    StoreError,
+)
 from mentorflow._codec import chain
 from mentorflow._codec.primitives import dump_instant
 from mentorflow._simulation.inclucities import programme as inclucities_programme
-from mentorflow._storage.base import dumps, record_text
+from mentorflow._storage.base import dumps, linked_text, record_text
 
 
 def canonical(document: object) -> str:
@@ -170,3 +178,31 @@ class TestDumpInstant:
         expected_brussels = "2020-06-17T10:00:00+02:00[Europe/Brussels]"
         expected_utc = "2020-06-17T08:00:00+00:00[UTC]"
         assert [expected_brussels] * 2 + [expected_utc] * 2 + [expected_brussels] * 2 == written
+
+
+class _Watching(MemoryStore):
+    """A store that notes whether each record it is given holds its text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[bool] = []
+
+    def create(self, key: str, definition: Any, events: Any = ()) -> None:
+        self.held += [linked_text(e) is not None for e in events]
+        super().create(key, definition, events)
+
+    def append(self, key: str, events: Any, *, expected_version: int) -> int:
+        self.held += [linked_text(e) is not None for e in events]
+        return super().append(key, events, expected_version=expected_version)
+
+
+def test_the_journal_hands_over_texts() -> None:
+    """Persisting, a command and a batch each hand the store records holding their text: the
+    store encodes none of them again."""
+    store = _Watching()
+    live = inclucities_programme()
+    live.persist(store, "p")
+    first, *others = list(live.pairs)
+    live.pair(first).complete(Phase.NEEDS_ASSESSMENT, at=live.now())
+    live.execute(*[Complete(pair=key, phase=Phase.NEEDS_ASSESSMENT) for key in others])
+    assert [True] * live.version == store.held
