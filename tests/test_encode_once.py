@@ -50,6 +50,16 @@ DOCUMENTS = [
 ]
 
 
+def journaled(store: Store) -> Programme:
+    """IncluCities persisted in ``store`` as ``p``, then a command, then a batch of them."""
+    live = inclucities_programme()
+    live.persist(store, "p")
+    first, *others = list(live.pairs)
+    live.pair(first).complete(Phase.NEEDS_ASSESSMENT, at=live.now())
+    live.execute(*[Complete(pair=key, phase=Phase.NEEDS_ASSESSMENT) for key in others])
+    return live
+
+
 class TestLink:
     """Tests for chain.link's records and the text they carry."""
 
@@ -100,11 +110,7 @@ class TestStoredText:
         are the canonical JSON of each (byte for byte what was written before), and the
         programme restores."""
         store = make_store()
-        live = inclucities_programme()
-        live.persist(store, "p")
-        first, *others = list(live.pairs)
-        live.pair(first).complete(Phase.NEEDS_ASSESSMENT, at=live.now())
-        live.execute(*[Complete(pair=key, phase=Phase.NEEDS_ASSESSMENT) for key in others])
+        live = journaled(store)
         chunks = list(store.read_chunks("p").chunks)
         documents = [d for c in chunks for d in c.events]
         assert live.version == len(documents)
@@ -200,9 +206,5 @@ def test_the_journal_hands_over_texts() -> None:
     """Persisting, a command and a batch each hand the store records holding their text: the
     store encodes none of them again."""
     store = _Watching()
-    live = inclucities_programme()
-    live.persist(store, "p")
-    first, *others = list(live.pairs)
-    live.pair(first).complete(Phase.NEEDS_ASSESSMENT, at=live.now())
-    live.execute(*[Complete(pair=key, phase=Phase.NEEDS_ASSESSMENT) for key in others])
+    live = journaled(store)
     assert [True] * live.version == store.held
