@@ -24,8 +24,11 @@ ROWS = "SELECT seq, schema, body FROM events WHERE key = ? ORDER BY seq"
 
 
 def json_row(document: object) -> str:
-    """An event document as the stores write it: the same bytes (checked by target 4)."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """An event document as the stores write it, canonical JSON (its keys sorted: a restore
+    digests the stored text): the same bytes (checked by target 4)."""
+    return json.dumps(
+        document, ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=True
+    )
 
 
 def connect(path: str) -> sqlite3.Connection:

@@ -5,7 +5,11 @@ batch     "A batch of 100 commands on SQLite with synchronous=FULL: at least 10x
           enrolments)`` (one transaction, one fsync) on a programme persisted in an
           `SQLiteStore` (a real file in ``--dir``). Baseline: the same 100 enrolments, each its
           own ``programme.execute`` (its own transaction), on another programme of the store,
-          interleaved.
+          interleaved. Info, in the same repeats: the wall and CPU time per command each way;
+          one commit of a tiny row (a database of its own in the same directory, WAL,
+          ``synchronous=FULL``); and ``(batch + commit) / batch`` per command, roughly the
+          most the ratio can be on that disk (one by one also runs each transaction's
+          statements with caches cooled by the fsync's wait: the ratio may pass it).
 overdue   "The overdue query over 1,000 programmes x 100 pairs: at most 50 ms, against
           restoring them all." Measured: ``ReadModel(store).overdue(at)`` on an SQLite store
           holding ``programmes`` programmes of ``pairs`` pairs (3 phase and 1 milestone
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -51,6 +56,7 @@ from mentorflow.aio import AsyncProgramme
 
 from ..programmes import ENDS_ON, ENROL_AT, MENTEE, MENTOR, STARTS_ON, THEME, TIMEZONE
 from ..report import Context, Row
+from ..sqlite_files import check_pragmas, connect
 from ..timing import checkpoint
 from .t10_postgres import server
 
@@ -116,29 +122,94 @@ def enrolments(prefix: str, count: int) -> list[Enrol]:
 # -- a batch against one by one ------------------------------------------------------------
 
 
-def batch_rates(s: Sizes, directory: str) -> tuple[float, float]:
-    """Commands per second: in batches, and one by one."""
+@dataclass(frozen=True)
+class BatchFigures:
+    """What `batch_rates` measured, each the median of its repeats."""
+
+    batched: float
+    """Commands per second in a batch of ``s.batch`` (one transaction)."""
+    single: float
+    """Commands per second one by one (one transaction each)."""
+    cpu_us: float
+    """The batch's CPU time (this process's, user and system) per command, microseconds."""
+    single_cpu_us: float
+    """The same, one by one."""
+    commit_us: float
+    """One commit of a tiny row on a database of its own in the same directory, with the
+    store's PRAGMAs (WAL, ``synchronous=FULL``): what a transaction costs beyond its work,
+    mostly the fsync of the WAL, microseconds."""
+
+    @property
+    def batch_us(self) -> float:
+        """The batch's wall time per command, microseconds."""
+        return 1e6 / self.batched
+
+    @property
+    def ceiling(self) -> float:
+        """The most the batch's ratio can be on this disk: a command one by one costs at
+        least its share of the batch's work plus a commit, ``(batch_us + commit_us) /
+        batch_us``. The target needs ``commit_us >= 9 * batch_us``."""
+        return (self.batch_us + self.commit_us) / self.batch_us
+
+
+COMMITS_PER_REPEAT = 20
+
+
+def commit_times(db: sqlite3.Connection, count: int) -> list[float]:
+    """Seconds of ``count`` transactions, each appending one tiny row to ``db``'s scratch
+    table (``BEGIN IMMEDIATE``, ``INSERT``, ``COMMIT``, as the store's appends)."""
+    times = []
+    for n in range(count):
+        began = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO scratch (n) VALUES (?)", (n,))
+        db.execute("COMMIT")
+        times.append(time.perf_counter() - began)
+    return times
+
+
+def batch_rates(s: Sizes, directory: str) -> BatchFigures:
+    """Commands per second in batches and one by one, the batch's CPU time per command,
+    and the cost of one commit, measured in turn in each repeat (a slow spell of the disk
+    hits each alike)."""
     batched: list[float] = []
     single: list[float] = []
+    cpu: list[float] = []
+    single_cpu: list[float] = []
+    commits: list[float] = []
     with tempfile.TemporaryDirectory(prefix="mentorflow-bench-", dir=directory) as tmp:
         store = SQLiteStore(Path(tmp) / "batch.db")
+        scratch = connect(str(Path(tmp) / "scratch.db"))
+        check_pragmas(scratch)
+        scratch.execute("CREATE TABLE scratch (n INTEGER NOT NULL)")
         for repeat in range(s.batch_repeats):
             one, many = programme(), programme()
             one.persist(store, f"one{repeat}")
             many.persist(store, f"many{repeat}")
             commands = enrolments("p", s.batch)
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             many.execute(*commands)
             batched.append(s.batch / (time.perf_counter() - began))
+            cpu.append((time.process_time() - began_cpu) / s.batch)
             checkpoint()
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             for command in commands:
                 one.execute(command)
             single.append(s.batch / (time.perf_counter() - began))
+            single_cpu.append((time.process_time() - began_cpu) / s.batch)
             assert one.history[:] == many.history[:]
             checkpoint()
+            commits += commit_times(scratch, COMMITS_PER_REPEAT)
+            checkpoint()
+        scratch.close()
         store.close()
-    return statistics.median(batched), statistics.median(single)
+    return BatchFigures(
+        batched=statistics.median(batched),
+        single=statistics.median(single),
+        cpu_us=statistics.median(cpu) * 1e6,
+        single_cpu_us=statistics.median(single_cpu) * 1e6,
+        commit_us=statistics.median(commits) * 1e6,
+    )
 
 
 # -- the overdue query against restoring -------------------------------------------------------
@@ -236,7 +307,7 @@ def async_times(s: Sizes, store: Store) -> tuple[float, float]:
 
 
 def run(s: Sizes, context: Context) -> list[Row]:
-    batched, single = batch_rates(s, context.directory)
+    batch = batch_rates(s, context.directory)
     query_ms, restore_ms, found, query_cpu_ms = overdue_times(s, context.directory)
     with tempfile.TemporaryDirectory(prefix="mentorflow-bench-", dir=context.directory) as tmp:
         sqlite = SQLiteStore(Path(tmp) / "async.db")
@@ -268,11 +339,35 @@ def run(s: Sizes, context: Context) -> list[Row]:
     return [
         Row(
             f"13 a batch of {s.batch} commands, SQLite FULL  vs one by one",
-            batched,
-            single,
+            batch.batched,
+            batch.single,
             "/s",
             f">= {BATCH_LIMIT:g}x",
-            batched / single >= BATCH_LIMIT,
+            batch.batched / batch.single >= BATCH_LIMIT,
+        ),
+        Row(
+            "   same, per command: one by one  vs the batch",
+            1e6 / batch.single,
+            batch.batch_us,
+            "us",
+        ),
+        Row(
+            "   same, CPU time per command: one by one  vs the batch",
+            batch.single_cpu_us,
+            batch.cpu_us,
+            "us",
+        ),
+        Row(
+            "   one commit of a tiny row there, WAL, FULL (no baseline)",
+            batch.commit_us,
+            None,
+            "us",
+        ),
+        Row(
+            "   the ratio's ceiling here, roughly: (the batch + a commit)  vs the batch",
+            batch.batch_us + batch.commit_us,
+            batch.batch_us,
+            "us",
         ),
         Row(
             f"13 ReadModel.overdue(), {s.programmes:,} x {s.pairs} pairs ({found:,} found)  "

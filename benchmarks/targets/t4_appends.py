@@ -10,14 +10,17 @@ setup     SQLite files on a real file system (``--dir``; the header says which),
           untimed, in one transaction) precede the timed appends.
 measured  Events per second, two ways, each a target: (a) ``pair.complete(phase, at=t)`` on
           2,000 pairs of a programme persisted in an ``SQLiteStore``: each command runs the
-          engine, makes its 2 events, encodes them and journals them in one
-          ``SQLiteStore.append`` (``BEGIN IMMEDIATE``, the version check, the inserts with the
-          store's ``json.dumps``, the version update, ``COMMIT``) before the change is made; (b)
-          ``SQLiteStore.append`` of the same events as ready documents, 2 per call.
+          engine, makes its 2 events, encodes them (the canonical JSON that each record's
+          digest is taken of, which the store writes as it is) and journals them in one
+          ``SQLiteStore.append`` (``BEGIN IMMEDIATE``, the version check, the inserts, the
+          version update, ``COMMIT``) before the change is made; (b) ``SQLiteStore.append``
+          of the same records as ready documents (each with its digest, as journaled), 2 per
+          call: the store encodes them (``json.dumps``, canonical).
 baseline  Plain ``sqlite3``: ``BEGIN``, ``executemany`` of ``INSERT INTO events (key, seq,
           schema, body)`` (the store's table, ``WITHOUT ROWID``, primary key (key, seq)),
           ``COMMIT``, one transaction per 2 events; its rows are the same JSON (``json.dumps``
-          of the same documents with the store's arguments, inside the timed loop). Untimed:
+          of the same documents with the store's arguments, keys sorted, inside the timed
+          loop). Untimed:
           all the ways wrote byte-identical rows.
 how       The median of 5 repeats; within a repeat the ways run in turn, 1/20th of the appends
           at a time, so a slow spell of the disk hits each alike. Garbage collector enabled
@@ -37,8 +40,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from mentorflow import Phase, SQLiteStore
-from mentorflow.serialization import SCHEMA, dump_definition, dump_event
+from mentorflow import MemoryStore, Phase, SQLiteStore
+from mentorflow.serialization import SCHEMA, dump_definition
 
 from ..programmes import COMPLETE_AT, add_pairs, new_programme
 from ..report import Context, Row, independent
@@ -190,7 +193,10 @@ def append_documents(n: int) -> tuple[dict[str, Any], list[Any]]:
     model = new_programme()
     for pair in add_pairs(model, n):
         pair.complete(Phase.NEEDS_ASSESSMENT, at=COMPLETE_AT)
-    return dump_definition(model), [dump_event(e) for e in model.history]
+    # as journaled: each record with the digest of the one before (its ``chain``)
+    kept = MemoryStore()
+    model.persist(kept, STORE_KEY)
+    return dump_definition(model), list(kept.read(STORE_KEY).events)
 
 
 def append_rates(s: Sizes, directory: str) -> dict[str, float]:

@@ -4,7 +4,9 @@ The first event's ``chain`` is the digest of the definition document; each later
 the digest of the event document before it (its ``chain`` included), so changing, inserting,
 removing or reordering any record, or changing the definition, breaks the chain at the next
 record. A digest is BLAKE2b (128 bits) of the document's canonical JSON (sorted keys, no
-spaces, UTF-8), so it does not depend on how a store lays its documents out.
+spaces, UTF-8), so it does not depend on how a store lays its documents out. Each record
+`link` makes (a `Record`) keeps the text it digested: the database stores write that very
+text, so a record is encoded once, and a restore digests the stored text as it is.
 
 What it can't tell: records removed from the *end* of a log look like a crash before they were
 written (the caller can say how many it last saw: ``Programme.restore(...,
@@ -34,21 +36,75 @@ FIELD = "chain"
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _c_canonical() -> Callable[[Any], str] | None:
+def _c_canonical(allow_nan: bool = True) -> Callable[[Any], str] | None:
     """The C encoder of canonical JSON, made once (``JSONEncoder.encode`` makes it again at
-    each call), or None where the C accelerator is missing."""
+    each call), or None where the C accelerator is missing. No check for circular
+    references (one is a `RecursionError`)."""
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # pragma: no cover - CPython has it
         return None
     encode = make(
-        None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", True, False, True
-    )
+        None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", True, False,
+        allow_nan,
+    )  # fmt: skip
     return lambda document: "".join(encode(document, 0))
 
 
 _CANONICAL: Callable[[Any], str] = _c_canonical() or _ENCODER.encode
 """Canonical JSON: sorted keys, no spaces, UTF-8 as it is (what ``json.dumps(document,
 sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` gives)."""
+
+_STRICT: Callable[[Any], str] = (
+    _c_canonical(allow_nan=False)
+    or json.JSONEncoder(
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode
+)
+"""`_CANONICAL` that refuses NaN and the infinities (a `ValueError`), as a store does: the
+text of a record that a store can write as it is."""
+
+
+class Record(dict[str, Any]):
+    """An event record as `link` made it, holding its canonical JSON (``text``): what the
+    database stores write, so that a record is encoded once, not once to digest it and again
+    to store it. A record that is changed afterwards forgets its text (it is no longer the
+    record's), and a store encodes it again (`mentorflow._storage.base.record_text`)."""
+
+    __slots__ = ("text",)
+
+    text: str | None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.text = None
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.text = None
+        super().__delitem__(key)
+
+    def __ior__(self, other: Any) -> Record:  # type: ignore[override,misc]
+        self.text = None
+        return super().__ior__(other)
+
+    def clear(self) -> None:
+        self.text = None
+        super().clear()
+
+    def pop(self, *args: Any) -> Any:
+        self.text = None
+        return super().pop(*args)
+
+    def popitem(self) -> tuple[str, Any]:
+        self.text = None
+        return super().popitem()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.text = None
+        return super().setdefault(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.text = None
+        super().update(*args, **kwargs)
 
 
 def digest(document: Mapping[str, Any], *, strict: bool = False) -> str:
@@ -58,7 +114,11 @@ def digest(document: Mapping[str, Any], *, strict: bool = False) -> str:
         SerializationError: ``strict`` (a record about to be written), and a string in it that
             is not valid Unicode (a lone surrogate), which no store can write.
     """
-    text = _CANONICAL(document)
+    return _digest_text(_CANONICAL(document), document, strict)
+
+
+def _digest_text(text: str, document: Mapping[str, Any], strict: bool) -> str:
+    """`digest` of ``document``, whose canonical JSON is ``text``."""
     try:
         data = text.encode("utf-8", "strict" if strict else "surrogatepass")
     except UnicodeEncodeError:
@@ -71,11 +131,26 @@ def digest(document: Mapping[str, Any], *, strict: bool = False) -> str:
 
 def link(documents: Iterable[Mapping[str, Any]], previous: str) -> tuple[list[dict[str, Any]], str]:
     """``documents`` each with the digest of the one before (the first with ``previous``), and
-    the digest of the last (what the next record will carry)."""
-    linked = []
+    the digest of the last (what the next record will carry). Each is a `Record` holding the
+    canonical JSON it was digested from, where a store can write that text as it is.
+
+    Raises:
+        SerializationError: a string in a document is not valid Unicode (a lone surrogate).
+    """
+    linked: list[dict[str, Any]] = []
     for document in documents:
-        record = {**document, FIELD: previous}
-        previous = digest(record, strict=True)
+        record = Record(document, **{FIELD: previous})  # (not through __setitem__)
+        try:
+            text = _STRICT(record)
+        except (ValueError, TypeError, RecursionError):
+            # not JSON a store writes (NaN, say): digested as before, and the store's own
+            # encoding says what is wrong with it, as it did before records carried a text
+            plain = {**document, FIELD: previous}
+            previous = digest(plain, strict=True)
+            linked.append(plain)
+            continue
+        previous = _digest_text(text, record, strict=True)
+        record.text = text
         linked.append(record)
     return linked, previous
 

@@ -23,9 +23,24 @@ def _zone(name: str) -> pendulum.Timezone:
     return pendulum.timezone(name)
 
 
+_last_dumped: tuple[object, str] = (None, "")
+"""The last instant `dump_instant` wrote, and its text."""
+
+
 def dump_instant(value: pendulum.DateTime) -> str:
-    """``2020-06-17T10:00:00+02:00[Europe/Brussels]``."""
-    return f"{value.isoformat()}[{value.timezone_name}]"
+    """``2020-06-17T10:00:00+02:00[Europe/Brussels]``.
+
+    The last instant written is remembered, by identity (not equality: the same instant in
+    another zone is written otherwise): every event of a command shares one, and so does
+    every command of a batch that reads the clock once, and an instant is immutable.
+    """
+    global _last_dumped
+    last = _last_dumped  # one read: another thread may replace it meanwhile
+    if last[0] is value:
+        return last[1]
+    text = f"{value.isoformat()}[{value.timezone_name}]"
+    _last_dumped = (value, text)
+    return text
 
 
 def load_instant(value: object) -> pendulum.DateTime:

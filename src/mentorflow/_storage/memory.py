@@ -28,10 +28,22 @@ from .base import (
     check_key,
     check_snapshot_version,
     dumps,
+    linked_text,
     loads,
     may_take,
     unknown_snapshot,
 )
+
+
+def _line(event: Document) -> str:
+    """An event as the store keeps it: its JSON, with the schema it was written with
+    (``$schema``, added last: it wins over a field of that name, as it did when the document
+    was copied with it), from the text `chain.link` made where the record holds one (a
+    JSON object with fields: the seq, at least)."""
+    text = linked_text(event)
+    if text is None:
+        return dumps({**event, "$schema": SCHEMA})
+    return f'{text[:-1]},"$schema":{SCHEMA}}}'
 
 
 class MemoryStore(Store):
@@ -55,7 +67,7 @@ class MemoryStore(Store):
         check_key(key)
         check_batch(key, events, 0)
         # encoded before the lock is taken: the lock is held for dict operations only
-        record = (dumps(definition), [dumps({**e, "$schema": SCHEMA}) for e in events])
+        record = (dumps(definition), [_line(e) for e in events])
         with self._lock:
             if key in self._logs:
                 raise StoreError(f"programme {key!r} exists already")
@@ -71,7 +83,7 @@ class MemoryStore(Store):
 
     def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
         check_batch(key, events, expected_version)
-        lines = [dumps({**e, "$schema": SCHEMA}) for e in events]
+        lines = [_line(e) for e in events]
         with self._lock:
             _, log = self._get(key)
             if key in self._archived:

@@ -49,6 +49,7 @@ from .base import (
     dumps,
     loads,
     may_take,
+    record_text,
     unknown_snapshot,
 )
 
@@ -467,7 +468,7 @@ class PostgresStore(Store):
             "schema": SCHEMA,
             # canonical JSON, kept as sent (a json value's text): a restore digests it as it
             # is (see chain.Checker)
-            "bodies": "[" + ",".join([dumps(e, canonical=True) for e in events]) + "]",
+            "bodies": "[" + ",".join([record_text(e) for e in events]) + "]",
             "channel": self.schema,
             "payload": dumps({"key": key, "version": new}),
         }

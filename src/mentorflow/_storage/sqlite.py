@@ -43,6 +43,7 @@ from .base import (
     dumps,
     loads,
     may_take,
+    record_text,
     unknown_snapshot,
 )
 
@@ -336,7 +337,7 @@ class SQLiteStore(Store):
     @staticmethod
     def _rows(key: str, events: Sequence[Document]) -> list[tuple[str, int, int, str]]:
         # canonical JSON: a restore digests the stored text as it is (see chain.Checker)
-        return [(key, e["seq"], SCHEMA, dumps(e, canonical=True)) for e in events]
+        return [(key, e["seq"], SCHEMA, record_text(e)) for e in events]
 
     def read(self, key: str, *, after: int = 0) -> StoredLog:
         check_after(key, after)
