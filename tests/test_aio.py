@@ -335,17 +335,17 @@ class TestPostgresCommandsOnTheLoop:
         monkeypatch.undo()
         assert [4] == postgres_stores().snapshots("p")
 
-    def test_a_cancelled_command_finishes(
+    def test_a_command_cancelled_before_its_append_is_stored(
         self, postgres_stores: Callable[..., PostgresStore], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """Cancelling the await while the append is under way: the append ends, the change
-        is made as stored, then the cancellation goes on; the next command follows it."""
+        """Cancelled while its append has not reached the store: the command raises the
+        cancellation with nothing changed, here or in the store; the next one goes on."""
         from mentorflow._storage.postgres import AsyncPostgresStore
 
         append = AsyncPostgresStore.append
 
         async def slow(self: AsyncPostgresStore, *args: Any, **kwargs: Any) -> int:
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.5)
             return await append(self, *args, **kwargs)
 
         async def main() -> AsyncProgramme:
@@ -357,7 +357,73 @@ class TestPostgresCommandsOnTheLoop:
             first.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await first
-            assert 2 == programme.version
+            assert (0, []) == (programme.version, list(programme.pairs))
+            monkeypatch.setattr(AsyncPostgresStore, "append", append)
+            await programme.execute(enrol("b"))
+            return programme
+
+        programme = run(main())
+        assert (2, ["b"]) == (programme.version, list(programme.pairs))
+        assert 2 == postgres_stores().version("p")
+
+    def test_a_statement_cancelled_on_the_server(
+        self, postgres_stores: Callable[..., PostgresStore], postgres_server: Any
+    ) -> None:
+        """A real cancellation: the append waits on a row lock another transaction holds;
+        cancelled, psycopg cancels the statement on the server, the command raises the
+        cancellation, and nothing is stored or changed; once the lock goes, the next
+        command goes on."""
+        import psycopg
+
+        store = postgres_stores()
+
+        async def main() -> AsyncProgramme:
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            await programme.persist(store, "p")
+            with psycopg.connect(postgres_server.dsn) as holder:
+                holder.execute(
+                    f"SELECT 1 FROM {store.schema}.programmes WHERE key = 'p' FOR UPDATE".encode()
+                )
+                first = asyncio.create_task(programme.execute(enrol("a")))
+                await asyncio.sleep(0.3)  # the append waits for the lock
+                assert not first.done()
+                first.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await first
+                holder.rollback()
+            assert (0, []) == (programme.version, list(programme.pairs))
+            await programme.execute(enrol("b"))
+            return programme
+
+        programme = run(main())
+        assert (2, ["b"]) == (programme.version, list(programme.pairs))
+        assert 2 == store.version("p")
+
+    def test_a_command_cancelled_once_its_append_is_stored(
+        self, postgres_stores: Callable[..., PostgresStore], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Cancelled once its append is stored (its answer not yet read): the change is made,
+        as the store holds it, then the cancellation is raised; the next command follows."""
+        from mentorflow._storage.postgres import AsyncPostgresStore
+
+        append = AsyncPostgresStore.append
+
+        async def stored_then_slow(self: AsyncPostgresStore, *args: Any, **kwargs: Any) -> int:
+            new = await append(self, *args, **kwargs)
+            await asyncio.sleep(0.5)
+            return new
+
+        async def main() -> AsyncProgramme:
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            await programme.persist(postgres_stores(), "p")
+            monkeypatch.setattr(AsyncPostgresStore, "append", stored_then_slow)
+            first = asyncio.create_task(programme.execute(enrol("a")))
+            await asyncio.sleep(0.2)
+            first.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await first
+            assert (2, ["a"]) == (programme.version, list(programme.pairs))
+            monkeypatch.setattr(AsyncPostgresStore, "append", append)
             await programme.execute(enrol("b"))
             return programme
 

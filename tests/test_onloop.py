@@ -82,14 +82,18 @@ class TestRun:
 
         assert [0, 10, 20, 30, 40] == asyncio.run(main())
 
-    def test_a_cancelled_call_finishes_first(self) -> None:
-        """Cancelled while it waits: the awaitable ends, the call goes on to its end (its
-        effect stands), then the cancellation is raised."""
-        done: list[str] = []
+    def test_a_cancellation_goes_to_the_awaitable(self) -> None:
+        """Cancelled while it waits: the awaitable gets the cancellation and raises it, so
+        does `wait` in the call (which may clean up), and the run raises it."""
+        seen: list[str] = []
 
         def call() -> None:
-            onloop.wait(later(None, 0.1))
-            done.append("after the wait")
+            try:
+                onloop.wait(later(None, 1.0))
+            except asyncio.CancelledError:
+                seen.append("cancelled in the call")
+                raise
+            seen.append("not here")
 
         async def main() -> None:
             task = asyncio.create_task(onloop.run(call))
@@ -99,7 +103,33 @@ class TestRun:
                 await task
 
         asyncio.run(main())
-        assert ["after the wait"] == done
+        assert ["cancelled in the call"] == seen
+
+    def test_an_awaitable_that_finishes_anyway(self) -> None:
+        """An awaitable that catches the cancellation and finishes its work: the call goes
+        on to its end (its effect stands), then the cancellation is raised."""
+        done: list[str] = []
+
+        async def finishing() -> str:
+            try:
+                await asyncio.sleep(1.0)
+            except asyncio.CancelledError:
+                return "finished"
+            return "slept"
+
+        def call() -> None:
+            done.append(onloop.wait(finishing()))
+            done.append(onloop.wait(later("and on")))
+
+        async def main() -> None:
+            task = asyncio.create_task(onloop.run(call))
+            await asyncio.sleep(0.02)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        asyncio.run(main())
+        assert ["finished", "and on"] == done
 
     def test_workers_are_reused_and_hold_nothing(self) -> None:
         """One worker serves calls one after the other; once a call is over its worker holds

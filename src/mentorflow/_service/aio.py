@@ -71,9 +71,11 @@ class AsyncProgramme:
     Make one of a programme (`AsyncProgramme(programme)`, then `persist` it), or restore one
     from a store (`restore`). Read it through `programme` (pairs, deadlines, history) between
     your awaits: it changes only while one of its commands runs. A command whose await is
-    cancelled still finishes (its append is awaited to its end: the change stands or not,
-    as the store says), then the cancellation goes on; the programme's next command waits
-    for it.
+    cancelled ends as its store says: in a thread, it finishes (its change stands or not,
+    as the store says) and the cancellation goes on after; over PostgreSQL on the loop, its
+    append is cancelled on the server if it can still be (the command then raises
+    `CancelledError` with nothing changed), and if it was stored all the same the change is
+    made, then the cancellation goes on. The programme's next command waits for it.
 
     Over a `PostgresStore`, a command runs on the loop and awaits its append (psycopg's
     asyncio API), in no thread; so do the before hooks and the sync after hooks subscribed
@@ -363,13 +365,26 @@ class _LoopStore(Store):
 
     def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
         if onloop is not None and onloop.running():  # a command run on the loop: awaited there
-            return onloop.wait(self.aio.append(key, events, expected_version=expected_version))
+            return onloop.wait(self._append(key, events, expected_version))
         if threading.get_ident() == self.thread:  # the sync API, called on the loop: blocks
             return self.store.append(key, events, expected_version=expected_version)
         future = asyncio.run_coroutine_threadsafe(
             self.aio.append(key, events, expected_version=expected_version), self.loop
         )
         return future.result()
+
+    async def _append(self, key: str, events: Sequence[Document], expected_version: int) -> int:
+        """The append, awaited; cancelled midway (psycopg then cancels the statement on the
+        server and waits for it to end), whether it was stored all the same is asked: if it
+        was, the command goes on (and `onloop.run` raises the cancellation once it ends),
+        else the cancellation ends the command, with nothing changed."""
+        try:
+            return await self.aio.append(key, events, expected_version=expected_version)
+        except asyncio.CancelledError:
+            new = expected_version + len(events)
+            if await self.aio.version(key) == new:
+                return new
+            raise
 
     def create(self, key: str, definition: Document, events: Sequence[Document] = ()) -> None:
         self.store.create(key, definition, events)

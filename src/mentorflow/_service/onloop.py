@@ -14,9 +14,8 @@ The greenlets are kept and reused (making one costs more than the rest of the ha
 call suspended in `wait` holds its greenlet until it ends, so calls of several programmes
 may be under way at once, each in its own.
 
-Cancellation: an awaitable a call waits for runs as a task of its own and is awaited to its
-end before the cancellation goes on (as a thread's work would be), so the call finishes one
-way or the other and its programme is left as its store says.
+Cancellation goes to the awaitable under way, which decides (see `run`): an append that
+learns it was stored all the same returns, so the command ends as its store says.
 """
 
 from __future__ import annotations
@@ -94,44 +93,30 @@ def wait(awaitable: Awaitable[T]) -> T:
 
 async def run(method: Callable[..., T], *args: Any, **kw: Any) -> T:
     """``method(*args, **kw)`` on the loop, in a copy of the caller's context (as a thread
-    of `asyncio.to_thread` would be), each awaitable it passes to `wait` awaited here."""
+    of `asyncio.to_thread` would be), each awaitable it passes to `wait` awaited here.
+
+    A cancellation is delivered to the awaitable under way, as to any awaited call: if that
+    raises it, the call gets it (and ends as it decides); if that finishes its work anyway
+    (catches it), the call goes on, and the cancellation is raised once the call has ended.
+    """
+    task = asyncio.current_task()
+    cancelling = task.cancelling() if task is not None else 0
     idle = _idle.workers
     worker = idle.pop() if idle else _Worker()
     kind, value = _read(worker.switch([contextvars.copy_context(), method, args, kw]))
-    cancelled: asyncio.CancelledError | None = None
     try:
         while kind == _WAIT:
-            step = asyncio.ensure_future(value)
-            while not step.done():
-                try:
-                    await _end_of(step)
-                except asyncio.CancelledError as err:  # the call's store work ends first
-                    cancelled = err
             try:
-                result = step.result()
+                result = await value
             except BaseException as failed:  # the call decides what an error of its own means
                 kind, value = _read(worker.throw(failed))
             else:
                 kind, value = _read(worker.switch(result))
-            del step
     finally:
         if not worker.dead and kind != _WAIT and len(idle) < KEEP:
             idle.append(worker)
-    if cancelled is not None:
-        raise cancelled
     if kind == _FAILED:
         raise value
+    if task is not None and task.cancelling() > cancelling:  # swallowed by an awaitable
+        raise asyncio.CancelledError
     return cast(T, value)
-
-
-def _end_of(step: asyncio.Future[Any]) -> asyncio.Future[None]:
-    """A future done when ``step`` is (cancelling it leaves ``step`` alone): what
-    `asyncio.shield` gives, for less."""
-    waiter: asyncio.Future[None] = step.get_loop().create_future()
-
-    def wake(_: object) -> None:
-        if not waiter.done():
-            waiter.set_result(None)
-
-    step.add_done_callback(wake)
-    return waiter
