@@ -1041,6 +1041,13 @@ class Programme:
         return html(self)
 
 
+def settles_after_applying(programme: Programme) -> bool:
+    """Whether ``programme``'s journal keeps its store's transaction open while a change is
+    applied (a store that keeps a read model: the events and the rows commit together), so
+    a command must run where that blocking transaction may wait (`mentorflow.aio`)."""
+    return programme._rt.ledger.settle is not None
+
+
 def _hooked(programme: Programme, hooks: Callable[[Programme], object] | None) -> Programme:
     if hooks is not None:
         hooks(programme)

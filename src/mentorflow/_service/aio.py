@@ -40,7 +40,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from .._core.hooks import Hooks, Subscription
-from .._core.programme import Pair, Programme
+from .._core.programme import Pair, Programme, settles_after_applying
 from .._core.snapshot import SnapshotPolicy
 from .._domain import commands as c
 from .._domain.clock import Clock
@@ -239,7 +239,7 @@ class AsyncProgramme:
         """Run a command's sync path: on the loop, its appends awaited there, for a programme
         journaled to a `PostgresStore` (without a read model, whose transaction spans the
         change); in a thread otherwise."""
-        shared = self._shared is not None and self.programme._rt.ledger.settle is None
+        shared = self._shared is not None and not settles_after_applying(self.programme)
         if shared and onloop is not None:
             return onloop.run(method, *args, **kw)
         return _in_thread(method, *args, **kw)
