@@ -512,7 +512,7 @@ class _Loader(Generic[P]):
         if self.verify:
             self.replayer.feed(self.older, self.older_keys)
             self.replayer.finish()
-            replayed = snapshot.comparable(snapshot.state_of(programme._rt), document)
+            replayed = snapshot.comparable(programme._rt, document)
             _compare(key, at, document["state"], replayed)
             return
         try:

@@ -55,7 +55,7 @@ from .._domain.reporting import DeliverableRecord, Reporting
 from .._domain.validate import show
 from .._engine.machine import engine_for
 from ..exceptions import ValidationError
-from .book_snapshot import dump_book, load_book, without_folds
+from .book_snapshot import dump_book, dump_book_3, load_book
 from .runtime import Runtime
 
 FORMAT = 4
@@ -243,15 +243,16 @@ def lazy(state: Mapping[str, Any]) -> bool:
     `install_lazily`): it has no deadline book, or one with its folds of the pairs' histories
     (format 4; a format-3 book is folded again from the histories)."""
     book = state.get("book")
-    return book is None or (isinstance(book, Mapping) and "folds" in book)
+    return book is None or (isinstance(book, Mapping) and "pairs" in book)
 
 
-def comparable(state: dict[str, Any], document: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``state`` of a replay (`state_of`), laid out as the snapshot ``document``'s format
+def comparable(rt: Runtime, document: Mapping[str, Any]) -> dict[str, Any]:
+    """The state of ``rt`` (`state_of`), laid out as the snapshot ``document``'s format
     lays out its own: what `restore(verify=True)` compares it with."""
-    if document.get("format") == FORMAT or state.get("book") is None:
-        return state
-    return {**state, "book": without_folds(state["book"])}
+    state = state_of(rt)
+    if document.get("format") != FORMAT and rt.book is not None:
+        state["book"] = dump_book_3(rt.book)
+    return state
 
 
 def install_lazily(
