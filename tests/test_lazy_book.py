@@ -194,6 +194,19 @@ class TestLazy:
         lazy = assert_equivalent(live, store)
         assert expected == lazy.deadline(Phase.NEEDS_ASSESSMENT, pair="mechelen-capaci").due_on
 
+    def test_closures_after_a_migration(self) -> None:
+        """A programme migrated to a definition with closures: restored from a snapshot, its
+        working days (extensions, reporting) keep them (they were once left out)."""
+        store = MemoryStore()
+        live = mid_programme()
+        closed = pendulum.date(2021, 12, 1)  # a Wednesday
+        live.migrate(v2(live, closures=(Closure(on=closed),)), phases=MAPPING, at=WHEN)
+        live.persist(store, "p")
+        live.snapshot()
+        lazy = assert_equivalent(live, store, checks=1)
+        assert not live._rt.calendar.is_working_day(closed)
+        assert not lazy._rt.calendar.is_working_day(closed)
+
     def test_alerts_due_together_keep_their_order(self) -> None:
         """Two pairs' alerts due at the same instant come in the order the live programme
         scheduled them (not the order the pairs were enrolled in)."""
