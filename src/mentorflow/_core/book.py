@@ -505,16 +505,26 @@ class DeadlineBook:
                     book._carry(key, state, old, before, at, version)
         return book
 
-    def memory(self) -> BookMemory:
-        """What this book remembers that its pairs' histories don't say (`BookMemory`)."""
+    def memory(self, *, copy: bool = True) -> BookMemory:
+        """What this book remembers that its pairs' histories don't say (`BookMemory`).
+
+        Args:
+            copy: False: the revisions and alerts are the book's own (only to read them at
+                once: a snapshot of 100,000 pairs is spared copying them all).
+        """
         watches = {_PROGRAMME: self._milestones, **self._pairs}
+        none: dict[str, Any] = {}
         return BookMemory(
             reached=dict(self._reached),
             watches={
                 key: (
-                    state.version,
-                    {name: list(moves) for name, moves in (state.revisions or {}).items()},
-                    dict(state.alerts or {}),
+                    (
+                        state.version,
+                        {name: list(moves) for name, moves in (state.revisions or {}).items()},
+                        dict(state.alerts or {}),
+                    )
+                    if copy
+                    else (state.version, state.revisions or none, state.alerts or none)
                 )
                 for key, state in watches.items()
                 if state.version or state.revisions or state.alerts

@@ -89,7 +89,7 @@ class _Days:
 
 def dump_book(book: DeadlineBook) -> dict[str, Any]:
     """The snapshot document of ``book`` (format 4: see the module's docstring)."""
-    memory = book.memory()
+    memory = book.memory(copy=False)
     assert memory.order is not None  # a live book's memory has one
     instants, days = _Instants(), _Days()
 
