@@ -122,7 +122,7 @@ def dump_book(book: DeadlineBook) -> dict[str, Any]:
             alerts,
             {str(number): role.value for number, role in fold.hosts.items()},
             _WITHDRAWN if fold.withdrawn else _COMPLETED if fold.closed else _OPEN,
-            sorted(fold.skipped),
+            sorted(str(phase) for phase in fold.skipped),  # (a Phase is a str: its value)
             {phase: days(on) for phase, on in fold.completed.items() if _later(on, firsts, phase)},
         ]
         while len(entry) > 3 and not entry[-1]:  # the trailing defaults ({}, 0, [])
