@@ -369,8 +369,8 @@ def run_rules(n: int, context: Context) -> list[Row]:
         ),
         Row(
             f"   snapshot size, {count}: format 4  vs format 3",
-            sizes["snap"] / 1e6,
-            sizes["snap3"] / 1e6,
-            "MB",
+            sizes["snap"],
+            sizes["snap3"],
+            "B",
         ),
     ]
