@@ -31,8 +31,8 @@ TZ = "Europe/Brussels"
 
 
 def plain() -> Programme:
-    """IncluCities' pairs without its deadline rules (a deadline book needs each pair's
-    history: its restores read the whole log)."""
+    """IncluCities' pairs without its deadline rules (tests/test_lazy_book.py restores
+    programmes with deadline rules lazily)."""
     programme = Programme(
         "IncluCities",
         starts_on=pendulum.date(2020, 6, 17),

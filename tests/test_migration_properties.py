@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import attrs
+import pendulum
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -146,6 +147,44 @@ def stable(old: Definition, new: Definition) -> set[str]:
     return {name for name in new_by if same(name)}
 
 
+def drawn_migration(
+    data: st.DataObject, programme: Programme, at: pendulum.DateTime
+) -> tuple[Definition, dict[str, str]]:
+    """A random valid next version of ``programme``'s definition and a mapping of its
+    phases that `Programme.migrate` accepts at ``at``: the safe target of each phase that
+    needs one, or a random one where it is valid."""
+    new = data.draw(definitions_after(programme.definition))
+
+    # a mapping for every phase that needs one: the safe target, or a random one if valid
+    phases: dict[str, str] = {}
+    for _ in range(2 * len(programme.pairs) + 2):  # a mapping a turn, then a refusal fixed
+        try:
+            plan = programme.plan_migration(new, phases=phases, at=at)
+        except DefinitionError as err:
+            assert err.field == "phases", err
+            phase = err.problem.split("'")[3]
+            choice = data.draw(st.sampled_from(["safe", "stay", "stay", "any"]))
+            if choice == "stay" and phase in new.lifecycle.order:
+                target = phase
+            elif choice == "any":
+                target = data.draw(st.sampled_from([*new.lifecycle.order, Phase.COMPLETED]))
+            else:
+                target = first_open(programme, phase, new.lifecycle)
+            phases[phase] = target
+            continue
+        if not plan.ok:  # the random target was refused: the safe one never is
+            phases = {
+                phase: first_open(programme, phase, new.lifecycle)
+                for phase in phases
+                if any(p.phase == phase and p.mapped for p in plan.pairs)
+            }
+            continue
+        break
+    else:  # pragma: no cover - a bug: the safe targets are never refused
+        raise AssertionError(f"no valid mapping found: {phases}")
+    return new, phases
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_random_migrations(data: st.DataObject) -> None:
@@ -172,35 +211,7 @@ def test_random_migrations(data: st.DataObject) -> None:
         return  # finished: a migration is refused (tests/test_migration.py)
     programme.check_deadlines(at=at)
     old = programme.definition
-    new = data.draw(definitions_after(old))
-
-    # a mapping for every phase that needs one: the safe target, or a random one if valid
-    phases: dict[str, str] = {}
-    for _ in range(2 * len(keys) + 2):  # one more mapping a turn, then a refusal fixed
-        try:
-            plan = programme.plan_migration(new, phases=phases, at=at)
-        except DefinitionError as err:
-            assert err.field == "phases", err
-            phase = err.problem.split("'")[3]
-            choice = data.draw(st.sampled_from(["safe", "stay", "stay", "any"]))
-            if choice == "stay" and phase in new.lifecycle.order:
-                target = phase
-            elif choice == "any":
-                target = data.draw(st.sampled_from([*new.lifecycle.order, Phase.COMPLETED]))
-            else:
-                target = first_open(programme, phase, new.lifecycle)
-            phases[phase] = target
-            continue
-        if not plan.ok:  # the random target was refused: the safe one never is
-            phases = {
-                phase: first_open(programme, phase, new.lifecycle)
-                for phase in phases
-                if any(p.phase == phase and p.mapped for p in plan.pairs)
-            }
-            continue
-        break
-    else:  # pragma: no cover - a bug: the safe targets are never refused
-        raise AssertionError(f"no valid mapping found: {phases}")
+    new, phases = drawn_migration(data, programme, at)
     before = snapshot(programme)
     dates = {key: deadlines(programme, key) for key in [None, *keys]}
     plan = programme.migrate(new, phases=phases, at=at)

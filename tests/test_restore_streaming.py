@@ -134,7 +134,8 @@ class TestStoredTexts:
     ) -> None:
         """An edited record is a broken chain, named at the record after it, even when it
         ends a chunk (each chunk is loaded once the next one's chain is checked) and even
-        before the snapshot's version."""
+        before the snapshot's version: found by a full replay or verify at once, and by a
+        restore from the snapshot when it first reads the history before it."""
         store, live, path = _sqlite(tmp_path)
         store.close()
         chunk(size)
@@ -148,9 +149,12 @@ class TestStoredTexts:
             return json.dumps(document, sort_keys=True, separators=(",", ":"))
 
         _rewrite(path, edit)
-        for options in ({}, {"use_snapshots": False}):
+        for options in ({"verify": True}, {"use_snapshots": False}):
             with pytest.raises(CorruptStoreError, match=rf"seq {target + 1}\]"):
                 restore(SQLiteStore(path), **options)
+        lazy = restore(SQLiteStore(path))
+        with pytest.raises(CorruptStoreError, match=rf"seq {target + 1}\]"):
+            list(lazy.history)
         assert live.version > target
 
 

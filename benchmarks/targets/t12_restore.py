@@ -24,6 +24,16 @@ baseline  The restores: the commands run directly (target 5's baseline, in the b
 info      ``restore(verify=True)`` (the full replay and the comparison with the snapshot); the
           CPU time of each restore's process beside the commands' (a shared machine inflates
           the wall times, much less the CPU times).
+rules     Info, no target: the same programme WITH target 3's deadline rules (three phases,
+          two milestones, one rule counting working days), a fifth of the pairs (20,000
+          pairs, 200,000 events: built and persisted three times in a reasonable run),
+          persisted to another SQLite file under ``full``, ``snap`` with a snapshot at its
+          last version (format 4: the deadline book's folds of each pair's history) and
+          ``snap3`` with the snapshot of that version laid out as format 3 wrote it (no
+          folds: installed with the whole log read, the book folded again from every pair's
+          history, as every restore from a snapshot of a programme with deadline rules did
+          before format 4). Each restored once in a fresh process as above; beside them,
+          ``programme.snapshot()`` (timed in the build's process) and the snapshots' sizes.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import json
 import statistics
 import time
 from collections.abc import Callable
@@ -38,7 +49,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mentorflow import Phase, PostgresStore, Programme, SQLiteStore, Store
+from mentorflow._core import snapshot as snapshots
 
+from ..programmes import DEADLINE_RULES
 from ..report import Context, Row
 from ..sqlite_files import fresh_db, remove_db
 from ..timing import (
@@ -64,6 +77,9 @@ class Sizes:
     pairs: int
     refreshes: int
 
+
+RULES_SHARE = 5
+"""The programme with deadline rules has this share of the pairs (see the module's docstring)."""
 
 FULL = Sizes(pairs=REPLAY_EVENTS // EVENTS_PER_PAIR, refreshes=100)
 QUICK = Sizes(pairs=REPLAY_EVENTS // EVENTS_PER_PAIR // 10, refreshes=20)
@@ -95,6 +111,40 @@ def child_build(path: str, n: int) -> dict[str, Any]:
     programme.snapshot()
     store.close()
     return {"seconds": seconds, "cpu": cpu, "before": before, "peak": peak, "after": after}
+
+
+def child_build_rules(path: str, n: int) -> dict[str, Any]:
+    """In a fresh process: the programme with deadline rules by its commands (timed), then
+    persisted under ``full``, ``snap`` (a snapshot: ``programme.snapshot()``, timed) and
+    ``snap3`` (that snapshot laid out as format 3)."""
+    seconds, programme = timed_result(
+        functools.partial(replay_programme, n, deadlines=DEADLINE_RULES)
+    )
+    store = SQLiteStore(path)
+    programme.persist(store, "full")
+    programme._rt.ledger.journal = None  # persisted again, under other keys
+    programme.persist(store, "snap")
+    snapshot_s, version = timed_result(programme.snapshot)
+    document = store.read_snapshot("snap", version)
+    programme._rt.ledger.journal = None
+    programme.persist(store, "snap3")
+    state = dict(document["state"])
+    try:  # (a tree before snapshot format 4 writes format 3 itself: --against)
+        from mentorflow._core.book_snapshot import dump_book_3
+
+        assert programme._rt.book is not None
+        state["book"] = dump_book_3(programme._rt.book)
+    except ImportError:
+        pass
+    body = {**document, "key": "snap3", "format": 3, "state": state}
+    body.pop("digest")
+    store.save_snapshot("snap3", version, {**body, "digest": snapshots._digest(body)})
+    sizes = {
+        key: len(json.dumps(store.read_snapshot(key, version), separators=(",", ":")))
+        for key in ("snap", "snap3")
+    }
+    store.close()
+    return {"seconds": seconds, "snapshot": snapshot_s, "sizes": sizes}
 
 
 def child_restore(path: str, n: int, *, key: str, verify: bool = False) -> dict[str, Any]:
@@ -185,6 +235,10 @@ CHILDREN: dict[str, Callable[[str, int], dict[str, Any]]] = {
     "full": functools.partial(child_restore, key="full"),
     "verify": functools.partial(child_restore, key="snap", verify=True),
     "refresh": child_refresh,
+    "rules-build": child_build_rules,
+    "rules-snapshot": functools.partial(child_restore, key="snap"),
+    "rules-snapshot3": functools.partial(child_restore, key="snap3"),
+    "rules-full": functools.partial(child_restore, key="full"),
 }
 
 
@@ -203,6 +257,7 @@ def run(s: Sizes, context: Context) -> list[Row]:
     refresh = run_child(12, "refresh", path, s.refreshes)
     context.notes.extend(refresh.pop("notes"))
     remove_db(path)
+    rules = run_rules(n // RULES_SHARE, context)
 
     scale = count / REPLAY_EVENTS
     pro_rata = "" if count == REPLAY_EVENTS else " pro rata"
@@ -265,4 +320,57 @@ def run(s: Sizes, context: Context) -> list[Row]:
         rows.append(
             Row("   PostgreSQL: SELECT 1, one round trip", refresh["round trip"], None, "ms")
         )
-    return rows
+    return rows + rules
+
+
+def run_rules(n: int, context: Context) -> list[Row]:
+    """The info rows of the programme with deadline rules (see the module's docstring)."""
+    path = fresh_db(context.directory, "restore-rules")
+    built = run_child(12, "rules-build", path, n)
+    checkpoint()
+    found = {}
+    for mode in ("rules-snapshot", "rules-snapshot3", "rules-full"):
+        found[mode] = run_child(12, mode, path, n)
+        checkpoint()
+    remove_db(path)
+    count = f"{n * EVENTS_PER_PAIR:,} events with deadline rules"
+    lazy, read, full = (found[m] for m in ("rules-snapshot", "rules-snapshot3", "rules-full"))
+    sizes = built["sizes"]
+    return [
+        Row(
+            f"   restore from a snapshot, {count}  vs format 3's (whole log read)",
+            lazy["seconds"],
+            read["seconds"],
+            "s",
+        ),
+        Row(
+            f"   restore from a snapshot, {count}  vs full replay",
+            lazy["seconds"],
+            full["seconds"],
+            "s",
+        ),
+        Row(
+            f"   restore from a format-3 snapshot, {count}  vs full replay",
+            read["seconds"],
+            full["seconds"],
+            "s",
+        ),
+        Row(
+            "   restore from a snapshot with deadline rules: CPU  vs format 3's",
+            lazy["cpu"],
+            read["cpu"],
+            "s",
+        ),
+        Row(
+            f"   programme.snapshot(), {count}  vs the commands run",
+            built["snapshot"],
+            built["seconds"],
+            "s",
+        ),
+        Row(
+            f"   snapshot size, {count}: format 4  vs format 3",
+            sizes["snap"],
+            sizes["snap3"],
+            "B",
+        ),
+    ]

@@ -39,7 +39,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mentorflow import Event, Lifecycle, Phase, Programme, SQLiteStore, Store, StoredLog
+from mentorflow import (
+    DeadlineRule,
+    Event,
+    Lifecycle,
+    Phase,
+    Programme,
+    SQLiteStore,
+    Store,
+    StoredLog,
+)
 from mentorflow.serialization import SCHEMA, load_event
 
 from ..programmes import COMPLETE_AT, ENDS_ON, ENROL_AT, PAIRINGS, STARTS_ON, THEME, TIMEZONE
@@ -86,15 +95,17 @@ def method(s: Sizes) -> str:
     )
 
 
-def replay_programme(n: int) -> Programme:
+def replay_programme(n: int, deadlines: Sequence[DeadlineRule] = ()) -> Programme:
     """The programme of target 5, built by running its commands: ``n`` pairs enrolled, then
-    four rounds in which every pair completes its phase (10 events per pair)."""
+    four rounds in which every pair completes its phase (10 events per pair); with
+    ``deadlines`` (target 12's programme with deadline rules), those rules."""
     programme = Programme(
         "Benchmark",
         starts_on=STARTS_ON,
         ends_on=ENDS_ON,
         timezone=TIMEZONE,
         lifecycle=REPLAY_LIFECYCLE,
+        deadlines=deadlines,
     )
     add = programme.add_pair
     pairings = itertools.cycle(PAIRINGS)

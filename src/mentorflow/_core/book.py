@@ -14,7 +14,7 @@ import functools
 import heapq
 import itertools
 from collections.abc import Container, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import pendulum
@@ -186,10 +186,38 @@ class BookMemory:
     """What a deadline book remembers beyond what its pairs' histories say (a snapshot of the
     programme keeps it): the milestones reached, and for each watch that changed (a pair's
     key; ``""``, the programme's milestones) its version, its deadlines' revisions and the
-    alerts sent."""
+    alerts sent; and ``order``, the watches with an alert to come, in the order a check
+    takes them (for alerts due at the same instant, the order they were scheduled in: a
+    check's events come in that order). None (a snapshot of an older format): in the
+    order the watches were made."""
 
     reached: dict[str, pendulum.DateTime]
     watches: dict[str, tuple[int, dict[str, list[DeadlineRevision]], Alerts]]
+    order: tuple[str, ...] | None = None
+
+
+class PairFold(NamedTuple):
+    """What a book folded from one pair's history (`DeadlineBook.folds`): all it needs of
+    the history to work out the pair's deadlines and alerts. The dicts are the book's own:
+    read them, don't change them."""
+
+    regions: tuple[str, str]
+    """The regions of its partners' cities: mentor, mentee."""
+    started: dict[str, pendulum.Date]
+    """The day each phase started (the last time; a migration that left a phase
+    uncompleted voids its start)."""
+    completed: dict[str, pendulum.Date]
+    """The day each phase was completed (the last time)."""
+    completed_at: dict[str, pendulum.DateTime]
+    """When each phase was first completed (its deadline's ``met_at``)."""
+    hosts: dict[int, Role]
+    """Who hosted each recorded study visit, by number (the last record)."""
+    closed: bool
+    """The pair completed the programme or withdrew."""
+    withdrawn: bool
+    """It withdrew."""
+    skipped: frozenset[str]
+    """The phases its last migration moved it past."""
 
 
 class DeadlineBook:
@@ -477,21 +505,58 @@ class DeadlineBook:
                     book._carry(key, state, old, before, at, version)
         return book
 
-    def memory(self) -> BookMemory:
-        """What this book remembers that its pairs' histories don't say (`BookMemory`)."""
+    def memory(self, *, copy: bool = True) -> BookMemory:
+        """What this book remembers that its pairs' histories don't say (`BookMemory`).
+
+        Args:
+            copy: False: the revisions and alerts are the book's own (only to read them at
+                once: a snapshot of 100,000 pairs is spared copying them all).
+        """
         watches = {_PROGRAMME: self._milestones, **self._pairs}
+        none: dict[str, Any] = {}
         return BookMemory(
             reached=dict(self._reached),
             watches={
                 key: (
-                    state.version,
-                    {name: list(moves) for name, moves in (state.revisions or {}).items()},
-                    dict(state.alerts or {}),
+                    (
+                        state.version,
+                        {name: list(moves) for name, moves in (state.revisions or {}).items()},
+                        dict(state.alerts or {}),
+                    )
+                    if copy
+                    else (state.version, state.revisions or none, state.alerts or none)
                 )
                 for key, state in watches.items()
                 if state.version or state.revisions or state.alerts
             },
+            order=self._order(watches),
         )
+
+    def _order(self, watches: Mapping[str, _State]) -> tuple[str, ...]:
+        """The watches with an alert to come, in the order the heap gives them: its entries
+        of their present versions (each watch has one, pushed last), by instant and tie."""
+        found = sorted(
+            (when, tie, key)
+            for when, tie, key, version in self._heap
+            if version == watches[key].version
+        )
+        return tuple(key for _, _, key in found)
+
+    def folds(self) -> dict[str, PairFold]:
+        """What this book folded from each pair's history, by pair key (`PairFold`)."""
+        return {
+            key: PairFold(
+                state.regions,
+                state.started,
+                state.completed,
+                state.completed_at,
+                state.hosts,
+                state.closed,
+                state.withdrawn,
+                state.skipped,
+            )
+            for key, state in self._pairs.items()
+        }
 
     @classmethod
     def remembered(
@@ -505,6 +570,7 @@ class DeadlineBook:
         granted: dict[tuple[str | None, str | None], list[Offset]],
         histories: Mapping[str, Sequence[PairEvent]],
         memory: BookMemory,
+        closures: tuple[Closure, ...] = (),
     ) -> DeadlineBook:
         """The book of a programme restored from a snapshot: every pair's dates folded from
         its history (as `migrated` works them out), with ``memory``'s milestones reached,
@@ -513,28 +579,115 @@ class DeadlineBook:
         Raises:
             KeyError: ``memory`` has a watch of a pair with no history.
         """
-        book = cls(
+        book = cls._reaching(
+            memory,
             schedule,
             regions=regions,
             timezone=timezone,
             starts_on=starts_on,
             ends_on=ends_on,
             granted=granted,
+            closures=closures,
         )
-        book._reached.update(memory.reached)
-        book._milestones.due = book._milestone_dues()
         for key, events in histories.items():
             book.on_pair_events(key, events, events[-1].at)
-        watches = {_PROGRAMME: book._milestones, **book._pairs}
+        book._recall(memory)
+        return book
+
+    @classmethod
+    def unfolded(
+        cls,
+        schedule: Schedule,
+        *,
+        regions: tuple[str, ...],
+        timezone: pendulum.Timezone,
+        starts_on: pendulum.Date,
+        ends_on: pendulum.Date,
+        granted: dict[tuple[str | None, str | None], list[Offset]],
+        folds: Mapping[str, PairFold],
+        memory: BookMemory,
+        closures: tuple[Closure, ...] = (),
+    ) -> DeadlineBook:
+        """The book of a programme restored from a snapshot without its pairs' histories:
+        `remembered`'s book, each pair's state installed from what a book folded from its
+        history (``folds``, as `folds` gives them; their dicts are taken over, not copied)
+        instead of folded again.
+
+        Raises:
+            KeyError: ``memory`` has a watch of a pair with no fold.
+            ValueError: ``memory.order`` is not the order of the watches with an alert to
+                come (see `_recall`).
+        """
+        book = cls._reaching(
+            memory,
+            schedule,
+            regions=regions,
+            timezone=timezone,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            granted=granted,
+            closures=closures,
+        )
+        pairs = book._pairs
+        for key, fold in folds.items():
+            state = pairs[key] = _State()
+            state.regions = fold.regions
+            state.started = fold.started
+            state.completed = fold.completed
+            state.completed_at = fold.completed_at
+            state.hosts = fold.hosts
+            state.closed = fold.closed
+            state.withdrawn = fold.withdrawn
+            state.skipped = fold.skipped
+            state.due = book._pair_dues(key)
+        book._recall(memory)
+        return book
+
+    @classmethod
+    def _reaching(cls, memory: BookMemory, schedule: Schedule, **options: Any) -> DeadlineBook:
+        """A new book (``options``: `DeadlineBook`'s) with ``memory``'s milestones reached."""
+        book = cls(schedule, **options)
+        book._reached.update(memory.reached)
+        book._milestones.due = book._milestone_dues()
+        return book
+
+    def _recall(self, memory: BookMemory) -> None:
+        """Give the watches ``memory``'s versions, revisions and alerts sent, then schedule
+        each one's next alert: in ``memory.order`` (its place there is its tie), or, without
+        one, in the order the watches were made.
+
+        Raises:
+            KeyError: ``memory`` has a watch this book has not.
+            ValueError: the watches with an alert to come are not those of ``memory.order``.
+        """
+        watches = {_PROGRAMME: self._milestones, **self._pairs}
         for key, (version, revisions, alerts) in memory.watches.items():
             state = watches[key]
             state.version = version
             state.revisions = {name: list(moves) for name, moves in revisions.items()} or None
             state.alerts = dict(alerts) or None
-        book._heap.clear()
+        self._heap.clear()
+        order = memory.order
+        if order is None:
+            for key, state in watches.items():
+                self._push(key, state)
+            return
+        rank = {key: tie for tie, key in enumerate(order)}
+        if len(rank) != len(order):
+            raise ValueError("the order of alerts names a watch twice")
+        heap = self._heap
         for key, state in watches.items():
-            book._push(key, state)
-        return book
+            when = state.next_alert = self._next_alert(key, state)
+            tie = rank.pop(key, None)
+            if (when is None) != (tie is None):
+                has = "has none" if when is None else "has one"
+                raise ValueError(f"watch {key!r} {has} to come, unlike the order of alerts says")
+            if when is not None and tie is not None:
+                heap.append((when, tie, key, state.version))
+        if rank:
+            raise ValueError(f"the order of alerts names no watch {next(iter(rank))!r}")
+        heapq.heapify(heap)
+        self._tie = itertools.count(len(order))
 
     def _carry(
         self,

@@ -361,8 +361,8 @@ def _restore_lazily(
     from its version on are read (the one at its version must have the snapshot's digest,
     the others chain from it) and replayed; the history before waits on the store
     (`LazyEvents`). None if that does not apply (no snapshot after the first event, or one
-    with a deadline book, or too few events: the caller's full path says why); `_IGNORED`
-    if the snapshot was ignored, with a warning."""
+    with a deadline book without its folds (format 3), or too few events: the caller's full
+    path says why); `_IGNORED` if the snapshot was ignored, with a warning."""
     try:
         if not store.snapshots(key):
             return None
@@ -512,7 +512,8 @@ class _Loader(Generic[P]):
         if self.verify:
             self.replayer.feed(self.older, self.older_keys)
             self.replayer.finish()
-            _compare(key, at, document["state"], snapshot.state_of(programme._rt))
+            replayed = snapshot.comparable(programme._rt, document)
+            _compare(key, at, document["state"], replayed)
             return
         try:
             snapshot.install(programme._rt, document["state"], self.older, programme._enrolled)

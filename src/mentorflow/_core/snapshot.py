@@ -1,23 +1,22 @@
 """Snapshots: a programme's state at a version, as the library's own versioned JSON.
 
 A snapshot holds what the events of a log *made* of a programme at version N, beside that log:
-the machine state of each pair, the idempotency keys, the definitions a migration put in
-force, the programme's end, the extensions, the reporting (plan, reports, deliverables, alerts
-sent), and the deadline book's own memory (milestones reached, revisions, alerts sent). It
-does not hold the events: they are the log's, read and checked (by their chain of digests) at
-every restore, and the programme's history. Restoring
-from a snapshot installs that state with the events up to N, without running their commands
-again, and replays only the events after N through the engine.
+the machine state of each pair (with its number of events, its visits and deliverables), the
+idempotency keys, the definitions a migration put in force, the programme's end, the
+extensions, the reporting (plan, reports, deliverables, alerts sent), and the deadline book's
+memory (milestones reached, revisions, alerts sent, the order of the alerts to come) with what
+it folded from each pair's history (`book_snapshot`). It does not hold the events: they are
+the log's. Restoring from a snapshot installs that state, without running the commands of the
+events up to N again, and replays only the events after N through the engine; the events up
+to N are read (and their chain checked) only when something first asks for them
+(`install_lazily`). A format-3 snapshot, whose book has no folds, is installed with the events
+up to N read: its book folds each pair's history again (`install`).
 
-The pair's other data (visits, deliverables; the deadline book's phase dates) is folded from
-the pair's own events by the same code the transaction applies them with (`PairState.fold`,
-`DeadlineBook.on_pair_events`): the engine's decisions are what a snapshot saves.
-
-A snapshot is trusted only when it matches its log: the same programme key, the format and
-codec schema this mentorflow writes, the fingerprint of the stored definition, and the digest
-of the log's record N (``head``). A snapshot that doesn't (or can't be read: a torn write) is
-ignored with a warning, and the restore replays the log in full. ``verify=True`` replays in
-full anyway and compares the snapshot with what the replay made, field by field.
+A snapshot is trusted only when it matches its log: the same programme key, a format and codec
+schema this mentorflow reads, the fingerprint of the stored definition, and the digest of the
+log's record N (``head``). A snapshot that doesn't (or can't be read: a torn write) is ignored
+with a warning, and the restore replays the log in full. ``verify=True`` replays in full
+anyway and compares the snapshot with what the replay made, field by field.
 """
 
 from __future__ import annotations
@@ -40,7 +39,6 @@ from .._codec.serialize import (
     load_event,
     read_definition,
 )
-from .._domain.calendar import calendar_for
 from .._domain.deadlines import Offset
 from .._domain.events import (
     DeliverableRegistered,
@@ -57,14 +55,20 @@ from .._domain.reporting import DeliverableRecord, Reporting
 from .._domain.validate import show
 from .._engine.machine import engine_for
 from ..exceptions import ValidationError
-from .book import BookMemory, DeadlineBook, DeadlineRevision
+from .book_snapshot import dump_book, dump_book_3, load_book
 from .runtime import Runtime
 
-FORMAT = 3
+FORMAT = 4
 """The version of the snapshot document's layout (beside the codec's `SCHEMA`). 2: each pair
 also has its number of events, the time of its last one, and its visits and deliverables, so
 that a restore need not read the events before the snapshot. 3: the programme's reporting (its
-plan, the reports submitted, the deliverables and the alerts sent of both)."""
+plan, the reports submitted, the deliverables and the alerts sent of both). 4: the deadline
+book's folds of the pairs' histories and the order of its alerts (`book_snapshot`), so that a
+programme with deadline rules, too, restores without the events before the snapshot."""
+
+READABLE = (3, FORMAT)
+"""The formats a restore installs: a format-3 snapshot (4 less the book's folds) is installed
+with the whole log read, its book folded again from the pairs' histories."""
 
 KIND = "mentorflow snapshot"
 
@@ -125,7 +129,7 @@ def state_of(rt: Runtime) -> dict[str, Any]:
             [phase, pair, [converter.unstructure(o) for o in offsets]]
             for (phase, pair), offsets in extensions.granted.items()
         ],
-        "book": None if rt.book is None else _book_of(rt.book),
+        "book": None if rt.book is None else dump_book(rt.book),
         "reporting": _reporting_of(rt.reporting),
     }
 
@@ -154,24 +158,6 @@ def _pair_of(key: str, state: PairState) -> list[Any]:
     return entry
 
 
-def _book_of(book: DeadlineBook) -> dict[str, Any]:
-    memory = book.memory()
-    return {
-        "reached": {name: dump_instant(at) for name, at in memory.reached.items()},
-        "watches": {
-            key: {
-                "version": version,
-                "revisions": {
-                    name: [converter.unstructure(r) for r in moves]
-                    for name, moves in revisions.items()
-                },
-                "alerts": {name: list(sent) for name, sent in alerts.items()},
-            }
-            for key, (version, revisions, alerts) in memory.watches.items()
-        },
-    }
-
-
 def _digest(body: Mapping[str, Any]) -> str:
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
@@ -192,7 +178,7 @@ def problem(document: object, key: str, definition: Mapping[str, Any]) -> str | 
         intact = False
     if not intact:
         return "its digest does not match its content (a torn or edited snapshot)"
-    if document.get("format") != FORMAT or document.get("schema") != SCHEMA:
+    if document.get("format") not in READABLE or document.get("schema") != SCHEMA:
         return (
             f"it was written by another mentorflow (snapshot format {show(document.get('format'))}"
             f", schema {show(document.get('schema'))}; this one writes {FORMAT}, {SCHEMA})"
@@ -249,13 +235,24 @@ def install(
         enrolled(pair_state)
     if len(histories) != len(rt.states):
         raise ValueError("some pairs have events but no state")
-    rt.book = _book(rt, state["book"], histories)
+    rt.book = load_book(rt, state["book"], histories)
 
 
 def lazy(state: Mapping[str, Any]) -> bool:
     """Whether a snapshot's ``state`` can be installed without the events before it (see
-    `install_lazily`): a deadline book folds each pair's phase dates from its history."""
-    return state.get("book") is None
+    `install_lazily`): it has no deadline book, or one with its folds of the pairs' histories
+    (format 4; a format-3 book is folded again from the histories)."""
+    book = state.get("book")
+    return book is None or (isinstance(book, Mapping) and "pairs" in book)
+
+
+def comparable(rt: Runtime, document: Mapping[str, Any]) -> dict[str, Any]:
+    """The state of ``rt`` (`state_of`), laid out as the snapshot ``document``'s format
+    lays out its own: what `restore(verify=True)` compares it with."""
+    state = state_of(rt)
+    if document.get("format") != FORMAT and rt.book is not None:
+        state["book"] = dump_book_3(rt.book)
+    return state
 
 
 def install_lazily(
@@ -267,13 +264,14 @@ def install_lazily(
 ) -> None:
     """`install`, without the ``count`` events before the snapshot: the programme's history
     and each pair's wait on ``older``, which reads them from the store when something first
-    asks for one (`LazyEvents`). Only for a state without a deadline book (`lazy`).
+    asks for one (`LazyEvents`); the deadline book is installed from its folds. Only for a
+    state that is `lazy`.
 
     Raises:
         ValueError, TypeError, KeyError, AttributeError, MentorflowError: as `install`.
     """
     if not lazy(state):
-        raise ValueError("a deadline book: the pairs' histories are needed")
+        raise ValueError("a deadline book without its folds: the pairs' histories are needed")
     _install_programme(rt, state)
     rt.ledger.events = LazyEvents(older, count)
     machine = set(rt.engine.phase_of)
@@ -301,7 +299,7 @@ def install_lazily(
         enrolled(pair_state)
     if total > count:
         raise ValueError(f"the pairs have {total} events, more than the {count} in the log")
-    rt.book = None
+    rt.book = load_book(rt, state["book"], None)
 
 
 def _install_programme(rt: Runtime, state: Mapping[str, Any]) -> None:
@@ -313,7 +311,7 @@ def _install_programme(rt: Runtime, state: Mapping[str, Any]) -> None:
         rt.definition = new
         rt.definitions.append(new)
         rt.engine = engine_for(new.lifecycle)
-        rt.calendar = calendar_for(new.regions)
+        rt.calendar = new.calendar(new.regions)
         rt.tolerance = new.clock_tolerance.total_seconds()
         rt.extensions.policy = new.extension_policy
         rt.extensions.phase_policy = new.phase_extension_policy
@@ -357,45 +355,3 @@ def _extension(document: Mapping[str, Any]) -> Extension:
     # (the converter leaves a str enum's value as it is)
     loaded = converter.structure(document, Extension)
     return attrs.evolve(loaded, status=ExtensionStatus(document["status"]))
-
-
-def _book(
-    rt: Runtime, document: Mapping[str, Any] | None, histories: Mapping[str, Sequence[PairEvent]]
-) -> DeadlineBook | None:
-    """The deadline book of the installed state: each pair's dates folded from its history
-    (as a migration builds one), with the snapshot's milestones, revisions and alerts."""
-    definition = rt.definition
-    schedule = definition.schedule
-    if schedule.empty:
-        if document is not None:
-            raise ValueError("a deadline book, for a definition without deadline rules")
-        return None
-    if document is None:
-        raise ValueError("no deadline book, for a definition with deadline rules")
-    memory = BookMemory(
-        reached={name: load_instant(at) for name, at in document["reached"].items()},
-        watches={
-            key: (
-                watch["version"],
-                {
-                    name: [converter.structure(r, DeadlineRevision) for r in moves]
-                    for name, moves in watch["revisions"].items()
-                },
-                {
-                    name: (revision, warned, missed)
-                    for name, (revision, warned, missed) in watch["alerts"].items()
-                },
-            )
-            for key, watch in document["watches"].items()
-        },
-    )
-    return DeadlineBook.remembered(
-        schedule,
-        regions=definition.regions,
-        timezone=rt.tz,
-        starts_on=definition.starts_on,
-        ends_on=rt.ends_on,
-        granted=rt.extensions.granted,
-        histories=histories,
-        memory=memory,
-    )
