@@ -6,10 +6,11 @@ batch     "A batch of 100 commands on SQLite with synchronous=FULL: at least 10x
           `SQLiteStore` (a real file in ``--dir``). Baseline: the same 100 enrolments, each its
           own ``programme.execute`` (its own transaction), on another programme of the store,
           interleaved. Info, in the same repeats: the wall and CPU time per command each way;
-          one commit of a tiny row (a database of its own in the same directory, WAL,
-          ``synchronous=FULL``); and ``(batch + commit) / batch`` per command, roughly the
-          most the ratio can be on that disk (one by one also runs each transaction's
-          statements with caches cooled by the fsync's wait: the ratio may pass it).
+          what committing alone costs a command one by one (its time less the batch's per
+          command) beside 9x the batch's per command, the least it must be for the ratio to
+          reach 10x (the same inequality, split so that a reader sees which side moves:
+          the work, or the commit); and one commit of a tiny row (a database of its own in
+          the same directory, WAL, ``synchronous=FULL``): the disk's own fsync time.
 overdue   "The overdue query over 1,000 programmes x 100 pairs: at most 50 ms, against
           restoring them all." Measured: ``ReadModel(store).overdue(at)`` on an SQLite store
           holding ``programmes`` programmes of ``pairs`` pairs (3 phase and 1 milestone
@@ -145,11 +146,10 @@ class BatchFigures:
         return 1e6 / self.batched
 
     @property
-    def ceiling(self) -> float:
-        """The most the batch's ratio can be on this disk: a command one by one costs at
-        least its share of the batch's work plus a commit, ``(batch_us + commit_us) /
-        batch_us``. The target needs ``commit_us >= 9 * batch_us``."""
-        return (self.batch_us + self.commit_us) / self.batch_us
+    def committing_us(self) -> float:
+        """What committing alone costs a command one by one: its wall time less the batch's
+        per command. The ratio reaches 10x when this is at least 9x ``batch_us``."""
+        return 1e6 / self.single - self.batch_us
 
 
 COMMITS_PER_REPEAT = 20
@@ -358,15 +358,15 @@ def run(s: Sizes, context: Context) -> list[Row]:
             "us",
         ),
         Row(
-            "   one commit of a tiny row there, WAL, FULL (no baseline)",
-            batch.commit_us,
-            None,
+            "   committing, per command one by one  vs 9x the batch's (10x needs >= 1x)",
+            batch.committing_us,
+            9 * batch.batch_us,
             "us",
         ),
         Row(
-            "   the ratio's ceiling here, roughly: (the batch + a commit)  vs the batch",
-            batch.batch_us + batch.commit_us,
-            batch.batch_us,
+            "   one commit of a tiny row there, WAL, FULL: the disk (no baseline)",
+            batch.commit_us,
+            None,
             "us",
         ),
         Row(
