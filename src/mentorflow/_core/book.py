@@ -199,7 +199,7 @@ class BookMemory:
 class PairFold(NamedTuple):
     """What a book folded from one pair's history (`DeadlineBook.folds`): all it needs of
     the history to work out the pair's deadlines and alerts. The dicts are the book's own:
-    read them, don't change them."""
+    read them, don't change them. Each field has the name of the `_State` slot it is."""
 
     regions: tuple[str, str]
     """The regions of its partners' cities: mentor, mentee."""
@@ -544,17 +544,9 @@ class DeadlineBook:
 
     def folds(self) -> dict[str, PairFold]:
         """What this book folded from each pair's history, by pair key (`PairFold`)."""
+        names = PairFold._fields  # each the name of a `_State` slot
         return {
-            key: PairFold(
-                state.regions,
-                state.started,
-                state.completed,
-                state.completed_at,
-                state.hosts,
-                state.closed,
-                state.withdrawn,
-                state.skipped,
-            )
+            key: PairFold._make([getattr(state, name) for name in names])
             for key, state in self._pairs.items()
         }
 
@@ -628,17 +620,11 @@ class DeadlineBook:
             granted=granted,
             closures=closures,
         )
-        pairs = book._pairs
+        pairs, names = book._pairs, PairFold._fields
         for key, fold in folds.items():
             state = pairs[key] = _State()
-            state.regions = fold.regions
-            state.started = fold.started
-            state.completed = fold.completed
-            state.completed_at = fold.completed_at
-            state.hosts = fold.hosts
-            state.closed = fold.closed
-            state.withdrawn = fold.withdrawn
-            state.skipped = fold.skipped
+            for name, value in zip(names, fold, strict=True):
+                setattr(state, name, value)
             state.due = book._pair_dues(key)
         book._recall(memory)
         return book
