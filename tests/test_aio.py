@@ -94,6 +94,34 @@ def enrol(key: str) -> Enrol:
     return Enrol(pair=key, mentor=MECHELEN, mentee=CAPACI, theme=Theme.HOUSING)
 
 
+async def cancelled(awaitable: Coroutine[Any, Any, object], after: float) -> None:
+    """Await ``awaitable`` in a task of its own, cancel it ``after`` seconds, and check that
+    the cancellation is what it raises."""
+    task = asyncio.create_task(awaitable)
+    await asyncio.sleep(after)
+    assert not task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+def threads_of_a_command(store: Store) -> tuple[int, set[int]]:
+    """Persist a programme in ``store`` through `mentorflow.aio` and enrol a pair: the
+    loop's thread, and those the enrolment's before hook ran on."""
+    threads: set[int] = set()
+
+    async def main() -> int:
+        programme = AsyncProgramme(new_programme(ManualClock(START)))
+        await programme.persist(store, "p")
+        programme.programme.subscribe(
+            PairEnrolled, lambda e: threads.add(threading.get_ident()), before=True
+        )
+        await programme.execute(enrol("a"))
+        return threading.get_ident()
+
+    return run(main()), threads
+
+
 class SlowStore(MemoryStore):
     """A memory store whose appends take 0.2 s, as a blocking call would."""
 
@@ -352,11 +380,7 @@ class TestPostgresCommandsOnTheLoop:
             programme = AsyncProgramme(new_programme(ManualClock(START)))
             await programme.persist(postgres_stores(), "p")
             monkeypatch.setattr(AsyncPostgresStore, "append", slow)
-            first = asyncio.create_task(programme.execute(enrol("a")))
-            await asyncio.sleep(0.05)
-            first.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await first
+            await cancelled(programme.execute(enrol("a")), after=0.05)
             assert (0, []) == (programme.version, list(programme.pairs))
             monkeypatch.setattr(AsyncPostgresStore, "append", append)
             await programme.execute(enrol("b"))
@@ -384,12 +408,8 @@ class TestPostgresCommandsOnTheLoop:
                 holder.execute(
                     f"SELECT 1 FROM {store.schema}.programmes WHERE key = 'p' FOR UPDATE".encode()
                 )
-                first = asyncio.create_task(programme.execute(enrol("a")))
-                await asyncio.sleep(0.3)  # the append waits for the lock
-                assert not first.done()
-                first.cancel()
-                with pytest.raises(asyncio.CancelledError):
-                    await first
+                # the append waits for the lock meanwhile
+                await cancelled(programme.execute(enrol("a")), after=0.3)
                 holder.rollback()
             assert (0, []) == (programme.version, list(programme.pairs))
             await programme.execute(enrol("b"))
@@ -417,11 +437,7 @@ class TestPostgresCommandsOnTheLoop:
             programme = AsyncProgramme(new_programme(ManualClock(START)))
             await programme.persist(postgres_stores(), "p")
             monkeypatch.setattr(AsyncPostgresStore, "append", stored_then_slow)
-            first = asyncio.create_task(programme.execute(enrol("a")))
-            await asyncio.sleep(0.2)
-            first.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await first
+            await cancelled(programme.execute(enrol("a")), after=0.2)
             assert (2, ["a"]) == (programme.version, list(programme.pairs))
             monkeypatch.setattr(AsyncPostgresStore, "append", append)
             await programme.execute(enrol("b"))
@@ -513,18 +529,7 @@ class TestPostgresCommandsOnTheLoop:
         from mentorflow._service import aio
 
         monkeypatch.setattr(aio, "onloop", None)
-        threads: set[int] = set()
-
-        async def main() -> int:
-            programme = AsyncProgramme(new_programme(ManualClock(START)))
-            await programme.persist(postgres_stores(), "p")
-            programme.programme.subscribe(
-                PairEnrolled, lambda e: threads.add(threading.get_ident()), before=True
-            )
-            await programme.execute(enrol("a"))
-            return threading.get_ident()
-
-        loop_thread = run(main())
+        loop_thread, threads = threads_of_a_command(postgres_stores())
         assert threads
         assert loop_thread not in threads
         assert 2 == postgres_stores().version("p")
@@ -535,18 +540,7 @@ class TestPostgresCommandsOnTheLoop:
         """A store that keeps a read model: its append and rows are one blocking
         transaction, so the command runs in a thread (and the rows are written)."""
         ReadModel(postgres_stores()).enable()
-        threads: set[int] = set()
-
-        async def main() -> int:
-            programme = AsyncProgramme(new_programme(ManualClock(START)))
-            await programme.persist(postgres_stores(), "p")
-            programme.programme.subscribe(
-                PairEnrolled, lambda e: threads.add(threading.get_ident()), before=True
-            )
-            await programme.execute(enrol("a"))
-            return threading.get_ident()
-
-        loop_thread = run(main())
+        loop_thread, threads = threads_of_a_command(postgres_stores())
         assert threads
         assert loop_thread not in threads
         store = postgres_stores()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,6 +23,16 @@ async def later(value: Any, seconds: float = 0.0) -> Any:
     if isinstance(value, BaseException):
         raise value
     return value
+
+
+async def cancelled_while_waiting(call: Callable[[], object]) -> None:
+    """Run ``call`` through `onloop.run` in a task of its own, cancel it while it waits, and
+    check that the cancellation is what the run raises."""
+    task = asyncio.create_task(onloop.run(call))
+    await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
 
 
 class TestRun:
@@ -95,14 +106,7 @@ class TestRun:
                 raise
             seen.append("not here")
 
-        async def main() -> None:
-            task = asyncio.create_task(onloop.run(call))
-            await asyncio.sleep(0.02)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-
-        asyncio.run(main())
+        asyncio.run(cancelled_while_waiting(call))
         assert ["cancelled in the call"] == seen
 
     def test_an_awaitable_that_finishes_anyway(self) -> None:
@@ -121,14 +125,7 @@ class TestRun:
             done.append(onloop.wait(finishing()))
             done.append(onloop.wait(later("and on")))
 
-        async def main() -> None:
-            task = asyncio.create_task(onloop.run(call))
-            await asyncio.sleep(0.02)
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-
-        asyncio.run(main())
+        asyncio.run(cancelled_while_waiting(call))
         assert ["finished", "and on"] == done
 
     def test_workers_are_reused_and_hold_nothing(self) -> None:
