@@ -584,9 +584,13 @@ class PostgresStore(Store):
             raise ArchivedProgrammeError(key)
         return int(found[0])
 
-    def save_snapshot(self, key: str, version: int, document: Document) -> None:
+    @staticmethod
+    def _snapshot_params(key: str, version: int, document: Document) -> dict[str, object]:
         check_snapshot_version(key, version)
-        params = {"key": key, "version": version, "body": dumps(document), "keep": KEEP_SNAPSHOTS}
+        return {"key": key, "version": version, "body": dumps(document), "keep": KEEP_SNAPSHOTS}
+
+    def save_snapshot(self, key: str, version: int, document: Document) -> None:
+        params = self._snapshot_params(key, version, document)
         with self._db(f"saving a snapshot of {key!r}") as db:
             row = db.execute(self._sql["save_snapshot"], params).fetchone()
         if not row or not row[0]:
@@ -878,19 +882,17 @@ class AsyncPostgresStore:
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-        if not self._opened:
-            await self._pool.open(wait=False)
-            self._opened = True
-        async with self._pool.connection() as db:
-            yield db
-
-    async def _getconn(self) -> psycopg.AsyncConnection[Any]:
-        """A connection of the pool, for a caller that gives it back (``putconn``)."""
+        """A connection of the pool, given back after the block. Its statements autocommit,
+        so there is no transaction to end (the pool's ``connection()`` would still await a
+        commit call on each: a command's append is on the async API's hot path)."""
         if not self._opened:
             await self._pool.open(wait=False)
             self._opened = True
         db: psycopg.AsyncConnection[Any] = await self._pool.getconn()
-        return db
+        try:
+            yield db
+        finally:
+            await self._pool.putconn(db)
 
     async def append(self, key: str, events: Sequence[Document], *, expected_version: int) -> int:
         """`PostgresStore.append`, awaited."""
@@ -900,8 +902,7 @@ class AsyncPostgresStore:
         params = store._batch(key, events, new)
         params["expected"] = expected_version
         with store._errors(f"appending to {key!r}"):
-            db = await self._getconn()
-            try:  # one statement, autocommitted: no transaction to end (a command's path)
+            async with self._connection() as db:
                 try:
                     cursor = await db.execute(store._sql["append"], params)
                     row = await cursor.fetchone()
@@ -915,8 +916,6 @@ class AsyncPostgresStore:
                     return new
                 cursor = await db.execute(store._sql["version"], (key,))
                 found = await cursor.fetchone()
-            finally:
-                await self._pool.putconn(db)
         if found is None:
             raise UnknownProgrammeError(key)
         raise ConcurrencyError(key, expected_version, int(found[0]))
@@ -982,8 +981,7 @@ class AsyncPostgresStore:
     async def save_snapshot(self, key: str, version: int, document: Document) -> None:
         """`PostgresStore.save_snapshot`, awaited."""
         store = self.store
-        check_snapshot_version(key, version)
-        params = {"key": key, "version": version, "body": dumps(document), "keep": KEEP_SNAPSHOTS}
+        params = store._snapshot_params(key, version, document)
         with store._errors(f"saving a snapshot of {key!r}"):
             async with self._connection() as db:
                 cursor = await db.execute(store._sql["save_snapshot"], params)
