@@ -419,6 +419,35 @@ class TestPostgresCommandsOnTheLoop:
         assert (2, ["b"]) == (programme.version, list(programme.pairs))
         assert 2 == store.version("p")
 
+    def test_a_cancelled_command_and_another_writer(
+        self, postgres_stores: Callable[..., PostgresStore], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The bug: cancelled while another writer appended as many events in its place,
+        the command took the store's new version for its own append and made its change,
+        though the store held the other writer's events. It compares what was stored now:
+        the command raises the cancellation with nothing changed."""
+        from mentorflow._storage.postgres import AsyncPostgresStore
+
+        store = postgres_stores()
+        rivals: list[Programme] = []
+
+        async def beaten(self: AsyncPostgresStore, *args: Any, **kwargs: Any) -> int:
+            rivals[0].execute(enrol("z"))  # another writer's 2 events, in its place
+            await asyncio.sleep(0.5)
+            raise AssertionError("not cancelled")
+
+        async def main() -> AsyncProgramme:
+            programme = AsyncProgramme(new_programme(ManualClock(START)))
+            await programme.persist(store, "p")
+            rivals.append(Programme.restore(postgres_stores(), "p", clock=ManualClock(START)))
+            monkeypatch.setattr(AsyncPostgresStore, "append", beaten)
+            await cancelled(programme.execute(enrol("a")), after=0.2)
+            return programme
+
+        programme = run(main())
+        assert (0, []) == (programme.version, list(programme.pairs))
+        assert ["z"] == list(Programme.restore(postgres_stores(), "p").pairs)
+
     def test_a_command_cancelled_once_its_append_is_stored(
         self, postgres_stores: Callable[..., PostgresStore], monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -374,16 +374,17 @@ class _LoopStore(Store):
         return future.result()
 
     async def _append(self, key: str, events: Sequence[Document], expected_version: int) -> int:
-        """The append, awaited; cancelled midway (psycopg then cancels the statement on the
-        server and waits for it to end), whether it was stored all the same is asked: if it
-        was, the command goes on (and `onloop.run` raises the cancellation once it ends),
-        else the cancellation ends the command, with nothing changed."""
+        """The append, awaited. Cancelled midway (psycopg then cancels the statement on the
+        server and waits for it to end), it reads what the store holds after
+        ``expected_version``: if those are its events, they were stored all the same, and
+        the command goes on (`onloop.run` raises the cancellation once it ends); otherwise
+        the cancellation ends the command, with nothing changed."""
         try:
             return await self.aio.append(key, events, expected_version=expected_version)
         except asyncio.CancelledError:
-            new = expected_version + len(events)
-            if await self.aio.version(key) == new:
-                return new
+            stored = await self.aio.read(key, after=expected_version)
+            if list(stored.events[: len(events)]) == list(events):
+                return expected_version + len(events)
             raise
 
     def create(self, key: str, definition: Document, events: Sequence[Document] = ()) -> None:
