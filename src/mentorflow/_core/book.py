@@ -555,32 +555,19 @@ class DeadlineBook:
         cls,
         schedule: Schedule,
         *,
-        regions: tuple[str, ...],
-        timezone: pendulum.Timezone,
-        starts_on: pendulum.Date,
-        ends_on: pendulum.Date,
-        granted: dict[tuple[str | None, str | None], list[Offset]],
         histories: Mapping[str, Sequence[PairEvent]],
         memory: BookMemory,
-        closures: tuple[Closure, ...] = (),
+        **options: Any,
     ) -> DeadlineBook:
         """The book of a programme restored from a snapshot: every pair's dates folded from
         its history (as `migrated` works them out), with ``memory``'s milestones reached,
-        revisions and alerts sent.
+        revisions and alerts sent. ``options``: the book's own (`DeadlineBook`'s arguments
+        after ``schedule``).
 
         Raises:
             KeyError: ``memory`` has a watch of a pair with no history.
         """
-        book = cls._reaching(
-            memory,
-            schedule,
-            regions=regions,
-            timezone=timezone,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            granted=granted,
-            closures=closures,
-        )
+        book = cls._reaching(memory, schedule, **options)
         for key, events in histories.items():
             book.on_pair_events(key, events, events[-1].at)
         book._recall(memory)
@@ -591,14 +578,9 @@ class DeadlineBook:
         cls,
         schedule: Schedule,
         *,
-        regions: tuple[str, ...],
-        timezone: pendulum.Timezone,
-        starts_on: pendulum.Date,
-        ends_on: pendulum.Date,
-        granted: dict[tuple[str | None, str | None], list[Offset]],
         folds: Mapping[str, PairFold],
         memory: BookMemory,
-        closures: tuple[Closure, ...] = (),
+        **options: Any,
     ) -> DeadlineBook:
         """The book of a programme restored from a snapshot without its pairs' histories:
         `remembered`'s book, each pair's state installed from what a book folded from its
@@ -610,16 +592,7 @@ class DeadlineBook:
             ValueError: ``memory.order`` is not the order of the watches with an alert to
                 come (see `_recall`).
         """
-        book = cls._reaching(
-            memory,
-            schedule,
-            regions=regions,
-            timezone=timezone,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            granted=granted,
-            closures=closures,
-        )
+        book = cls._reaching(memory, schedule, **options)
         pairs, names = book._pairs, PairFold._fields
         for key, fold in folds.items():
             state = pairs[key] = _State()
