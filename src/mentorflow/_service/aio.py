@@ -354,8 +354,10 @@ class _Turn:
 
 
 class _LoopStore(Store):
-    """A `PostgresStore` whose appends are awaited on ``loop`` (through an
-    `AsyncPostgresStore`) by the thread that runs a command; everything else is the store's."""
+    """A `PostgresStore` whose appends are awaited on ``loop`` through an
+    `AsyncPostgresStore`: by a command running on the loop (`onloop`), which also awaits the
+    snapshots its journal takes, or by one in a thread (without greenlet). The sync API
+    called on the loop itself writes through the blocking store, as does everything else."""
 
     def __init__(self, store: PostgresStore, loop: asyncio.AbstractEventLoop) -> None:
         self.store = store
