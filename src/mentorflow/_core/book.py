@@ -220,6 +220,10 @@ class PairFold(NamedTuple):
     """The phases its last migration moved it past."""
 
 
+_FOLDED = tuple(PairFold.__annotations__)
+"""`PairFold`'s fields in order: the names of the `_State` slots they are."""
+
+
 class DeadlineBook:
     """The deadlines of one programme, fed the programme's events; it holds no programme.
 
@@ -544,9 +548,8 @@ class DeadlineBook:
 
     def folds(self) -> dict[str, PairFold]:
         """What this book folded from each pair's history, by pair key (`PairFold`)."""
-        names = PairFold._fields  # each the name of a `_State` slot
         return {
-            key: PairFold._make([getattr(state, name) for name in names])
+            key: PairFold(*[getattr(state, name) for name in _FOLDED])
             for key, state in self._pairs.items()
         }
 
@@ -593,10 +596,10 @@ class DeadlineBook:
                 come (see `_recall`).
         """
         book = cls._reaching(memory, schedule, **options)
-        pairs, names = book._pairs, PairFold._fields
+        pairs = book._pairs
         for key, fold in folds.items():
             state = pairs[key] = _State()
-            for name, value in zip(names, fold, strict=True):
+            for name, value in zip(_FOLDED, fold, strict=True):
                 setattr(state, name, value)
             state.due = book._pair_dues(key)
         book._recall(memory)
